@@ -1,0 +1,137 @@
+//! The Graph API side: `POST /{version}/{phone-number-id}/messages`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// What the simulated WhatsApp business account looks like.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The phone-number id the business sends from.
+    pub phone_number_id: String,
+    /// The access token requests must carry.
+    pub access_token: String,
+}
+
+#[derive(Debug)]
+struct SimState {
+    config: SimConfig,
+    received: Mutex<Vec<Value>>,
+    next_id: AtomicU64,
+}
+
+/// A running Graph API simulator.
+#[derive(Debug)]
+pub struct GraphSim {
+    addr: SocketAddr,
+    state: Arc<SimState>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl GraphSim {
+    /// Starts serving on `bind` (use port 0 for any free port).
+    pub async fn start(config: SimConfig, bind: SocketAddr) -> std::io::Result<Self> {
+        let state = Arc::new(SimState { config, received: Mutex::new(Vec::new()), next_id: AtomicU64::new(1) });
+        let app = Router::new()
+            .route("/{version}/{phone_number_id}/messages", post(send_message))
+            .route("/sim/received", get(list_received))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "simulator stopped");
+            }
+        });
+        Ok(Self { addr, state, server })
+    }
+
+    /// The base URL to configure as Countersign's Graph base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every accepted send request body, in order.
+    pub fn received(&self) -> Vec<Value> {
+        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Waits up to `timeout` until at least `n` requests were accepted; returns them.
+    pub async fn wait_for_received(&self, n: usize, timeout: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= n || tokio::time::Instant::now() >= deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for GraphSim {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn graph_error(status: StatusCode, code: i64, message: &str) -> (StatusCode, Json<Value>) {
+    let body = json!({
+        "error": { "message": message, "type": "OAuthException", "code": code, "fbtrace_id": "SimTrace0000000000000" }
+    });
+    (status, Json(body))
+}
+
+async fn send_message(
+    State(state): State<Arc<SimState>>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (StatusCode, Json<Value>) {
+    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if bearer != Some(state.config.access_token.as_str()) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token - Cannot parse access token");
+    }
+    if phone_number_id != state.config.phone_number_id {
+        let msg = format!("Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
+        return graph_error(StatusCode::BAD_REQUEST, 100, &msg);
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
+    };
+    let to = request.get("to").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let valid = request.get("messaging_product") == Some(&json!("whatsapp")) && !to.is_empty() && valid_content(&request);
+    if !valid {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
+    }
+    let n = state.next_id.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut received) = state.received.lock() {
+        received.push(request);
+    }
+    let contact = if to.starts_with("US.") {
+        json!({ "input": to, "user_id": to })
+    } else {
+        json!({ "input": to, "wa_id": to.trim_start_matches('+') })
+    };
+    let id = format!("wamid.SIM{n:020}");
+    (StatusCode::OK, Json(json!({ "messaging_product": "whatsapp", "contacts": [contact], "messages": [{ "id": id }] })))
+}
+
+/// The request carries a body for its declared type (Graph checks this too).
+fn valid_content(request: &Value) -> bool {
+    match request.get("type").and_then(Value::as_str).unwrap_or("text") {
+        "text" => request.pointer("/text/body").and_then(Value::as_str).is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
+        other => request.get(other).is_some(),
+    }
+}
+
+async fn list_received(State(state): State<Arc<SimState>>) -> Json<Vec<Value>> {
+    Json(state.received.lock().map(|r| r.clone()).unwrap_or_default())
+}

@@ -1,0 +1,127 @@
+//! Calls for IT at the machine, made by the `countersign` CLI. The authority here is holding
+//! the data key: whoever can open the store can already change anything in it, so these calls
+//! act as [`Actor::Operator`] and are audited as `operator:cli`. Secrets arrive as
+//! [`SecretString`] and are never echoed back.
+
+use std::net::SocketAddr;
+
+use url::Url;
+
+use super::{forbidden, Core};
+use crate::audit::AuditEvent;
+use crate::auth::password;
+use crate::authz::{act, authorize, Actor};
+use crate::channel::whatsapp::client::ChannelConfig;
+use crate::domain::{Role, UserId, Username};
+use crate::error::{Error, Result};
+use crate::keys::SecretString;
+use crate::store::channel::DESKTOP_INTAKE_LISTEN;
+
+/// A new user.
+#[derive(Debug)]
+pub struct AddUser {
+    /// User name.
+    pub username: String,
+    /// Built-in role.
+    pub role: Role,
+    /// Initial password.
+    pub password: SecretString,
+}
+
+/// The WhatsApp channel's settings.
+#[derive(Debug)]
+pub struct ChannelSettings {
+    /// Cloud API phone-number id.
+    pub phone_number_id: String,
+    /// Token for Meta's webhook handshake.
+    pub verify_token: SecretString,
+    /// Graph base URL (`https://graph.facebook.com`, or the simulator's).
+    pub graph_base_url: String,
+    /// Graph API version; the default when `None`.
+    pub api_version: Option<String>,
+    /// App secret that signs webhooks.
+    pub app_secret: SecretString,
+    /// Access token for sending.
+    pub access_token: SecretString,
+}
+
+impl Core {
+    /// Creates a user with an argon2id-hashed password.
+    pub async fn operator_add_user(&self, request: AddUser) -> Result<UserId> {
+        let username = Username::parse(&request.username)?;
+        password::check_strength(&request.password)?;
+        let proof = authorize::<act::ManageUsers>(&Actor::Operator, ()).map_err(forbidden)?;
+        let rng = self.rng.clone();
+        let pw = request.password;
+        let hash = tokio::task::spawn_blocking(move || password::hash(&pw, rng.as_ref()))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let id = tx.insert_user(&proof, &username, &hash, request.role, now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "user.add")
+            .target(format!("user:{}", id.get()))
+            .detail("role", request.role);
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Connects (or reconnects) the WhatsApp channel.
+    pub async fn operator_set_channel(&self, settings: ChannelSettings) -> Result<()> {
+        let config = validate_channel(settings)?;
+        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ()).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.set_channel(&proof, &config, now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "channel.set")
+            .target(format!("phone_number:{}", config.phone_number_id))
+            .detail("graph_base_url", config.graph_base_url.as_str());
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+
+    /// Makes the desktop app accept webhooks on `listen` (or, with `None`, stop).
+    pub async fn operator_set_desktop_intake(&self, listen: Option<SocketAddr>) -> Result<()> {
+        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ()).map_err(forbidden)?;
+        let value = listen.map(|a| a.to_string());
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.set_channel_setting(&proof, DESKTOP_INTAKE_LISTEN, value.as_deref()).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "channel.desktop_intake")
+            .detail("listen", value.as_deref().unwrap_or("off"));
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+
+    /// Where the desktop app should accept webhooks, if it should.
+    pub async fn desktop_intake_listen(&self) -> Result<Option<SocketAddr>> {
+        let value = self.store.find_setting(DESKTOP_INTAKE_LISTEN).await?;
+        Ok(value.and_then(|v| v.parse().ok()))
+    }
+}
+
+fn validate_channel(s: ChannelSettings) -> Result<ChannelConfig> {
+    let invalid = |m: &str| Error::Invalid(m.to_owned());
+    if s.phone_number_id.is_empty() || !s.phone_number_id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid("the phone-number id is the number Meta shows in the app dashboard (digits only)"));
+    }
+    let url = Url::parse(&s.graph_base_url).map_err(|_| invalid("the Graph base URL is not a valid URL"))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err(invalid("the Graph base URL must use https (plain http only on this machine, for the simulator)"));
+    }
+    for (name, secret) in [("verify token", &s.verify_token), ("app secret", &s.app_secret), ("access token", &s.access_token)] {
+        if secret.dangerously_expose().trim().is_empty() {
+            return Err(Error::Invalid(format!("the {name} is empty")));
+        }
+    }
+    Ok(ChannelConfig {
+        phone_number_id: s.phone_number_id,
+        graph_base_url: url,
+        api_version: s.api_version.unwrap_or_else(|| crate::channel::whatsapp::DEFAULT_GRAPH_API_VERSION.to_owned()),
+        verify_token: s.verify_token,
+        app_secret: s.app_secret,
+        access_token: s.access_token,
+    })
+}

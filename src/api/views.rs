@@ -1,0 +1,163 @@
+//! Views: the only types that leave the core (DESIGN §3.1). Each is built by a function that
+//! takes the actor's grants, so masking cannot be skipped by accident.
+
+use serde::Serialize;
+
+use crate::authz::{Grants, Permission};
+use crate::domain::CustomerRef;
+use crate::mask;
+use crate::store::inbox::{ConversationRecord, MessageRecord};
+use crate::store::users::UserRecord;
+
+/// A stable error code the UI and HTTP clients switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Sign in (again).
+    Unauthenticated,
+    /// Missing or not visible.
+    NotFound,
+    /// Visible but not allowed.
+    Forbidden,
+    /// The request is wrong.
+    Invalid,
+    /// A webhook signature did not verify.
+    BadSignature,
+    /// Installation or key problem.
+    Setup,
+    /// WhatsApp refused or is unreachable.
+    Channel,
+    /// Anything else.
+    Internal,
+}
+
+/// An error as a front end receives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// A message safe to show.
+    pub message: String,
+}
+
+impl From<&crate::error::Error> for ErrorView {
+    fn from(e: &crate::error::Error) -> Self {
+        Self { code: e.code(), message: e.to_string() }
+    }
+}
+
+/// The signed-in user and what they may do.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeView {
+    /// User name.
+    pub username: String,
+    /// Role name.
+    pub role: &'static str,
+    /// Permission names, for showing or hiding controls (the core checks again anyway).
+    pub capabilities: Vec<&'static str>,
+}
+
+impl MeView {
+    /// Builds the view of `user` with their grants.
+    pub fn build(user: &UserRecord, grants: &Grants) -> Self {
+        Self { username: user.username.clone(), role: grants.role().as_str(), capabilities: grants.capability_names() }
+    }
+}
+
+/// A new session, as the HTTP API returns it. The token appears here once and nowhere else.
+#[derive(Debug, Serialize)]
+pub struct NewSessionView {
+    /// The opaque bearer token.
+    pub token: String,
+    /// Who signed in.
+    pub user: MeView,
+}
+
+/// One line of the conversation list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationSummaryView {
+    /// Conversation id.
+    pub id: i64,
+    /// The customer's profile name, or a neutral label.
+    pub customer_name: String,
+    /// The customer's number (masked unless the actor may see it) or user name.
+    pub customer_handle: String,
+    /// Start of the latest message.
+    pub last_message_preview: String,
+    /// Time of the latest message (ms since the epoch).
+    pub last_message_at: i64,
+}
+
+impl ConversationSummaryView {
+    /// Builds the view for an actor with `grants`.
+    pub fn build(c: &ConversationRecord, grants: &Grants) -> Self {
+        let preview = match (&c.last_text, &c.last_kind) {
+            (Some(text), _) => text.chars().take(80).collect(),
+            (None, Some(kind)) => format!("[{kind}]"),
+            (None, None) => String::new(),
+        };
+        Self {
+            id: c.id.get(),
+            customer_name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
+            customer_handle: customer_handle(&c.customer, grants),
+            last_message_preview: preview,
+            last_message_at: c.last_message_at.as_millis(),
+        }
+    }
+}
+
+fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
+    match (&customer.wa_id, &customer.username) {
+        (Some(wa_id), _) if grants.has(Permission::ContactsViewPhone) => format!("+{wa_id}"),
+        (Some(wa_id), _) => mask::phone(wa_id),
+        (None, Some(username)) => format!("@{username}"),
+        (None, None) => "no phone number shared".to_owned(),
+    }
+}
+
+/// One message in a conversation.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    /// Message id.
+    pub id: i64,
+    /// `inbound` (from the customer) or `outbound`.
+    pub direction: &'static str,
+    /// The WhatsApp message type.
+    pub kind: String,
+    /// The text; `null` for types the inbox does not render yet (shown as unsupported).
+    pub text: Option<String>,
+    /// When it was sent (ms since the epoch).
+    pub sent_at: i64,
+    /// Delivery status of outbound messages.
+    pub status: Option<String>,
+    /// The staff member who sent it.
+    pub author: Option<String>,
+}
+
+impl MessageView {
+    /// Builds the view for an actor with `grants`.
+    pub fn build(m: &MessageRecord, _grants: &Grants) -> Self {
+        Self {
+            id: m.id.get(),
+            direction: m.direction.as_str(),
+            kind: m.kind.as_str().to_owned(),
+            text: m.body.clone(),
+            sent_at: m.sent_at.as_millis(),
+            status: m.status.clone(),
+            author: m.author.clone(),
+        }
+    }
+}
+
+/// What a webhook delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IntakeReceipt {
+    /// These exact bytes were stored before; nothing changed.
+    pub duplicate: bool,
+    /// New messages stored.
+    pub messages: usize,
+    /// New status reports stored.
+    pub statuses: usize,
+    /// Other events stored.
+    pub events: usize,
+}

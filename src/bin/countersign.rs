@@ -1,0 +1,236 @@
+//! `countersign`: the command line for IT and administrators.
+//!
+//! Every command takes `--data-dir` and `--key-file` (or `COUNTERSIGN_DATA_DIR` and
+//! `COUNTERSIGN_KEY_FILE`); without a key file the data key lives in the OS credential store.
+//! Secrets are read from standard input, never from arguments (which other users can see in
+//! the process list), and never printed. Errors are one line on stderr and a non-zero exit.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::domain::Role;
+use countersign::keys::{KeySource, SecretString};
+use countersign::Core;
+
+#[derive(Parser)]
+#[command(name = "countersign", version, about = "Countersign: secure shared inbox for WhatsApp Business")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Location {
+    /// Directory holding the encrypted store.
+    #[arg(long, env = "COUNTERSIGN_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// File holding the data key (mode 0600). Without it, the OS credential store is used.
+    #[arg(long, env = "COUNTERSIGN_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new encrypted store and its data key.
+    Init(#[command(flatten)] Location),
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Connect the WhatsApp Cloud API.
+    Channel {
+        #[command(subcommand)]
+        command: ChannelCommand,
+    },
+    /// Accept webhooks and serve the HTTP API.
+    Serve {
+        #[command(flatten)]
+        location: Location,
+        /// Address to listen on, such as 127.0.0.1:8080 (put TLS in front for the internet).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        location: Location,
+        /// User name (3–64 letters, digits, . _ - @).
+        #[arg(long)]
+        username: String,
+        /// Role: admin, manager or agent.
+        #[arg(long)]
+        role: Role,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChannelCommand {
+    /// Set the phone number, Graph URL and secrets. With both --app-secret-stdin and
+    /// --access-token-stdin, standard input holds the app secret on the first line and the
+    /// access token on the second.
+    Set {
+        #[command(flatten)]
+        location: Location,
+        /// Cloud API phone-number id.
+        #[arg(long)]
+        phone_number_id: String,
+        /// The token you enter in Meta's webhook settings.
+        #[arg(long)]
+        verify_token: String,
+        /// Graph base URL.
+        #[arg(long, default_value = "https://graph.facebook.com")]
+        graph_base_url: String,
+        /// Graph API version.
+        #[arg(long)]
+        api_version: Option<String>,
+        /// Read the app secret from standard input.
+        #[arg(long, required = true)]
+        app_secret_stdin: bool,
+        /// Read the access token from standard input.
+        #[arg(long, required = true)]
+        access_token_stdin: bool,
+    },
+    /// Let the desktop app accept webhooks itself on ADDR (for a single-PC site), or stop it.
+    DesktopIntake {
+        #[command(flatten)]
+        location: Location,
+        /// Address to listen on.
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        listen: Option<SocketAddr>,
+        /// Turn desktop intake off.
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+impl Location {
+    fn resolve(&self) -> anyhow::Result<(PathBuf, KeySource)> {
+        let Some(dir) = self.data_dir.clone() else {
+            bail!("no data directory: pass --data-dir DIR (or set COUNTERSIGN_DATA_DIR)");
+        };
+        let source = KeySource::choose(self.key_file.clone(), &dir);
+        Ok((dir, source))
+    }
+    async fn open(&self) -> anyhow::Result<Core> {
+        let (dir, source) = self.resolve()?;
+        Ok(Core::open(&dir, &source).await?)
+    }
+}
+
+/// Reads one line of standard input as a secret.
+fn secret_line(input: &mut impl BufRead, what: &str) -> anyhow::Result<SecretString> {
+    let mut line = String::new();
+    input.read_line(&mut line).with_context(|| format!("cannot read the {what} from standard input"))?;
+    let value = SecretString::from(line.trim_end_matches(['\n', '\r']).to_owned());
+    line.clear();
+    if value.dangerously_expose().is_empty() {
+        bail!("expected the {what} on standard input");
+    }
+    Ok(value)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut stdin = std::io::stdin().lock();
+    match cli.command {
+        Command::Init(location) => {
+            let (dir, source) = location.resolve()?;
+            Core::init(&dir, &source).await?.close().await;
+            let at = match &source {
+                KeySource::File(path) => format!("key file {}", path.display()),
+                KeySource::Keyring { .. } => "the OS credential store".to_owned(),
+            };
+            println!("Created an encrypted store in {} (data key in {at}). Back up the key: without it the data cannot be read.", dir.display());
+        }
+        Command::User { command: UserCommand::Add { location, username, role, password_stdin: _ } } => {
+            let password = secret_line(&mut stdin, "password")?;
+            let core = location.open().await?;
+            let id = core.operator_add_user(AddUser { username: username.clone(), role, password }).await?;
+            println!("Added user {} (id {}) with role {role}.", username.trim().to_lowercase(), id.get());
+            core.close().await;
+        }
+        Command::Channel { command: ChannelCommand::Set { location, phone_number_id, verify_token, graph_base_url, api_version, .. } } => {
+            let app_secret = secret_line(&mut stdin, "app secret")?;
+            let access_token = secret_line(&mut stdin, "access token (second line)")?;
+            let core = location.open().await?;
+            let settings = ChannelSettings {
+                phone_number_id,
+                verify_token: SecretString::from(verify_token),
+                graph_base_url,
+                api_version,
+                app_secret,
+                access_token,
+            };
+            core.operator_set_channel(settings).await?;
+            println!("WhatsApp channel saved. Secrets are stored encrypted and will not be shown again.");
+            core.close().await;
+        }
+        Command::Channel { command: ChannelCommand::DesktopIntake { location, listen, off: _ } } => {
+            let core = location.open().await?;
+            core.operator_set_desktop_intake(listen).await?;
+            match listen {
+                Some(addr) => println!("The desktop app will accept webhooks on {addr}."),
+                None => println!("Desktop webhook intake is off."),
+            }
+            core.close().await;
+        }
+        Command::Serve { location, listen } => {
+            let core = location.open().await?;
+            let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+            println!("Countersign is serving on http://{} (webhook: /webhook, API: /api/v1)", listener.local_addr()?);
+            countersign::server::serve(core, listener, shutdown_signal()).await.context("the server stopped")?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG").unwrap_or_else(|_| "warn,countersign=info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("countersign: error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The top-level message only: every core error's Display is safe and says how to fix it.
+            eprintln!("countersign: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Plain types and rules of the inbox, with no I/O. None of them implements `Serialize`: what
+//! leaves the core is built in `api::views` from these and the actor's grants.
+
+mod ids;
+mod message;
+mod user;
+
+pub use ids::{ConversationId, ContactId, MessageId, UserId};
+pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
+pub use user::{Role, Username};

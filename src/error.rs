@@ -1,0 +1,77 @@
+//! The core's one error type (DESIGN §4).
+//!
+//! `Display` is the safe human message a user may see; it never carries a body, a number, a
+//! token or an SQL fragment. The detail (the `#[source]`) goes to `tracing` only. A resource the
+//! actor may not see is `NotFound`, never `Forbidden`, so probing ids reveals nothing.
+
+use crate::api::views::ErrorCode;
+use crate::keys::KeyError;
+
+/// Everything that can go wrong in a core call.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Wrong user name or password (deliberately not saying which).
+    #[error("the user name or password is not correct")]
+    InvalidCredentials,
+    /// No session, or it expired, or it was revoked.
+    #[error("your session has ended; please sign in again")]
+    Unauthenticated,
+    /// Missing, or not visible to this actor.
+    #[error("not found")]
+    NotFound,
+    /// Visible but not allowed (only for actions on resources the actor can already see).
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    /// The request itself is wrong; the text is safe to show.
+    #[error("{0}")]
+    Invalid(String),
+    /// A webhook whose signature is missing or does not match.
+    #[error("the request signature is missing or does not match")]
+    BadSignature,
+    /// A problem with the data key; the message says how to fix it.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// No store at the data directory.
+    #[error("no Countersign data found in {0}; run `countersign init --data-dir {0}` first")]
+    NotInitialized(String),
+    /// `init` on a directory that already holds a store.
+    #[error("{0} already holds a Countersign store; refusing to overwrite it")]
+    AlreadyInitialized(String),
+    /// The WhatsApp channel is not set up yet.
+    #[error("WhatsApp is not connected yet; an administrator must run `countersign channel set`")]
+    ChannelNotConfigured,
+    /// WhatsApp refused or failed a send; the text is safe to show.
+    #[error("WhatsApp did not accept the message: {0}")]
+    Channel(String),
+    /// The database failed. The detail is for the log only.
+    #[error("the local data store failed; please try again")]
+    Store(#[source] sqlx::Error),
+    /// A bug or an environment failure. The detail is for the log only.
+    #[error("something went wrong; please try again")]
+    Internal(String),
+}
+
+impl Error {
+    /// The stable code the UI and HTTP clients switch on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidCredentials | Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::Invalid(_) => ErrorCode::Invalid,
+            Self::BadSignature => ErrorCode::BadSignature,
+            Self::Key(_) | Self::NotInitialized(_) | Self::AlreadyInitialized(_) => ErrorCode::Setup,
+            Self::ChannelNotConfigured | Self::Channel(_) => ErrorCode::Channel,
+            Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,99 @@
+//! The HTTP API, version 1: the same `api/` calls the desktop app makes.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+
+use super::ApiError;
+use crate::api::inbox::SendTextRequest;
+use crate::api::session::LoginRequest;
+use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
+use crate::api::Core;
+use crate::auth::session::SessionToken;
+use crate::domain::ConversationId;
+use crate::error::Error;
+
+pub(super) fn routes() -> Router<Core> {
+    Router::new()
+        .route("/api/v1/sessions", post(login))
+        .route("/api/v1/sessions/current", delete(logout))
+        .route("/api/v1/conversations", get(conversations))
+        .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
+}
+
+/// The bearer token of a request; a missing one is 401 like a wrong one.
+struct Bearer(SessionToken);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Bearer(SessionToken::from_client(t.trim().to_owned())))
+            .ok_or(ApiError(Error::Unauthenticated))
+    }
+}
+
+/// A JSON body, with a safe message when it does not parse.
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    json.map(|Json(v)| v)
+        .map_err(|r| ApiError(Error::Invalid(format!("the request body is not valid: {}", r.body_text_kind()))))
+}
+
+trait RejectionKind {
+    fn body_text_kind(&self) -> &'static str;
+}
+
+impl RejectionKind for JsonRejection {
+    // The rejection's own text can quote the body; only its kind is returned.
+    fn body_text_kind(&self) -> &'static str {
+        match self {
+            JsonRejection::MissingJsonContentType(_) => "expected Content-Type: application/json",
+            JsonRejection::JsonSyntaxError(_) => "malformed JSON",
+            JsonRejection::JsonDataError(_) => "missing or wrongly typed fields",
+            _ => "unreadable body",
+        }
+    }
+}
+
+async fn login(
+    State(core): State<Core>,
+    json: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<NewSessionView>), ApiError> {
+    let signed_in = core.login(body(json)?).await?;
+    Ok((StatusCode::CREATED, Json(signed_in.into_view())))
+}
+
+async fn logout(State(core): State<Core>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
+    core.logout(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn conversations(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<Vec<ConversationSummaryView>>, ApiError> {
+    Ok(Json(core.list_conversations(&token).await?))
+}
+
+async fn messages(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
+}
+
+async fn send(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<SendTextRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.send_text(&token, ConversationId::new(id), request).await?)))
+}

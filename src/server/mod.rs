@@ -1,0 +1,77 @@
+//! The HTTP front end (axum): Meta's webhook endpoint and the HTTP API. Handlers are thin: parse,
+//! call `api/`, map the result. They have the same shape as the desktop commands.
+//!
+//! Status codes: 401 for a missing/invalid session or webhook signature (with no hint which
+//! part was wrong), 404 for anything the actor may not see, 413 over the body limit, 503 while
+//! the channel is not configured (so Meta retries rather than losing the delivery).
+
+mod http_api;
+mod webhook;
+
+use std::future::Future;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::api::views::{ErrorCode, ErrorView};
+use crate::api::Core;
+use crate::error::Error;
+
+/// Largest request body accepted. Meta's deliveries are a few KiB; 1 MiB leaves ample room
+/// for large batches while bounding what an unauthenticated sender can make us buffer.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The router: `/webhook` and `/api/v1/…`.
+pub fn router(core: Core) -> Router {
+    Router::new()
+        .merge(webhook::routes())
+        .merge(http_api::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(core)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    core: Core,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+}
+
+/// A core error as an HTTP answer: a status and the safe `ErrorView`, the detail logged.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let view = ErrorView::from(&self.0);
+        let status = match view.code {
+            ErrorCode::Unauthenticated | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Channel => StatusCode::BAD_GATEWAY,
+            ErrorCode::Setup | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = ?self.0, "request failed");
+        }
+        (status, Json(view)).into_response()
+    }
+}

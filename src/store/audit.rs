@@ -1,0 +1,81 @@
+//! Appending to the hash-chained audit trail, inside the caller's transaction.
+
+use sqlx::Row;
+
+use super::WriteTx;
+use crate::audit::{chain_hash, AuditEvent, GENESIS};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+
+impl WriteTx {
+    /// Appends `event`, chained to the last record. Runs in this transaction, so the record
+    /// commits or rolls back with the change it describes. The single writer connection makes
+    /// read-last-then-insert race-free.
+    pub async fn audit(&mut self, event: &AuditEvent, now: Timestamp) -> Result<()> {
+        let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(self.conn())
+            .await?;
+        let (seq, prev) = match last {
+            Some(row) => {
+                let hash: Vec<u8> = row.try_get("hash")?;
+                let prev: [u8; 32] = hash.try_into().map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
+                (row.try_get::<i64, _>("seq")? + 1, prev)
+            }
+            None => (1, GENESIS),
+        };
+        let hash = chain_hash(&prev, seq, now, event);
+        sqlx::query(
+            "INSERT INTO audit_events (seq, occurred_at, actor, action, target, detail, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(now.as_millis())
+        .bind(event.actor.label())
+        .bind(event.action)
+        .bind(event.target.as_deref())
+        .bind(event.detail_text())
+        .bind(prev.as_slice())
+        .bind(hash.as_slice())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+}
+
+/// One audit record as stored (for verification and export).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub occurred_at: Timestamp,
+    /// Who (`user:12`).
+    pub actor: String,
+    /// What (`session.login`).
+    pub action: String,
+    /// On what.
+    pub target: Option<String>,
+    /// Extra facts.
+    pub detail: String,
+}
+
+impl super::Store {
+    /// The whole trail, oldest first.
+    pub async fn audit_records(&self) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT seq, occurred_at, actor, action, target, detail FROM audit_events ORDER BY seq")
+            .fetch_all(self.read())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    seq: r.try_get("seq")?,
+                    occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,291 @@
+//! Contacts, conversations and messages.
+
+use sqlx::Row;
+
+use super::{Store, WriteTx};
+use crate::authz::{act, Authorized, OnConversation};
+use crate::clock::Timestamp;
+use crate::domain::{ContactId, ConversationId, CustomerRef, Direction, MessageId, MessageKind, UserId};
+use crate::error::{Error, Result};
+
+/// A conversation with its customer and latest message.
+#[derive(Debug, Clone)]
+pub struct ConversationRecord {
+    /// Its id.
+    pub id: ConversationId,
+    /// The customer.
+    pub customer: CustomerRef,
+    /// The business number it is on.
+    pub business_phone_number_id: String,
+    /// Time of the latest message.
+    pub last_message_at: Timestamp,
+    /// Time of the customer's latest message (opens the 24-hour reply window).
+    pub last_inbound_at: Option<Timestamp>,
+    /// The latest message's text, if it was text.
+    pub last_text: Option<String>,
+    /// The latest message's kind.
+    pub last_kind: Option<String>,
+}
+
+/// A stored message.
+#[derive(Debug, Clone)]
+pub struct MessageRecord {
+    /// Its id.
+    pub id: MessageId,
+    /// Who wrote it.
+    pub direction: Direction,
+    /// The WhatsApp type.
+    pub kind: MessageKind,
+    /// The text, for text messages.
+    pub body: Option<String>,
+    /// Furthest delivery status, for outbound messages.
+    pub status: Option<String>,
+    /// The staff member who sent it, for replies sent from Countersign.
+    pub author: Option<String>,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+}
+
+/// A message to store from a delivery.
+#[derive(Debug)]
+pub struct NewMessage<'a> {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// WhatsApp's id.
+    pub wa_message_id: &'a str,
+    /// Who wrote it.
+    pub direction: Direction,
+    /// Its type.
+    pub kind: &'a MessageKind,
+    /// Its text.
+    pub body: Option<&'a str>,
+    /// The message object as received.
+    pub raw_json: &'a str,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+    /// The delivery that carried it.
+    pub delivery_id: Option<i64>,
+}
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
+    k.wa_id, k.user_id, k.profile_name, k.username,
+    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS last_text,
+    (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS last_kind";
+
+fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationRecord> {
+    Ok(ConversationRecord {
+        id: ConversationId::new(r.try_get("id")?),
+        customer: CustomerRef {
+            wa_id: r.try_get("wa_id")?,
+            user_id: r.try_get("user_id")?,
+            profile_name: r.try_get("profile_name")?,
+            username: r.try_get("username")?,
+        },
+        business_phone_number_id: r.try_get("business_phone_number_id")?,
+        last_message_at: Timestamp::from_millis(r.try_get("last_message_at")?),
+        last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(Timestamp::from_millis),
+        last_text: r.try_get("last_text")?,
+        last_kind: r.try_get("last_kind")?,
+    })
+}
+
+impl Store {
+    /// Conversations the proof covers, most recent first.
+    pub async fn list_conversations(&self, _proof: &Authorized<act::ListConversations>) -> Result<Vec<ConversationRecord>> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN contacts k ON k.id = c.contact_id
+             ORDER BY c.last_message_at DESC, c.id DESC"
+        );
+        let rows = sqlx::query(&sql).fetch_all(self.read()).await?;
+        rows.iter().map(conversation_from_row).collect()
+    }
+
+    /// The conversation a proof was issued for.
+    pub async fn get_conversation(&self, proof: &impl OnConversation) -> Result<ConversationRecord> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?"
+        );
+        let row = sqlx::query(&sql).bind(proof.conversation().get()).fetch_optional(self.read()).await?;
+        row.as_ref().map(conversation_from_row).transpose()?.ok_or(Error::NotFound)
+    }
+
+    /// The messages of the proof's conversation, oldest first.
+    pub async fn list_messages(&self, proof: &Authorized<act::ReadConversation>) -> Result<Vec<MessageRecord>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.direction, m.kind, m.body, m.status, m.sent_at, u.username AS author
+             FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+             WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
+        )
+        .bind(proof.resource().get())
+        .fetch_all(self.read())
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+}
+
+fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord> {
+    let direction: String = r.try_get("direction")?;
+    Ok(MessageRecord {
+        id: MessageId::new(r.try_get("id")?),
+        direction: Direction::parse(&direction).ok_or_else(|| Error::Internal("bad direction".to_owned()))?,
+        kind: MessageKind::from_wire(Some(r.try_get::<String, _>("kind")?.as_str())),
+        body: r.try_get("body")?,
+        status: r.try_get("status")?,
+        author: r.try_get("author")?,
+        sent_at: Timestamp::from_millis(r.try_get("sent_at")?),
+    })
+}
+
+impl WriteTx {
+    /// The contact for `customer`, created or updated with what the delivery told us.
+    pub async fn upsert_contact(
+        &mut self,
+        _proof: &Authorized<act::IngestDelivery>,
+        customer: &CustomerRef,
+        now: Timestamp,
+    ) -> Result<ContactId> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE wa_id = ? OR user_id = ? ORDER BY id LIMIT 1")
+            .bind(customer.wa_id.as_deref())
+            .bind(customer.user_id.as_deref())
+            .fetch_optional(self.conn())
+            .await?;
+        let Some(id) = found else {
+            let done = sqlx::query(
+                "INSERT INTO contacts (wa_id, user_id, profile_name, username, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(customer.wa_id.as_deref())
+            .bind(customer.user_id.as_deref())
+            .bind(customer.profile_name.as_deref())
+            .bind(customer.username.as_deref())
+            .bind(now.as_millis())
+            .bind(now.as_millis())
+            .execute(self.conn())
+            .await?;
+            return Ok(ContactId::new(done.last_insert_rowid()));
+        };
+        // Learn the other id and the latest profile. If the other id already belongs to a
+        // second contact, the two are left for a person to merge rather than guessed at.
+        let learned = sqlx::query(
+            "UPDATE contacts SET wa_id = COALESCE(wa_id, ?), user_id = COALESCE(user_id, ?),
+               profile_name = COALESCE(?, profile_name), username = COALESCE(?, username), updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(customer.wa_id.as_deref())
+        .bind(customer.user_id.as_deref())
+        .bind(customer.profile_name.as_deref())
+        .bind(customer.username.as_deref())
+        .bind(now.as_millis())
+        .bind(id)
+        .execute(&mut *self.conn())
+        .await;
+        match learned {
+            Ok(_) => {}
+            Err(e) if super::is_unique_violation(&e) => {
+                sqlx::query("UPDATE contacts SET profile_name = COALESCE(?, profile_name), updated_at = ? WHERE id = ?")
+                    .bind(customer.profile_name.as_deref())
+                    .bind(now.as_millis())
+                    .bind(id)
+                    .execute(self.conn())
+                    .await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(ContactId::new(id))
+    }
+
+    /// The conversation of `contact` on `business_number`, created if new, with its times moved on.
+    pub async fn upsert_conversation(
+        &mut self,
+        _proof: &Authorized<act::IngestDelivery>,
+        contact: ContactId,
+        business_number: &str,
+        at: Timestamp,
+        direction: Direction,
+    ) -> Result<ConversationId> {
+        let inbound_at = (direction == Direction::Inbound).then_some(at.as_millis());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO conversations (contact_id, business_phone_number_id, last_message_at, last_inbound_at, created_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (contact_id, business_phone_number_id) DO UPDATE SET
+               last_message_at = max(last_message_at, excluded.last_message_at),
+               last_inbound_at = NULLIF(max(COALESCE(last_inbound_at, 0), COALESCE(excluded.last_inbound_at, 0)), 0)
+             RETURNING id",
+        )
+        .bind(contact.get())
+        .bind(business_number)
+        .bind(at.as_millis())
+        .bind(inbound_at)
+        .bind(at.as_millis())
+        .fetch_one(self.conn())
+        .await?;
+        Ok(ConversationId::new(id))
+    }
+
+    /// Stores a message from a delivery; `None` if WhatsApp's id was stored before.
+    pub async fn insert_message(
+        &mut self,
+        _proof: &Authorized<act::IngestDelivery>,
+        m: &NewMessage<'_>,
+        now: Timestamp,
+    ) -> Result<Option<MessageId>> {
+        self.insert_message_row(m, None, None, now).await
+    }
+
+    /// Stores a reply the proof's actor sent from Countersign.
+    pub async fn insert_reply(
+        &mut self,
+        proof: &Authorized<act::SendMessage>,
+        wa_message_id: &str,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<MessageId> {
+        let kind = MessageKind::text();
+        let message = NewMessage {
+            conversation: proof.resource(),
+            wa_message_id,
+            direction: Direction::Outbound,
+            kind: &kind,
+            body: Some(body),
+            raw_json: "",
+            sent_at: now,
+            delivery_id: None,
+        };
+        let author = proof.actor().user_id();
+        let id = self.insert_message_row(&message, author, Some("accepted"), now).await?;
+        sqlx::query("UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?")
+            .bind(now.as_millis())
+            .bind(proof.resource().get())
+            .execute(self.conn())
+            .await?;
+        id.ok_or_else(|| Error::Internal("WhatsApp returned a message id that is already stored".to_owned()))
+    }
+
+    async fn insert_message_row(
+        &mut self,
+        m: &NewMessage<'_>,
+        author: Option<UserId>,
+        status: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<MessageId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, wa_message_id, direction, kind, body, raw_json, status,
+                                   author_user_id, delivery_id, sent_at, stored_at)
+             VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?)
+             ON CONFLICT (wa_message_id) DO NOTHING RETURNING id",
+        )
+        .bind(m.conversation.get())
+        .bind(m.wa_message_id)
+        .bind(m.direction.as_str())
+        .bind(m.kind.as_str())
+        .bind(m.body)
+        .bind(m.raw_json)
+        .bind(status)
+        .bind(author.map(UserId::get))
+        .bind(m.delivery_id)
+        .bind(m.sent_at.as_millis())
+        .bind(now.as_millis())
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(id.map(MessageId::new))
+    }
+}

@@ -1,0 +1,163 @@
+//! Users and sessions.
+
+use sqlx::Row;
+
+use super::{is_unique_violation, Store, WriteTx};
+use crate::authz::{act, Authorized};
+use crate::auth::session::SessionTimes;
+use crate::clock::Timestamp;
+use crate::domain::{Role, UserId, Username};
+use crate::error::{Error, Result};
+
+/// A user as the sign-in check needs it.
+#[derive(Debug)]
+pub struct UserRecord {
+    /// Their id.
+    pub id: UserId,
+    /// Their normalized name.
+    pub username: String,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// Their role.
+    pub role: Role,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+}
+
+/// A stored session.
+#[derive(Debug)]
+pub struct SessionRecord {
+    /// Row id.
+    pub id: i64,
+    /// Whose it is.
+    pub user_id: UserId,
+    /// Its times.
+    pub times: SessionTimes,
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
+    let role: String = row.try_get("role")?;
+    Ok(UserRecord {
+        id: UserId::new(row.try_get("id")?),
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        role: role.parse()?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+impl Store {
+    /// The user with this name, if any.
+    pub async fn find_user_by_name(&self, name: &Username) -> Result<Option<UserRecord>> {
+        let row = sqlx::query("SELECT id, username, password_hash, role, disabled FROM users WHERE username = ?")
+            .bind(name.as_str())
+            .fetch_optional(self.read())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The user with this id.
+    pub async fn get_user(&self, id: UserId) -> Result<UserRecord> {
+        let row = sqlx::query("SELECT id, username, password_hash, role, disabled FROM users WHERE id = ?")
+            .bind(id.get())
+            .fetch_optional(self.read())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()?.ok_or(Error::NotFound)
+    }
+
+    /// The session whose token hashes to `digest`, if any.
+    pub async fn find_session(&self, digest: &[u8; 32]) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, created_at, last_seen_at, revoked_at FROM sessions WHERE token_sha256 = ?",
+        )
+        .bind(digest.as_slice())
+        .fetch_optional(self.read())
+        .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                id: r.try_get("id")?,
+                user_id: UserId::new(r.try_get("user_id")?),
+                times: SessionTimes {
+                    created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                    last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
+                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
+                },
+            })
+        })
+        .transpose()
+    }
+
+    /// Records that a session was used (authentication bookkeeping: not an audited change).
+    pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?")
+            .bind(now.as_millis())
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteTx {
+    /// Creates a user. A taken name is refused.
+    pub async fn insert_user(
+        &mut self,
+        _proof: &Authorized<act::ManageUsers>,
+        username: &Username,
+        password_hash: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<UserId> {
+        let result = sqlx::query("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)")
+            .bind(username.as_str())
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(now.as_millis())
+            .execute(self.conn())
+            .await;
+        match result {
+            Ok(done) => Ok(UserId::new(done.last_insert_rowid())),
+            Err(e) if is_unique_violation(&e) => {
+                Err(Error::Invalid(format!("a user named {} already exists", username.as_str())))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores a new session under the hash of its token.
+    pub async fn insert_session(
+        &mut self,
+        proof: &Authorized<act::OpenSession>,
+        digest: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(digest.as_slice())
+        .bind(proof.resource().get())
+        .bind(now.as_millis())
+        .bind(now.as_millis())
+        .execute(self.conn())
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    /// Revokes the proof's user's session with this token hash.
+    pub async fn revoke_session(
+        &mut self,
+        proof: &Authorized<act::CloseSession>,
+        digest: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE token_sha256 = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now.as_millis())
+        .bind(digest.as_slice())
+        .bind(proof.resource().get())
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,91 @@
+//! Every real webhook payload in `../shared/whatsapp-payloads` is accepted and stored without
+//! loss: its bytes verbatim, and every message, status and other change it carried.
+
+use std::path::PathBuf;
+
+use rstest::rstest;
+use serde_json::Value;
+
+use crate::support::*;
+
+/// What a delivery should leave in the store, counted independently of the parser.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Expected {
+    messages: i64,
+    statuses: i64,
+    events: i64,
+}
+
+fn has_text(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+}
+
+fn expected(payload: &Value) -> Expected {
+    let mut e = Expected::default();
+    let changes = payload["entry"].as_array().into_iter().flatten().flat_map(|en| en["changes"].as_array().into_iter().flatten());
+    for change in changes {
+        let value = &change["value"];
+        let (list, party) = match change["field"].as_str() {
+            Some("messages") => ("messages", "from"),
+            Some("smb_message_echoes") => ("message_echoes", "to"),
+            _ => {
+                e.events += 1;
+                continue;
+            }
+        };
+        for m in value[list].as_array().into_iter().flatten() {
+            let identified = has_text(m, party) || has_text(m, &format!("{party}_user_id")) || {
+                // the only contact of the change identifies the customer
+                value["contacts"].as_array().is_some_and(|c| c.len() == 1 && (has_text(&c[0], "wa_id") || has_text(&c[0], "user_id")))
+            };
+            if has_text(m, "id") && identified {
+                e.messages += 1;
+            } else {
+                e.events += 1;
+            }
+        }
+        for s in value["statuses"].as_array().into_iter().flatten() {
+            if has_text(s, "id") && has_text(s, "status") {
+                e.statuses += 1;
+            } else {
+                e.events += 1;
+            }
+        }
+        let carries_errors = value.get("errors").is_some();
+        let carries_nothing = list == "messages" && value.get("messages").is_none() && value.get("statuses").is_none();
+        if carries_errors || carries_nothing {
+            e.events += 1;
+        }
+    }
+    e
+}
+
+#[rstest]
+#[tokio::test]
+async fn every_real_webhook_is_stored_without_loss(#[files("../shared/whatsapp-payloads/*.json")] path: PathBuf) {
+    let bytes = std::fs::read(&path).unwrap();
+    let payload: Value = serde_json::from_slice(&bytes).unwrap();
+    if payload.get("entry").is_none() {
+        // Send requests and Graph responses are not deliveries; see the channel's client tests.
+        return;
+    }
+    let site = site("http://127.0.0.1:9").await;
+    let signature = countersign_sim::customers::sign(APP_SECRET, &bytes);
+    let receipt = site.core.receive_webhook(Some(&signature), &bytes).await.unwrap();
+    let want = expected(&payload);
+    let stats = site.core.stats().await.unwrap();
+    assert_eq!(
+        Expected { messages: stats.messages, statuses: stats.statuses, events: stats.events },
+        want,
+        "{} stored differently than it carried ({receipt:?})",
+        path.display()
+    );
+    assert_eq!(site.core.store().delivery_bodies().await.unwrap(), vec![bytes], "raw delivery kept byte for byte");
+}
+
+#[test]
+fn the_corpus_is_all_there() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/whatsapp-payloads");
+    let count = std::fs::read_dir(dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json")).count();
+    assert_eq!(count, 132);
+}

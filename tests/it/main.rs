@@ -1,0 +1,8 @@
+//! The one integration-test binary (DESIGN §8): stories through `api/` against a real
+//! encrypted store in a temp dir and the simulator on loopback.
+
+mod cli;
+mod corpus;
+mod encryption;
+mod story;
+mod support;

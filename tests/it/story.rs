@@ -1,0 +1,239 @@
+//! The walking skeleton end to end: a signed webhook is stored, listed through the HTTP API,
+//! answered, and the reply reaches the simulated Cloud API.
+
+use std::time::Duration;
+
+use countersign_sim::customers::{self, Customer};
+use rstest::rstest;
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+fn sheena() -> Customer {
+    Customer { wa_id: "16505551234".to_owned(), name: "Sheena Nelson".to_owned() }
+}
+
+async fn login(http: &reqwest::Client, base: &str) -> String {
+    let response = http
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({ "username": AGENT, "password": AGENT_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_customer_message_is_answered_from_the_inbox() {
+    let sim = graph_sim().await;
+    let site = site(&sim.base_url()).await;
+    let addr = serve(site.core.clone()).await;
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+
+    let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.story1", "Is the blue one in stock? Café ☕")
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+
+    let token = login(&http, &base).await;
+    let list: Value = http.get(format!("{base}/api/v1/conversations")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let conversations = list.as_array().unwrap();
+    assert_eq!(conversations.len(), 1);
+    assert_eq!(conversations[0]["customer_name"], "Sheena Nelson");
+    assert_eq!(conversations[0]["customer_handle"], "+*******1234", "agents see a masked number");
+    let id = conversations[0]["id"].as_i64().unwrap();
+
+    let messages: Value = http
+        .get(format!("{base}/api/v1/conversations/{id}/messages"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(messages[0]["text"], "Is the blue one in stock? Café ☕");
+    assert_eq!(messages[0]["direction"], "inbound");
+
+    let sent = http
+        .post(format!("{base}/api/v1/conversations/{id}/messages"))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "Yes, size 39 is on the shelf." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    let sent: Value = sent.json().await.unwrap();
+    assert_eq!(sent["direction"], "outbound");
+    assert_eq!(sent["author"], AGENT);
+
+    let received = sim.wait_for_received(1, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["to"], "16505551234");
+    assert_eq!(received[0]["type"], "text");
+    assert_eq!(received[0]["text"]["body"], "Yes, size 39 is on the shelf.");
+}
+
+#[tokio::test]
+async fn the_same_delivery_twice_is_stored_once() {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let http = reqwest::Client::new();
+    for _ in 0..2 {
+        let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.dup", "hello").await.unwrap();
+        assert_eq!(status, 200, "a repeat is acknowledged so Meta stops retrying");
+    }
+    // A different delivery carrying the same message id (Meta's retry with a new envelope).
+    let body = customers::text_webhook(&target(addr), &sheena(), "wamid.dup", "hello", 1_700_000_000);
+    let status = customers::deliver(&http, &target(addr).url, &customers::sign(APP_SECRET, &body), body).await.unwrap();
+    assert_eq!(status, 200);
+    let stats = site.core.stats().await.unwrap();
+    assert_eq!(stats.messages, 1);
+    assert_eq!(stats.conversations, 1);
+}
+
+#[rstest]
+#[case::missing(None)]
+#[case::wrong_secret(Some(customers::sign("not-the-app-secret", b"x")))]
+#[case::garbage(Some("sha256=nothex".to_owned()))]
+#[tokio::test]
+async fn a_badly_signed_webhook_is_refused_and_nothing_is_stored(#[case] signature: Option<String>) {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let before = site.core.stats().await.unwrap();
+    let body = customers::text_webhook(&target(addr), &sheena(), "wamid.forged", "forged", 1_700_000_000);
+    let mut request = reqwest::Client::new().post(format!("http://{addr}/webhook")).body(body);
+    if let Some(sig) = signature {
+        request = request.header("x-hub-signature-256", sig);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(site.core.stats().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn an_oversized_webhook_is_refused_unread() {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let before = site.core.stats().await.unwrap();
+    let body = vec![b' '; countersign::server::MAX_BODY_BYTES + 1];
+    let signature = customers::sign(APP_SECRET, &body);
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/webhook"))
+        .header("x-hub-signature-256", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(site.core.stats().await.unwrap(), before);
+}
+
+#[rstest]
+#[case::right_token(VERIFY_TOKEN, "subscribe", 200)]
+#[case::wrong_token("guess", "subscribe", 403)]
+#[case::wrong_mode(VERIFY_TOKEN, "unsubscribe", 403)]
+#[tokio::test]
+async fn metas_handshake_echoes_the_challenge_only_for_the_right_token(
+    #[case] token: &str,
+    #[case] mode: &str,
+    #[case] expected: u16,
+) {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let url = format!("http://{addr}/webhook?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444");
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status(), expected);
+    if expected == 200 {
+        assert_eq!(response.text().await.unwrap(), "1158201444");
+    }
+}
+
+#[rstest]
+#[case::wrong_password(AGENT, "not the password at all")]
+#[case::unknown_user("nobody.here", AGENT_PASSWORD)]
+#[case::invalid_name("x", AGENT_PASSWORD)]
+#[tokio::test]
+async fn a_failed_sign_in_does_not_say_which_part_was_wrong(#[case] username: &str, #[case] password: &str) {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/sessions"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "code": "unauthenticated", "message": "the user name or password is not correct" }));
+}
+
+#[rstest]
+#[case::no_token(None)]
+#[case::made_up_token(Some("0123456789abcdef"))]
+#[tokio::test]
+async fn the_api_refuses_calls_without_a_live_session(#[case] token: Option<&str>) {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let mut request = reqwest::Client::new().get(format!("http://{addr}/api/v1/conversations"));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn a_signed_out_token_no_longer_works() {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let token = login(&http, &base).await;
+    let out = http.delete(format!("{base}/api/v1/sessions/current")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(out.status(), 204);
+    let after = http.get(format!("{base}/api/v1/conversations")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(after.status(), 401);
+}
+
+#[tokio::test]
+async fn a_conversation_that_does_not_exist_is_not_found() {
+    let site = site("http://127.0.0.1:9").await;
+    let addr = serve(site.core.clone()).await;
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let token = login(&http, &base).await;
+    let response = http.get(format!("{base}/api/v1/conversations/999/messages")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn a_refused_send_shows_whatsapps_reason_and_stores_nothing() {
+    // The simulator expects another access token, so Graph answers error 190.
+    let sim = countersign_sim::GraphSim::start(
+        countersign_sim::SimConfig { phone_number_id: PHONE_NUMBER_ID.to_owned(), access_token: "other".to_owned() },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let site = site(&sim.base_url()).await;
+    let addr = serve(site.core.clone()).await;
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    customers::send_text(&http, &target(addr), &sheena(), "wamid.r1", "hi").await.unwrap();
+    let token = login(&http, &base).await;
+    let before = site.core.stats().await.unwrap().messages;
+    let response = http
+        .post(format!("{base}/api/v1/conversations/1/messages"))
+        .bearer_auth(&token)
+        .json(&json!({ "text": "hello" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "channel");
+    assert!(body["message"].as_str().unwrap().contains("access token"), "{body}");
+    assert_eq!(site.core.stats().await.unwrap().messages, before);
+}

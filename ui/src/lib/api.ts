@@ -1,0 +1,53 @@
+// The only place the UI talks to the core. Every call goes through a Tauri command that the
+// core authorizes again; the UI holds no token (the shell keeps the session) and decides nothing.
+import { invoke } from "@tauri-apps/api/core";
+
+export type Role = "admin" | "manager" | "agent";
+
+export interface Me {
+  username: string;
+  role: Role;
+  capabilities: string[];
+}
+
+export interface ConversationSummary {
+  id: number;
+  customer_name: string;
+  customer_handle: string;
+  last_message_preview: string;
+  last_message_at: number;
+}
+
+export interface Message {
+  id: number;
+  direction: "inbound" | "outbound";
+  kind: string;
+  text: string | null;
+  sent_at: number;
+  status: string | null;
+  author: string | null;
+}
+
+/** An error as the core reports it: a stable code and a message safe to show. */
+export interface CoreError {
+  code: string;
+  message: string;
+}
+
+export function asCoreError(e: unknown): CoreError {
+  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
+    return e as CoreError;
+  }
+  return { code: "internal", message: "Something went wrong. Please try again." };
+}
+
+export const api = {
+  login: (username: string, password: string) => invoke<Me>("login", { username, password }),
+  logout: () => invoke<void>("logout"),
+  me: () => invoke<Me | null>("me"),
+  conversations: () => invoke<ConversationSummary[]>("list_conversations"),
+  messages: (conversationId: number) =>
+    invoke<Message[]>("conversation_messages", { conversationId }),
+  sendText: (conversationId: number, text: string) =>
+    invoke<Message>("send_text", { conversationId, text }),
+};

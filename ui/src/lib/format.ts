@@ -1,0 +1,8 @@
+/** A message time as a store clerk reads it: time today, otherwise the date and time. */
+export function formatTime(ms: number, now: Date = new Date()): string {
+  const d = new Date(ms);
+  const sameDay = d.toDateString() === now.toDateString();
+  return sameDay
+    ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
+    : d.toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
