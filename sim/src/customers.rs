@@ -44,7 +44,13 @@ pub fn now_unix_seconds() -> i64 {
 }
 
 /// The body of a `messages` webhook carrying one text message, exactly as Meta shapes it.
-pub fn text_webhook(target: &WebhookTarget, customer: &Customer, wamid: &str, text: &str, timestamp: i64) -> Vec<u8> {
+pub fn text_webhook(
+    target: &WebhookTarget,
+    customer: &Customer,
+    wamid: &str,
+    text: &str,
+    timestamp: i64,
+) -> Vec<u8> {
     let body = json!({
         "object": "whatsapp_business_account",
         "entry": [{
@@ -84,7 +90,11 @@ pub fn to_ascii_json(value: &Value) -> Vec<u8> {
 struct AsciiFormatter;
 
 impl serde_json::ser::Formatter for AsciiFormatter {
-    fn write_string_fragment<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
         for c in fragment.chars() {
             if c.is_ascii() {
                 writer.write_all(&[c as u8])?;
@@ -109,7 +119,12 @@ pub fn sign(app_secret: &str, body: &[u8]) -> String {
 }
 
 /// Delivers `body` signed with `signature_secret` and returns the HTTP status.
-pub async fn deliver(client: &reqwest::Client, url: &str, signature: &str, body: Vec<u8>) -> reqwest::Result<u16> {
+pub async fn deliver(
+    client: &reqwest::Client,
+    url: &str,
+    signature: &str,
+    body: Vec<u8>,
+) -> reqwest::Result<u16> {
     let response = client
         .post(url)
         .header("content-type", "application/json")
@@ -122,7 +137,13 @@ pub async fn deliver(client: &reqwest::Client, url: &str, signature: &str, body:
 }
 
 /// A customer sends a text; returns the HTTP status Countersign answered.
-pub async fn send_text(client: &reqwest::Client, target: &WebhookTarget, customer: &Customer, wamid: &str, text: &str) -> reqwest::Result<u16> {
+pub async fn send_text(
+    client: &reqwest::Client,
+    target: &WebhookTarget,
+    customer: &Customer,
+    wamid: &str,
+    text: &str,
+) -> reqwest::Result<u16> {
     let body = text_webhook(target, customer, wamid, text, now_unix_seconds());
     let signature = sign(&target.app_secret, &body);
     deliver(client, &target.url, &signature, body).await
@@ -130,15 +151,39 @@ pub async fn send_text(client: &reqwest::Client, target: &WebhookTarget, custome
 
 /// The demo's cast and what they say, in order.
 pub fn demo_script() -> Vec<(Customer, &'static str)> {
-    let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
-    let ben = Customer { wa_id: "447700900202".to_owned(), name: "Ben Okafor".to_owned() };
-    let chloe = Customer { wa_id: "4915155550303".to_owned(), name: "Chloé Martin".to_owned() };
+    let ana = Customer {
+        wa_id: "16505550101".to_owned(),
+        name: "Ana Souza".to_owned(),
+    };
+    let ben = Customer {
+        wa_id: "447700900202".to_owned(),
+        name: "Ben Okafor".to_owned(),
+    };
+    let chloe = Customer {
+        wa_id: "4915155550303".to_owned(),
+        name: "Chloé Martin".to_owned(),
+    };
     vec![
-        (ana.clone(), "Hi! Do you have the blue trail runners in size 39?"),
-        (ben.clone(), "My order #4471 hasn't arrived yet, can you check?"),
-        (chloe.clone(), "Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂"),
-        (ana.clone(), "Also, can I pick them up at the Main Street store?"),
-        (ben.clone(), "The tracking page says 'label created' since Monday."),
+        (
+            ana.clone(),
+            "Hi! Do you have the blue trail runners in size 39?",
+        ),
+        (
+            ben.clone(),
+            "My order #4471 hasn't arrived yet, can you check?",
+        ),
+        (
+            chloe.clone(),
+            "Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂",
+        ),
+        (
+            ana.clone(),
+            "Also, can I pick them up at the Main Street store?",
+        ),
+        (
+            ben.clone(),
+            "The tracking page says 'label created' since Monday.",
+        ),
         (chloe, "Merci ! Je passerai samedi alors."),
         (ana, "Great, thank you!"),
     ]
@@ -146,14 +191,21 @@ pub fn demo_script() -> Vec<(Customer, &'static str)> {
 
 /// Plays `script` against `target`, one message every `interval`. Failures are logged and the
 /// script goes on (a demo should keep running while the app restarts).
-pub async fn run_script(target: WebhookTarget, script: Vec<(Customer, &'static str)>, interval: Duration, first_id: u64) {
+pub async fn run_script(
+    target: WebhookTarget,
+    script: Vec<(Customer, &'static str)>,
+    interval: Duration,
+    first_id: u64,
+) {
     let client = reqwest::Client::new();
     for (n, (customer, text)) in script.into_iter().enumerate() {
         let wamid = format!("wamid.SIMIN{:016}", first_id + n as u64);
         match send_text(&client, &target, &customer, &wamid, text).await {
             Ok(200) => tracing::info!(message = n, "simulated customer message delivered"),
             Ok(status) => tracing::warn!(message = n, status, "simulated delivery refused"),
-            Err(e) => tracing::warn!(message = n, error = %e.without_url(), "simulated delivery failed"),
+            Err(e) => {
+                tracing::warn!(message = n, error = %e.without_url(), "simulated delivery failed")
+            }
         }
         tokio::time::sleep(interval).await;
     }
@@ -166,12 +218,18 @@ mod tests {
     #[test]
     fn non_ascii_is_escaped_like_meta() {
         let bytes = to_ascii_json(&json!({"t": "Chloé 🙂"}));
-        assert_eq!(String::from_utf8(bytes).unwrap(), r#"{"t":"Chlo\u00e9 \ud83d\ude42"}"#);
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"t":"Chlo\u00e9 \ud83d\ude42"}"#
+        );
     }
 
     #[test]
     fn the_escaped_form_round_trips() {
         let v = json!({"t": "Chloé 🙂"});
-        assert_eq!(serde_json::from_slice::<Value>(&to_ascii_json(&v)).unwrap(), v);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&to_ascii_json(&v)).unwrap(),
+            v
+        );
     }
 }

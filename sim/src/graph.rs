@@ -38,7 +38,11 @@ pub struct GraphSim {
 impl GraphSim {
     /// Starts serving on `bind` (use port 0 for any free port).
     pub async fn start(config: SimConfig, bind: SocketAddr) -> std::io::Result<Self> {
-        let state = Arc::new(SimState { config, received: Mutex::new(Vec::new()), next_id: AtomicU64::new(1) });
+        let state = Arc::new(SimState {
+            config,
+            received: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+        });
         let app = Router::new()
             .route("/{version}/{phone_number_id}/messages", post(send_message))
             .route("/sim/received", get(list_received))
@@ -50,7 +54,11 @@ impl GraphSim {
                 tracing::error!(error = %e, "simulator stopped");
             }
         });
-        Ok(Self { addr, state, server })
+        Ok(Self {
+            addr,
+            state,
+            server,
+        })
     }
 
     /// The base URL to configure as Countersign's Graph base URL.
@@ -60,7 +68,11 @@ impl GraphSim {
 
     /// Every accepted send request body, in order.
     pub fn received(&self) -> Vec<Value> {
-        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// Waits up to `timeout` until at least `n` requests were accepted; returns them.
@@ -95,9 +107,16 @@ async fn send_message(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> (StatusCode, Json<Value>) {
-    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
     if bearer != Some(state.config.access_token.as_str()) {
-        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token - Cannot parse access token");
+        return graph_error(
+            StatusCode::UNAUTHORIZED,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        );
     }
     if phone_number_id != state.config.phone_number_id {
         let msg = format!("Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
@@ -106,8 +125,14 @@ async fn send_message(
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
     };
-    let to = request.get("to").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let valid = request.get("messaging_product") == Some(&json!("whatsapp")) && !to.is_empty() && valid_content(&request);
+    let to = request
+        .get("to")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let valid = request.get("messaging_product") == Some(&json!("whatsapp"))
+        && !to.is_empty()
+        && valid_content(&request);
     if !valid {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
     }
@@ -121,13 +146,25 @@ async fn send_message(
         json!({ "input": to, "wa_id": to.trim_start_matches('+') })
     };
     let id = format!("wamid.SIM{n:020}");
-    (StatusCode::OK, Json(json!({ "messaging_product": "whatsapp", "contacts": [contact], "messages": [{ "id": id }] })))
+    (
+        StatusCode::OK,
+        Json(
+            json!({ "messaging_product": "whatsapp", "contacts": [contact], "messages": [{ "id": id }] }),
+        ),
+    )
 }
 
 /// The request carries a body for its declared type (Graph checks this too).
 fn valid_content(request: &Value) -> bool {
-    match request.get("type").and_then(Value::as_str).unwrap_or("text") {
-        "text" => request.pointer("/text/body").and_then(Value::as_str).is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
+    match request
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("text")
+    {
+        "text" => request
+            .pointer("/text/body")
+            .and_then(Value::as_str)
+            .is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
         other => request.get(other).is_some(),
     }
 }

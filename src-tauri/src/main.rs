@@ -1,1 +1,99 @@
-fn main() {}
+//! The Countersign desktop app: a thin Tauri shell over the core (DESIGN §7). It holds the
+//! builder, state, thin commands and start-up; every decision is the core's.
+//!
+//! Start-up: the store is opened from `COUNTERSIGN_DATA_DIR` (default: the user's data
+//! directory) with the key from `COUNTERSIGN_KEY_FILE` or the OS credential store. If the
+//! administrator enabled desktop intake (`countersign channel desktop-intake`), the app also
+//! accepts WhatsApp webhooks itself. A build with the `demo` feature started with `--demo`
+//! (or `COUNTERSIGN_DEMO=1`) instead creates a throw-away demo organisation, see `demo.rs`.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+#[cfg(feature = "demo")]
+mod demo;
+mod state;
+
+use std::path::PathBuf;
+
+use countersign::keys::KeySource;
+use countersign::{Core, Error};
+
+use crate::state::AppState;
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("COUNTERSIGN_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("countersign")))
+        .unwrap_or_else(|| PathBuf::from("countersign-data"))
+}
+
+async fn open_core() -> Result<Core, Error> {
+    let dir = data_dir();
+    let key = KeySource::choose(
+        std::env::var_os("COUNTERSIGN_KEY_FILE").map(PathBuf::from),
+        &dir,
+    );
+    let core = Core::open(&dir, &key).await?;
+    start_intake(&core).await;
+    Ok(core)
+}
+
+/// Starts the webhook endpoint if the administrator enabled it for this PC.
+async fn start_intake(core: &Core) {
+    let Ok(Some(addr)) = core.desktop_intake_listen().await else {
+        return;
+    };
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => {
+            tracing::info!(%addr, "accepting webhooks");
+            tauri::async_runtime::spawn(countersign::server::serve_webhooks(
+                core.clone(),
+                listener,
+                std::future::pending(),
+            ));
+        }
+        Err(e) => tracing::error!(%addr, error = %e, "cannot accept webhooks"),
+    }
+}
+
+fn demo_requested() -> bool {
+    std::env::args().any(|a| a == "--demo")
+        || std::env::var("COUNTERSIGN_DEMO").is_ok_and(|v| v == "1")
+}
+
+async fn start() -> anyhow::Result<Result<Core, Error>> {
+    if demo_requested() {
+        #[cfg(feature = "demo")]
+        return Ok(Ok(demo::start().await?));
+        #[cfg(not(feature = "demo"))]
+        anyhow::bail!("this build has no demo mode; build with `--features demo`");
+    }
+    Ok(open_core().await)
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| "warn,countersign=info".into()),
+        )
+        .init();
+    let core = tauri::async_runtime::block_on(start())?;
+    if let Err(e) = &core {
+        tracing::error!(error = %e, "the store could not be opened");
+    }
+    tauri::Builder::default()
+        .manage(AppState::new(core))
+        .invoke_handler(tauri::generate_handler![
+            commands::login,
+            commands::logout,
+            commands::me,
+            commands::list_conversations,
+            commands::conversation_messages,
+            commands::send_text,
+        ])
+        .run(tauri::generate_context!())?;
+    Ok(())
+}

@@ -12,8 +12,8 @@ use super::views::IntakeReceipt;
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
 use crate::authz::{act, authorize, Actor, Authorized};
-use crate::channel::whatsapp::webhook::{self, ChatMessage, Item};
 use crate::channel::whatsapp::signature;
+use crate::channel::whatsapp::webhook::{self, ChatMessage, Item};
 use crate::domain::Direction;
 use crate::error::{Error, Result};
 use crate::store::inbox::NewMessage;
@@ -33,7 +33,11 @@ pub struct SubscriptionCheck<'a> {
 impl Core {
     /// Answers the handshake: the challenge if the verify token matches, otherwise `Forbidden`.
     pub async fn verify_subscription(&self, check: SubscriptionCheck<'_>) -> Result<String> {
-        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+        let channel = self
+            .store
+            .find_channel()
+            .await?
+            .ok_or(Error::ChannelNotConfigured)?;
         let expected = channel.verify_token.dangerously_expose().as_bytes();
         let given = check.verify_token.unwrap_or("").as_bytes();
         let token_ok: bool = expected.ct_eq(given).into();
@@ -44,19 +48,42 @@ impl Core {
     }
 
     /// Verifies and stores one delivery (`POST /webhook`).
-    pub async fn receive_webhook(&self, signature_header: Option<&str>, body: &[u8]) -> Result<IntakeReceipt> {
-        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+    pub async fn receive_webhook(
+        &self,
+        signature_header: Option<&str>,
+        body: &[u8],
+    ) -> Result<IntakeReceipt> {
+        let channel = self
+            .store
+            .find_channel()
+            .await?
+            .ok_or(Error::ChannelNotConfigured)?;
         let verified = signature::verify(&channel.app_secret, signature_header, body)?;
-        let proof = authorize::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).map_err(forbidden)?;
+        let proof =
+            authorize::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).map_err(forbidden)?;
         let parsed = webhook::parse(verified.bytes());
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let Some(delivery_id) = tx.insert_delivery(&proof, verified.bytes(), parsed.is_ok(), now).await? else {
-            return Ok(IntakeReceipt { duplicate: true, messages: 0, statuses: 0, events: 0 });
+        let Some(delivery_id) = tx
+            .insert_delivery(&proof, verified.bytes(), parsed.is_ok(), now)
+            .await?
+        else {
+            return Ok(IntakeReceipt {
+                duplicate: true,
+                messages: 0,
+                statuses: 0,
+                events: 0,
+            });
         };
-        let mut receipt = IntakeReceipt { duplicate: false, messages: 0, statuses: 0, events: 0 };
+        let mut receipt = IntakeReceipt {
+            duplicate: false,
+            messages: 0,
+            statuses: 0,
+            events: 0,
+        };
         for item in parsed.map(|d| d.items).unwrap_or_default() {
-            self.store_item(&mut tx, &proof, delivery_id, item, &mut receipt).await?;
+            self.store_item(&mut tx, &proof, delivery_id, item, &mut receipt)
+                .await?;
         }
         let event = AuditEvent::new(proof.actor().clone(), "webhook.delivery")
             .target(format!("delivery:{delivery_id}"))
@@ -65,7 +92,12 @@ impl Core {
             .detail("events", receipt.events);
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        tracing::info!(delivery = delivery_id, messages = receipt.messages, statuses = receipt.statuses, "webhook stored");
+        tracing::info!(
+            delivery = delivery_id,
+            messages = receipt.messages,
+            statuses = receipt.statuses,
+            "webhook stored"
+        );
         Ok(receipt)
     }
 
@@ -78,13 +110,25 @@ impl Core {
         receipt: &mut IntakeReceipt,
     ) -> Result<()> {
         match item {
-            Item::Inbound(m) => receipt.messages += self.store_chat(tx, proof, delivery_id, &m, Direction::Inbound).await?,
-            Item::Echo(m) => receipt.messages += self.store_chat(tx, proof, delivery_id, &m, Direction::Outbound).await?,
+            Item::Inbound(m) => {
+                receipt.messages += self
+                    .store_chat(tx, proof, delivery_id, &m, Direction::Inbound)
+                    .await?
+            }
+            Item::Echo(m) => {
+                receipt.messages += self
+                    .store_chat(tx, proof, delivery_id, &m, Direction::Outbound)
+                    .await?
+            }
             Item::Status(s) => {
-                receipt.statuses += usize::from(tx.record_status(proof, delivery_id, &s, &s.raw.to_string()).await?);
+                receipt.statuses += usize::from(
+                    tx.record_status(proof, delivery_id, &s, &s.raw.to_string())
+                        .await?,
+                );
             }
             Item::Event(e) => {
-                tx.insert_event(proof, delivery_id, &e.field, &e.raw.to_string()).await?;
+                tx.insert_event(proof, delivery_id, &e.field, &e.raw.to_string())
+                    .await?;
                 receipt.events += 1;
             }
         }
@@ -102,7 +146,15 @@ impl Core {
         let now = self.clock.now();
         let sent_at = m.sent_at.unwrap_or(now);
         let contact = tx.upsert_contact(proof, &m.customer, now).await?;
-        let conversation = tx.upsert_conversation(proof, contact, &m.business.phone_number_id, sent_at, direction).await?;
+        let conversation = tx
+            .upsert_conversation(
+                proof,
+                contact,
+                &m.business.phone_number_id,
+                sent_at,
+                direction,
+            )
+            .await?;
         let raw = m.raw.to_string();
         let new = NewMessage {
             conversation,
@@ -114,8 +166,14 @@ impl Core {
             sent_at,
             delivery_id: Some(delivery_id),
         };
-        let Some(id) = tx.insert_message(proof, &new, now).await? else { return Ok(0) };
-        let action = if direction == Direction::Inbound { "message.received" } else { "message.echoed" };
+        let Some(id) = tx.insert_message(proof, &new, now).await? else {
+            return Ok(0);
+        };
+        let action = if direction == Direction::Inbound {
+            "message.received"
+        } else {
+            "message.echoed"
+        };
         let event = AuditEvent::new(proof.actor().clone(), action)
             .target(format!("conversation:{}", conversation.get()))
             .detail("message", id.get());

@@ -42,7 +42,10 @@ pub struct ErrorView {
 
 impl From<&crate::error::Error> for ErrorView {
     fn from(e: &crate::error::Error) -> Self {
-        Self { code: e.code(), message: e.to_string() }
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -60,7 +63,11 @@ pub struct MeView {
 impl MeView {
     /// Builds the view of `user` with their grants.
     pub fn build(user: &UserRecord, grants: &Grants) -> Self {
-        Self { username: user.username.clone(), role: grants.role().as_str(), capabilities: grants.capability_names() }
+        Self {
+            username: user.username.clone(),
+            role: grants.role().as_str(),
+            capabilities: grants.capability_names(),
+        }
     }
 }
 
@@ -98,7 +105,11 @@ impl ConversationSummaryView {
         };
         Self {
             id: c.id.get(),
-            customer_name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
+            customer_name: c
+                .customer
+                .profile_name
+                .clone()
+                .unwrap_or_else(|| "WhatsApp customer".to_owned()),
             customer_handle: customer_handle(&c.customer, grants),
             last_message_preview: preview,
             last_message_at: c.last_message_at.as_millis(),

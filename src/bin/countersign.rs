@@ -18,7 +18,11 @@ use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
 
 #[derive(Parser)]
-#[command(name = "countersign", version, about = "Countersign: secure shared inbox for WhatsApp Business")]
+#[command(
+    name = "countersign",
+    version,
+    about = "Countersign: secure shared inbox for WhatsApp Business"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -133,7 +137,9 @@ impl Location {
 /// Reads one line of standard input as a secret.
 fn secret_line(input: &mut impl BufRead, what: &str) -> anyhow::Result<SecretString> {
     let mut line = String::new();
-    input.read_line(&mut line).with_context(|| format!("cannot read the {what} from standard input"))?;
+    input
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read the {what} from standard input"))?;
     let value = SecretString::from(line.trim_end_matches(['\n', '\r']).to_owned());
     line.clear();
     if value.dangerously_expose().is_empty() {
@@ -154,14 +160,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!("Created an encrypted store in {} (data key in {at}). Back up the key: without it the data cannot be read.", dir.display());
         }
-        Command::User { command: UserCommand::Add { location, username, role, password_stdin: _ } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    location,
+                    username,
+                    role,
+                    password_stdin: _,
+                },
+        } => {
             let password = secret_line(&mut stdin, "password")?;
             let core = location.open().await?;
-            let id = core.operator_add_user(AddUser { username: username.clone(), role, password }).await?;
-            println!("Added user {} (id {}) with role {role}.", username.trim().to_lowercase(), id.get());
+            let id = core
+                .operator_add_user(AddUser {
+                    username: username.clone(),
+                    role,
+                    password,
+                })
+                .await?;
+            println!(
+                "Added user {} (id {}) with role {role}.",
+                username.trim().to_lowercase(),
+                id.get()
+            );
             core.close().await;
         }
-        Command::Channel { command: ChannelCommand::Set { location, phone_number_id, verify_token, graph_base_url, api_version, .. } } => {
+        Command::Channel {
+            command:
+                ChannelCommand::Set {
+                    location,
+                    phone_number_id,
+                    verify_token,
+                    graph_base_url,
+                    api_version,
+                    ..
+                },
+        } => {
             let app_secret = secret_line(&mut stdin, "app secret")?;
             let access_token = secret_line(&mut stdin, "access token (second line)")?;
             let core = location.open().await?;
@@ -174,10 +208,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 access_token,
             };
             core.operator_set_channel(settings).await?;
-            println!("WhatsApp channel saved. Secrets are stored encrypted and will not be shown again.");
+            println!(
+                "WhatsApp channel saved. Secrets are stored encrypted and will not be shown again."
+            );
             core.close().await;
         }
-        Command::Channel { command: ChannelCommand::DesktopIntake { location, listen, off: _ } } => {
+        Command::Channel {
+            command:
+                ChannelCommand::DesktopIntake {
+                    location,
+                    listen,
+                    off: _,
+                },
+        } => {
             let core = location.open().await?;
             core.operator_set_desktop_intake(listen).await?;
             match listen {
@@ -188,9 +231,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { location, listen } => {
             let core = location.open().await?;
-            let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-            println!("Countersign is serving on http://{} (webhook: /webhook, API: /api/v1)", listener.local_addr()?);
-            countersign::server::serve(core, listener, shutdown_signal()).await.context("the server stopped")?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            println!(
+                "Countersign is serving on http://{} (webhook: /webhook, API: /api/v1)",
+                listener.local_addr()?
+            );
+            countersign::server::serve(core, listener, shutdown_signal())
+                .await
+                .context("the server stopped")?;
         }
     }
     Ok(())
@@ -200,10 +250,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -215,7 +266,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG").unwrap_or_else(|_| "warn,countersign=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| "warn,countersign=info".into()),
         )
         .init();
     let runtime = match tokio::runtime::Runtime::new() {

@@ -123,10 +123,22 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case::in_order(Some(DeliveryStatus::Sent), DeliveryStatus::Delivered, DeliveryStatus::Delivered)]
-    #[case::read_before_delivered(Some(DeliveryStatus::Read), DeliveryStatus::Delivered, DeliveryStatus::Read)]
+    #[case::in_order(
+        Some(DeliveryStatus::Sent),
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Delivered
+    )]
+    #[case::read_before_delivered(
+        Some(DeliveryStatus::Read),
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Read
+    )]
     #[case::first_status(None, DeliveryStatus::Sent, DeliveryStatus::Sent)]
-    #[case::failure_is_final(Some(DeliveryStatus::Read), DeliveryStatus::Failed, DeliveryStatus::Failed)]
+    #[case::failure_is_final(
+        Some(DeliveryStatus::Read),
+        DeliveryStatus::Failed,
+        DeliveryStatus::Failed
+    )]
     fn statuses_only_move_forward(
         #[case] current: Option<DeliveryStatus>,
         #[case] incoming: DeliveryStatus,
@@ -141,7 +153,10 @@ mod tests {
 pub const REPLY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Whether a free-form reply is allowed at `now`.
-pub fn reply_window_open(last_inbound_at: Option<crate::clock::Timestamp>, now: crate::clock::Timestamp) -> bool {
+pub fn reply_window_open(
+    last_inbound_at: Option<crate::clock::Timestamp>,
+    now: crate::clock::Timestamp,
+) -> bool {
     last_inbound_at.is_some_and(|t| now < t.plus_millis(REPLY_WINDOW_MS))
 }
 
@@ -157,6 +172,12 @@ mod window_tests {
     #[case::almost_a_day(Some(0), REPLY_WINDOW_MS - 1, true)]
     #[case::a_day_later(Some(0), REPLY_WINDOW_MS, false)]
     fn window(#[case] last: Option<i64>, #[case] now: i64, #[case] open: bool) {
-        assert_eq!(reply_window_open(last.map(Timestamp::from_millis), Timestamp::from_millis(now)), open);
+        assert_eq!(
+            reply_window_open(
+                last.map(Timestamp::from_millis),
+                Timestamp::from_millis(now)
+            ),
+            open
+        );
     }
 }

@@ -5,6 +5,8 @@ mod ids;
 mod message;
 mod user;
 
-pub use ids::{ConversationId, ContactId, MessageId, UserId};
-pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
+pub use ids::{ContactId, ConversationId, MessageId, UserId};
+pub use message::{
+    reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS,
+};
 pub use user::{Role, Username};

@@ -30,7 +30,10 @@ pub fn router(core: Core) -> Router {
         .merge(webhook::routes())
         .merge(http_api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -38,13 +41,39 @@ pub fn router(core: Core) -> Router {
         .with_state(core)
 }
 
-/// Serves until `shutdown` completes.
+/// Only Meta's webhook endpoint, for the desktop app's own intake: a counter PC that accepts
+/// webhooks must not also expose the staff API.
+pub fn webhook_router(core: Core) -> Router {
+    Router::new()
+        .merge(webhook::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(core)
+}
+
+/// Serves the webhook endpoint only, until `shutdown` completes.
+pub async fn serve_webhooks(
+    core: Core,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, webhook_router(core))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves the webhook endpoint and the HTTP API until `shutdown` completes.
 pub async fn serve(
     core: Core,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(core))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// A core error as an HTTP answer: a status and the safe `ErrorView`, the detail logged.
@@ -65,7 +94,9 @@ impl IntoResponse for ApiError {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorCode::Channel => StatusCode::BAD_GATEWAY,
             ErrorCode::Setup | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -16,7 +16,10 @@ pub(super) fn routes() -> Router<Core> {
     Router::new().route("/webhook", get(handshake).post(delivery))
 }
 
-async fn handshake(State(core): State<Core>, Query(q): Query<HashMap<String, String>>) -> Result<String, ApiError> {
+async fn handshake(
+    State(core): State<Core>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<String, ApiError> {
     let check = SubscriptionCheck {
         mode: q.get("hub.mode").map(String::as_str),
         verify_token: q.get("hub.verify_token").map(String::as_str),
@@ -25,8 +28,14 @@ async fn handshake(State(core): State<Core>, Query(q): Query<HashMap<String, Str
     Ok(core.verify_subscription(check).await?)
 }
 
-async fn delivery(State(core): State<Core>, headers: HeaderMap, body: Bytes) -> Result<&'static str, ApiError> {
-    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+async fn delivery(
+    State(core): State<Core>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<&'static str, ApiError> {
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
     core.receive_webhook(signature, &body).await?;
     Ok("EVENT_RECEIVED")
 }

@@ -18,7 +18,9 @@ impl WriteTx {
         let (seq, prev) = match last {
             Some(row) => {
                 let hash: Vec<u8> = row.try_get("hash")?;
-                let prev: [u8; 32] = hash.try_into().map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
+                let prev: [u8; 32] = hash
+                    .try_into()
+                    .map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
                 (row.try_get::<i64, _>("seq")? + 1, prev)
             }
             None => (1, GENESIS),
@@ -62,9 +64,11 @@ pub struct AuditRecord {
 impl super::Store {
     /// The whole trail, oldest first.
     pub async fn audit_records(&self) -> Result<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT seq, occurred_at, actor, action, target, detail FROM audit_events ORDER BY seq")
-            .fetch_all(self.read())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT seq, occurred_at, actor, action, target, detail FROM audit_events ORDER BY seq",
+        )
+        .fetch_all(self.read())
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(AuditRecord {

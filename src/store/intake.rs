@@ -52,7 +52,11 @@ impl Store {
 
     /// The raw bytes of every delivery, oldest first (for export and the lossless check).
     pub async fn delivery_bodies(&self) -> Result<Vec<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT body FROM webhook_deliveries ORDER BY id").fetch_all(self.read()).await?)
+        Ok(
+            sqlx::query_scalar("SELECT body FROM webhook_deliveries ORDER BY id")
+                .fetch_all(self.read())
+                .await?,
+        )
     }
 }
 
@@ -102,13 +106,19 @@ impl WriteTx {
         .await?
         .rows_affected()
             == 1;
-        let Some(incoming) = DeliveryStatus::parse(&update.status) else { return Ok(inserted) };
-        let current: Option<Option<String>> = sqlx::query_scalar("SELECT status FROM messages WHERE wa_message_id = ?")
-            .bind(&update.wa_message_id)
-            .fetch_optional(self.conn())
-            .await?;
+        let Some(incoming) = DeliveryStatus::parse(&update.status) else {
+            return Ok(inserted);
+        };
+        let current: Option<Option<String>> =
+            sqlx::query_scalar("SELECT status FROM messages WHERE wa_message_id = ?")
+                .bind(&update.wa_message_id)
+                .fetch_optional(self.conn())
+                .await?;
         if let Some(current) = current {
-            let next = DeliveryStatus::advance(current.as_deref().and_then(DeliveryStatus::parse), incoming);
+            let next = DeliveryStatus::advance(
+                current.as_deref().and_then(DeliveryStatus::parse),
+                incoming,
+            );
             sqlx::query("UPDATE messages SET status = ? WHERE wa_message_id = ?")
                 .bind(next.as_str())
                 .bind(&update.wa_message_id)

@@ -17,12 +17,18 @@ struct Expected {
 }
 
 fn has_text(v: &Value, key: &str) -> bool {
-    v.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+    v.get(key)
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty())
 }
 
 fn expected(payload: &Value) -> Expected {
     let mut e = Expected::default();
-    let changes = payload["entry"].as_array().into_iter().flatten().flat_map(|en| en["changes"].as_array().into_iter().flatten());
+    let changes = payload["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|en| en["changes"].as_array().into_iter().flatten());
     for change in changes {
         let value = &change["value"];
         let (list, party) = match change["field"].as_str() {
@@ -36,7 +42,9 @@ fn expected(payload: &Value) -> Expected {
         for m in value[list].as_array().into_iter().flatten() {
             let identified = has_text(m, party) || has_text(m, &format!("{party}_user_id")) || {
                 // the only contact of the change identifies the customer
-                value["contacts"].as_array().is_some_and(|c| c.len() == 1 && (has_text(&c[0], "wa_id") || has_text(&c[0], "user_id")))
+                value["contacts"].as_array().is_some_and(|c| {
+                    c.len() == 1 && (has_text(&c[0], "wa_id") || has_text(&c[0], "user_id"))
+                })
             };
             if has_text(m, "id") && identified {
                 e.messages += 1;
@@ -52,7 +60,9 @@ fn expected(payload: &Value) -> Expected {
             }
         }
         let carries_errors = value.get("errors").is_some();
-        let carries_nothing = list == "messages" && value.get("messages").is_none() && value.get("statuses").is_none();
+        let carries_nothing = list == "messages"
+            && value.get("messages").is_none()
+            && value.get("statuses").is_none();
         if carries_errors || carries_nothing {
             e.events += 1;
         }
@@ -62,7 +72,9 @@ fn expected(payload: &Value) -> Expected {
 
 #[rstest]
 #[tokio::test]
-async fn every_real_webhook_is_stored_without_loss(#[files("../shared/whatsapp-payloads/*.json")] path: PathBuf) {
+async fn every_real_webhook_is_stored_without_loss(
+    #[files("../shared/whatsapp-payloads/*.json")] path: PathBuf,
+) {
     let bytes = std::fs::read(&path).unwrap();
     let payload: Value = serde_json::from_slice(&bytes).unwrap();
     if payload.get("entry").is_none() {
@@ -71,21 +83,42 @@ async fn every_real_webhook_is_stored_without_loss(#[files("../shared/whatsapp-p
     }
     let site = site("http://127.0.0.1:9").await;
     let signature = countersign_sim::customers::sign(APP_SECRET, &bytes);
-    let receipt = site.core.receive_webhook(Some(&signature), &bytes).await.unwrap();
+    let receipt = site
+        .core
+        .receive_webhook(Some(&signature), &bytes)
+        .await
+        .unwrap();
     let want = expected(&payload);
     let stats = site.core.stats().await.unwrap();
     assert_eq!(
-        Expected { messages: stats.messages, statuses: stats.statuses, events: stats.events },
+        Expected {
+            messages: stats.messages,
+            statuses: stats.statuses,
+            events: stats.events
+        },
         want,
         "{} stored differently than it carried ({receipt:?})",
         path.display()
     );
-    assert_eq!(site.core.store().delivery_bodies().await.unwrap(), vec![bytes], "raw delivery kept byte for byte");
+    assert_eq!(
+        site.core.store().delivery_bodies().await.unwrap(),
+        vec![bytes],
+        "raw delivery kept byte for byte"
+    );
 }
 
 #[test]
 fn the_corpus_is_all_there() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/whatsapp-payloads");
-    let count = std::fs::read_dir(dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json")).count();
+    let count = std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
     assert_eq!(count, 132);
 }

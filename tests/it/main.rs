@@ -1,6 +1,8 @@
 //! The one integration-test binary (DESIGN §8): stories through `api/` against a real
 //! encrypted store in a temp dir and the simulator on loopback.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
+
 mod cli;
 mod corpus;
 mod encryption;

@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 use crate::support::*;
 
 fn sheena() -> Customer {
-    Customer { wa_id: "16505551234".to_owned(), name: "Sheena Nelson".to_owned() }
+    Customer {
+        wa_id: "16505551234".to_owned(),
+        name: "Sheena Nelson".to_owned(),
+    }
 }
 
 async fn login(http: &reqwest::Client, base: &str) -> String {
@@ -21,7 +24,10 @@ async fn login(http: &reqwest::Client, base: &str) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -32,17 +38,34 @@ async fn a_customer_message_is_answered_from_the_inbox() {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
 
-    let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.story1", "Is the blue one in stock? Café ☕")
-        .await
-        .unwrap();
+    let status = customers::send_text(
+        &http,
+        &target(addr),
+        &sheena(),
+        "wamid.story1",
+        "Is the blue one in stock? Café ☕",
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 200);
 
     let token = login(&http, &base).await;
-    let list: Value = http.get(format!("{base}/api/v1/conversations")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let list: Value = http
+        .get(format!("{base}/api/v1/conversations"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let conversations = list.as_array().unwrap();
     assert_eq!(conversations.len(), 1);
     assert_eq!(conversations[0]["customer_name"], "Sheena Nelson");
-    assert_eq!(conversations[0]["customer_handle"], "+*******1234", "agents see a masked number");
+    assert_eq!(
+        conversations[0]["customer_handle"], "+*******1234",
+        "agents see a masked number"
+    );
     let id = conversations[0]["id"].as_i64().unwrap();
 
     let messages: Value = http
@@ -74,6 +97,31 @@ async fn a_customer_message_is_answered_from_the_inbox() {
     assert_eq!(received[0]["to"], "16505551234");
     assert_eq!(received[0]["type"], "text");
     assert_eq!(received[0]["text"]["body"], "Yes, size 39 is on the shelf.");
+
+    // Every step left its audit record, with ids only: no text, no number.
+    let trail = site.core.store().audit_records().await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+    for expected in [
+        "store.init",
+        "user.add",
+        "channel.set",
+        "message.received",
+        "webhook.delivery",
+        "session.login",
+        "message.sent",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let flat = format!("{trail:?}");
+    for private in ["16505551234", "Sheena", "size 39", "blue one"] {
+        assert!(
+            !flat.contains(private),
+            "{private} leaked into the audit trail"
+        );
+    }
 }
 
 #[tokio::test]
@@ -82,12 +130,30 @@ async fn the_same_delivery_twice_is_stored_once() {
     let addr = serve(site.core.clone()).await;
     let http = reqwest::Client::new();
     for _ in 0..2 {
-        let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.dup", "hello").await.unwrap();
-        assert_eq!(status, 200, "a repeat is acknowledged so Meta stops retrying");
+        let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.dup", "hello")
+            .await
+            .unwrap();
+        assert_eq!(
+            status, 200,
+            "a repeat is acknowledged so Meta stops retrying"
+        );
     }
     // A different delivery carrying the same message id (Meta's retry with a new envelope).
-    let body = customers::text_webhook(&target(addr), &sheena(), "wamid.dup", "hello", 1_700_000_000);
-    let status = customers::deliver(&http, &target(addr).url, &customers::sign(APP_SECRET, &body), body).await.unwrap();
+    let body = customers::text_webhook(
+        &target(addr),
+        &sheena(),
+        "wamid.dup",
+        "hello",
+        1_700_000_000,
+    );
+    let status = customers::deliver(
+        &http,
+        &target(addr).url,
+        &customers::sign(APP_SECRET, &body),
+        body,
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 200);
     let stats = site.core.stats().await.unwrap();
     assert_eq!(stats.messages, 1);
@@ -99,12 +165,22 @@ async fn the_same_delivery_twice_is_stored_once() {
 #[case::wrong_secret(Some(customers::sign("not-the-app-secret", b"x")))]
 #[case::garbage(Some("sha256=nothex".to_owned()))]
 #[tokio::test]
-async fn a_badly_signed_webhook_is_refused_and_nothing_is_stored(#[case] signature: Option<String>) {
+async fn a_badly_signed_webhook_is_refused_and_nothing_is_stored(
+    #[case] signature: Option<String>,
+) {
     let site = site("http://127.0.0.1:9").await;
     let addr = serve(site.core.clone()).await;
     let before = site.core.stats().await.unwrap();
-    let body = customers::text_webhook(&target(addr), &sheena(), "wamid.forged", "forged", 1_700_000_000);
-    let mut request = reqwest::Client::new().post(format!("http://{addr}/webhook")).body(body);
+    let body = customers::text_webhook(
+        &target(addr),
+        &sheena(),
+        "wamid.forged",
+        "forged",
+        1_700_000_000,
+    );
+    let mut request = reqwest::Client::new()
+        .post(format!("http://{addr}/webhook"))
+        .body(body);
     if let Some(sig) = signature {
         request = request.header("x-hub-signature-256", sig);
     }
@@ -143,7 +219,9 @@ async fn metas_handshake_echoes_the_challenge_only_for_the_right_token(
 ) {
     let site = site("http://127.0.0.1:9").await;
     let addr = serve(site.core.clone()).await;
-    let url = format!("http://{addr}/webhook?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444");
+    let url = format!(
+        "http://{addr}/webhook?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444"
+    );
     let response = reqwest::get(url).await.unwrap();
     assert_eq!(response.status(), expected);
     if expected == 200 {
@@ -156,7 +234,10 @@ async fn metas_handshake_echoes_the_challenge_only_for_the_right_token(
 #[case::unknown_user("nobody.here", AGENT_PASSWORD)]
 #[case::invalid_name("x", AGENT_PASSWORD)]
 #[tokio::test]
-async fn a_failed_sign_in_does_not_say_which_part_was_wrong(#[case] username: &str, #[case] password: &str) {
+async fn a_failed_sign_in_does_not_say_which_part_was_wrong(
+    #[case] username: &str,
+    #[case] password: &str,
+) {
     let site = site("http://127.0.0.1:9").await;
     let addr = serve(site.core.clone()).await;
     let response = reqwest::Client::new()
@@ -167,7 +248,10 @@ async fn a_failed_sign_in_does_not_say_which_part_was_wrong(#[case] username: &s
         .unwrap();
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({ "code": "unauthenticated", "message": "the user name or password is not correct" }));
+    assert_eq!(
+        body,
+        json!({ "code": "unauthenticated", "message": "the user name or password is not correct" })
+    );
 }
 
 #[rstest]
@@ -191,9 +275,19 @@ async fn a_signed_out_token_no_longer_works() {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let token = login(&http, &base).await;
-    let out = http.delete(format!("{base}/api/v1/sessions/current")).bearer_auth(&token).send().await.unwrap();
+    let out = http
+        .delete(format!("{base}/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 204);
-    let after = http.get(format!("{base}/api/v1/conversations")).bearer_auth(&token).send().await.unwrap();
+    let after = http
+        .get(format!("{base}/api/v1/conversations"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(after.status(), 401);
 }
 
@@ -204,7 +298,12 @@ async fn a_conversation_that_does_not_exist_is_not_found() {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let token = login(&http, &base).await;
-    let response = http.get(format!("{base}/api/v1/conversations/999/messages")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .get(format!("{base}/api/v1/conversations/999/messages"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
 }
 
@@ -212,7 +311,10 @@ async fn a_conversation_that_does_not_exist_is_not_found() {
 async fn a_refused_send_shows_whatsapps_reason_and_stores_nothing() {
     // The simulator expects another access token, so Graph answers error 190.
     let sim = countersign_sim::GraphSim::start(
-        countersign_sim::SimConfig { phone_number_id: PHONE_NUMBER_ID.to_owned(), access_token: "other".to_owned() },
+        countersign_sim::SimConfig {
+            phone_number_id: PHONE_NUMBER_ID.to_owned(),
+            access_token: "other".to_owned(),
+        },
         "127.0.0.1:0".parse().unwrap(),
     )
     .await
@@ -221,7 +323,9 @@ async fn a_refused_send_shows_whatsapps_reason_and_stores_nothing() {
     let addr = serve(site.core.clone()).await;
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
-    customers::send_text(&http, &target(addr), &sheena(), "wamid.r1", "hi").await.unwrap();
+    customers::send_text(&http, &target(addr), &sheena(), "wamid.r1", "hi")
+        .await
+        .unwrap();
     let token = login(&http, &base).await;
     let before = site.core.stats().await.unwrap().messages;
     let response = http
@@ -234,6 +338,43 @@ async fn a_refused_send_shows_whatsapps_reason_and_stores_nothing() {
     assert_eq!(response.status(), 502);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], "channel");
-    assert!(body["message"].as_str().unwrap().contains("access token"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("access token"),
+        "{body}"
+    );
     assert_eq!(site.core.stats().await.unwrap().messages, before);
+}
+
+#[tokio::test]
+async fn desktop_intake_accepts_webhooks_but_does_not_expose_the_staff_api() {
+    let site = site("http://127.0.0.1:9").await;
+    site.core
+        .operator_set_desktop_intake(Some("127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(
+        site.core.desktop_intake_listen().await.unwrap(),
+        Some("127.0.0.1:0".parse().unwrap())
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(countersign::server::serve_webhooks(
+        site.core.clone(),
+        listener,
+        std::future::pending(),
+    ));
+    let http = reqwest::Client::new();
+    let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.desk", "hi")
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let api = http
+        .post(format!("http://{addr}/api/v1/sessions"))
+        .json(&json!({ "username": AGENT, "password": AGENT_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    site.core.operator_set_desktop_intake(None).await.unwrap();
+    assert_eq!(site.core.desktop_intake_listen().await.unwrap(), None);
 }

@@ -39,9 +39,13 @@ pub async fn site(graph_base_url: &str) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let key = KeySource::File(dir.path().join("data.key"));
     let core = Core::init(&dir.path().join("data"), &key).await.unwrap();
-    core.operator_add_user(AddUser { username: AGENT.to_owned(), role: Role::Agent, password: secret(AGENT_PASSWORD) })
-        .await
-        .unwrap();
+    core.operator_add_user(AddUser {
+        username: AGENT.to_owned(),
+        role: Role::Agent,
+        password: secret(AGENT_PASSWORD),
+    })
+    .await
+    .unwrap();
     core.operator_set_channel(ChannelSettings {
         phone_number_id: PHONE_NUMBER_ID.to_owned(),
         verify_token: secret(VERIFY_TOKEN),
@@ -56,15 +60,24 @@ pub async fn site(graph_base_url: &str) -> Site {
 }
 
 pub async fn graph_sim() -> GraphSim {
-    let config = SimConfig { phone_number_id: PHONE_NUMBER_ID.to_owned(), access_token: ACCESS_TOKEN.to_owned() };
-    GraphSim::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+    let config = SimConfig {
+        phone_number_id: PHONE_NUMBER_ID.to_owned(),
+        access_token: ACCESS_TOKEN.to_owned(),
+    };
+    GraphSim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
 }
 
 /// Serves `core` on a free loopback port until the test ends.
 pub async fn serve(core: Core) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(countersign::server::serve(core, listener, std::future::pending()));
+    tokio::spawn(countersign::server::serve(
+        core,
+        listener,
+        std::future::pending(),
+    ));
     addr
 }
 

@@ -95,13 +95,19 @@ impl CloudApi {
             .await
             .map_err(|e| {
                 tracing::warn!(error = %e.without_url(), "Cloud API unreachable");
-                Error::Channel("WhatsApp could not be reached; check the network and try again".to_owned())
+                Error::Channel(
+                    "WhatsApp could not be reached; check the network and try again".to_owned(),
+                )
             })?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|_| Error::Channel("WhatsApp's answer was cut off".to_owned()))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|_| Error::Channel("WhatsApp's answer was cut off".to_owned()))?;
         if status.is_success() {
-            let parsed: SendResponse = serde_json::from_slice(&bytes)
-                .map_err(|_| Error::Channel("WhatsApp answered in an unexpected format".to_owned()))?;
+            let parsed: SendResponse = serde_json::from_slice(&bytes).map_err(|_| {
+                Error::Channel("WhatsApp answered in an unexpected format".to_owned())
+            })?;
             return parsed
                 .messages
                 .into_iter()
@@ -119,7 +125,8 @@ fn messages_url(config: &ChannelConfig) -> Result<Url> {
     if !base.path().ends_with('/') {
         base.set_path(&format!("{}/", base.path()));
     }
-    base.join(&path).map_err(|_| Error::Invalid("the Graph base URL is not valid".to_owned()))
+    base.join(&path)
+        .map_err(|_| Error::Invalid("the Graph base URL is not valid".to_owned()))
 }
 
 /// A Graph error answer as a safe message.
@@ -174,7 +181,9 @@ mod tests {
     #[test]
     fn a_proxy_prefix_is_kept() {
         assert_eq!(
-            messages_url(&config("http://127.0.0.1:9/graph")).unwrap().as_str(),
+            messages_url(&config("http://127.0.0.1:9/graph"))
+                .unwrap()
+                .as_str(),
             "http://127.0.0.1:9/graph/v23.0/106540352242922/messages"
         );
     }

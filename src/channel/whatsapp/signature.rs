@@ -22,7 +22,11 @@ impl<'a> VerifiedBody<'a> {
 }
 
 /// Checks the `X-Hub-Signature-256` header value against `body`.
-pub fn verify<'a>(app_secret: &SecretString, header: Option<&str>, body: &'a [u8]) -> Result<VerifiedBody<'a>> {
+pub fn verify<'a>(
+    app_secret: &SecretString,
+    header: Option<&str>,
+    body: &'a [u8],
+) -> Result<VerifiedBody<'a>> {
     let hex_sig = header
         .map(str::trim)
         .and_then(|h| h.strip_prefix("sha256="))
@@ -31,7 +35,8 @@ pub fn verify<'a>(app_secret: &SecretString, header: Option<&str>, body: &'a [u8
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.dangerously_expose().as_bytes())
         .map_err(|_| Error::BadSignature)?;
     mac.update(body);
-    mac.verify_slice(&expected).map_err(|_| Error::BadSignature)?;
+    mac.verify_slice(&expected)
+        .map_err(|_| Error::BadSignature)?;
     Ok(VerifiedBody(body))
 }
 
@@ -40,7 +45,10 @@ pub fn sign(app_secret: &SecretString, body: &[u8]) -> Result<String> {
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.dangerously_expose().as_bytes())
         .map_err(|e| Error::Internal(e.to_string()))?;
     mac.update(body);
-    Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "sha256={}",
+        hex::encode(mac.finalize().into_bytes())
+    ))
 }
 
 #[cfg(test)]
@@ -57,7 +65,10 @@ mod tests {
     #[test]
     fn a_correct_signature_verifies() {
         let header = sign(&secret(), BODY).unwrap();
-        assert_eq!(verify(&secret(), Some(&header), BODY).unwrap().bytes(), BODY);
+        assert_eq!(
+            verify(&secret(), Some(&header), BODY).unwrap().bytes(),
+            BODY
+        );
     }
 
     #[rstest]
@@ -66,9 +77,14 @@ mod tests {
     #[case::no_prefix(Some("deadbeef"))]
     #[case::sha1_header(Some("sha1=0123"))]
     #[case::not_hex(Some("sha256=zz"))]
-    #[case::wrong_digest(Some("sha256=0000000000000000000000000000000000000000000000000000000000000000"))]
+    #[case::wrong_digest(Some(
+        "sha256=0000000000000000000000000000000000000000000000000000000000000000"
+    ))]
     fn bad_signatures_are_rejected(#[case] header: Option<&str>) {
-        assert!(matches!(verify(&secret(), header, BODY), Err(Error::BadSignature)));
+        assert!(matches!(
+            verify(&secret(), header, BODY),
+            Err(Error::BadSignature)
+        ));
     }
 
     #[test]

@@ -133,7 +133,9 @@ fn parse_change(change: Change, items: &mut Vec<Item>) {
             for raw in array(&value, "statuses") {
                 items.push(status_item(raw));
             }
-            if value.get("errors").is_some() || (value.get("messages").is_none() && value.get("statuses").is_none()) {
+            if value.get("errors").is_some()
+                || (value.get("messages").is_none() && value.get("statuses").is_none())
+            {
                 items.push(Item::Event(ChannelEvent { field, raw: value }));
             }
         }
@@ -149,24 +151,35 @@ fn parse_change(change: Change, items: &mut Vec<Item>) {
 }
 
 fn array<'v>(value: &'v Value, key: &str) -> &'v [Value] {
-    value.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn business_number(value: &Value) -> BusinessNumber {
     let meta = value.get("metadata").unwrap_or(&Value::Null);
     BusinessNumber {
-        phone_number_id: text(meta, "phone_number_id").unwrap_or("unknown").to_owned(),
+        phone_number_id: text(meta, "phone_number_id")
+            .unwrap_or("unknown")
+            .to_owned(),
         display_phone_number: text(meta, "display_phone_number").map(str::to_owned),
     }
 }
 
 fn timestamp(value: &Value) -> Option<Timestamp> {
     let t = value.get("timestamp")?;
-    let seconds = t.as_str().and_then(|s| s.parse().ok()).or_else(|| t.as_i64())?;
+    let seconds = t
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| t.as_i64())?;
     Some(Timestamp::from_unix_seconds(seconds))
 }
 
@@ -181,11 +194,18 @@ fn chat_item(
 ) -> Item {
     let customer = customer(contacts, raw, party);
     let Some(id) = text(raw, "id").filter(|_| customer.is_identified()) else {
-        return Item::Event(ChannelEvent { field: format!("unidentified_{party}_message"), raw: raw.clone() });
+        return Item::Event(ChannelEvent {
+            field: format!("unidentified_{party}_message"),
+            raw: raw.clone(),
+        });
     };
     let kind = MessageKind::from_wire(text(raw, "type"));
     let body = match kind.as_str() {
-        "text" => raw.get("text").and_then(|t| t.get("body")).and_then(Value::as_str).map(str::to_owned),
+        "text" => raw
+            .get("text")
+            .and_then(|t| t.get("body"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         _ => None,
     };
     wrap(ChatMessage {
@@ -207,8 +227,14 @@ fn customer(contacts: &[Value], raw: &Value, party: &str) -> CustomerRef {
         (wa_id.is_some() && text(c, "wa_id") == wa_id.as_deref())
             || (user_id.is_some() && text(c, "user_id") == user_id.as_deref())
     });
-    let contact = contact.or(if contacts.len() == 1 { contacts.first() } else { None });
-    let profile = contact.and_then(|c| c.get("profile")).unwrap_or(&Value::Null);
+    let contact = contact.or(if contacts.len() == 1 {
+        contacts.first()
+    } else {
+        None
+    });
+    let profile = contact
+        .and_then(|c| c.get("profile"))
+        .unwrap_or(&Value::Null);
     CustomerRef {
         wa_id: wa_id.or_else(|| contact.and_then(|c| text(c, "wa_id")).map(str::to_owned)),
         user_id: user_id.or_else(|| contact.and_then(|c| text(c, "user_id")).map(str::to_owned)),
@@ -225,7 +251,10 @@ fn status_item(raw: &Value) -> Item {
             at: timestamp(raw),
             raw: raw.clone(),
         }),
-        _ => Item::Event(ChannelEvent { field: "unidentified_status".to_owned(), raw: raw.clone() }),
+        _ => Item::Event(ChannelEvent {
+            field: "unidentified_status".to_owned(),
+            raw: raw.clone(),
+        }),
     }
 }
 
@@ -246,7 +275,9 @@ mod tests {
               "contacts":[{"profile":{"name":"Sheena"},"wa_id":"16505551234"}],
               "messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"Hi"}}]}}]}]}"#,
         );
-        let [Item::Inbound(m)] = items.as_slice() else { panic!("{items:?}") };
+        let [Item::Inbound(m)] = items.as_slice() else {
+            panic!("{items:?}")
+        };
         assert_eq!(m.business.phone_number_id, "PNID");
         assert_eq!(m.customer.wa_id.as_deref(), Some("16505551234"));
         assert_eq!(m.customer.profile_name.as_deref(), Some("Sheena"));
@@ -261,7 +292,9 @@ mod tests {
               "contacts":[{"profile":{"name":"S","username":"sheena"},"user_id":"US.1"}],
               "messages":[{"from_user_id":"US.1","id":"wamid.B","timestamp":"1","type":"text","text":{"body":"x"}}]}}]}]}"#,
         );
-        let [Item::Inbound(m)] = items.as_slice() else { panic!("{items:?}") };
+        let [Item::Inbound(m)] = items.as_slice() else {
+            panic!("{items:?}")
+        };
         assert_eq!(m.customer.wa_id, None);
         assert_eq!(m.customer.user_id.as_deref(), Some("US.1"));
         assert_eq!(m.customer.username.as_deref(), Some("sheena"));
@@ -271,7 +304,9 @@ mod tests {
     #[case::no_id(r#"{"from":"1","type":"text"}"#)]
     #[case::no_customer(r#"{"id":"wamid.C","type":"text"}"#)]
     fn messages_we_cannot_place_become_events(#[case] message: &str) {
-        let body = format!(r#"{{"entry":[{{"changes":[{{"field":"messages","value":{{"messages":[{message}]}}}}]}}]}}"#);
+        let body = format!(
+            r#"{{"entry":[{{"changes":[{{"field":"messages","value":{{"messages":[{message}]}}}}]}}]}}"#
+        );
         let items = inbound(&body);
         assert!(matches!(items.as_slice(), [Item::Event(_)]), "{items:?}");
     }
@@ -286,8 +321,12 @@ mod tests {
 
     #[test]
     fn other_fields_are_kept_whole() {
-        let items = inbound(r#"{"entry":[{"changes":[{"field":"account_update","value":{"event":"DISABLED_UPDATE"}}]}]}"#);
-        let [Item::Event(e)] = items.as_slice() else { panic!("{items:?}") };
+        let items = inbound(
+            r#"{"entry":[{"changes":[{"field":"account_update","value":{"event":"DISABLED_UPDATE"}}]}]}"#,
+        );
+        let [Item::Event(e)] = items.as_slice() else {
+            panic!("{items:?}")
+        };
         assert_eq!(e.field, "account_update");
         assert_eq!(e.raw["event"], "DISABLED_UPDATE");
     }

@@ -1,0 +1,245 @@
+//! The real desktop app, driven through tauri-driver and WebKitWebDriver (a real WebKitGTK
+//! engine) under Xvfb: sign in, see a simulated customer's message arrive, reply, and check
+//! that the simulated Cloud API received the reply. Saves screenshots to `e2e/screenshots/`.
+//!
+//! Needs: `COUNTERSIGN_DESKTOP_BIN` (a `countersign-desktop` built with `--features demo`),
+//! `tauri-driver` and `WebKitWebDriver` on PATH, and a display. `scripts/test` provides all
+//! of them; a missing one fails the test with what to do, never skips it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing loudly is the point
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "e2e demo password 123";
+
+/// tauri-driver and what it starts (WebKitWebDriver, the app) in one process group, so that
+/// ending the test ends all of them: an orphaned WebKitWebDriver would hold the test's output
+/// pipe open and hang CI.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn require_env(name: &str, hint: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {hint} (run scripts/test)"))
+}
+
+async fn start_driver(app: &str, sim_port: u16) -> (Driver, u16) {
+    let port = free_port();
+    let native_port = free_port();
+    let child = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned()))
+        .process_group(0)
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("COUNTERSIGN_DEMO", "1")
+        .env("COUNTERSIGN_DEMO_PASSWORD", PASSWORD)
+        .env("COUNTERSIGN_DEMO_SIM_PORT", sim_port.to_string())
+        .env("COUNTERSIGN_DEMO_INTERVAL_MS", "700")
+        .env("COUNTERSIGN_DESKTOP_APP", app)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --locked`"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not start listening"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (Driver(child), port)
+}
+
+async fn connect(app: &str, port: u16) -> Client {
+    let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
+    let Value::Object(caps) = caps else {
+        panic!("capabilities are an object")
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session with the desktop app")
+}
+
+/// Waits until an element matching `css` contains `text`, and returns it.
+async fn wait_for_text(
+    client: &Client,
+    css: &str,
+    text: &str,
+    timeout: Duration,
+) -> fantoccini::elements::Element {
+    let deadline = Instant::now() + timeout;
+    loop {
+        for element in client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            if element.text().await.is_ok_and(|t| t.contains(text)) {
+                return element;
+            }
+        }
+        if Instant::now() > deadline {
+            let page = client.source().await.unwrap_or_default();
+            panic!("no {css} containing {text:?} after {timeout:?}; page:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+async fn sim_received(sim_port: u16) -> Vec<Value> {
+    reqwest::get(format!("http://127.0.0.1:{sim_port}/sim/received"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_signs_in_sees_a_customer_and_replies() {
+    let app = require_env(
+        "COUNTERSIGN_DESKTOP_BIN",
+        "path to countersign-desktop built with --features demo",
+    );
+    let sim_port = free_port();
+    let (_driver, port) = start_driver(&app, sim_port).await;
+    let client = connect(&app, port).await;
+
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("[data-testid=login-form]"))
+        .await
+        .unwrap();
+    screenshot(&client, "01-login.png").await;
+
+    // A wrong password is refused with a message that does not say which part was wrong.
+    form.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("demo.agent")
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("wrong password!")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=login-error]",
+        "user name or password is not correct",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    form.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=signed-in-as]",
+        "demo.agent",
+        Duration::from_secs(15),
+    )
+    .await;
+
+    let conversation = wait_for_text(
+        &client,
+        "[data-testid=conversation]",
+        "Ana Souza",
+        Duration::from_secs(30),
+    )
+    .await;
+    let listed = conversation.text().await.unwrap();
+    assert!(
+        listed.contains("+*******0101"),
+        "an agent sees the customer's number masked: {listed}"
+    );
+    conversation.click().await.unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=message]",
+        "blue trail runners",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    let reply = "Yes! Size 39 is in stock at Main Street.";
+    client
+        .find(Locator::Css("textarea#reply"))
+        .await
+        .unwrap()
+        .send_keys(reply)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(".composer button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=message].outbound",
+        reply,
+        Duration::from_secs(10),
+    )
+    .await;
+    screenshot(&client, "02-inbox-reply.png").await;
+
+    let received = sim_received(sim_port).await;
+    assert!(
+        received
+            .iter()
+            .any(|r| r["to"] == "16505550101" && r["text"]["body"] == reply),
+        "the simulated Cloud API received the reply: {received:?}"
+    );
+    client.close().await.unwrap();
+}

@@ -1,0 +1,88 @@
+//! Tauri commands: thin wrappers over `countersign::api` (DESIGN §2). Each one takes the
+//! session the shell holds, calls the core, and returns a View or an `ErrorView`. The session
+//! token never crosses into the webview: the UI only learns who is signed in.
+
+use countersign::api::inbox::SendTextRequest;
+use countersign::api::session::LoginRequest;
+use countersign::api::views::{ConversationSummaryView, ErrorView, MeView, MessageView};
+use countersign::domain::ConversationId;
+use countersign::keys::SecretString;
+use tauri::State;
+
+use crate::state::AppState;
+
+type Reply<T> = Result<T, ErrorView>;
+
+#[tauri::command]
+pub async fn login(
+    state: State<'_, AppState>,
+    username: String,
+    password: SecretString,
+) -> Reply<MeView> {
+    let signed_in = state
+        .core()?
+        .login(LoginRequest { username, password })
+        .await
+        .map_err(|e| ErrorView::from(&e))?;
+    state.set_session(Some(signed_in.token));
+    Ok(signed_in.me)
+}
+
+#[tauri::command]
+pub async fn logout(state: State<'_, AppState>) -> Reply<()> {
+    let token = state.take_session();
+    match token {
+        Some(token) => state
+            .core()?
+            .logout(&token)
+            .await
+            .map_err(|e| ErrorView::from(&e)),
+        None => Ok(()),
+    }
+}
+
+#[tauri::command]
+pub async fn me(state: State<'_, AppState>) -> Reply<MeView> {
+    state
+        .core()?
+        .me(&*state.session()?)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn list_conversations(state: State<'_, AppState>) -> Reply<Vec<ConversationSummaryView>> {
+    state
+        .core()?
+        .list_conversations(&*state.session()?)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn conversation_messages(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+) -> Reply<Vec<MessageView>> {
+    let id = ConversationId::new(conversation_id);
+    state
+        .core()?
+        .conversation_messages(&*state.session()?, id)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn send_text(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    text: String,
+) -> Reply<MessageView> {
+    let id = ConversationId::new(conversation_id);
+    let request = SendTextRequest { text };
+    state
+        .core()?
+        .send_text(&*state.session()?, id, request)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}

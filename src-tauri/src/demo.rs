@@ -1,0 +1,100 @@
+//! Demo mode: a throw-away organisation in a fresh temporary directory, the WhatsApp simulator
+//! in-process, and simulated customers writing in, all through the production code paths
+//! (signed webhooks into the real intake, replies through the real Cloud API client).
+//!
+//! Credentials are printed to the terminal. `COUNTERSIGN_DEMO_PASSWORD` fixes the password and
+//! `COUNTERSIGN_DEMO_SIM_PORT` the simulator's port (the end-to-end test uses both);
+//! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::clock::{random_bytes, OsRandom};
+use countersign::domain::Role;
+use countersign::keys::{KeySource, SecretString};
+use countersign::Core;
+use countersign_sim::customers::{demo_script, run_script};
+use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
+
+const PHONE_NUMBER_ID: &str = "100200300400500";
+const USERNAME: &str = "demo.agent";
+
+fn random_hex() -> String {
+    hex_encode(&random_bytes::<16>(&OsRandom))
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Sets up the demo and returns the core the app runs on.
+pub async fn start() -> anyhow::Result<Core> {
+    let dir = std::env::temp_dir().join(format!("countersign-demo-{}", random_hex()));
+    let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("demo.key"))).await?;
+    let password = std::env::var("COUNTERSIGN_DEMO_PASSWORD").unwrap_or_else(|_| random_hex());
+    core.operator_add_user(AddUser {
+        username: USERNAME.to_owned(),
+        role: Role::Agent,
+        password: SecretString::from(password.clone()),
+    })
+    .await?;
+
+    let access_token = random_hex();
+    let sim_port: u16 = env_or("COUNTERSIGN_DEMO_SIM_PORT", 0);
+    let sim = GraphSim::start(
+        SimConfig {
+            phone_number_id: PHONE_NUMBER_ID.to_owned(),
+            access_token: access_token.clone(),
+        },
+        ([127, 0, 0, 1], sim_port).into(),
+    )
+    .await
+    .context("cannot start the WhatsApp simulator")?;
+    let sim_url = sim.base_url();
+    let app_secret = random_hex();
+    core.operator_set_channel(ChannelSettings {
+        phone_number_id: PHONE_NUMBER_ID.to_owned(),
+        verify_token: SecretString::from(random_hex()),
+        graph_base_url: sim_url.clone(),
+        api_version: None,
+        app_secret: SecretString::from(app_secret.clone()),
+        access_token: SecretString::from(access_token),
+    })
+    .await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let webhook_url = format!("http://{}/webhook", listener.local_addr()?);
+    tauri::async_runtime::spawn(countersign::server::serve_webhooks(
+        core.clone(),
+        listener,
+        std::future::pending(),
+    ));
+    let target = WebhookTarget {
+        url: webhook_url.clone(),
+        app_secret,
+        phone_number_id: PHONE_NUMBER_ID.to_owned(),
+        display_phone_number: "15550001000".to_owned(),
+    };
+    let interval = Duration::from_millis(env_or("COUNTERSIGN_DEMO_INTERVAL_MS", 4000));
+    tauri::async_runtime::spawn(async move {
+        run_script(target, demo_script(), interval, 1).await;
+        // Keep the simulator alive for replies after the script ends.
+        std::future::pending::<()>().await;
+        drop(sim);
+    });
+
+    println!("\n  Countersign demo is running.");
+    println!("  Sign in as   {USERNAME}");
+    println!("  Password     {password}");
+    println!("  Data (temporary, encrypted): {}", dir.display());
+    println!("  Webhooks: {webhook_url}   WhatsApp simulator: {sim_url}\n");
+    Ok(core)
+}

@@ -1,0 +1,49 @@
+//! What the shell keeps: the core (or why it could not start) and the signed-in session.
+
+use std::sync::{Arc, Mutex};
+
+use countersign::api::views::ErrorView;
+use countersign::auth::session::SessionToken;
+use countersign::{Core, Error};
+
+/// Shared state of the desktop app.
+pub struct AppState {
+    core: Result<Core, ErrorView>,
+    session: Mutex<Option<Arc<SessionToken>>>,
+}
+
+impl AppState {
+    /// State over a started core, or the error that kept it from starting.
+    pub fn new(core: Result<Core, Error>) -> Self {
+        Self {
+            core: core.map_err(|e| ErrorView::from(&e)),
+            session: Mutex::new(None),
+        }
+    }
+
+    /// The core, or the start-up error to show.
+    pub fn core(&self) -> Result<&Core, ErrorView> {
+        self.core.as_ref().map_err(Clone::clone)
+    }
+
+    /// The current session, or "sign in again".
+    pub fn session(&self) -> Result<Arc<SessionToken>, ErrorView> {
+        let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .clone()
+            .ok_or_else(|| ErrorView::from(&Error::Unauthenticated))
+    }
+
+    /// Replaces the session (sign-in, user switch).
+    pub fn set_session(&self, token: Option<SessionToken>) {
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = token.map(Arc::new);
+    }
+
+    /// Removes and returns the session (sign-out).
+    pub fn take_session(&self) -> Option<Arc<SessionToken>> {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
