@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import Inbox from "./Inbox.svelte";
+import type { Me } from "./api";
+
+afterEach(() => clearMocks());
+
+const agent: Me = { username: "anna", role: "agent", capabilities: ["conversations.read", "messages.send"] };
+const conversation = {
+  id: 7,
+  customer_name: "Sheena Nelson",
+  customer_handle: "+*******1234",
+  last_message_preview: "Is the blue one in stock?",
+  last_message_at: Date.now(),
+};
+const inbound = { id: 1, direction: "inbound", kind: "text", text: "Is the blue one in stock?", sent_at: Date.now(), status: null, author: null };
+
+type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
+
+function core(overrides: Record<string, Handler> = {}) {
+  mockIPC((cmd, args) => {
+    const handler = overrides[cmd];
+    if (handler) return handler(cmd, args as Record<string, unknown>);
+    if (cmd === "list_conversations") return [conversation];
+    if (cmd === "conversation_messages") return [inbound];
+    throw new Error(`unexpected ${cmd}`);
+  });
+}
+
+describe("Inbox", () => {
+  it("lists conversations with the masked number the core sent and opens one", async () => {
+    core();
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    const item = await screen.findByRole("button", { name: /Sheena Nelson/ });
+    expect(item.textContent).toContain("+*******1234");
+    await fireEvent.click(item);
+    expect(await screen.findByText("Is the blue one in stock?", { selector: ".message p" })).toBeTruthy();
+  });
+
+  it("hides the reply box from someone who may not send", async () => {
+    core();
+    render(Inbox, { me: { ...agent, capabilities: ["conversations.read"] }, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await screen.findByText("Is the blue one in stock?", { selector: ".message p" });
+    expect(screen.queryByLabelText("Reply")).toBeNull();
+  });
+
+  it("keeps the draft and shows why when a send fails", async () => {
+    core({
+      send_text: () => {
+        throw { code: "channel", message: "WhatsApp did not accept the message: try again later" };
+      },
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    const reply = (await screen.findByLabelText("Reply")) as HTMLTextAreaElement;
+    await fireEvent.input(reply, { target: { value: "Yes, size 39" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("try again later");
+    expect(reply.value).toBe("Yes, size 39");
+  });
+
+  it("returns to sign-in when the session has ended", async () => {
+    core({
+      list_conversations: () => {
+        throw { code: "unauthenticated", message: "your session has ended; please sign in again" };
+      },
+    });
+    const onSignedOut = vi.fn();
+    render(Inbox, { me: agent, onSignedOut });
+    await vi.waitFor(() => expect(onSignedOut).toHaveBeenCalled());
+  });
+});

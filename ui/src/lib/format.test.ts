@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { formatTime, statusLabel } from "./format";
+
+describe("statusLabel", () => {
+  it.each([
+    ["accepted", "Sent to WhatsApp"],
+    ["read", "Read"],
+    ["failed", "Not delivered"],
+    ["some_new_status", "some_new_status"],
+  ])("%s reads as %s", (status, label) => expect(statusLabel(status)).toBe(label));
+
+  it("shows nothing for inbound messages", () => expect(statusLabel(null)).toBe(""));
+});
+
+describe("formatTime", () => {
+  it("shows only the time for today and the date for older messages", () => {
+    const now = new Date(2026, 10, 25, 15, 0);
+    expect(formatTime(new Date(2026, 10, 25, 9, 5).getTime(), now)).not.toMatch(/Nov/);
+    expect(formatTime(new Date(2026, 10, 20, 9, 5).getTime(), now)).toMatch(/Nov|20/);
+  });
+});
