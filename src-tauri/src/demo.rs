@@ -6,6 +6,7 @@
 //! `COUNTERSIGN_DEMO_SIM_PORT` the simulator's port (the end-to-end test uses both);
 //! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -35,8 +36,9 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// Sets up the demo and returns the core the app runs on.
-pub async fn start() -> anyhow::Result<Core> {
+/// Sets up the demo; returns the core the app runs on and the temporary directory to delete
+/// when the app exits.
+pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     let dir = std::env::temp_dir().join(format!("countersign-demo-{}", random_hex()));
     let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("demo.key"))).await?;
     let password = std::env::var("COUNTERSIGN_DEMO_PASSWORD").unwrap_or_else(|_| random_hex());
@@ -94,7 +96,10 @@ pub async fn start() -> anyhow::Result<Core> {
     println!("\n  Countersign demo is running.");
     println!("  Sign in as   {USERNAME}");
     println!("  Password     {password}");
-    println!("  Data (temporary, encrypted): {}", dir.display());
+    println!(
+        "  Data (encrypted, deleted when the app closes): {}",
+        dir.display()
+    );
     println!("  Webhooks: {webhook_url}   WhatsApp simulator: {sim_url}\n");
-    Ok(core)
+    Ok((core, dir))
 }

@@ -13,6 +13,8 @@ mod commands;
 #[cfg(feature = "demo")]
 mod demo;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
@@ -62,14 +64,35 @@ fn demo_requested() -> bool {
         || std::env::var("COUNTERSIGN_DEMO").is_ok_and(|v| v == "1")
 }
 
-async fn start() -> anyhow::Result<Result<Core, Error>> {
+/// The core (or why it could not start), and a directory to delete on exit (the demo's).
+async fn start() -> anyhow::Result<(Result<Core, Error>, Option<PathBuf>)> {
     if demo_requested() {
         #[cfg(feature = "demo")]
-        return Ok(Ok(demo::start().await?));
+        {
+            let (core, dir) = demo::start().await?;
+            return Ok((Ok(core), Some(dir)));
+        }
         #[cfg(not(feature = "demo"))]
         anyhow::bail!("this build has no demo mode; build with `--features demo`");
     }
-    Ok(open_core().await)
+    Ok((open_core().await, None))
+}
+
+/// The app's state and its commands (the same list `build.rs` generates permissions for).
+fn with_commands<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::login,
+            commands::logout,
+            commands::me,
+            commands::list_conversations,
+            commands::conversation_messages,
+            commands::send_text,
+        ])
 }
 
 fn main() -> anyhow::Result<()> {
@@ -80,20 +103,16 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "warn,countersign=info".into()),
         )
         .init();
-    let core = tauri::async_runtime::block_on(start())?;
+    let (core, throwaway_dir) = tauri::async_runtime::block_on(start())?;
     if let Err(e) = &core {
         tracing::error!(error = %e, "the store could not be opened");
     }
-    tauri::Builder::default()
-        .manage(AppState::new(core))
-        .invoke_handler(tauri::generate_handler![
-            commands::login,
-            commands::logout,
-            commands::me,
-            commands::list_conversations,
-            commands::conversation_messages,
-            commands::send_text,
-        ])
-        .run(tauri::generate_context!())?;
+    let app = with_commands(tauri::Builder::default(), AppState::new(core))
+        .build(tauri::generate_context!())?;
+    app.run(move |_, event| {
+        if let (tauri::RunEvent::Exit, Some(dir)) = (event, &throwaway_dir) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    });
     Ok(())
 }

@@ -58,6 +58,7 @@ impl Core {
         id: ConversationId,
         request: SendTextRequest,
     ) -> Result<MessageView> {
+        let r = self.resolve(token).await?;
         let text = request.text.trim_end();
         if text.trim().is_empty() {
             return Err(Error::Invalid("the message is empty".to_owned()));
@@ -67,7 +68,6 @@ impl Core {
                 "a WhatsApp message holds at most {MAX_TEXT_CHARS} characters"
             )));
         }
-        let r = self.resolve(token).await?;
         // Seeing the conversation comes first: one the actor cannot read is "not found".
         authorize::<act::ReadConversation>(&r.actor, id).map_err(hidden)?;
         let proof = authorize::<act::SendMessage>(&r.actor, id).map_err(super::forbidden)?;

@@ -6,5 +6,6 @@
 mod cli;
 mod corpus;
 mod encryption;
+mod key_storage;
 mod story;
 mod support;

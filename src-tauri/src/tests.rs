@@ -1,0 +1,133 @@
+//! The commands through Tauri's mock runtime: what the web view gets back for each call.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
+
+use countersign::api::operator::AddUser;
+use countersign::domain::Role;
+use countersign::keys::{KeySource, SecretString};
+use countersign::{Core, Error};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+use crate::state::AppState;
+
+const PASSWORD: &str = "a long enough password";
+
+fn app(core: Result<Core, Error>) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = crate::with_commands(mock_builder(), AppState::new(core))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (app, window)
+}
+
+fn core(dir: &std::path::Path) -> Core {
+    tauri::async_runtime::block_on(async {
+        let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("key")))
+            .await
+            .unwrap();
+        let user = AddUser {
+            username: "anna".to_owned(),
+            role: Role::Agent,
+            password: SecretString::from(PASSWORD.to_owned()),
+        };
+        core.operator_add_user(user).await.unwrap();
+        core
+    })
+}
+
+fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn nothing_but_sign_in_works_before_signing_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(Ok(core(dir.path())));
+    for (cmd, args) in [
+        ("me", json!({})),
+        ("list_conversations", json!({})),
+        ("conversation_messages", json!({"conversationId": 1})),
+    ] {
+        let err = call(&window, cmd, args).unwrap_err();
+        assert_eq!(err["code"], "unauthenticated", "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn signing_in_and_out_controls_every_later_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(Ok(core(dir.path())));
+    let me = call(
+        &window,
+        "login",
+        json!({"username": "Anna", "password": PASSWORD}),
+    )
+    .unwrap();
+    assert_eq!(me["username"], "anna");
+    assert_eq!(me["role"], "agent");
+    assert!(
+        me.get("token").is_none(),
+        "the session token never reaches the web view: {me}"
+    );
+    assert_eq!(
+        call(&window, "list_conversations", json!({})).unwrap(),
+        json!([])
+    );
+    call(&window, "logout", json!({})).unwrap();
+    assert_eq!(
+        call(&window, "me", json!({})).unwrap_err()["code"],
+        "unauthenticated"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(Ok(core(dir.path())));
+    let err = call(
+        &window,
+        "login",
+        json!({"username": "anna", "password": "not the password"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        json!({"code": "unauthenticated", "message": "the user name or password is not correct"})
+    );
+}
+
+#[test]
+fn a_store_that_could_not_open_is_explained_at_sign_in() {
+    let (_app, window) = app(Err(Error::NotInitialized("/srv/countersign".to_owned())));
+    let err = call(
+        &window,
+        "login",
+        json!({"username": "anna", "password": PASSWORD}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "setup");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("countersign init"),
+        "{err}"
+    );
+}
