@@ -103,10 +103,7 @@ impl SeededRandom {
 
 impl RandomSource for SeededRandom {
     fn fill(&self, buf: &mut [u8]) {
-        let mut rng = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut rng = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         rng.fill_bytes(buf);
     }
 }

@@ -60,9 +60,7 @@ impl Error {
             Self::Forbidden => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::BadSignature => ErrorCode::BadSignature,
-            Self::Key(_) | Self::NotInitialized(_) | Self::AlreadyInitialized(_) => {
-                ErrorCode::Setup
-            }
+            Self::Key(_) | Self::NotInitialized(_) | Self::AlreadyInitialized(_) => ErrorCode::Setup,
             Self::ChannelNotConfigured | Self::Channel(_) => ErrorCode::Channel,
             Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
         }

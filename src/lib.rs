@@ -12,6 +12,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod keys;
+pub mod logging;
 pub mod mask;
 pub mod server;
 pub mod store;

@@ -36,11 +36,7 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn require_env(name: &str, hint: &str) -> String {
@@ -61,13 +57,12 @@ async fn start_driver(app: &str, sim_port: u16) -> (Driver, u16) {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --locked`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --locked`")
+        });
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not start listening"
-        );
+        assert!(Instant::now() < deadline, "tauri-driver did not start listening");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     (Driver(child), port)
@@ -75,9 +70,7 @@ async fn start_driver(app: &str, sim_port: u16) -> (Driver, u16) {
 
 async fn connect(app: &str, port: u16) -> Client {
     let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
-    let Value::Object(caps) = caps else {
-        panic!("capabilities are an object")
-    };
+    let Value::Object(caps) = caps else { panic!("capabilities are an object") };
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
         .capabilities(caps)
@@ -116,20 +109,13 @@ async fn screenshot(client: &Client, name: &str) {
 }
 
 async fn sim_received(sim_port: u16) -> Vec<Value> {
-    reqwest::get(format!("http://127.0.0.1:{sim_port}/sim/received"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    reqwest::get(format!("http://127.0.0.1:{sim_port}/sim/received")).await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_signs_in_sees_a_customer_and_replies() {
-    let app = require_env(
-        "COUNTERSIGN_DESKTOP_BIN",
-        "path to countersign-desktop built with --features demo",
-    );
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let sim_port = free_port();
     let (_driver, port) = start_driver(&app, sim_port).await;
     let client = connect(&app, port).await;
@@ -143,24 +129,14 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     screenshot(&client, "01-login.png").await;
 
     // A wrong password is refused with a message that does not say which part was wrong.
-    form.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("demo.agent")
-        .await
-        .unwrap();
+    form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("demo.agent").await.unwrap();
     form.find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
         .send_keys("wrong password!")
         .await
         .unwrap();
-    form.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(
         &client,
         "[data-testid=login-error]",
@@ -169,76 +145,26 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     )
     .await;
 
-    form.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    form.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_text(
-        &client,
-        "[data-testid=signed-in-as]",
-        "demo.agent",
-        Duration::from_secs(15),
-    )
-    .await;
+    form.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
 
-    let conversation = wait_for_text(
-        &client,
-        "[data-testid=conversation]",
-        "Ana Souza",
-        Duration::from_secs(30),
-    )
-    .await;
+    let conversation =
+        wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30)).await;
     let listed = conversation.text().await.unwrap();
-    assert!(
-        listed.contains("+*******0101"),
-        "an agent sees the customer's number masked: {listed}"
-    );
+    assert!(listed.contains("+*******0101"), "an agent sees the customer's number masked: {listed}");
     conversation.click().await.unwrap();
-    wait_for_text(
-        &client,
-        "[data-testid=message]",
-        "blue trail runners",
-        Duration::from_secs(10),
-    )
-    .await;
+    wait_for_text(&client, "[data-testid=message]", "blue trail runners", Duration::from_secs(10)).await;
 
     let reply = "Yes! Size 39 is in stock at Main Street.";
-    client
-        .find(Locator::Css("textarea#reply"))
-        .await
-        .unwrap()
-        .send_keys(reply)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css(".composer button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_text(
-        &client,
-        "[data-testid=message].outbound",
-        reply,
-        Duration::from_secs(10),
-    )
-    .await;
+    client.find(Locator::Css("textarea#reply")).await.unwrap().send_keys(reply).await.unwrap();
+    client.find(Locator::Css(".composer button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[data-testid=message].outbound", reply, Duration::from_secs(10)).await;
     screenshot(&client, "02-inbox-reply.png").await;
 
     let received = sim_received(sim_port).await;
     assert!(
-        received
-            .iter()
-            .any(|r| r["to"] == "16505550101" && r["text"]["body"] == reply),
+        received.iter().any(|r| r["to"] == "16505550101" && r["text"]["body"] == reply),
         "the simulated Cloud API received the reply: {received:?}"
     );
     client.close().await.unwrap();

@@ -151,39 +151,15 @@ pub async fn send_text(
 
 /// The demo's cast and what they say, in order.
 pub fn demo_script() -> Vec<(Customer, &'static str)> {
-    let ana = Customer {
-        wa_id: "16505550101".to_owned(),
-        name: "Ana Souza".to_owned(),
-    };
-    let ben = Customer {
-        wa_id: "447700900202".to_owned(),
-        name: "Ben Okafor".to_owned(),
-    };
-    let chloe = Customer {
-        wa_id: "4915155550303".to_owned(),
-        name: "Chloé Martin".to_owned(),
-    };
+    let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
+    let ben = Customer { wa_id: "447700900202".to_owned(), name: "Ben Okafor".to_owned() };
+    let chloe = Customer { wa_id: "4915155550303".to_owned(), name: "Chloé Martin".to_owned() };
     vec![
-        (
-            ana.clone(),
-            "Hi! Do you have the blue trail runners in size 39?",
-        ),
-        (
-            ben.clone(),
-            "My order #4471 hasn't arrived yet, can you check?",
-        ),
-        (
-            chloe.clone(),
-            "Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂",
-        ),
-        (
-            ana.clone(),
-            "Also, can I pick them up at the Main Street store?",
-        ),
-        (
-            ben.clone(),
-            "The tracking page says 'label created' since Monday.",
-        ),
+        (ana.clone(), "Hi! Do you have the blue trail runners in size 39?"),
+        (ben.clone(), "My order #4471 hasn't arrived yet, can you check?"),
+        (chloe.clone(), "Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂"),
+        (ana.clone(), "Also, can I pick them up at the Main Street store?"),
+        (ben.clone(), "The tracking page says 'label created' since Monday."),
         (chloe, "Merci ! Je passerai samedi alors."),
         (ana, "Great, thank you!"),
     ]
@@ -218,18 +194,12 @@ mod tests {
     #[test]
     fn non_ascii_is_escaped_like_meta() {
         let bytes = to_ascii_json(&json!({"t": "Chloé 🙂"}));
-        assert_eq!(
-            String::from_utf8(bytes).unwrap(),
-            r#"{"t":"Chlo\u00e9 \ud83d\ude42"}"#
-        );
+        assert_eq!(String::from_utf8(bytes).unwrap(), r#"{"t":"Chlo\u00e9 \ud83d\ude42"}"#);
     }
 
     #[test]
     fn the_escaped_form_round_trips() {
         let v = json!({"t": "Chloé 🙂"});
-        assert_eq!(
-            serde_json::from_slice::<Value>(&to_ascii_json(&v)).unwrap(),
-            v
-        );
+        assert_eq!(serde_json::from_slice::<Value>(&to_ascii_json(&v)).unwrap(), v);
     }
 }

@@ -38,11 +38,8 @@ pub struct GraphSim {
 impl GraphSim {
     /// Starts serving on `bind` (use port 0 for any free port).
     pub async fn start(config: SimConfig, bind: SocketAddr) -> std::io::Result<Self> {
-        let state = Arc::new(SimState {
-            config,
-            received: Mutex::new(Vec::new()),
-            next_id: AtomicU64::new(1),
-        });
+        let state =
+            Arc::new(SimState { config, received: Mutex::new(Vec::new()), next_id: AtomicU64::new(1) });
         let app = Router::new()
             .route("/{version}/{phone_number_id}/messages", post(send_message))
             .route("/sim/received", get(list_received))
@@ -54,11 +51,7 @@ impl GraphSim {
                 tracing::error!(error = %e, "simulator stopped");
             }
         });
-        Ok(Self {
-            addr,
-            state,
-            server,
-        })
+        Ok(Self { addr, state, server })
     }
 
     /// The base URL to configure as Countersign's Graph base URL.
@@ -68,11 +61,7 @@ impl GraphSim {
 
     /// Every accepted send request body, in order.
     pub fn received(&self) -> Vec<Value> {
-        self.state
-            .received
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// Waits up to `timeout` until at least `n` requests were accepted; returns them.
@@ -107,10 +96,8 @@ async fn send_message(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> (StatusCode, Json<Value>) {
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let bearer =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     if bearer != Some(state.config.access_token.as_str()) {
         return graph_error(
             StatusCode::UNAUTHORIZED,
@@ -125,17 +112,15 @@ async fn send_message(
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
     };
-    let to = request
-        .get("to")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let valid = request.get("messaging_product") == Some(&json!("whatsapp"))
-        && !to.is_empty()
-        && valid_content(&request);
-    if !valid {
+    let accepted = accepts(&request);
+    if accepted == Accepted::No {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
     }
+    if accepted == Accepted::ReadReceipt {
+        // Mark-as-read (and the typing indicator riding on it) answers `success`, sends nothing.
+        return (StatusCode::OK, Json(json!({ "success": true })));
+    }
+    let to = request.get("to").and_then(Value::as_str).unwrap_or_default().to_owned();
     let n = state.next_id.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut received) = state.received.lock() {
         received.push(request);
@@ -148,19 +133,41 @@ async fn send_message(
     let id = format!("wamid.SIM{n:020}");
     (
         StatusCode::OK,
-        Json(
-            json!({ "messaging_product": "whatsapp", "contacts": [contact], "messages": [{ "id": id }] }),
-        ),
+        Json(json!({ "messaging_product": "whatsapp", "contacts": [contact], "messages": [{ "id": id }] })),
     )
+}
+
+/// How the simulated Graph API takes a `POST …/messages` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// A message to deliver.
+    Message,
+    /// A read receipt (`"status": "read"`), optionally with a typing indicator.
+    ReadReceipt,
+    /// Refused with Graph error 100.
+    No,
+}
+
+/// Whether Graph would accept this send request, by the rules its documentation gives.
+pub fn accepts(request: &Value) -> Accepted {
+    if request.get("messaging_product") != Some(&json!("whatsapp")) {
+        return Accepted::No;
+    }
+    if request.get("status").and_then(Value::as_str) == Some("read") {
+        let has_id = request.get("message_id").and_then(Value::as_str).is_some_and(|id| !id.is_empty());
+        return if has_id { Accepted::ReadReceipt } else { Accepted::No };
+    }
+    let has_recipient = request.get("to").and_then(Value::as_str).is_some_and(|to| !to.is_empty());
+    if has_recipient && valid_content(request) {
+        Accepted::Message
+    } else {
+        Accepted::No
+    }
 }
 
 /// The request carries a body for its declared type (Graph checks this too).
 fn valid_content(request: &Value) -> bool {
-    match request
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("text")
-    {
+    match request.get("type").and_then(Value::as_str).unwrap_or("text") {
         "text" => request
             .pointer("/text/body")
             .and_then(Value::as_str)

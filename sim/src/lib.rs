@@ -10,4 +10,4 @@ pub mod customers;
 mod graph;
 
 pub use customers::{Customer, WebhookTarget};
-pub use graph::{GraphSim, SimConfig};
+pub use graph::{accepts, Accepted, GraphSim, SimConfig};

@@ -11,10 +11,7 @@ use countersign_sim::customers::{demo_script, run_script};
 use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
 
 #[derive(Parser)]
-#[command(
-    name = "countersign-sim",
-    about = "Local stand-in for the WhatsApp Cloud API and for customers"
-)]
+#[command(name = "countersign-sim", about = "Local stand-in for the WhatsApp Cloud API and for customers")]
 enum Cli {
     /// Serve the Graph API send endpoint and record what it receives (GET /sim/received).
     Serve {
@@ -47,10 +44,7 @@ enum Cli {
 
 fn read_secret() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read standard input")?;
+    std::io::stdin().lock().read_line(&mut line).context("cannot read standard input")?;
     let secret = line.trim_end_matches(['\r', '\n']).to_owned();
     anyhow::ensure!(!secret.is_empty(), "expected the secret on standard input");
     Ok(secret)
@@ -58,34 +52,15 @@ fn read_secret() -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter("info")
-        .init();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter("info").init();
     match Cli::parse() {
-        Cli::Serve {
-            listen,
-            phone_number_id,
-            ..
-        } => {
+        Cli::Serve { listen, phone_number_id, .. } => {
             let access_token = read_secret()?;
-            let sim = GraphSim::start(
-                SimConfig {
-                    phone_number_id,
-                    access_token,
-                },
-                listen,
-            )
-            .await?;
+            let sim = GraphSim::start(SimConfig { phone_number_id, access_token }, listen).await?;
             println!("Graph API simulator on {}", sim.base_url());
             tokio::signal::ctrl_c().await?;
         }
-        Cli::Customers {
-            target,
-            phone_number_id,
-            interval_ms,
-            ..
-        } => {
+        Cli::Customers { target, phone_number_id, interval_ms, .. } => {
             let app_secret = read_secret()?;
             let target = WebhookTarget {
                 url: target,

@@ -14,16 +14,9 @@ use crate::state::AppState;
 type Reply<T> = Result<T, ErrorView>;
 
 #[tauri::command]
-pub async fn login(
-    state: State<'_, AppState>,
-    username: String,
-    password: SecretString,
-) -> Reply<MeView> {
-    let signed_in = state
-        .core()?
-        .login(LoginRequest { username, password })
-        .await
-        .map_err(|e| ErrorView::from(&e))?;
+pub async fn login(state: State<'_, AppState>, username: String, password: SecretString) -> Reply<MeView> {
+    let signed_in =
+        state.core()?.login(LoginRequest { username, password }).await.map_err(|e| ErrorView::from(&e))?;
     state.set_session(Some(signed_in.token));
     Ok(signed_in.me)
 }
@@ -32,31 +25,19 @@ pub async fn login(
 pub async fn logout(state: State<'_, AppState>) -> Reply<()> {
     let token = state.take_session();
     match token {
-        Some(token) => state
-            .core()?
-            .logout(&token)
-            .await
-            .map_err(|e| ErrorView::from(&e)),
+        Some(token) => state.core()?.logout(&token).await.map_err(|e| ErrorView::from(&e)),
         None => Ok(()),
     }
 }
 
 #[tauri::command]
 pub async fn me(state: State<'_, AppState>) -> Reply<MeView> {
-    state
-        .core()?
-        .me(&*state.session()?)
-        .await
-        .map_err(|e| ErrorView::from(&e))
+    state.core()?.me(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn list_conversations(state: State<'_, AppState>) -> Reply<Vec<ConversationSummaryView>> {
-    state
-        .core()?
-        .list_conversations(&*state.session()?)
-        .await
-        .map_err(|e| ErrorView::from(&e))
+    state.core()?.list_conversations(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
@@ -65,24 +46,12 @@ pub async fn conversation_messages(
     conversation_id: i64,
 ) -> Reply<Vec<MessageView>> {
     let id = ConversationId::new(conversation_id);
-    state
-        .core()?
-        .conversation_messages(&*state.session()?, id)
-        .await
-        .map_err(|e| ErrorView::from(&e))
+    state.core()?.conversation_messages(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
-pub async fn send_text(
-    state: State<'_, AppState>,
-    conversation_id: i64,
-    text: String,
-) -> Reply<MessageView> {
+pub async fn send_text(state: State<'_, AppState>, conversation_id: i64, text: String) -> Reply<MessageView> {
     let id = ConversationId::new(conversation_id);
     let request = SendTextRequest { text };
-    state
-        .core()?
-        .send_text(&*state.session()?, id, request)
-        .await
-        .map_err(|e| ErrorView::from(&e))
+    state.core()?.send_text(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
 }

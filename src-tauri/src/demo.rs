@@ -30,10 +30,7 @@ fn hex_encode(bytes: &[u8]) -> String {
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// Sets up the demo; returns the core the app runs on and the temporary directory to delete
@@ -52,10 +49,7 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     let access_token = random_hex();
     let sim_port: u16 = env_or("COUNTERSIGN_DEMO_SIM_PORT", 0);
     let sim = GraphSim::start(
-        SimConfig {
-            phone_number_id: PHONE_NUMBER_ID.to_owned(),
-            access_token: access_token.clone(),
-        },
+        SimConfig { phone_number_id: PHONE_NUMBER_ID.to_owned(), access_token: access_token.clone() },
         ([127, 0, 0, 1], sim_port).into(),
     )
     .await
@@ -96,10 +90,7 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     println!("\n  Countersign demo is running.");
     println!("  Sign in as   {USERNAME}");
     println!("  Password     {password}");
-    println!(
-        "  Data (encrypted, deleted when the app closes): {}",
-        dir.display()
-    );
+    println!("  Data (encrypted, deleted when the app closes): {}", dir.display());
     println!("  Webhooks: {webhook_url}   WhatsApp simulator: {sim_url}\n");
     Ok((core, dir))
 }

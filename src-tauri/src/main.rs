@@ -32,10 +32,7 @@ fn data_dir() -> PathBuf {
 
 async fn open_core() -> Result<Core, Error> {
     let dir = data_dir();
-    let key = KeySource::choose(
-        std::env::var_os("COUNTERSIGN_KEY_FILE").map(PathBuf::from),
-        &dir,
-    );
+    let key = KeySource::choose(std::env::var_os("COUNTERSIGN_KEY_FILE").map(PathBuf::from), &dir);
     let core = Core::open(&dir, &key).await?;
     start_intake(&core).await;
     Ok(core)
@@ -60,8 +57,7 @@ async fn start_intake(core: &Core) {
 }
 
 fn demo_requested() -> bool {
-    std::env::args().any(|a| a == "--demo")
-        || std::env::var("COUNTERSIGN_DEMO").is_ok_and(|v| v == "1")
+    std::env::args().any(|a| a == "--demo") || std::env::var("COUNTERSIGN_DEMO").is_ok_and(|v| v == "1")
 }
 
 /// The core (or why it could not start), and a directory to delete on exit (the demo's).
@@ -79,36 +75,25 @@ async fn start() -> anyhow::Result<(Result<Core, Error>, Option<PathBuf>)> {
 }
 
 /// The app's state and its commands (the same list `build.rs` generates permissions for).
-fn with_commands<R: tauri::Runtime>(
-    builder: tauri::Builder<R>,
-    state: AppState,
-) -> tauri::Builder<R> {
-    builder
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::login,
-            commands::logout,
-            commands::me,
-            commands::list_conversations,
-            commands::conversation_messages,
-            commands::send_text,
-        ])
+fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder.manage(state).invoke_handler(tauri::generate_handler![
+        commands::login,
+        commands::logout,
+        commands::me,
+        commands::list_conversations,
+        commands::conversation_messages,
+        commands::send_text,
+    ])
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
-                .unwrap_or_else(|_| "warn,countersign=info".into()),
-        )
-        .init();
+    countersign::logging::init();
     let (core, throwaway_dir) = tauri::async_runtime::block_on(start())?;
     if let Err(e) = &core {
         tracing::error!(error = %e, "the store could not be opened");
     }
-    let app = with_commands(tauri::Builder::default(), AppState::new(core))
-        .build(tauri::generate_context!())?;
+    let app =
+        with_commands(tauri::Builder::default(), AppState::new(core)).build(tauri::generate_context!())?;
     app.run(move |_, event| {
         if let (tauri::RunEvent::Exit, Some(dir)) = (event, &throwaway_dir) {
             let _ = std::fs::remove_dir_all(dir);

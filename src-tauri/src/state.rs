@@ -15,10 +15,7 @@ pub struct AppState {
 impl AppState {
     /// State over a started core, or the error that kept it from starting.
     pub fn new(core: Result<Core, Error>) -> Self {
-        Self {
-            core: core.map_err(|e| ErrorView::from(&e)),
-            session: Mutex::new(None),
-        }
+        Self { core: core.map_err(|e| ErrorView::from(&e)), session: Mutex::new(None) }
     }
 
     /// The core, or the start-up error to show.
@@ -29,9 +26,7 @@ impl AppState {
     /// The current session, or "sign in again".
     pub fn session(&self) -> Result<Arc<SessionToken>, ErrorView> {
         let guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .clone()
-            .ok_or_else(|| ErrorView::from(&Error::Unauthenticated))
+        guard.clone().ok_or_else(|| ErrorView::from(&Error::Unauthenticated))
     }
 
     /// Replaces the session (sign-in, user switch).
@@ -41,9 +36,6 @@ impl AppState {
 
     /// Removes and returns the session (sign-out).
     pub fn take_session(&self) -> Option<Arc<SessionToken>> {
-        self.session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.session.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }

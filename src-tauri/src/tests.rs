@@ -8,9 +8,7 @@ use countersign::keys::{KeySource, SecretString};
 use countersign::{Core, Error};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
 
@@ -19,20 +17,15 @@ use crate::state::AppState;
 const PASSWORD: &str = "a long enough password";
 
 fn app(core: Result<Core, Error>) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = crate::with_commands(mock_builder(), AppState::new(core))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let app =
+        crate::with_commands(mock_builder(), AppState::new(core)).build(mock_context(noop_assets())).unwrap();
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     (app, window)
 }
 
 fn core(dir: &std::path::Path) -> Core {
     tauri::async_runtime::block_on(async {
-        let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("key")))
-            .await
-            .unwrap();
+        let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("key"))).await.unwrap();
         let user = AddUser {
             username: "anna".to_owned(),
             role: Role::Agent,
@@ -74,39 +67,21 @@ fn nothing_but_sign_in_works_before_signing_in() {
 fn signing_in_and_out_controls_every_later_call() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app(Ok(core(dir.path())));
-    let me = call(
-        &window,
-        "login",
-        json!({"username": "Anna", "password": PASSWORD}),
-    )
-    .unwrap();
+    let me = call(&window, "login", json!({"username": "Anna", "password": PASSWORD})).unwrap();
     assert_eq!(me["username"], "anna");
     assert_eq!(me["role"], "agent");
-    assert!(
-        me.get("token").is_none(),
-        "the session token never reaches the web view: {me}"
-    );
-    assert_eq!(
-        call(&window, "list_conversations", json!({})).unwrap(),
-        json!([])
-    );
+    assert!(me.get("token").is_none(), "the session token never reaches the web view: {me}");
+    assert_eq!(call(&window, "list_conversations", json!({})).unwrap(), json!([]));
     call(&window, "logout", json!({})).unwrap();
-    assert_eq!(
-        call(&window, "me", json!({})).unwrap_err()["code"],
-        "unauthenticated"
-    );
+    assert_eq!(call(&window, "me", json!({})).unwrap_err()["code"], "unauthenticated");
 }
 
 #[test]
 fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app(Ok(core(dir.path())));
-    let err = call(
-        &window,
-        "login",
-        json!({"username": "anna", "password": "not the password"}),
-    )
-    .unwrap_err();
+    let err =
+        call(&window, "login", json!({"username": "anna", "password": "not the password"})).unwrap_err();
     assert_eq!(
         err,
         json!({"code": "unauthenticated", "message": "the user name or password is not correct"})
@@ -116,18 +91,7 @@ fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
 #[test]
 fn a_store_that_could_not_open_is_explained_at_sign_in() {
     let (_app, window) = app(Err(Error::NotInitialized("/srv/countersign".to_owned())));
-    let err = call(
-        &window,
-        "login",
-        json!({"username": "anna", "password": PASSWORD}),
-    )
-    .unwrap_err();
+    let err = call(&window, "login", json!({"username": "anna", "password": PASSWORD})).unwrap_err();
     assert_eq!(err["code"], "setup");
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("countersign init"),
-        "{err}"
-    );
+    assert!(err["message"].as_str().unwrap().contains("countersign init"), "{err}");
 }

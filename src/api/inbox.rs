@@ -22,17 +22,11 @@ pub struct SendTextRequest {
 
 impl Core {
     /// The conversations the actor may see, most recent first.
-    pub async fn list_conversations(
-        &self,
-        token: &SessionToken,
-    ) -> Result<Vec<ConversationSummaryView>> {
+    pub async fn list_conversations(&self, token: &SessionToken) -> Result<Vec<ConversationSummaryView>> {
         let r = self.resolve(token).await?;
         let proof = authorize::<act::ListConversations>(&r.actor, ()).map_err(super::forbidden)?;
         let list = self.store.list_conversations(&proof).await?;
-        Ok(list
-            .iter()
-            .map(|c| ConversationSummaryView::build(c, &r.grants))
-            .collect())
+        Ok(list.iter().map(|c| ConversationSummaryView::build(c, &r.grants)).collect())
     }
 
     /// The messages of one conversation, oldest first.
@@ -45,10 +39,7 @@ impl Core {
         let proof = authorize::<act::ReadConversation>(&r.actor, id).map_err(hidden)?;
         self.store.get_conversation(&proof).await?;
         let messages = self.store.list_messages(&proof).await?;
-        Ok(messages
-            .iter()
-            .map(|m| MessageView::build(m, &r.grants))
-            .collect())
+        Ok(messages.iter().map(|m| MessageView::build(m, &r.grants)).collect())
     }
 
     /// Sends a text reply through the Cloud API and stores it once WhatsApp accepted it.
@@ -73,9 +64,7 @@ impl Core {
         let proof = authorize::<act::SendMessage>(&r.actor, id).map_err(super::forbidden)?;
         let conversation = self.store.get_conversation(&proof).await?;
         if !reply_window_open(conversation.last_inbound_at, self.clock.now()) {
-            return Err(Error::Invalid(
-                crate::channel::whatsapp::client::explain(131047).to_owned(),
-            ));
+            return Err(Error::Invalid(crate::channel::whatsapp::client::explain(131047).to_owned()));
         }
         let recipient = conversation
             .customer
@@ -83,11 +72,7 @@ impl Core {
             .as_deref()
             .or(conversation.customer.user_id.as_deref())
             .ok_or(Error::NotFound)?;
-        let channel = self
-            .store
-            .find_channel()
-            .await?
-            .ok_or(Error::ChannelNotConfigured)?;
+        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
         let wa_message_id = self.cloud.send_text(&channel, recipient, text).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -97,11 +82,7 @@ impl Core {
             .detail("message", message_id.get());
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        tracing::info!(
-            conversation = id.get(),
-            message = message_id.get(),
-            "reply sent"
-        );
+        tracing::info!(conversation = id.get(), message = message_id.get(), "reply sent");
         let messages = self
             .store
             .list_messages(&authorize::<act::ReadConversation>(&r.actor, id).map_err(hidden)?)

@@ -33,11 +33,7 @@ pub struct SubscriptionCheck<'a> {
 impl Core {
     /// Answers the handshake: the challenge if the verify token matches, otherwise `Forbidden`.
     pub async fn verify_subscription(&self, check: SubscriptionCheck<'_>) -> Result<String> {
-        let channel = self
-            .store
-            .find_channel()
-            .await?
-            .ok_or(Error::ChannelNotConfigured)?;
+        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
         let expected = channel.verify_token.dangerously_expose().as_bytes();
         let given = check.verify_token.unwrap_or("").as_bytes();
         let token_ok: bool = expected.ct_eq(given).into();
@@ -53,37 +49,19 @@ impl Core {
         signature_header: Option<&str>,
         body: &[u8],
     ) -> Result<IntakeReceipt> {
-        let channel = self
-            .store
-            .find_channel()
-            .await?
-            .ok_or(Error::ChannelNotConfigured)?;
+        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
         let verified = signature::verify(&channel.app_secret, signature_header, body)?;
-        let proof =
-            authorize::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).map_err(forbidden)?;
+        let proof = authorize::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).map_err(forbidden)?;
         let parsed = webhook::parse(verified.bytes());
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let Some(delivery_id) = tx
-            .insert_delivery(&proof, verified.bytes(), parsed.is_ok(), now)
-            .await?
+        let Some(delivery_id) = tx.insert_delivery(&proof, verified.bytes(), parsed.is_ok(), now).await?
         else {
-            return Ok(IntakeReceipt {
-                duplicate: true,
-                messages: 0,
-                statuses: 0,
-                events: 0,
-            });
+            return Ok(IntakeReceipt { duplicate: true, messages: 0, statuses: 0, events: 0 });
         };
-        let mut receipt = IntakeReceipt {
-            duplicate: false,
-            messages: 0,
-            statuses: 0,
-            events: 0,
-        };
+        let mut receipt = IntakeReceipt { duplicate: false, messages: 0, statuses: 0, events: 0 };
         for item in parsed.map(|d| d.items).unwrap_or_default() {
-            self.store_item(&mut tx, &proof, delivery_id, item, &mut receipt)
-                .await?;
+            self.store_item(&mut tx, &proof, delivery_id, item, &mut receipt).await?;
         }
         let event = AuditEvent::new(proof.actor().clone(), "webhook.delivery")
             .target(format!("delivery:{delivery_id}"))
@@ -111,24 +89,17 @@ impl Core {
     ) -> Result<()> {
         match item {
             Item::Inbound(m) => {
-                receipt.messages += self
-                    .store_chat(tx, proof, delivery_id, &m, Direction::Inbound)
-                    .await?
+                receipt.messages += self.store_chat(tx, proof, delivery_id, &m, Direction::Inbound).await?
             }
             Item::Echo(m) => {
-                receipt.messages += self
-                    .store_chat(tx, proof, delivery_id, &m, Direction::Outbound)
-                    .await?
+                receipt.messages += self.store_chat(tx, proof, delivery_id, &m, Direction::Outbound).await?
             }
             Item::Status(s) => {
-                receipt.statuses += usize::from(
-                    tx.record_status(proof, delivery_id, &s, &s.raw.to_string())
-                        .await?,
-                );
+                receipt.statuses +=
+                    usize::from(tx.record_status(proof, delivery_id, &s, &s.raw.to_string()).await?);
             }
             Item::Event(e) => {
-                tx.insert_event(proof, delivery_id, &e.field, &e.raw.to_string())
-                    .await?;
+                tx.insert_event(proof, delivery_id, &e.field, &e.raw.to_string()).await?;
                 receipt.events += 1;
             }
         }
@@ -146,15 +117,8 @@ impl Core {
         let now = self.clock.now();
         let sent_at = m.sent_at.unwrap_or(now);
         let contact = tx.upsert_contact(proof, &m.customer, now).await?;
-        let conversation = tx
-            .upsert_conversation(
-                proof,
-                contact,
-                &m.business.phone_number_id,
-                sent_at,
-                direction,
-            )
-            .await?;
+        let conversation =
+            tx.upsert_conversation(proof, contact, &m.business.phone_number_id, sent_at, direction).await?;
         let raw = m.raw.to_string();
         let new = NewMessage {
             conversation,
@@ -169,11 +133,7 @@ impl Core {
         let Some(id) = tx.insert_message(proof, &new, now).await? else {
             return Ok(0);
         };
-        let action = if direction == Direction::Inbound {
-            "message.received"
-        } else {
-            "message.echoed"
-        };
+        let action = if direction == Direction::Inbound { "message.received" } else { "message.echoed" };
         let event = AuditEvent::new(proof.actor().clone(), action)
             .target(format!("conversation:{}", conversation.get()))
             .detail("message", id.get());

@@ -41,14 +41,9 @@ impl Core {
         key_source.store_new(&key)?;
         let store = Store::open(data_dir, &key, OpenMode::Create).await?;
         let core = Self::with_parts(store, Arc::new(SystemClock), Arc::new(OsRandom))?;
-        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ())
-            .map_err(|_| Error::Forbidden)?;
+        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ()).map_err(|_| Error::Forbidden)?;
         let mut tx = core.store.write().await?;
-        tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "store.init"),
-            core.clock.now(),
-        )
-        .await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), "store.init"), core.clock.now()).await?;
         tx.commit().await?;
         Ok(core)
     }
@@ -64,17 +59,8 @@ impl Core {
     }
 
     /// A core over an open store with the given clock and randomness (tests pin both).
-    pub fn with_parts(
-        store: Store,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn RandomSource>,
-    ) -> Result<Self> {
-        Ok(Self {
-            store,
-            clock,
-            rng,
-            cloud: CloudApi::new()?,
-        })
+    pub fn with_parts(store: Store, clock: Arc<dyn Clock>, rng: Arc<dyn RandomSource>) -> Result<Self> {
+        Ok(Self { store, clock, rng, cloud: CloudApi::new()? })
     }
 
     /// Counts of what the store holds (no personal data).
@@ -102,13 +88,9 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|e| {
-        Error::Invalid(format!(
-            "cannot create data directory {}: {}",
-            dir.display(),
-            e.kind()
-        ))
-    })
+    builder
+        .create(dir)
+        .map_err(|e| Error::Invalid(format!("cannot create data directory {}: {}", dir.display(), e.kind())))
 }
 
 /// Maps an authorization refusal for a resource to what the actor may learn: nothing.

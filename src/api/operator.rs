@@ -58,9 +58,7 @@ impl Core {
             .map_err(|e| Error::Internal(e.to_string()))??;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let id = tx
-            .insert_user(&proof, &username, &hash, request.role, now)
-            .await?;
+        let id = tx.insert_user(&proof, &username, &hash, request.role, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "user.add")
             .target(format!("user:{}", id.get()))
             .detail("role", request.role);
@@ -89,8 +87,7 @@ impl Core {
         let value = listen.map(|a| a.to_string());
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        tx.set_channel_setting(&proof, DESKTOP_INTAKE_LISTEN, value.as_deref())
-            .await?;
+        tx.set_channel_setting(&proof, DESKTOP_INTAKE_LISTEN, value.as_deref()).await?;
         let event = AuditEvent::new(proof.actor().clone(), "channel.desktop_intake")
             .detail("listen", value.as_deref().unwrap_or("off"));
         tx.audit(&event, now).await?;
@@ -111,17 +108,16 @@ fn validate_channel(s: ChannelSettings) -> Result<ChannelConfig> {
             "the phone-number id is the number Meta shows in the app dashboard (digits only)",
         ));
     }
-    let url = Url::parse(&s.graph_base_url)
-        .map_err(|_| invalid("the Graph base URL is not a valid URL"))?;
+    let url = Url::parse(&s.graph_base_url).map_err(|_| invalid("the Graph base URL is not a valid URL"))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        return Err(invalid("the Graph base URL must use https (plain http only on this machine, for the simulator)"));
+        return Err(invalid(
+            "the Graph base URL must use https (plain http only on this machine, for the simulator)",
+        ));
     }
-    for (name, secret) in [
-        ("verify token", &s.verify_token),
-        ("app secret", &s.app_secret),
-        ("access token", &s.access_token),
-    ] {
+    for (name, secret) in
+        [("verify token", &s.verify_token), ("app secret", &s.app_secret), ("access token", &s.access_token)]
+    {
         if secret.dangerously_expose().trim().is_empty() {
             return Err(Error::Invalid(format!("the {name} is empty")));
         }

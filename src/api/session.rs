@@ -34,10 +34,7 @@ pub struct SignedIn {
 impl SignedIn {
     /// The HTTP API's answer; the token leaves the core here and only here.
     pub fn into_view(self) -> NewSessionView {
-        NewSessionView {
-            token: self.token.dangerously_expose().to_owned(),
-            user: self.me,
-        }
+        NewSessionView { token: self.token.dangerously_expose().to_owned(), user: self.me }
     }
 }
 
@@ -62,18 +59,15 @@ impl Core {
         };
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let password = request.password;
-        let verified =
-            tokio::task::spawn_blocking(move || password::verify(hash.as_deref(), &password))
-                .await
-                .map_err(|e| Error::Internal(e.to_string()))?;
+        let verified = tokio::task::spawn_blocking(move || password::verify(hash.as_deref(), &password))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let now = self.clock.now();
         let user = match user {
             Some(user) if verified && !user.disabled => user,
             other => {
-                let target = other.map_or_else(
-                    || "user:unknown".to_owned(),
-                    |u| format!("user:{}", u.id.get()),
-                );
+                let target =
+                    other.map_or_else(|| "user:unknown".to_owned(), |u| format!("user:{}", u.id.get()));
                 let mut tx = self.store.write().await?;
                 tx.audit(
                     &AuditEvent::new(AuditActor::Anonymous, "session.login_failed")
@@ -87,25 +81,18 @@ impl Core {
             }
         };
         let grants = Grants::for_role(user.role);
-        let actor = Actor::User {
-            id: user.id,
-            grants: grants.clone(),
-        };
+        let actor = Actor::User { id: user.id, grants: grants.clone() };
         let proof = authorize::<act::OpenSession>(&actor, user.id).map_err(forbidden)?;
         let token = SessionToken::generate(self.rng.as_ref());
         let mut tx = self.store.write().await?;
         let session_id = tx.insert_session(&proof, &token.digest(), now).await?;
         tx.audit(
-            &AuditEvent::new(actor_label(&actor), "session.login")
-                .target(format!("session:{session_id}")),
+            &AuditEvent::new(actor_label(&actor), "session.login").target(format!("session:{session_id}")),
             now,
         )
         .await?;
         tx.commit().await?;
-        Ok(SignedIn {
-            token,
-            me: MeView::build(&user, &grants),
-        })
+        Ok(SignedIn { token, me: MeView::build(&user, &grants) })
     }
 
     /// Ends the session. Ending an already-ended session is not an error.
@@ -113,16 +100,11 @@ impl Core {
         let Ok(resolved) = self.resolve(token).await else {
             return Ok(());
         };
-        let proof =
-            authorize::<act::CloseSession>(&resolved.actor, resolved.user.id).map_err(forbidden)?;
+        let proof = authorize::<act::CloseSession>(&resolved.actor, resolved.user.id).map_err(forbidden)?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if tx.revoke_session(&proof, &token.digest(), now).await? {
-            tx.audit(
-                &AuditEvent::new(proof.actor().clone(), "session.logout"),
-                now,
-            )
-            .await?;
+            tx.audit(&AuditEvent::new(proof.actor().clone(), "session.logout"), now).await?;
         }
         tx.commit().await
     }
@@ -137,31 +119,16 @@ impl Core {
     /// Every use moves the idle deadline forward.
     pub async fn resolve(&self, token: &SessionToken) -> Result<Resolved> {
         let now = self.clock.now();
-        let session = self
-            .store
-            .find_session(&token.digest())
-            .await?
-            .ok_or(Error::Unauthenticated)?;
+        let session = self.store.find_session(&token.digest()).await?.ok_or(Error::Unauthenticated)?;
         if !is_live(session.times, now) {
             return Err(Error::Unauthenticated);
         }
-        let user = self
-            .store
-            .get_user(session.user_id)
-            .await
-            .map_err(|_| Error::Unauthenticated)?;
+        let user = self.store.get_user(session.user_id).await.map_err(|_| Error::Unauthenticated)?;
         if user.disabled {
             return Err(Error::Unauthenticated);
         }
         self.store.touch_session(session.id, now).await?;
         let grants = Grants::for_role(user.role);
-        Ok(Resolved {
-            actor: Actor::User {
-                id: user.id,
-                grants: grants.clone(),
-            },
-            user,
-            grants,
-        })
+        Ok(Resolved { actor: Actor::User { id: user.id, grants: grants.clone() }, user, grants })
     }
 }

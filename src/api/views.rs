@@ -42,10 +42,7 @@ pub struct ErrorView {
 
 impl From<&crate::error::Error> for ErrorView {
     fn from(e: &crate::error::Error) -> Self {
-        Self {
-            code: e.code(),
-            message: e.to_string(),
-        }
+        Self { code: e.code(), message: e.to_string() }
     }
 }
 
@@ -105,11 +102,7 @@ impl ConversationSummaryView {
         };
         Self {
             id: c.id.get(),
-            customer_name: c
-                .customer
-                .profile_name
-                .clone()
-                .unwrap_or_else(|| "WhatsApp customer".to_owned()),
+            customer_name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
             customer_handle: customer_handle(&c.customer, grants),
             last_message_preview: preview,
             last_message_at: c.last_message_at.as_millis(),

@@ -30,12 +30,7 @@ pub struct AuditEvent {
 impl AuditEvent {
     /// An event with no target or detail.
     pub fn new(actor: AuditActor, action: &'static str) -> Self {
-        Self {
-            actor,
-            action,
-            target: None,
-            detail: Vec::new(),
-        }
+        Self { actor, action, target: None, detail: Vec::new() }
     }
     /// Sets the target.
     pub fn target(mut self, target: impl Into<String>) -> Self {
@@ -49,11 +44,7 @@ impl AuditEvent {
     }
     /// The detail as stored: `k=v` pairs joined by `;`.
     pub fn detail_text(&self) -> String {
-        self.detail
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(";")
+        self.detail.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
     }
 }
 
@@ -83,33 +74,15 @@ mod tests {
     #[test]
     fn every_field_changes_the_hash() {
         let at = Timestamp::from_millis(1);
-        let base = AuditEvent::new(AuditActor::Operator, "user.add")
-            .target("user:1")
-            .detail("role", "agent");
+        let base = AuditEvent::new(AuditActor::Operator, "user.add").target("user:1").detail("role", "agent");
         let h = chain_hash(&GENESIS, 1, at, &base);
         let variants = [
             chain_hash(&[1u8; 32], 1, at, &base),
             chain_hash(&GENESIS, 2, at, &base),
             chain_hash(&GENESIS, 1, Timestamp::from_millis(2), &base),
-            chain_hash(
-                &GENESIS,
-                1,
-                at,
-                &AuditEvent {
-                    action: "user.remove",
-                    ..base.clone()
-                },
-            ),
+            chain_hash(&GENESIS, 1, at, &AuditEvent { action: "user.remove", ..base.clone() }),
             chain_hash(&GENESIS, 1, at, &base.clone().target("user:2")),
-            chain_hash(
-                &GENESIS,
-                1,
-                at,
-                &AuditEvent {
-                    actor: AuditActor::Webhook,
-                    ..base.clone()
-                },
-            ),
+            chain_hash(&GENESIS, 1, at, &AuditEvent { actor: AuditActor::Webhook, ..base.clone() }),
         ];
         for v in variants {
             assert_ne!(v, h);

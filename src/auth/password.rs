@@ -21,17 +21,15 @@ fn argon2() -> Result<Argon2<'static>> {
 /// Rejects passwords too short to resist guessing. Length beats composition rules (NIST 800-63B).
 pub fn check_strength(password: &SecretString) -> Result<()> {
     if password.dangerously_expose().chars().count() < MIN_LENGTH {
-        return Err(Error::Invalid(format!(
-            "a password needs at least {MIN_LENGTH} characters"
-        )));
+        return Err(Error::Invalid(format!("a password needs at least {MIN_LENGTH} characters")));
     }
     Ok(())
 }
 
 /// The PHC string of the argon2id hash of `password` with a fresh salt.
 pub fn hash(password: &SecretString, rng: &dyn RandomSource) -> Result<String> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>(rng))
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let salt =
+        SaltString::encode_b64(&random_bytes::<16>(rng)).map_err(|e| Error::Internal(e.to_string()))?;
     let hash = argon2()?
         .hash_password(password.dangerously_expose().as_bytes(), &salt)
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -41,12 +39,11 @@ pub fn hash(password: &SecretString, rng: &dyn RandomSource) -> Result<String> {
 /// Whether `password` matches the stored hash. With `None` (unknown user) it verifies against
 /// a dummy hash and returns `false`, taking the same time.
 pub fn verify(stored: Option<&str>, password: &SecretString) -> bool {
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2Nw0fCL2xYWtq2fa9zRQ3lIJZ3pf6R3KX9oPnVj8x1k";
+    const DUMMY: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2Nw0fCL2xYWtq2fa9zRQ3lIJZ3pf6R3KX9oPnVj8x1k";
     let candidate = stored.unwrap_or(DUMMY);
     let ok = match (PasswordHash::new(candidate), argon2()) {
-        (Ok(parsed), Ok(a)) => a
-            .verify_password(password.dangerously_expose().as_bytes(), &parsed)
-            .is_ok(),
+        (Ok(parsed), Ok(a)) => a.verify_password(password.dangerously_expose().as_bytes(), &parsed).is_ok(),
         _ => false,
     };
     ok && stored.is_some()

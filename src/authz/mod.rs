@@ -76,9 +76,7 @@ pub enum Decision {
 /// The rule for every action. Pure; no I/O.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
     match action {
-        Action::ListConversations | Action::ReadConversation => {
-            needs(actor, Permission::ConversationsRead)
-        }
+        Action::ListConversations | Action::ReadConversation => needs(actor, Permission::ConversationsRead),
         Action::SendMessage => needs(actor, Permission::MessagesSend),
         Action::ManageUsers => operator_or(actor, Permission::UsersManage),
         Action::ConfigureChannel => operator_or(actor, Permission::ChannelManage),
@@ -219,11 +217,7 @@ impl AuditActor {
 /// to map (a resource the actor may not see becomes `NotFound`).
 pub fn authorize<A: Act>(actor: &Actor, resource: A::Resource) -> Result<Authorized<A>, Denied> {
     match decide(actor, A::ACTION) {
-        Decision::Allow => Ok(Authorized {
-            actor: audit_actor(actor),
-            resource,
-            _action: PhantomData,
-        }),
+        Decision::Allow => Ok(Authorized { actor: audit_actor(actor), resource, _action: PhantomData }),
         Decision::Deny(reason) => {
             tracing::info!(action = ?A::ACTION, ?reason, "denied");
             Err(Denied(reason))
@@ -250,10 +244,7 @@ mod tests {
     use rstest::rstest;
 
     fn user(role: Role) -> Actor {
-        Actor::User {
-            id: UserId::new(1),
-            grants: Grants::for_role(role),
-        }
+        Actor::User { id: UserId::new(1), grants: Grants::for_role(role) }
     }
 
     #[rstest]
@@ -277,8 +268,7 @@ mod tests {
 
     #[test]
     fn a_proof_remembers_actor_and_resource() {
-        let proof =
-            authorize::<act::SendMessage>(&user(Role::Agent), ConversationId::new(7)).unwrap();
+        let proof = authorize::<act::SendMessage>(&user(Role::Agent), ConversationId::new(7)).unwrap();
         assert_eq!(proof.resource(), ConversationId::new(7));
         assert_eq!(proof.actor().label(), "user:1");
     }

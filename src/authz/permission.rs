@@ -57,10 +57,7 @@ impl Grants {
             Role::Manager => &[ConversationsRead, MessagesSend, ContactsViewPhone],
             Role::Agent => &[ConversationsRead, MessagesSend],
         };
-        Self {
-            role,
-            permissions: permissions.iter().copied().collect(),
-        }
+        Self { role, permissions: permissions.iter().copied().collect() }
     }
     /// The role these grants come from.
     pub fn role(&self) -> Role {

@@ -18,11 +18,7 @@ use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
 
 #[derive(Parser)]
-#[command(
-    name = "countersign",
-    version,
-    about = "Countersign: secure shared inbox for WhatsApp Business"
-)]
+#[command(name = "countersign", version, about = "Countersign: secure shared inbox for WhatsApp Business")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -137,9 +133,7 @@ impl Location {
 /// Reads one line of standard input as a secret.
 fn secret_line(input: &mut impl BufRead, what: &str) -> anyhow::Result<SecretString> {
     let mut line = String::new();
-    input
-        .read_line(&mut line)
-        .with_context(|| format!("cannot read the {what} from standard input"))?;
+    input.read_line(&mut line).with_context(|| format!("cannot read the {what} from standard input"))?;
     let value = SecretString::from(line.trim_end_matches(['\n', '\r']).to_owned());
     line.clear();
     if value.dangerously_expose().is_empty() {
@@ -160,40 +154,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!("Created an encrypted store in {} (data key in {at}). Back up the key: without it the data cannot be read.", dir.display());
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    location,
-                    username,
-                    role,
-                    password_stdin: _,
-                },
-        } => {
+        Command::User { command: UserCommand::Add { location, username, role, password_stdin: _ } } => {
             let password = secret_line(&mut stdin, "password")?;
             let core = location.open().await?;
-            let id = core
-                .operator_add_user(AddUser {
-                    username: username.clone(),
-                    role,
-                    password,
-                })
-                .await?;
-            println!(
-                "Added user {} (id {}) with role {role}.",
-                username.trim().to_lowercase(),
-                id.get()
-            );
+            let id = core.operator_add_user(AddUser { username: username.clone(), role, password }).await?;
+            println!("Added user {} (id {}) with role {role}.", username.trim().to_lowercase(), id.get());
             core.close().await;
         }
         Command::Channel {
             command:
                 ChannelCommand::Set {
-                    location,
-                    phone_number_id,
-                    verify_token,
-                    graph_base_url,
-                    api_version,
-                    ..
+                    location, phone_number_id, verify_token, graph_base_url, api_version, ..
                 },
         } => {
             let app_secret = secret_line(&mut stdin, "app secret")?;
@@ -208,19 +179,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 access_token,
             };
             core.operator_set_channel(settings).await?;
-            println!(
-                "WhatsApp channel saved. Secrets are stored encrypted and will not be shown again."
-            );
+            println!("WhatsApp channel saved. Secrets are stored encrypted and will not be shown again.");
             core.close().await;
         }
-        Command::Channel {
-            command:
-                ChannelCommand::DesktopIntake {
-                    location,
-                    listen,
-                    off: _,
-                },
-        } => {
+        Command::Channel { command: ChannelCommand::DesktopIntake { location, listen, off: _ } } => {
             let core = location.open().await?;
             core.operator_set_desktop_intake(listen).await?;
             match listen {
@@ -250,11 +212,10 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -263,13 +224,7 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
-                .unwrap_or_else(|_| "warn,countersign=info".into()),
-        )
-        .init();
+    countersign::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -123,22 +123,14 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case::in_order(
-        Some(DeliveryStatus::Sent),
-        DeliveryStatus::Delivered,
-        DeliveryStatus::Delivered
-    )]
+    #[case::in_order(Some(DeliveryStatus::Sent), DeliveryStatus::Delivered, DeliveryStatus::Delivered)]
     #[case::read_before_delivered(
         Some(DeliveryStatus::Read),
         DeliveryStatus::Delivered,
         DeliveryStatus::Read
     )]
     #[case::first_status(None, DeliveryStatus::Sent, DeliveryStatus::Sent)]
-    #[case::failure_is_final(
-        Some(DeliveryStatus::Read),
-        DeliveryStatus::Failed,
-        DeliveryStatus::Failed
-    )]
+    #[case::failure_is_final(Some(DeliveryStatus::Read), DeliveryStatus::Failed, DeliveryStatus::Failed)]
     fn statuses_only_move_forward(
         #[case] current: Option<DeliveryStatus>,
         #[case] incoming: DeliveryStatus,
@@ -172,12 +164,6 @@ mod window_tests {
     #[case::almost_a_day(Some(0), REPLY_WINDOW_MS - 1, true)]
     #[case::a_day_later(Some(0), REPLY_WINDOW_MS, false)]
     fn window(#[case] last: Option<i64>, #[case] now: i64, #[case] open: bool) {
-        assert_eq!(
-            reply_window_open(
-                last.map(Timestamp::from_millis),
-                Timestamp::from_millis(now)
-            ),
-            open
-        );
+        assert_eq!(reply_window_open(last.map(Timestamp::from_millis), Timestamp::from_millis(now)), open);
     }
 }

@@ -6,7 +6,5 @@ mod message;
 mod user;
 
 pub use ids::{ContactId, ConversationId, MessageId, UserId};
-pub use message::{
-    reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS,
-};
+pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
 pub use user::{Role, Username};

@@ -41,9 +41,7 @@ impl FromStr for Role {
             "admin" => Ok(Self::Admin),
             "manager" => Ok(Self::Manager),
             "agent" => Ok(Self::Agent),
-            _ => Err(Error::Invalid(
-                "role must be one of: admin, manager, agent".to_owned(),
-            )),
+            _ => Err(Error::Invalid("role must be one of: admin, manager, agent".to_owned())),
         }
     }
 }
@@ -56,15 +54,12 @@ impl Username {
     /// Validates and normalizes (trimmed, lower-case) a user name.
     pub fn parse(raw: &str) -> Result<Self, Error> {
         let name = raw.trim().to_lowercase();
-        let ok_chars = name
-            .chars()
-            .all(|c| c.is_alphanumeric() || ".-_@".contains(c));
+        let ok_chars = name.chars().all(|c| c.is_alphanumeric() || ".-_@".contains(c));
         if (3..=64).contains(&name.chars().count()) && ok_chars {
             Ok(Self(name))
         } else {
             Err(Error::Invalid(
-                "a user name has 3 to 64 letters, digits, dots, dashes, underscores or @"
-                    .to_owned(),
+                "a user name has 3 to 64 letters, digits, dots, dashes, underscores or @".to_owned(),
             ))
         }
     }
@@ -87,10 +82,7 @@ mod tests {
     #[case::space_inside("an na", None)]
     #[case::quote("anna'--", None)]
     fn usernames(#[case] raw: &str, #[case] expected: Option<&str>) {
-        assert_eq!(
-            Username::parse(raw).ok().as_ref().map(Username::as_str),
-            expected
-        );
+        assert_eq!(Username::parse(raw).ok().as_ref().map(Username::as_str), expected);
     }
 
     #[rstest]

@@ -63,17 +63,13 @@ pub enum KeySource {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// No key where one was expected.
-    #[error(
-        "no data key found in {0}; pass the --key-file used at init (or set COUNTERSIGN_KEY_FILE)"
-    )]
+    #[error("no data key found in {0}; pass the --key-file used at init (or set COUNTERSIGN_KEY_FILE)")]
     Missing(String),
     /// The key does not open the store.
     #[error("the data key does not open this store; use the key file or credential-store entry created by `countersign init` for this data directory")]
     WrongKey,
     /// The key text is not 64 hex digits.
-    #[error(
-        "the data key is malformed (expected 64 hex digits); restore the key file from backup"
-    )]
+    #[error("the data key is malformed (expected 64 hex digits); restore the key file from backup")]
     Malformed,
     /// A key file others can read.
     #[error("key file {0} is readable by other users; run `chmod 600 {0}` and try again")]
@@ -101,9 +97,7 @@ impl KeySource {
             Some(path) => Self::File(path),
             None => {
                 let dir = fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-                Self::Keyring {
-                    account: format!("data-key:{}", dir.display()),
-                }
+                Self::Keyring { account: format!("data-key:{}", dir.display()) }
             }
         }
     }
@@ -115,13 +109,9 @@ impl KeySource {
             Self::Keyring { account } => {
                 let entry = keyring_entry(account)?;
                 if entry.get_password().is_ok() {
-                    return Err(KeyError::AlreadyExists(format!(
-                        "the credential store ({account})"
-                    )));
+                    return Err(KeyError::AlreadyExists(format!("the credential store ({account})")));
                 }
-                entry
-                    .set_password(key.to_hex().dangerously_expose())
-                    .map_err(keyring_error)
+                entry.set_password(key.to_hex().dangerously_expose()).map_err(keyring_error)
             }
         }
     }
@@ -132,9 +122,7 @@ impl KeySource {
             Self::File(path) => read_key_file(path),
             Self::Keyring { account } => match keyring_entry(account)?.get_password() {
                 Ok(text) => DataKey::from_hex(&zeroize::Zeroizing::new(text)),
-                Err(keyring::Error::NoEntry) => {
-                    Err(KeyError::Missing("the OS credential store".to_owned()))
-                }
+                Err(keyring::Error::NoEntry) => Err(KeyError::Missing("the OS credential store".to_owned())),
                 Err(e) => Err(keyring_error(e)),
             },
         }
@@ -150,10 +138,7 @@ fn keyring_error(e: keyring::Error) -> KeyError {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> KeyError {
-    KeyError::Io {
-        path: path.display().to_string(),
-        reason: e.kind().to_string(),
-    }
+    KeyError::Io { path: path.display().to_string(), reason: e.kind().to_string() }
 }
 
 fn write_key_file(path: &Path, key: &DataKey) -> Result<(), KeyError> {
@@ -170,9 +155,7 @@ fn write_key_file(path: &Path, key: &DataKey) -> Result<(), KeyError> {
     })?;
     let mut text = zeroize::Zeroizing::new(key.to_hex().dangerously_expose().clone());
     text.push('\n');
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_error(path, &e))
+    file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| io_error(path, &e))
 }
 
 fn read_key_file(path: &Path) -> Result<DataKey, KeyError> {
@@ -209,10 +192,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
 
@@ -221,13 +201,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
         let source = KeySource::File(path.clone());
-        source
-            .store_new(&DataKey::generate(&SeededRandom::new(1)))
-            .unwrap();
+        source.store_new(&DataKey::generate(&SeededRandom::new(1))).unwrap();
         let before = fs::read(&path).unwrap();
-        let err = source
-            .store_new(&DataKey::generate(&SeededRandom::new(2)))
-            .unwrap_err();
+        let err = source.store_new(&DataKey::generate(&SeededRandom::new(2))).unwrap_err();
         assert!(matches!(err, KeyError::AlreadyExists(_)));
         assert_eq!(fs::read(&path).unwrap(), before);
     }
@@ -238,9 +214,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
-        KeySource::File(path.clone())
-            .store_new(&DataKey::generate(&SeededRandom::new(1)))
-            .unwrap();
+        KeySource::File(path.clone()).store_new(&DataKey::generate(&SeededRandom::new(1))).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let err = KeySource::File(path.clone()).load().unwrap_err();
         assert!(err.to_string().contains("chmod 600"), "{err}");
@@ -258,10 +232,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         }
-        assert!(matches!(
-            KeySource::File(path).load(),
-            Err(KeyError::Malformed)
-        ));
+        assert!(matches!(KeySource::File(path).load(), Err(KeyError::Malformed)));
     }
 
     #[test]
@@ -269,10 +240,7 @@ mod tests {
         let key = DataKey::generate(&SeededRandom::new(3));
         let v = key.dangerously_pragma_value();
         let s = v.dangerously_expose();
-        assert!(
-            s.starts_with("\"x'") && s.ends_with("'\"") && s.len() == 64 + 5,
-            "{s}"
-        );
+        assert!(s.starts_with("\"x'") && s.ends_with("'\"") && s.len() == 64 + 5, "{s}");
         assert_eq!(format!("{key:?}"), "DataKey(***)");
     }
 }

@@ -21,10 +21,7 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/sessions", post(login))
         .route("/api/v1/sessions/current", delete(logout))
         .route("/api/v1/conversations", get(conversations))
-        .route(
-            "/api/v1/conversations/{id}/messages",
-            get(messages).post(send),
-        )
+        .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
 }
 
 /// The bearer token of a request; a missing one is 401 like a wrong one.
@@ -47,10 +44,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 /// A JSON body, with a safe message when it does not parse.
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     json.map(|Json(v)| v).map_err(|r| {
-        ApiError(Error::Invalid(format!(
-            "the request body is not valid: {}",
-            r.body_text_kind()
-        )))
+        ApiError(Error::Invalid(format!("the request body is not valid: {}", r.body_text_kind())))
     })
 }
 
@@ -95,10 +89,7 @@ async fn messages(
     Bearer(token): Bearer,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    Ok(Json(
-        core.conversation_messages(&token, ConversationId::new(id))
-            .await?,
-    ))
+    Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
 }
 
 async fn send(
@@ -108,11 +99,5 @@ async fn send(
     json: Result<Json<SendTextRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let request = body(json)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            core.send_text(&token, ConversationId::new(id), request)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, Json(core.send_text(&token, ConversationId::new(id), request).await?)))
 }

@@ -60,9 +60,7 @@ pub async fn serve_webhooks(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, webhook_router(core))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, webhook_router(core)).with_graceful_shutdown(shutdown).await
 }
 
 /// Serves the webhook endpoint and the HTTP API until `shutdown` completes.
@@ -71,9 +69,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(core))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
 }
 
 /// A core error as an HTTP answer: a status and the safe `ErrorView`, the detail logged.

@@ -33,9 +33,7 @@ async fn delivery(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<&'static str, ApiError> {
-    let signature = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok());
+    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     core.receive_webhook(signature, &body).await?;
     Ok("EVENT_RECEIVED")
 }

@@ -18,9 +18,8 @@ impl WriteTx {
         let (seq, prev) = match last {
             Some(row) => {
                 let hash: Vec<u8> = row.try_get("hash")?;
-                let prev: [u8; 32] = hash
-                    .try_into()
-                    .map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
+                let prev: [u8; 32] =
+                    hash.try_into().map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
                 (row.try_get::<i64, _>("seq")? + 1, prev)
             }
             None => (1, GENESIS),

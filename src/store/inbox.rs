@@ -5,9 +5,7 @@ use sqlx::Row;
 use super::{Store, WriteTx};
 use crate::authz::{act, Authorized, OnConversation};
 use crate::clock::Timestamp;
-use crate::domain::{
-    ContactId, ConversationId, CustomerRef, Direction, MessageId, MessageKind, UserId,
-};
+use crate::domain::{ContactId, ConversationId, CustomerRef, Direction, MessageId, MessageKind, UserId};
 use crate::error::{Error, Result};
 
 /// A conversation with its customer and latest message.
@@ -85,9 +83,7 @@ fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationReco
         },
         business_phone_number_id: r.try_get("business_phone_number_id")?,
         last_message_at: Timestamp::from_millis(r.try_get("last_message_at")?),
-        last_inbound_at: r
-            .try_get::<Option<i64>, _>("last_inbound_at")?
-            .map(Timestamp::from_millis),
+        last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(Timestamp::from_millis),
         last_text: r.try_get("last_text")?,
         last_kind: r.try_get("last_kind")?,
     })
@@ -108,21 +104,12 @@ impl Store {
     }
 
     /// The conversation a proof was issued for.
-    pub async fn get_conversation(
-        &self,
-        proof: &impl OnConversation,
-    ) -> Result<ConversationRecord> {
+    pub async fn get_conversation(&self, proof: &impl OnConversation) -> Result<ConversationRecord> {
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?"
         );
-        let row = sqlx::query(&sql)
-            .bind(proof.conversation().get())
-            .fetch_optional(self.read())
-            .await?;
-        row.as_ref()
-            .map(conversation_from_row)
-            .transpose()?
-            .ok_or(Error::NotFound)
+        let row = sqlx::query(&sql).bind(proof.conversation().get()).fetch_optional(self.read()).await?;
+        row.as_ref().map(conversation_from_row).transpose()?.ok_or(Error::NotFound)
     }
 
     /// The messages of the proof's conversation, oldest first.
@@ -146,8 +133,7 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord> {
     let direction: String = r.try_get("direction")?;
     Ok(MessageRecord {
         id: MessageId::new(r.try_get("id")?),
-        direction: Direction::parse(&direction)
-            .ok_or_else(|| Error::Internal("bad direction".to_owned()))?,
+        direction: Direction::parse(&direction).ok_or_else(|| Error::Internal("bad direction".to_owned()))?,
         kind: MessageKind::from_wire(Some(r.try_get::<String, _>("kind")?.as_str())),
         body: r.try_get("body")?,
         status: r.try_get("status")?,
@@ -164,13 +150,12 @@ impl WriteTx {
         customer: &CustomerRef,
         now: Timestamp,
     ) -> Result<ContactId> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE wa_id = ? OR user_id = ? ORDER BY id LIMIT 1",
-        )
-        .bind(customer.wa_id.as_deref())
-        .bind(customer.user_id.as_deref())
-        .fetch_optional(self.conn())
-        .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM contacts WHERE wa_id = ? OR user_id = ? ORDER BY id LIMIT 1")
+                .bind(customer.wa_id.as_deref())
+                .bind(customer.user_id.as_deref())
+                .fetch_optional(self.conn())
+                .await?;
         let Some(id) = found else {
             let done = sqlx::query(
                 "INSERT INTO contacts (wa_id, user_id, profile_name, username, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -273,19 +258,13 @@ impl WriteTx {
             delivery_id: None,
         };
         let author = proof.actor().user_id();
-        let id = self
-            .insert_message_row(&message, author, Some("accepted"), now)
+        let id = self.insert_message_row(&message, author, Some("accepted"), now).await?;
+        sqlx::query("UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?")
+            .bind(now.as_millis())
+            .bind(proof.resource().get())
+            .execute(self.conn())
             .await?;
-        sqlx::query(
-            "UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?",
-        )
-        .bind(now.as_millis())
-        .bind(proof.resource().get())
-        .execute(self.conn())
-        .await?;
-        id.ok_or_else(|| {
-            Error::Internal("WhatsApp returned a message id that is already stored".to_owned())
-        })
+        id.ok_or_else(|| Error::Internal("WhatsApp returned a message id that is already stored".to_owned()))
     }
 
     async fn insert_message_row(

@@ -52,11 +52,9 @@ impl Store {
 
     /// The raw bytes of every delivery, oldest first (for export and the lossless check).
     pub async fn delivery_bodies(&self) -> Result<Vec<Vec<u8>>> {
-        Ok(
-            sqlx::query_scalar("SELECT body FROM webhook_deliveries ORDER BY id")
-                .fetch_all(self.read())
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT body FROM webhook_deliveries ORDER BY id")
+            .fetch_all(self.read())
+            .await?)
     }
 }
 
@@ -115,10 +113,7 @@ impl WriteTx {
                 .fetch_optional(self.conn())
                 .await?;
         if let Some(current) = current {
-            let next = DeliveryStatus::advance(
-                current.as_deref().and_then(DeliveryStatus::parse),
-                incoming,
-            );
+            let next = DeliveryStatus::advance(current.as_deref().and_then(DeliveryStatus::parse), incoming);
             sqlx::query("UPDATE messages SET status = ? WHERE wa_message_id = ?")
                 .bind(next.as_str())
                 .bind(&update.wa_message_id)

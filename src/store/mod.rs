@@ -72,9 +72,7 @@ impl Store {
     pub async fn open(data_dir: &Path, key: &DataKey, mode: OpenMode) -> Result<Self> {
         let path = db_path(data_dir);
         match (mode, path.exists()) {
-            (OpenMode::Existing, false) => {
-                return Err(Error::NotInitialized(data_dir.display().to_string()))
-            }
+            (OpenMode::Existing, false) => return Err(Error::NotInitialized(data_dir.display().to_string())),
             (OpenMode::Create, true) => {
                 return Err(Error::AlreadyInitialized(data_dir.display().to_string()))
             }
@@ -87,14 +85,8 @@ impl Store {
             .await
             .map_err(map_open_error)?;
         // Reading the schema is what proves the key: SQLCipher decrypts lazily.
-        sqlx::query("SELECT count(*) FROM sqlite_master")
-            .execute(&writer)
-            .await
-            .map_err(map_open_error)?;
-        sqlx::migrate!("./migrations")
-            .run(&writer)
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        sqlx::query("SELECT count(*) FROM sqlite_master").execute(&writer).await.map_err(map_open_error)?;
+        sqlx::migrate!("./migrations").run(&writer).await.map_err(|e| Error::Internal(e.to_string()))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.create_if_missing(false))
@@ -117,10 +109,7 @@ impl Store {
     /// `-wal` and `-shm` files when the last connection is gone, which sqlx may finish just
     /// after this returns; the checkpoint makes the main file complete either way.
     pub async fn close(self) {
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.writer)
-            .await
-        {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.writer).await {
             tracing::warn!(error = %e, "checkpoint before close failed");
         }
         self.reader.close().await;
@@ -130,14 +119,10 @@ impl Store {
 
 fn connect_options(path: &Path, key: &DataKey, mode: OpenMode) -> Result<SqliteConnectOptions> {
     let url = format!("sqlite://{}", path.display());
-    let options =
-        SqliteConnectOptions::from_str(&url).map_err(|e| Error::Internal(e.to_string()))?;
+    let options = SqliteConnectOptions::from_str(&url).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(options
         // sqlx runs `key` before any other pragma, as SQLCipher requires.
-        .pragma(
-            "key",
-            key.dangerously_pragma_value().dangerously_expose().clone(),
-        )
+        .pragma("key", key.dangerously_pragma_value().dangerously_expose().clone())
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)

@@ -49,27 +49,21 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
 impl Store {
     /// The user with this name, if any.
     pub async fn find_user_by_name(&self, name: &Username) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT id, username, password_hash, role, disabled FROM users WHERE username = ?",
-        )
-        .bind(name.as_str())
-        .fetch_optional(self.read())
-        .await?;
+        let row =
+            sqlx::query("SELECT id, username, password_hash, role, disabled FROM users WHERE username = ?")
+                .bind(name.as_str())
+                .fetch_optional(self.read())
+                .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     /// The user with this id.
     pub async fn get_user(&self, id: UserId) -> Result<UserRecord> {
-        let row = sqlx::query(
-            "SELECT id, username, password_hash, role, disabled FROM users WHERE id = ?",
-        )
-        .bind(id.get())
-        .fetch_optional(self.read())
-        .await?;
-        row.as_ref()
-            .map(user_from_row)
-            .transpose()?
-            .ok_or(Error::NotFound)
+        let row = sqlx::query("SELECT id, username, password_hash, role, disabled FROM users WHERE id = ?")
+            .bind(id.get())
+            .fetch_optional(self.read())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()?.ok_or(Error::NotFound)
     }
 
     /// The session whose token hashes to `digest`, if any.
@@ -87,9 +81,7 @@ impl Store {
                 times: SessionTimes {
                     created_at: Timestamp::from_millis(r.try_get("created_at")?),
                     last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
-                    revoked_at: r
-                        .try_get::<Option<i64>, _>("revoked_at")?
-                        .map(Timestamp::from_millis),
+                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
                 },
             })
         })
@@ -117,21 +109,19 @@ impl WriteTx {
         role: Role,
         now: Timestamp,
     ) -> Result<UserId> {
-        let result = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(username.as_str())
-        .bind(password_hash)
-        .bind(role.as_str())
-        .bind(now.as_millis())
-        .execute(self.conn())
-        .await;
+        let result =
+            sqlx::query("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)")
+                .bind(username.as_str())
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(now.as_millis())
+                .execute(self.conn())
+                .await;
         match result {
             Ok(done) => Ok(UserId::new(done.last_insert_rowid())),
-            Err(e) if is_unique_violation(&e) => Err(Error::Invalid(format!(
-                "a user named {} already exists",
-                username.as_str()
-            ))),
+            Err(e) if is_unique_violation(&e) => {
+                Err(Error::Invalid(format!("a user named {} already exists", username.as_str())))
+            }
             Err(e) => Err(e.into()),
         }
     }

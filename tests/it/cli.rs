@@ -22,22 +22,13 @@ fn countersign(args: &[&str], stdin: &str) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn ok(args: &[&str], stdin: &str) -> String {
     let out = countersign(args, stdin);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -58,46 +49,19 @@ fn set_up(dir: &Path) -> [String; 4] {
     let out = ok(&[&["init"], &l[..]].concat(), "");
     assert!(out.contains("Created an encrypted store"), "{out}");
     let out = ok(
-        &[
-            &[
-                "user",
-                "add",
-                "--username",
-                "Rita",
-                "--role",
-                "manager",
-                "--password-stdin",
-            ],
-            &l[..],
-        ]
-        .concat(),
+        &[&["user", "add", "--username", "Rita", "--role", "manager", "--password-stdin"], &l[..]].concat(),
         "a long enough password\n",
     );
     assert!(out.contains("Added user rita"), "{out}");
     let secrets = format!("{APP_SECRET}\n{ACCESS_TOKEN}\n");
     let args = [
-        &[
-            "channel",
-            "set",
-            "--phone-number-id",
-            PHONE_NUMBER_ID,
-            "--verify-token",
-            VERIFY_TOKEN,
-        ][..],
-        &[
-            "--graph-base-url",
-            "http://127.0.0.1:9",
-            "--app-secret-stdin",
-            "--access-token-stdin",
-        ],
+        &["channel", "set", "--phone-number-id", PHONE_NUMBER_ID, "--verify-token", VERIFY_TOKEN][..],
+        &["--graph-base-url", "http://127.0.0.1:9", "--app-secret-stdin", "--access-token-stdin"],
         &l[..],
     ]
     .concat();
     let out = ok(&args, &secrets);
-    assert!(
-        !out.contains(APP_SECRET) && !out.contains(ACCESS_TOKEN),
-        "secrets must never be printed: {out}"
-    );
+    assert!(!out.contains(APP_SECRET) && !out.contains(ACCESS_TOKEN), "secrets must never be printed: {out}");
     loc
 }
 
@@ -113,57 +77,26 @@ async fn serve_accepts_metas_signature_and_rejects_a_wrong_one() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let served = Served(child);
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr =
+        line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().parse().unwrap();
 
     let http = reqwest::Client::new();
-    let customer = Customer {
-        wa_id: "16505551234".to_owned(),
-        name: "Sheena".to_owned(),
-    };
-    let good = customers::send_text(&http, &target(addr), &customer, "wamid.cli1", "hello")
+    let customer = Customer { wa_id: "16505551234".to_owned(), name: "Sheena".to_owned() };
+    let good = customers::send_text(&http, &target(addr), &customer, "wamid.cli1", "hello").await.unwrap();
+    assert_eq!(good, 200);
+    let body = customers::text_webhook(&target(addr), &customer, "wamid.cli2", "forged", 1_700_000_000);
+    let forged = customers::deliver(&http, &target(addr).url, &customers::sign("wrong-secret", &body), body)
         .await
         .unwrap();
-    assert_eq!(good, 200);
-    let body = customers::text_webhook(
-        &target(addr),
-        &customer,
-        "wamid.cli2",
-        "forged",
-        1_700_000_000,
-    );
-    let forged = customers::deliver(
-        &http,
-        &target(addr).url,
-        &customers::sign("wrong-secret", &body),
-        body,
-    )
-    .await
-    .unwrap();
     assert_eq!(forged, 401);
     drop(served);
 
-    let core = Core::open(
-        &dir.path().join("data"),
-        &KeySource::File(dir.path().join("data.key")),
-    )
-    .await
-    .unwrap();
+    let core =
+        Core::open(&dir.path().join("data"), &KeySource::File(dir.path().join("data.key"))).await.unwrap();
     let stats = core.stats().await.unwrap();
-    assert_eq!(
-        (stats.deliveries, stats.messages),
-        (1, 1),
-        "only the signed delivery is stored"
-    );
+    assert_eq!((stats.deliveries, stats.messages), (1, 1), "only the signed delivery is stored");
 }
 
 #[rstest]
@@ -180,10 +113,7 @@ fn mistakes_get_one_clear_line_and_a_failing_exit(
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains(says), "{err}");
-    assert!(
-        err.trim().lines().count() <= 4,
-        "one clear message, not a dump: {err}"
-    );
+    assert!(err.trim().lines().count() <= 4, "one clear message, not a dump: {err}");
 }
 
 #[test]
@@ -202,19 +132,7 @@ fn a_weak_password_is_refused_with_the_rule() {
     let loc = set_up(dir.path());
     let l: Vec<&str> = loc.iter().map(String::as_str).collect();
     let out = countersign(
-        &[
-            &[
-                "user",
-                "add",
-                "--username",
-                "bob",
-                "--role",
-                "agent",
-                "--password-stdin",
-            ],
-            &l[..],
-        ]
-        .concat(),
+        &[&["user", "add", "--username", "bob", "--role", "agent", "--password-stdin"], &l[..]].concat(),
         "short\n",
     );
     assert!(!out.status.success());

@@ -17,9 +17,7 @@ struct Expected {
 }
 
 fn has_text(v: &Value, key: &str) -> bool {
-    v.get(key)
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+    v.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty())
 }
 
 fn expected(payload: &Value) -> Expected {
@@ -42,9 +40,9 @@ fn expected(payload: &Value) -> Expected {
         for m in value[list].as_array().into_iter().flatten() {
             let identified = has_text(m, party) || has_text(m, &format!("{party}_user_id")) || {
                 // the only contact of the change identifies the customer
-                value["contacts"].as_array().is_some_and(|c| {
-                    c.len() == 1 && (has_text(&c[0], "wa_id") || has_text(&c[0], "user_id"))
-                })
+                value["contacts"]
+                    .as_array()
+                    .is_some_and(|c| c.len() == 1 && (has_text(&c[0], "wa_id") || has_text(&c[0], "user_id")))
             };
             if has_text(m, "id") && identified {
                 e.messages += 1;
@@ -60,9 +58,8 @@ fn expected(payload: &Value) -> Expected {
             }
         }
         let carries_errors = value.get("errors").is_some();
-        let carries_nothing = list == "messages"
-            && value.get("messages").is_none()
-            && value.get("statuses").is_none();
+        let carries_nothing =
+            list == "messages" && value.get("messages").is_none() && value.get("statuses").is_none();
         if carries_errors || carries_nothing {
             e.events += 1;
         }
@@ -78,24 +75,15 @@ async fn every_real_webhook_is_stored_without_loss(
     let bytes = std::fs::read(&path).unwrap();
     let payload: Value = serde_json::from_slice(&bytes).unwrap();
     if payload.get("entry").is_none() {
-        // Send requests and Graph responses are not deliveries; see the channel's client tests.
-        return;
+        return graph_api_payload(&path, &bytes, &payload);
     }
     let site = site("http://127.0.0.1:9").await;
     let signature = countersign_sim::customers::sign(APP_SECRET, &bytes);
-    let receipt = site
-        .core
-        .receive_webhook(Some(&signature), &bytes)
-        .await
-        .unwrap();
+    let receipt = site.core.receive_webhook(Some(&signature), &bytes).await.unwrap();
     let want = expected(&payload);
     let stats = site.core.stats().await.unwrap();
     assert_eq!(
-        Expected {
-            messages: stats.messages,
-            statuses: stats.statuses,
-            events: stats.events
-        },
+        Expected { messages: stats.messages, statuses: stats.statuses, events: stats.events },
         want,
         "{} stored differently than it carried ({receipt:?})",
         path.display()
@@ -107,18 +95,42 @@ async fn every_real_webhook_is_stored_without_loss(
     );
 }
 
+/// A payload of the Graph API itself (not a webhook): what Countersign and the simulator make of it.
+fn graph_api_payload(path: &std::path::Path, bytes: &[u8], payload: &Value) {
+    use countersign::channel::whatsapp::client::{
+        explain, parse_graph_error, parse_send_response, GENERIC_REFUSAL,
+    };
+    use countersign_sim::{accepts, Accepted};
+    let name = path.file_name().unwrap().to_string_lossy();
+    if payload.get("error").is_some() {
+        let error = parse_graph_error(bytes).unwrap_or_else(|| panic!("{name}: not read as a Graph error"));
+        assert_ne!(
+            explain(error.code),
+            GENERIC_REFUSAL,
+            "{name}: code {} has no explanation for staff",
+            error.code
+        );
+    } else if payload.get("messages").is_some() {
+        let id = parse_send_response(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(id.starts_with("wamid."), "{name}: {id}");
+    } else if payload.get("to").is_some() || payload.get("message_id").is_some() {
+        let expected =
+            if payload.get("status").is_some() { Accepted::ReadReceipt } else { Accepted::Message };
+        assert_eq!(accepts(payload), expected, "{name}: the simulator must take every real send request");
+    } else {
+        // The two remaining answers: mark-as-read's `{"success": true}` and a media upload's id.
+        let known = payload["success"] == Value::Bool(true)
+            || payload["id"].as_str().is_some_and(|id| !id.is_empty());
+        assert!(known, "{name}: an unrecognised Graph payload");
+    }
+}
+
 #[test]
 fn the_corpus_is_all_there() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/whatsapp-payloads");
     let count = std::fs::read_dir(dir)
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "json")
-        })
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
         .count();
     assert_eq!(count, 132);
 }

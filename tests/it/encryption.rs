@@ -19,12 +19,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
         .collect()
 }
 
@@ -42,16 +37,11 @@ fn fingerprint(dir: &Path) -> Vec<(String, usize, u64)> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 async fn store_secret_message(site: &Site) {
-    let customer = Customer {
-        wa_id: PHONE.to_owned(),
-        name: "Known Name".to_owned(),
-    };
+    let customer = Customer { wa_id: PHONE.to_owned(), name: "Known Name".to_owned() };
     let body = customers::text_webhook(
         &target("127.0.0.1:1".parse().unwrap()),
         &customer,
@@ -59,11 +49,7 @@ async fn store_secret_message(site: &Site) {
         PHRASE,
         1_700_000_000,
     );
-    let receipt = site
-        .core
-        .receive_webhook(Some(&customers::sign(APP_SECRET, &body)), &body)
-        .await
-        .unwrap();
+    let receipt = site.core.receive_webhook(Some(&customers::sign(APP_SECRET, &body)), &body).await.unwrap();
     assert_eq!(receipt.messages, 1);
 }
 
@@ -79,24 +65,16 @@ async fn neither_the_message_nor_the_number_appears_in_any_file() {
         open_files.keys()
     );
     site.core.clone().close().await;
-    for (when, snapshot) in [
-        ("while open", open_files),
-        ("after close", files(&site.data_dir())),
-    ] {
+    for (when, snapshot) in [("while open", open_files), ("after close", files(&site.data_dir()))] {
         assert!(!snapshot.is_empty());
         for (name, bytes) in snapshot {
             for needle in [PHRASE, PHONE, "Known Name", "SQLite format 3"] {
-                assert!(
-                    !contains(&bytes, needle),
-                    "{needle:?} readable in {name} {when}"
-                );
+                assert!(!contains(&bytes, needle), "{needle:?} readable in {name} {when}");
             }
         }
     }
     // And the data is still there for the right key.
-    let reopened = Core::open(&site.data_dir(), &site.key_source())
-        .await
-        .unwrap();
+    let reopened = Core::open(&site.data_dir(), &site.key_source()).await.unwrap();
     assert_eq!(reopened.stats().await.unwrap().messages, 1);
 }
 
@@ -104,10 +82,7 @@ async fn neither_the_message_nor_the_number_appears_in_any_file() {
 /// lock and index area in shared memory that any process opening the file may update while a
 /// WAL exists; it holds no rows and is rebuilt from the WAL.
 fn durable_fingerprint(dir: &Path) -> Vec<(String, usize, u64)> {
-    fingerprint(dir)
-        .into_iter()
-        .filter(|(name, _, _)| !name.ends_with("-shm"))
-        .collect()
+    fingerprint(dir).into_iter().filter(|(name, _, _)| !name.ends_with("-shm")).collect()
 }
 
 /// Closes the store and waits until SQLite has removed its `-wal` and `-shm` files (sqlx
@@ -152,24 +127,15 @@ async fn a_bad_key_fails_clearly_and_changes_nothing(#[case] bad: BadKey, #[case
         BadKey::MissingFile => KeySource::File(other),
     };
     let err = Core::open(&site.data_dir(), &source).await.unwrap_err();
-    assert!(
-        matches!(err, Error::Key(KeyError::WrongKey | KeyError::Missing(_))),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Key(KeyError::WrongKey | KeyError::Missing(_))), "{err:?}");
     assert!(err.to_string().contains(says), "{err}");
-    assert_eq!(
-        durable_fingerprint(&site.data_dir()),
-        before,
-        "a failed open must not touch the store"
-    );
+    assert_eq!(durable_fingerprint(&site.data_dir()), before, "a failed open must not touch the store");
 }
 
 #[tokio::test]
 async fn opening_a_directory_without_a_store_says_to_run_init() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Core::open(dir.path(), &KeySource::File(dir.path().join("k")))
-        .await
-        .unwrap_err();
+    let err = Core::open(dir.path(), &KeySource::File(dir.path().join("k"))).await.unwrap_err();
     assert!(err.to_string().contains("countersign init"), "{err}");
     assert!(files(dir.path()).is_empty());
 }

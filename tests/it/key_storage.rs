@@ -15,12 +15,12 @@ async fn the_data_key_can_live_in_the_os_credential_store() {
     };
 
     let core = Core::init(&data, &source).await.unwrap_or_else(|e| {
-        panic!("{e}\n(the OS credential store must be running: scripts/test starts one with dbus-run-session)")
+        panic!(
+            "{e}\n(the OS credential store must be running: scripts/test starts one with dbus-run-session)"
+        )
     });
     core.close().await;
-    let reopened = Core::open(&data, &KeySource::choose(None, &data))
-        .await
-        .unwrap();
+    let reopened = Core::open(&data, &KeySource::choose(None, &data)).await.unwrap();
     assert_eq!(
         reopened.stats().await.unwrap().audit_events,
         1,
@@ -34,25 +34,13 @@ async fn the_data_key_can_live_in_the_os_credential_store() {
     // Another data directory has no entry: the error says to pass the key file instead.
     let elsewhere = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(elsewhere.path().join("data")).unwrap();
-    std::fs::copy(
-        data.join("countersign.db"),
-        elsewhere.path().join("data/countersign.db"),
-    )
-    .unwrap();
-    let missing = Core::open(
-        &elsewhere.path().join("data"),
-        &KeySource::choose(None, &elsewhere.path().join("data")),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(missing, Error::Key(KeyError::Missing(_))),
-        "{missing:?}"
-    );
+    std::fs::copy(data.join("countersign.db"), elsewhere.path().join("data/countersign.db")).unwrap();
+    let missing =
+        Core::open(&elsewhere.path().join("data"), &KeySource::choose(None, &elsewhere.path().join("data")))
+            .await
+            .unwrap_err();
+    assert!(matches!(missing, Error::Key(KeyError::Missing(_))), "{missing:?}");
     assert!(missing.to_string().contains("--key-file"), "{missing}");
 
-    keyring::Entry::new("countersign", account)
-        .unwrap()
-        .delete_credential()
-        .unwrap();
+    keyring::Entry::new("countersign", account).unwrap().delete_credential().unwrap();
 }

@@ -10,83 +10,37 @@ use serde_json::{json, Value};
 use crate::support::*;
 
 fn sheena() -> Customer {
-    Customer {
-        wa_id: "16505551234".to_owned(),
-        name: "Sheena Nelson".to_owned(),
-    }
+    Customer { wa_id: "16505551234".to_owned(), name: "Sheena Nelson".to_owned() }
 }
 
-async fn login(http: &reqwest::Client, base: &str) -> String {
-    let response = http
-        .post(format!("{base}/api/v1/sessions"))
-        .json(&json!({ "username": AGENT, "password": AGENT_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// A site whose Cloud API is unreachable: for tests that never send.
+async fn offline() -> Served {
+    Served::new("http://127.0.0.1:9").await
 }
 
 #[tokio::test]
 async fn a_customer_message_is_answered_from_the_inbox() {
     let sim = graph_sim().await;
-    let site = site(&sim.base_url()).await;
-    let addr = serve(site.core.clone()).await;
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
+    let served = Served::new(&sim.base_url()).await;
+    assert_eq!(
+        served.customer_writes(&sheena(), "wamid.story1", "Is the blue one in stock? Café ☕").await,
+        200
+    );
 
-    let status = customers::send_text(
-        &http,
-        &target(addr),
-        &sheena(),
-        "wamid.story1",
-        "Is the blue one in stock? Café ☕",
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 200);
-
-    let token = login(&http, &base).await;
-    let list: Value = http
-        .get(format!("{base}/api/v1/conversations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = served.login().await;
+    let list: Value = served.get("/api/v1/conversations", Some(&token)).await.json().await.unwrap();
     let conversations = list.as_array().unwrap();
     assert_eq!(conversations.len(), 1);
     assert_eq!(conversations[0]["customer_name"], "Sheena Nelson");
-    assert_eq!(
-        conversations[0]["customer_handle"], "+*******1234",
-        "agents see a masked number"
-    );
+    assert_eq!(conversations[0]["customer_handle"], "+*******1234", "agents see a masked number");
     let id = conversations[0]["id"].as_i64().unwrap();
 
-    let messages: Value = http
-        .get(format!("{base}/api/v1/conversations/{id}/messages"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let messages: Value = served.get(&path, Some(&token)).await.json().await.unwrap();
     assert_eq!(messages[0]["text"], "Is the blue one in stock? Café ☕");
     assert_eq!(messages[0]["direction"], "inbound");
 
-    let sent = http
-        .post(format!("{base}/api/v1/conversations/{id}/messages"))
-        .bearer_auth(&token)
-        .json(&json!({ "text": "Yes, size 39 is on the shelf." }))
-        .send()
-        .await
-        .unwrap();
+    let sent = served.post(&path, Some(&token), json!({ "text": "Yes, size 39 is on the shelf." })).await;
     assert_eq!(sent.status(), 201);
     let sent: Value = sent.json().await.unwrap();
     assert_eq!(sent["direction"], "outbound");
@@ -99,7 +53,7 @@ async fn a_customer_message_is_answered_from_the_inbox() {
     assert_eq!(received[0]["text"]["body"], "Yes, size 39 is on the shelf.");
 
     // Every step left its audit record, with ids only: no text, no number.
-    let trail = site.core.store().audit_records().await.unwrap();
+    let trail = served.site.core.store().audit_records().await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
     for expected in [
         "store.init",
@@ -110,52 +64,30 @@ async fn a_customer_message_is_answered_from_the_inbox() {
         "session.login",
         "message.sent",
     ] {
-        assert!(
-            actions.contains(&expected),
-            "{expected} missing from {actions:?}"
-        );
+        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
     }
     let flat = format!("{trail:?}");
     for private in ["16505551234", "Sheena", "size 39", "blue one"] {
-        assert!(
-            !flat.contains(private),
-            "{private} leaked into the audit trail"
-        );
+        assert!(!flat.contains(private), "{private} leaked into the audit trail");
     }
 }
 
 #[tokio::test]
 async fn the_same_delivery_twice_is_stored_once() {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let http = reqwest::Client::new();
+    let served = offline().await;
     for _ in 0..2 {
-        let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.dup", "hello")
-            .await
-            .unwrap();
         assert_eq!(
-            status, 200,
+            served.customer_writes(&sheena(), "wamid.dup", "hello").await,
+            200,
             "a repeat is acknowledged so Meta stops retrying"
         );
     }
     // A different delivery carrying the same message id (Meta's retry with a new envelope).
-    let body = customers::text_webhook(
-        &target(addr),
-        &sheena(),
-        "wamid.dup",
-        "hello",
-        1_700_000_000,
-    );
-    let status = customers::deliver(
-        &http,
-        &target(addr).url,
-        &customers::sign(APP_SECRET, &body),
-        body,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 200);
-    let stats = site.core.stats().await.unwrap();
+    let target = target(served.addr);
+    let body = customers::text_webhook(&target, &sheena(), "wamid.dup", "hello", 1_700_000_000);
+    let signature = customers::sign(APP_SECRET, &body);
+    assert_eq!(customers::deliver(&served.http, &target.url, &signature, body).await.unwrap(), 200);
+    let stats = served.site.core.stats().await.unwrap();
     assert_eq!(stats.messages, 1);
     assert_eq!(stats.conversations, 1);
 }
@@ -165,46 +97,29 @@ async fn the_same_delivery_twice_is_stored_once() {
 #[case::wrong_secret(Some(customers::sign("not-the-app-secret", b"x")))]
 #[case::garbage(Some("sha256=nothex".to_owned()))]
 #[tokio::test]
-async fn a_badly_signed_webhook_is_refused_and_nothing_is_stored(
-    #[case] signature: Option<String>,
-) {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let before = site.core.stats().await.unwrap();
-    let body = customers::text_webhook(
-        &target(addr),
-        &sheena(),
-        "wamid.forged",
-        "forged",
-        1_700_000_000,
-    );
-    let mut request = reqwest::Client::new()
-        .post(format!("http://{addr}/webhook"))
-        .body(body);
+async fn a_badly_signed_webhook_is_refused_and_nothing_is_stored(#[case] signature: Option<String>) {
+    let served = offline().await;
+    let before = served.site.core.stats().await.unwrap();
+    let body =
+        customers::text_webhook(&target(served.addr), &sheena(), "wamid.forged", "forged", 1_700_000_000);
+    let mut request = served.http.post(format!("http://{}/webhook", served.addr)).body(body);
     if let Some(sig) = signature {
         request = request.header("x-hub-signature-256", sig);
     }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), 401);
-    assert_eq!(site.core.stats().await.unwrap(), before);
+    assert_eq!(request.send().await.unwrap().status(), 401);
+    assert_eq!(served.site.core.stats().await.unwrap(), before);
 }
 
 #[tokio::test]
 async fn an_oversized_webhook_is_refused_unread() {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let before = site.core.stats().await.unwrap();
+    let served = offline().await;
+    let before = served.site.core.stats().await.unwrap();
     let body = vec![b' '; countersign::server::MAX_BODY_BYTES + 1];
     let signature = customers::sign(APP_SECRET, &body);
-    let response = reqwest::Client::new()
-        .post(format!("http://{addr}/webhook"))
-        .header("x-hub-signature-256", signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 413);
-    assert_eq!(site.core.stats().await.unwrap(), before);
+    let response =
+        customers::deliver(&served.http, &target(served.addr).url, &signature, body).await.unwrap();
+    assert_eq!(response, 413);
+    assert_eq!(served.site.core.stats().await.unwrap(), before);
 }
 
 #[rstest]
@@ -217,12 +132,9 @@ async fn metas_handshake_echoes_the_challenge_only_for_the_right_token(
     #[case] mode: &str,
     #[case] expected: u16,
 ) {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let url = format!(
-        "http://{addr}/webhook?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444"
-    );
-    let response = reqwest::get(url).await.unwrap();
+    let served = offline().await;
+    let path = format!("/webhook?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444");
+    let response = served.get(&path, None).await;
     assert_eq!(response.status(), expected);
     if expected == 200 {
         assert_eq!(response.text().await.unwrap(), "1158201444");
@@ -234,18 +146,10 @@ async fn metas_handshake_echoes_the_challenge_only_for_the_right_token(
 #[case::unknown_user("nobody.here", AGENT_PASSWORD)]
 #[case::invalid_name("x", AGENT_PASSWORD)]
 #[tokio::test]
-async fn a_failed_sign_in_does_not_say_which_part_was_wrong(
-    #[case] username: &str,
-    #[case] password: &str,
-) {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let response = reqwest::Client::new()
-        .post(format!("http://{addr}/api/v1/sessions"))
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .unwrap();
+async fn a_failed_sign_in_does_not_say_which_part_was_wrong(#[case] username: &str, #[case] password: &str) {
+    let served = offline().await;
+    let response =
+        served.post("/api/v1/sessions", None, json!({ "username": username, "password": password })).await;
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -259,114 +163,56 @@ async fn a_failed_sign_in_does_not_say_which_part_was_wrong(
 #[case::made_up_token(Some("0123456789abcdef"))]
 #[tokio::test]
 async fn the_api_refuses_calls_without_a_live_session(#[case] token: Option<&str>) {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let mut request = reqwest::Client::new().get(format!("http://{addr}/api/v1/conversations"));
-    if let Some(t) = token {
-        request = request.bearer_auth(t);
-    }
-    assert_eq!(request.send().await.unwrap().status(), 401);
+    let served = offline().await;
+    assert_eq!(served.get("/api/v1/conversations", token).await.status(), 401);
 }
 
 #[tokio::test]
 async fn a_signed_out_token_no_longer_works() {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
-    let token = login(&http, &base).await;
-    let out = http
-        .delete(format!("{base}/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.status(), 204);
-    let after = http
-        .get(format!("{base}/api/v1/conversations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(after.status(), 401);
+    let served = offline().await;
+    let token = served.login().await;
+    assert_eq!(served.delete("/api/v1/sessions/current", Some(&token)).await.status(), 204);
+    assert_eq!(served.get("/api/v1/conversations", Some(&token)).await.status(), 401);
 }
 
 #[tokio::test]
 async fn a_conversation_that_does_not_exist_is_not_found() {
-    let site = site("http://127.0.0.1:9").await;
-    let addr = serve(site.core.clone()).await;
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
-    let token = login(&http, &base).await;
-    let response = http
-        .get(format!("{base}/api/v1/conversations/999/messages"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
+    let served = offline().await;
+    let token = served.login().await;
+    assert_eq!(served.get("/api/v1/conversations/999/messages", Some(&token)).await.status(), 404);
 }
 
 #[tokio::test]
 async fn a_refused_send_shows_whatsapps_reason_and_stores_nothing() {
     // The simulator expects another access token, so Graph answers error 190.
-    let sim = countersign_sim::GraphSim::start(
-        countersign_sim::SimConfig {
-            phone_number_id: PHONE_NUMBER_ID.to_owned(),
-            access_token: "other".to_owned(),
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let site = site(&sim.base_url()).await;
-    let addr = serve(site.core.clone()).await;
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
-    customers::send_text(&http, &target(addr), &sheena(), "wamid.r1", "hi")
-        .await
-        .unwrap();
-    let token = login(&http, &base).await;
-    let before = site.core.stats().await.unwrap().messages;
-    let response = http
-        .post(format!("{base}/api/v1/conversations/1/messages"))
-        .bearer_auth(&token)
-        .json(&json!({ "text": "hello" }))
-        .send()
-        .await
-        .unwrap();
+    let config = countersign_sim::SimConfig {
+        phone_number_id: PHONE_NUMBER_ID.to_owned(),
+        access_token: "other".to_owned(),
+    };
+    let sim = countersign_sim::GraphSim::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let served = Served::new(&sim.base_url()).await;
+    served.customer_writes(&sheena(), "wamid.r1", "hi").await;
+    let token = served.login().await;
+    let before = served.site.core.stats().await.unwrap().messages;
+    let response =
+        served.post("/api/v1/conversations/1/messages", Some(&token), json!({ "text": "hello" })).await;
     assert_eq!(response.status(), 502);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], "channel");
-    assert!(
-        body["message"].as_str().unwrap().contains("access token"),
-        "{body}"
-    );
-    assert_eq!(site.core.stats().await.unwrap().messages, before);
+    assert!(body["message"].as_str().unwrap().contains("access token"), "{body}");
+    assert_eq!(served.site.core.stats().await.unwrap().messages, before);
 }
 
 #[tokio::test]
 async fn desktop_intake_accepts_webhooks_but_does_not_expose_the_staff_api() {
     let site = site("http://127.0.0.1:9").await;
-    site.core
-        .operator_set_desktop_intake(Some("127.0.0.1:0".parse().unwrap()))
-        .await
-        .unwrap();
-    assert_eq!(
-        site.core.desktop_intake_listen().await.unwrap(),
-        Some("127.0.0.1:0".parse().unwrap())
-    );
+    site.core.operator_set_desktop_intake(Some("127.0.0.1:0".parse().unwrap())).await.unwrap();
+    assert_eq!(site.core.desktop_intake_listen().await.unwrap(), Some("127.0.0.1:0".parse().unwrap()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(countersign::server::serve_webhooks(
-        site.core.clone(),
-        listener,
-        std::future::pending(),
-    ));
+    tokio::spawn(countersign::server::serve_webhooks(site.core.clone(), listener, std::future::pending()));
     let http = reqwest::Client::new();
-    let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.desk", "hi")
-        .await
-        .unwrap();
+    let status = customers::send_text(&http, &target(addr), &sheena(), "wamid.desk", "hi").await.unwrap();
     assert_eq!(status, 200);
     let api = http
         .post(format!("http://{addr}/api/v1/sessions"))

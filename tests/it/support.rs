@@ -60,24 +60,16 @@ pub async fn site(graph_base_url: &str) -> Site {
 }
 
 pub async fn graph_sim() -> GraphSim {
-    let config = SimConfig {
-        phone_number_id: PHONE_NUMBER_ID.to_owned(),
-        access_token: ACCESS_TOKEN.to_owned(),
-    };
-    GraphSim::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    let config =
+        SimConfig { phone_number_id: PHONE_NUMBER_ID.to_owned(), access_token: ACCESS_TOKEN.to_owned() };
+    GraphSim::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap()
 }
 
 /// Serves `core` on a free loopback port until the test ends.
 pub async fn serve(core: Core) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(countersign::server::serve(
-        core,
-        listener,
-        std::future::pending(),
-    ));
+    tokio::spawn(countersign::server::serve(core, listener, std::future::pending()));
     addr
 }
 
@@ -87,5 +79,61 @@ pub fn target(addr: SocketAddr) -> WebhookTarget {
         app_secret: APP_SECRET.to_owned(),
         phone_number_id: PHONE_NUMBER_ID.to_owned(),
         display_phone_number: "15550783881".to_owned(),
+    }
+}
+
+/// A site served over HTTP on loopback, with a client for its API and webhook.
+pub struct Served {
+    pub site: Site,
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+}
+
+impl Served {
+    pub async fn new(graph_base_url: &str) -> Self {
+        let site = site(graph_base_url).await;
+        let addr = serve(site.core.clone()).await;
+        Self { site, addr, http: reqwest::Client::new() }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, format!("http://{}{path}", self.addr));
+        match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path, token).json(&body).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.request(reqwest::Method::DELETE, path, token).send().await.unwrap()
+    }
+
+    /// Signs the agent in and returns the session token.
+    pub async fn login(&self) -> String {
+        let body = serde_json::json!({ "username": AGENT, "password": AGENT_PASSWORD });
+        let response = self.post("/api/v1/sessions", None, body).await;
+        assert_eq!(response.status(), 201);
+        let json: serde_json::Value = response.json().await.unwrap();
+        json["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A customer's text, delivered as a signed webhook; returns the HTTP status.
+    pub async fn customer_writes(
+        &self,
+        customer: &countersign_sim::Customer,
+        wamid: &str,
+        text: &str,
+    ) -> u16 {
+        countersign_sim::customers::send_text(&self.http, &target(self.addr), customer, wamid, text)
+            .await
+            .unwrap()
     }
 }

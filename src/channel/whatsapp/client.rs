@@ -95,28 +95,34 @@ impl CloudApi {
             .await
             .map_err(|e| {
                 tracing::warn!(error = %e.without_url(), "Cloud API unreachable");
-                Error::Channel(
-                    "WhatsApp could not be reached; check the network and try again".to_owned(),
-                )
+                Error::Channel("WhatsApp could not be reached; check the network and try again".to_owned())
             })?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| Error::Channel("WhatsApp's answer was cut off".to_owned()))?;
+        let bytes =
+            response.bytes().await.map_err(|_| Error::Channel("WhatsApp's answer was cut off".to_owned()))?;
         if status.is_success() {
-            let parsed: SendResponse = serde_json::from_slice(&bytes).map_err(|_| {
-                Error::Channel("WhatsApp answered in an unexpected format".to_owned())
-            })?;
-            return parsed
-                .messages
-                .into_iter()
-                .next()
-                .map(|m| m.id)
-                .ok_or_else(|| Error::Channel("WhatsApp did not return a message id".to_owned()));
+            return parse_send_response(&bytes);
         }
         Err(graph_error(status.as_u16(), &bytes))
     }
+}
+
+/// WhatsApp's message id from a successful send answer
+/// (`{"messaging_product":"whatsapp","contacts":[…],"messages":[{"id":"wamid.…"}]}`).
+pub fn parse_send_response(body: &[u8]) -> Result<String> {
+    let parsed: SendResponse = serde_json::from_slice(body)
+        .map_err(|_| Error::Channel("WhatsApp answered in an unexpected format".to_owned()))?;
+    parsed
+        .messages
+        .into_iter()
+        .next()
+        .map(|m| m.id)
+        .ok_or_else(|| Error::Channel("WhatsApp did not return a message id".to_owned()))
+}
+
+/// The error in a Graph error answer (`{"error":{"code":…,…}}`), if it is one.
+pub fn parse_graph_error(body: &[u8]) -> Option<GraphError> {
+    serde_json::from_slice::<GraphErrorBody>(body).ok().map(|b| b.error)
 }
 
 fn messages_url(config: &ChannelConfig) -> Result<Url> {
@@ -125,19 +131,21 @@ fn messages_url(config: &ChannelConfig) -> Result<Url> {
     if !base.path().ends_with('/') {
         base.set_path(&format!("{}/", base.path()));
     }
-    base.join(&path)
-        .map_err(|_| Error::Invalid("the Graph base URL is not valid".to_owned()))
+    base.join(&path).map_err(|_| Error::Invalid("the Graph base URL is not valid".to_owned()))
 }
 
 /// A Graph error answer as a safe message.
 fn graph_error(http_status: u16, body: &[u8]) -> Error {
-    let Ok(GraphErrorBody { error }) = serde_json::from_slice::<GraphErrorBody>(body) else {
+    let Some(error) = parse_graph_error(body) else {
         tracing::warn!(http_status, "Cloud API error without a Graph error body");
         return Error::Channel(format!("WhatsApp answered with HTTP {http_status}"));
     };
     tracing::warn!(http_status, code = error.code, subcode = ?error.error_subcode, "Cloud API refused a send");
     Error::Channel(explain(error.code).to_owned())
 }
+
+/// The message for Graph error codes without a specific explanation.
+pub const GENERIC_REFUSAL: &str = "WhatsApp refused the message";
 
 /// What a Graph error code means for the person at the counter.
 pub fn explain(code: i64) -> &'static str {
@@ -148,7 +156,7 @@ pub fn explain(code: i64) -> &'static str {
         131026 => "this customer cannot receive WhatsApp messages",
         131049 => "WhatsApp did not deliver this message to keep engagement healthy; try again later",
         100 => "WhatsApp rejected the request as invalid",
-        _ => "WhatsApp refused the message",
+        _ => GENERIC_REFUSAL,
     }
 }
 
@@ -181,9 +189,7 @@ mod tests {
     #[test]
     fn a_proxy_prefix_is_kept() {
         assert_eq!(
-            messages_url(&config("http://127.0.0.1:9/graph"))
-                .unwrap()
-                .as_str(),
+            messages_url(&config("http://127.0.0.1:9/graph")).unwrap().as_str(),
             "http://127.0.0.1:9/graph/v23.0/106540352242922/messages"
         );
     }

@@ -27,16 +27,12 @@ pub fn verify<'a>(
     header: Option<&str>,
     body: &'a [u8],
 ) -> Result<VerifiedBody<'a>> {
-    let hex_sig = header
-        .map(str::trim)
-        .and_then(|h| h.strip_prefix("sha256="))
-        .ok_or(Error::BadSignature)?;
+    let hex_sig = header.map(str::trim).and_then(|h| h.strip_prefix("sha256=")).ok_or(Error::BadSignature)?;
     let expected = hex::decode(hex_sig).map_err(|_| Error::BadSignature)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.dangerously_expose().as_bytes())
         .map_err(|_| Error::BadSignature)?;
     mac.update(body);
-    mac.verify_slice(&expected)
-        .map_err(|_| Error::BadSignature)?;
+    mac.verify_slice(&expected).map_err(|_| Error::BadSignature)?;
     Ok(VerifiedBody(body))
 }
 
@@ -45,10 +41,7 @@ pub fn sign(app_secret: &SecretString, body: &[u8]) -> Result<String> {
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.dangerously_expose().as_bytes())
         .map_err(|e| Error::Internal(e.to_string()))?;
     mac.update(body);
-    Ok(format!(
-        "sha256={}",
-        hex::encode(mac.finalize().into_bytes())
-    ))
+    Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
 }
 
 #[cfg(test)]
@@ -65,10 +58,7 @@ mod tests {
     #[test]
     fn a_correct_signature_verifies() {
         let header = sign(&secret(), BODY).unwrap();
-        assert_eq!(
-            verify(&secret(), Some(&header), BODY).unwrap().bytes(),
-            BODY
-        );
+        assert_eq!(verify(&secret(), Some(&header), BODY).unwrap().bytes(), BODY);
     }
 
     #[rstest]
@@ -77,14 +67,9 @@ mod tests {
     #[case::no_prefix(Some("deadbeef"))]
     #[case::sha1_header(Some("sha1=0123"))]
     #[case::not_hex(Some("sha256=zz"))]
-    #[case::wrong_digest(Some(
-        "sha256=0000000000000000000000000000000000000000000000000000000000000000"
-    ))]
+    #[case::wrong_digest(Some("sha256=0000000000000000000000000000000000000000000000000000000000000000"))]
     fn bad_signatures_are_rejected(#[case] header: Option<&str>) {
-        assert!(matches!(
-            verify(&secret(), header, BODY),
-            Err(Error::BadSignature)
-        ));
+        assert!(matches!(verify(&secret(), header, BODY), Err(Error::BadSignature)));
     }
 
     #[test]

@@ -151,35 +151,24 @@ fn parse_change(change: Change, items: &mut Vec<Item>) {
 }
 
 fn array<'v>(value: &'v Value, key: &str) -> &'v [Value] {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+    value.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
 fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+    value.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 fn business_number(value: &Value) -> BusinessNumber {
     let meta = value.get("metadata").unwrap_or(&Value::Null);
     BusinessNumber {
-        phone_number_id: text(meta, "phone_number_id")
-            .unwrap_or("unknown")
-            .to_owned(),
+        phone_number_id: text(meta, "phone_number_id").unwrap_or("unknown").to_owned(),
         display_phone_number: text(meta, "display_phone_number").map(str::to_owned),
     }
 }
 
 fn timestamp(value: &Value) -> Option<Timestamp> {
     let t = value.get("timestamp")?;
-    let seconds = t
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .or_else(|| t.as_i64())?;
+    let seconds = t.as_str().and_then(|s| s.parse().ok()).or_else(|| t.as_i64())?;
     Some(Timestamp::from_unix_seconds(seconds))
 }
 
@@ -201,11 +190,7 @@ fn chat_item(
     };
     let kind = MessageKind::from_wire(text(raw, "type"));
     let body = match kind.as_str() {
-        "text" => raw
-            .get("text")
-            .and_then(|t| t.get("body"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        "text" => raw.get("text").and_then(|t| t.get("body")).and_then(Value::as_str).map(str::to_owned),
         _ => None,
     };
     wrap(ChatMessage {
@@ -227,14 +212,8 @@ fn customer(contacts: &[Value], raw: &Value, party: &str) -> CustomerRef {
         (wa_id.is_some() && text(c, "wa_id") == wa_id.as_deref())
             || (user_id.is_some() && text(c, "user_id") == user_id.as_deref())
     });
-    let contact = contact.or(if contacts.len() == 1 {
-        contacts.first()
-    } else {
-        None
-    });
-    let profile = contact
-        .and_then(|c| c.get("profile"))
-        .unwrap_or(&Value::Null);
+    let contact = contact.or(if contacts.len() == 1 { contacts.first() } else { None });
+    let profile = contact.and_then(|c| c.get("profile")).unwrap_or(&Value::Null);
     CustomerRef {
         wa_id: wa_id.or_else(|| contact.and_then(|c| text(c, "wa_id")).map(str::to_owned)),
         user_id: user_id.or_else(|| contact.and_then(|c| text(c, "user_id")).map(str::to_owned)),
@@ -251,10 +230,7 @@ fn status_item(raw: &Value) -> Item {
             at: timestamp(raw),
             raw: raw.clone(),
         }),
-        _ => Item::Event(ChannelEvent {
-            field: "unidentified_status".to_owned(),
-            raw: raw.clone(),
-        }),
+        _ => Item::Event(ChannelEvent { field: "unidentified_status".to_owned(), raw: raw.clone() }),
     }
 }
 
@@ -275,9 +251,7 @@ mod tests {
               "contacts":[{"profile":{"name":"Sheena"},"wa_id":"16505551234"}],
               "messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"Hi"}}]}}]}]}"#,
         );
-        let [Item::Inbound(m)] = items.as_slice() else {
-            panic!("{items:?}")
-        };
+        let [Item::Inbound(m)] = items.as_slice() else { panic!("{items:?}") };
         assert_eq!(m.business.phone_number_id, "PNID");
         assert_eq!(m.customer.wa_id.as_deref(), Some("16505551234"));
         assert_eq!(m.customer.profile_name.as_deref(), Some("Sheena"));
@@ -292,9 +266,7 @@ mod tests {
               "contacts":[{"profile":{"name":"S","username":"sheena"},"user_id":"US.1"}],
               "messages":[{"from_user_id":"US.1","id":"wamid.B","timestamp":"1","type":"text","text":{"body":"x"}}]}}]}]}"#,
         );
-        let [Item::Inbound(m)] = items.as_slice() else {
-            panic!("{items:?}")
-        };
+        let [Item::Inbound(m)] = items.as_slice() else { panic!("{items:?}") };
         assert_eq!(m.customer.wa_id, None);
         assert_eq!(m.customer.user_id.as_deref(), Some("US.1"));
         assert_eq!(m.customer.username.as_deref(), Some("sheena"));
@@ -324,9 +296,7 @@ mod tests {
         let items = inbound(
             r#"{"entry":[{"changes":[{"field":"account_update","value":{"event":"DISABLED_UPDATE"}}]}]}"#,
         );
-        let [Item::Event(e)] = items.as_slice() else {
-            panic!("{items:?}")
-        };
+        let [Item::Event(e)] = items.as_slice() else { panic!("{items:?}") };
         assert_eq!(e.field, "account_update");
         assert_eq!(e.raw["event"], "DISABLED_UPDATE");
     }
