@@ -56,6 +56,21 @@ async fn start_intake(core: &Core) {
     }
 }
 
+/// Ctrl-C or SIGTERM: exit through Tauri, so exit handlers (the demo's clean-up) still run.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let (Ok(mut int), Ok(mut term)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+        {
+            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn demo_requested() -> bool {
     std::env::args().any(|a| a == "--demo") || std::env::var("COUNTERSIGN_DEMO").is_ok_and(|v| v == "1")
 }
@@ -92,8 +107,16 @@ fn main() -> anyhow::Result<()> {
     if let Err(e) = &core {
         tracing::error!(error = %e, "the store could not be opened");
     }
-    let app =
-        with_commands(tauri::Builder::default(), AppState::new(core)).build(tauri::generate_context!())?;
+    let app = with_commands(tauri::Builder::default(), AppState::new(core))
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                stop_signal().await;
+                handle.exit(0);
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
     app.run(move |_, event| {
         if let (tauri::RunEvent::Exit, Some(dir)) = (event, &throwaway_dir) {
             let _ = std::fs::remove_dir_all(dir);
