@@ -19,8 +19,7 @@ use crate::error::{Error, Result};
 use crate::store::inbox::NewMessage;
 use crate::store::WriteTx;
 
-/// Meta's subscription check (`GET /webhook`).
-#[derive(Debug)]
+/// Meta's subscription check (`GET /webhook`). Its `Debug` hides the presented token.
 pub struct SubscriptionCheck<'a> {
     /// `hub.mode`; must be `subscribe`.
     pub mode: Option<&'a str>,
@@ -28,6 +27,16 @@ pub struct SubscriptionCheck<'a> {
     pub verify_token: Option<&'a str>,
     /// `hub.challenge`, echoed back on success.
     pub challenge: Option<&'a str>,
+}
+
+impl std::fmt::Debug for SubscriptionCheck<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionCheck")
+            .field("mode", &self.mode)
+            .field("verify_token", &self.verify_token.map(|_| "***"))
+            .field("challenge", &self.challenge)
+            .finish()
+    }
 }
 
 impl Core {

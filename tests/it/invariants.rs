@@ -1,0 +1,110 @@
+//! DESIGN §3 invariants that types alone do not enforce.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use countersign_sim::customers::{self, Customer};
+use serde_json::json;
+
+use crate::support::*;
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// §3.1: only `api::views` types implement `Serialize`, so nothing leaves the core unmasked.
+#[test]
+fn only_views_implement_serialize() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 20, "found the sources");
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !f.ends_with("api/views.rs")) {
+        for (n, line) in std::fs::read_to_string(file).unwrap().lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let serializes = code.match_indices("Serialize").any(|(i, _)| !code[..i].ends_with("De"));
+            if serializes {
+                offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "Serialize outside api/views.rs:\n{}", offenders.join("\n"));
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// §3.8: logs carry ids, never bodies, numbers, names, passwords or tokens, at every level.
+#[tokio::test(flavor = "current_thread")]
+async fn logs_carry_nothing_personal_or_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Thread-local: this test's runtime, server and client all run on this one thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    let customer = Customer { wa_id: "4915123456789".to_owned(), name: "Zelda Quartermaine".to_owned() };
+    assert_eq!(
+        served.customer_writes(&customer, "wamid.logs", "my IBAN is DE89370400440532013000").await,
+        200
+    );
+    let forged = customers::text_webhook(&target(served.addr), &customer, "wamid.x", "forged", 1);
+    customers::deliver(&served.http, &target(served.addr).url, "sha256=00", forged).await.unwrap();
+    let failed = served
+        .post("/api/v1/sessions", None, json!({"username": AGENT, "password": "wrong-password-xyz"}))
+        .await;
+    assert_eq!(failed.status(), 401);
+    let token = served.login().await;
+    let sent = served
+        .post(
+            "/api/v1/conversations/1/messages",
+            Some(&token),
+            json!({"text": "reply with secret word PAPAYA"}),
+        )
+        .await;
+    assert_eq!(sent.status(), 201);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("webhook stored") && logs.contains("reply sent"),
+        "the subscriber captured the story:\n{logs}"
+    );
+    for private in [
+        "4915123456789",
+        "Zelda",
+        "DE89370400440532013000",
+        "PAPAYA",
+        AGENT_PASSWORD,
+        "wrong-password-xyz",
+        token.as_str(),
+        APP_SECRET,
+        ACCESS_TOKEN,
+    ] {
+        assert!(!logs.contains(private), "{private:?} appeared in the logs:\n{logs}");
+    }
+}
