@@ -1,7 +1,15 @@
 fn main() {
     // Generates allow-/deny- permissions for exactly these commands; the capability file
     // grants them to the main window, so nothing else is invocable from the webview.
-    let commands = &["login", "logout", "me", "list_conversations", "conversation_messages", "send_text"];
+    let commands = &[
+        "login",
+        "logout",
+        "me",
+        "list_conversations",
+        "conversation_messages",
+        "send_text",
+        "change_password",
+    ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     tauri_build::try_build(attributes).unwrap_or_else(|e| {

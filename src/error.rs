@@ -19,6 +19,15 @@ pub enum Error {
     /// Missing, or not visible to this actor.
     #[error("not found")]
     NotFound,
+    /// Too many failed sign-ins for this user name or from this place.
+    #[error("too many failed sign-in attempts; try again in {minutes} minute(s) or ask an administrator to unlock the account")]
+    Throttled {
+        /// Minutes until the lock ends.
+        minutes: i64,
+    },
+    /// The user must choose a new password before doing anything else.
+    #[error("you must choose a new password before continuing")]
+    PasswordChangeRequired,
     /// Visible but not allowed (only for actions on resources the actor can already see).
     #[error("you do not have permission to do that")]
     Forbidden,
@@ -57,6 +66,8 @@ impl Error {
         match self {
             Self::InvalidCredentials | Self::Unauthenticated => ErrorCode::Unauthenticated,
             Self::NotFound => ErrorCode::NotFound,
+            Self::Throttled { .. } => ErrorCode::Throttled,
+            Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::BadSignature => ErrorCode::BadSignature,

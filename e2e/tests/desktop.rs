@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "e2e demo password 123";
+const PASSWORD: &str = "silver harbour night train";
 
 /// tauri-driver and what it starts (WebKitWebDriver, the app) in one process group, so that
 /// ending the test ends all of them: an orphaned WebKitWebDriver would hold the test's output
@@ -43,17 +43,25 @@ fn require_env(name: &str, hint: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {hint} (run scripts/test)"))
 }
 
-async fn start_driver(app: &str, sim_port: u16) -> (Driver, u16) {
+/// The environment for the app in demo mode.
+fn demo_env(sim_port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("COUNTERSIGN_DEMO", "1".to_owned()),
+        ("COUNTERSIGN_DEMO_PASSWORD", PASSWORD.to_owned()),
+        ("COUNTERSIGN_DEMO_SIM_PORT", sim_port.to_string()),
+        ("COUNTERSIGN_DEMO_INTERVAL_MS", "700".to_owned()),
+    ]
+}
+
+/// Starts tauri-driver; the app it launches inherits `env`.
+async fn start_driver(env: Vec<(&'static str, String)>) -> (Driver, u16) {
     let port = free_port();
     let native_port = free_port();
     let child = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned()))
         .process_group(0)
         .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-        .env("COUNTERSIGN_DEMO", "1")
-        .env("COUNTERSIGN_DEMO_PASSWORD", PASSWORD)
-        .env("COUNTERSIGN_DEMO_SIM_PORT", sim_port.to_string())
-        .env("COUNTERSIGN_DEMO_INTERVAL_MS", "700")
-        .env("COUNTERSIGN_DESKTOP_APP", app)
+        .env_remove("COUNTERSIGN_DEMO")
+        .envs(env)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -117,7 +125,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     let app =
         require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let sim_port = free_port();
-    let (_driver, port) = start_driver(&app, sim_port).await;
+    let (_driver, port) = start_driver(demo_env(sim_port)).await;
     let client = connect(&app, port).await;
 
     let form = client
@@ -168,4 +176,88 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         "the simulated Cloud API received the reply: {received:?}"
     );
     client.close().await.unwrap();
+}
+
+/// Runs the `countersign` CLI built beside the app.
+fn cli(args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let bin = require_env("COUNTERSIGN_CLI_BIN", "path to the countersign CLI");
+    let mut child = Command::new(bin).args(args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "countersign {args:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    let dir = std::env::temp_dir().join(format!("countersign-e2e-{}", free_port()));
+    let data = dir.join("data").display().to_string();
+    let key = dir.join("data.key").display().to_string();
+    std::fs::create_dir_all(&dir).unwrap();
+    let loc = ["--data-dir", data.as_str(), "--key-file", key.as_str()];
+    cli(&[&["init"], &loc[..]].concat(), "");
+    cli(
+        &[&["user", "add", "--username", "rita", "--role", "manager", "--password-stdin"], &loc[..]].concat(),
+        "first granite lantern\n",
+    );
+    cli(
+        &[&["user", "reset-password", "--username", "rita", "--password-stdin"], &loc[..]].concat(),
+        "amber kettle forest drum\n",
+    );
+
+    // The production start-up path: the store named by the environment, no demo.
+    let env = vec![("COUNTERSIGN_DATA_DIR", data.clone()), ("COUNTERSIGN_KEY_FILE", key.clone())];
+    let (_driver, port) = start_driver(env).await;
+    let client = connect(&app, port).await;
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("[data-testid=login-form]"))
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("rita").await.unwrap();
+    form.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("amber kettle forest drum")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+
+    let change = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=change-password-form]"))
+        .await
+        .unwrap();
+    screenshot(&client, "03-change-password.png").await;
+    change
+        .find(Locator::Css("input[name=current]"))
+        .await
+        .unwrap()
+        .send_keys("amber kettle forest drum")
+        .await
+        .unwrap();
+    change.find(Locator::Css("input[name=new]")).await.unwrap().send_keys("password1234").await.unwrap();
+    change.find(Locator::Css("input[name=repeat]")).await.unwrap().send_keys("password1234").await.unwrap();
+    change.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[role=alert]", "easy to guess", Duration::from_secs(10)).await;
+
+    let fresh = "violet tractor under seven lamps";
+    change
+        .find(Locator::Css("input[name=current]"))
+        .await
+        .unwrap()
+        .send_keys("amber kettle forest drum")
+        .await
+        .unwrap();
+    change.find(Locator::Css("input[name=new]")).await.unwrap().send_keys(fresh).await.unwrap();
+    change.find(Locator::Css("input[name=repeat]")).await.unwrap().send_keys(fresh).await.unwrap();
+    change.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[data-testid=signed-in-as]", "rita", Duration::from_secs(15)).await;
+    wait_for_text(&client, ".list .empty", "No conversations yet", Duration::from_secs(10)).await;
+    screenshot(&client, "04-inbox-after-change.png").await;
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 //! token never crosses into the webview: the UI only learns who is signed in.
 
 use countersign::api::inbox::SendTextRequest;
-use countersign::api::session::LoginRequest;
+use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use countersign::api::views::{ConversationSummaryView, ErrorView, MeView, MessageView};
 use countersign::domain::ConversationId;
 use countersign::keys::SecretString;
@@ -15,8 +15,8 @@ type Reply<T> = Result<T, ErrorView>;
 
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, username: String, password: SecretString) -> Reply<MeView> {
-    let signed_in =
-        state.core()?.login(LoginRequest { username, password }).await.map_err(|e| ErrorView::from(&e))?;
+    let request = LoginRequest { username, password };
+    let signed_in = state.core()?.login(request, Origin::Desktop).await.map_err(|e| ErrorView::from(&e))?;
     state.set_session(Some(signed_in.token));
     Ok(signed_in.me)
 }
@@ -54,4 +54,14 @@ pub async fn send_text(state: State<'_, AppState>, conversation_id: i64, text: S
     let id = ConversationId::new(conversation_id);
     let request = SendTextRequest { text };
     state.core()?.send_text(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    current_password: SecretString,
+    new_password: SecretString,
+) -> Reply<MeView> {
+    let request = ChangePasswordRequest { current_password, new_password };
+    state.core()?.change_password(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }

@@ -98,6 +98,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::list_conversations,
         commands::conversation_messages,
         commands::send_text,
+        commands::change_password,
     ])
 }
 

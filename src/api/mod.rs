@@ -7,13 +7,14 @@ pub mod inbox;
 pub mod intake;
 pub mod operator;
 pub mod session;
+pub mod users;
 pub mod views;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::audit::AuditEvent;
-use crate::authz::{act, authorize, Actor, AuditActor};
+use crate::authz::{act, authorize, Actor};
 use crate::channel::whatsapp::client::CloudApi;
 use crate::clock::{Clock, OsRandom, RandomSource, SystemClock};
 use crate::error::{Error, Result};
@@ -101,12 +102,4 @@ fn hidden<T>(_: T) -> Error {
 /// Maps an authorization refusal for a capability the actor can see they lack.
 fn forbidden<T>(_: T) -> Error {
     Error::Forbidden
-}
-
-fn actor_label(actor: &Actor) -> AuditActor {
-    match actor {
-        Actor::User { id, .. } => AuditActor::User(*id),
-        Actor::Operator => AuditActor::Operator,
-        Actor::VerifiedWebhook => AuditActor::Webhook,
-    }
 }

@@ -9,7 +9,6 @@ use url::Url;
 
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
-use crate::auth::password;
 use crate::authz::{act, authorize, Actor};
 use crate::channel::whatsapp::client::ChannelConfig;
 use crate::domain::{Role, UserId, Username};
@@ -49,13 +48,9 @@ impl Core {
     /// Creates a user with an argon2id-hashed password.
     pub async fn operator_add_user(&self, request: AddUser) -> Result<UserId> {
         let username = Username::parse(&request.username)?;
-        password::check_strength(&request.password)?;
+        self.password_policy().await?.check(username.as_str(), &request.password)?;
         let proof = authorize::<act::ManageUsers>(&Actor::Operator, ()).map_err(forbidden)?;
-        let rng = self.rng.clone();
-        let pw = request.password;
-        let hash = tokio::task::spawn_blocking(move || password::hash(&pw, rng.as_ref()))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
+        let hash = self.hash_password(&request.password).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let id = tx.insert_user(&proof, &username, &hash, request.role, now).await?;

@@ -1,13 +1,25 @@
-//! Signing in and out, and resolving a session token to an actor on every call.
+//! Signing in and out, changing one's password, and resolving a session token to an actor on
+//! every call.
+//!
+//! Sign-in is throttled per user name and per source (see `auth::throttle`): a locked name or
+//! source is refused before the password is looked at, with the same answer whether the name
+//! exists or not. A password hashed with weaker parameters than today's is re-hashed on a
+//! successful sign-in. A user whose password an administrator reset can do nothing but
+//! choose a new one.
+
+use std::net::IpAddr;
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::views::{MeView, NewSessionView};
-use super::{actor_label, forbidden, Core};
+use super::{forbidden, Core};
 use crate::audit::AuditEvent;
-use crate::auth::password;
+use crate::auth::password::{self, needs_rehash};
 use crate::auth::session::{is_live, SessionToken};
-use crate::authz::{act, authorize, Actor, AuditActor, Grants};
+use crate::auth::throttle::{minutes_until, Throttle};
+use crate::authz::{act, audit_actor, authorize, Actor, AuditActor, Grants};
+use crate::clock::Timestamp;
 use crate::domain::Username;
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
@@ -20,6 +32,42 @@ pub struct LoginRequest {
     pub username: String,
     /// Password.
     pub password: SecretString,
+}
+
+/// Where a sign-in attempt comes from: what throttling counts per source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A network peer (HTTP API).
+    Network(IpAddr),
+    /// The desktop app on this PC.
+    Desktop,
+}
+
+impl Origin {
+    fn throttle_key(self) -> [u8; 32] {
+        match self {
+            Self::Network(ip) => digest(&format!("source:ip:{ip}")),
+            Self::Desktop => digest("source:desktop"),
+        }
+    }
+}
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// The throttling key of a typed user name (known or not, normalized as user names are).
+pub(super) fn name_key(raw: &str) -> [u8; 32] {
+    digest(&format!("user:{}", raw.trim().to_lowercase()))
+}
+
+/// A password change by its owner.
+#[derive(Debug, Deserialize)]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub current_password: SecretString,
+    /// The new password.
+    pub new_password: SecretString,
 }
 
 /// A successful sign-in: the token (for the front end to keep in memory) and who it is.
@@ -49,57 +97,125 @@ pub struct Resolved {
     pub grants: Grants,
 }
 
+/// Verifies on a blocking thread (argon2id is deliberately slow) and hands the password back.
+async fn verify(hash: Option<String>, pw: SecretString) -> Result<(bool, SecretString)> {
+    tokio::task::spawn_blocking(move || (password::verify(hash.as_deref(), &pw), pw))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
 impl Core {
-    /// Checks a user name and password and opens a session. A wrong name and a wrong password
-    /// give the same error, in the same time.
-    pub async fn login(&self, request: LoginRequest) -> Result<SignedIn> {
+    /// Checks a user name and password and opens a session. A wrong name, a wrong password and
+    /// a disabled account give the same error, in the same time.
+    pub async fn login(&self, request: LoginRequest, origin: Origin) -> Result<SignedIn> {
+        let now = self.clock.now();
+        let keys = (name_key(&request.username), origin.throttle_key());
+        let counters = (self.store.find_throttle(&keys.0).await?, self.store.find_throttle(&keys.1).await?);
+        if let Some(until) = counters.0.locked_at(now).max(counters.1.locked_at(now)) {
+            self.audit_anonymous("session.login_throttled", None, now).await?;
+            return Err(Error::Throttled { minutes: minutes_until(until, now) });
+        }
         let user = match Username::parse(&request.username) {
             Ok(name) => self.store.find_user_by_name(&name).await?,
             Err(_) => None,
         };
-        let hash = user.as_ref().map(|u| u.password_hash.clone());
-        let password = request.password;
-        let verified = tokio::task::spawn_blocking(move || password::verify(hash.as_deref(), &password))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let now = self.clock.now();
-        let user = match user {
-            Some(user) if verified && !user.disabled => user,
-            other => {
-                let target =
-                    other.map_or_else(|| "user:unknown".to_owned(), |u| format!("user:{}", u.id.get()));
-                let mut tx = self.store.write().await?;
-                tx.audit(
-                    &AuditEvent::new(AuditActor::Anonymous, "session.login_failed")
-                        .target(target)
-                        .detail("via", "password"),
-                    now,
-                )
-                .await?;
-                tx.commit().await?;
-                return Err(Error::InvalidCredentials);
+        let (verified, password) =
+            verify(user.as_ref().map(|u| u.password_hash.clone()), request.password).await?;
+        match user {
+            Some(user) if verified && !user.disabled => {
+                self.open_session(user, &password, &keys.0, now).await
             }
-        };
+            other => {
+                self.record_failure(other.as_ref(), keys, counters, now).await?;
+                Err(Error::InvalidCredentials)
+            }
+        }
+    }
+
+    async fn open_session(
+        &self,
+        user: UserRecord,
+        password: &SecretString,
+        name_key: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<SignedIn> {
         let grants = Grants::for_role(user.role);
         let actor = Actor::User { id: user.id, grants: grants.clone() };
         let proof = authorize::<act::OpenSession>(&actor, user.id).map_err(forbidden)?;
+        let rehashed = match needs_rehash(&user.password_hash) {
+            true => Some(self.hash_password(password).await?),
+            false => None,
+        };
         let token = SessionToken::generate(self.rng.as_ref());
         let mut tx = self.store.write().await?;
         let session_id = tx.insert_session(&proof, &token.digest(), now).await?;
+        tx.clear_throttle_on_sign_in(&proof, name_key).await?;
         tx.audit(
-            &AuditEvent::new(actor_label(&actor), "session.login").target(format!("session:{session_id}")),
+            &AuditEvent::new(audit_actor(&actor), "session.login").target(format!("session:{session_id}")),
             now,
         )
         .await?;
+        if let Some(hash) = rehashed {
+            tx.rehash_password(&proof, &hash).await?;
+            tx.audit(
+                &AuditEvent::new(audit_actor(&actor), "user.password_rehashed")
+                    .target(format!("user:{}", user.id.get())),
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(SignedIn { token, me: MeView::build(&user, &grants) })
     }
 
+    async fn record_failure(
+        &self,
+        user: Option<&UserRecord>,
+        keys: ([u8; 32], [u8; 32]),
+        counters: (Throttle, Throttle),
+        now: Timestamp,
+    ) -> Result<()> {
+        let policy = self.throttle_policy().await?;
+        let by_name = counters.0.after_failure(policy, now);
+        let by_source = counters.1.after_failure(policy.for_sources(), now);
+        let target = user.map_or_else(|| "user:unknown".to_owned(), |u| format!("user:{}", u.id.get()));
+        let proof = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
+        let mut tx = self.store.write().await?;
+        tx.put_throttle(&proof, &keys.0, &by_name, now).await?;
+        tx.put_throttle(&proof, &keys.1, &by_source, now).await?;
+        let locked = by_name.lock_count > counters.0.lock_count;
+        let event = AuditEvent::new(AuditActor::Anonymous, "session.login_failed")
+            .target(target.clone())
+            .detail("locked", locked);
+        tx.audit(&event, now).await?;
+        if locked && user.is_some() {
+            tx.audit(
+                &AuditEvent::new(AuditActor::Anonymous, "user.locked")
+                    .target(target)
+                    .detail("locks", by_name.lock_count),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    async fn audit_anonymous(
+        &self,
+        action: &'static str,
+        target: Option<String>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut event = AuditEvent::new(AuditActor::Anonymous, action);
+        event.target = target;
+        let mut tx = self.store.write().await?;
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+
     /// Ends the session. Ending an already-ended session is not an error.
     pub async fn logout(&self, token: &SessionToken) -> Result<()> {
-        let Ok(resolved) = self.resolve(token).await else {
-            return Ok(());
-        };
+        let Ok(resolved) = self.resolve_inner(token, true).await else { return Ok(()) };
         let proof = authorize::<act::CloseSession>(&resolved.actor, resolved.user.id).map_err(forbidden)?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -109,15 +225,49 @@ impl Core {
         tx.commit().await
     }
 
-    /// Who the session belongs to and what they may do.
+    /// Who the session belongs to and what they may do (also while a password change is due).
     pub async fn me(&self, token: &SessionToken) -> Result<MeView> {
-        let r = self.resolve(token).await?;
+        let r = self.resolve_inner(token, true).await?;
         Ok(MeView::build(&r.user, &r.grants))
     }
 
-    /// Authenticates a call: the session must exist, be live and belong to an enabled user.
-    /// Every use moves the idle deadline forward.
+    /// Changes the signed-in user's password; their other sessions end.
+    pub async fn change_password(
+        &self,
+        token: &SessionToken,
+        request: ChangePasswordRequest,
+    ) -> Result<MeView> {
+        let r = self.resolve_inner(token, true).await?;
+        self.password_policy().await?.check(&r.user.username, &request.new_password)?;
+        if request.new_password.dangerously_expose() == request.current_password.dangerously_expose() {
+            return Err(Error::Invalid("choose a password different from the current one".to_owned()));
+        }
+        let (verified, _) = verify(Some(r.user.password_hash.clone()), request.current_password).await?;
+        if !verified {
+            return Err(Error::Invalid("the current password is not correct".to_owned()));
+        }
+        let hash = self.hash_password(&request.new_password).await?;
+        let proof = authorize::<act::ChangeOwnPassword>(&r.actor, r.user.id).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.change_own_password(&proof, &hash, &token.digest(), now).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "user.password_changed")
+                .target(format!("user:{}", r.user.id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.me(token).await
+    }
+
+    /// Authenticates a call: the session must exist, be live and belong to an enabled user
+    /// who has no password change pending. Every use moves the idle deadline forward.
     pub async fn resolve(&self, token: &SessionToken) -> Result<Resolved> {
+        self.resolve_inner(token, false).await
+    }
+
+    async fn resolve_inner(&self, token: &SessionToken, allow_pending_change: bool) -> Result<Resolved> {
         let now = self.clock.now();
         let session = self.store.find_session(&token.digest()).await?.ok_or(Error::Unauthenticated)?;
         if !is_live(session.times, now) {
@@ -128,7 +278,19 @@ impl Core {
             return Err(Error::Unauthenticated);
         }
         self.store.touch_session(session.id, now).await?;
+        if user.must_change_password && !allow_pending_change {
+            return Err(Error::PasswordChangeRequired);
+        }
         let grants = Grants::for_role(user.role);
         Ok(Resolved { actor: Actor::User { id: user.id, grants: grants.clone() }, user, grants })
+    }
+
+    /// An argon2id hash of `password` with today's parameters, on a blocking thread.
+    pub(super) async fn hash_password(&self, password: &SecretString) -> Result<String> {
+        let rng = self.rng.clone();
+        let pw = SecretString::from(password.dangerously_expose().clone());
+        tokio::task::spawn_blocking(move || password::hash(&pw, rng.as_ref()))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
     }
 }

@@ -17,6 +17,10 @@ pub enum ErrorCode {
     Unauthenticated,
     /// Missing or not visible.
     NotFound,
+    /// Too many failed sign-ins; wait or ask an administrator.
+    Throttled,
+    /// Choose a new password first.
+    PasswordChangeRequired,
     /// Visible but not allowed.
     Forbidden,
     /// The request is wrong.
@@ -55,6 +59,8 @@ pub struct MeView {
     pub role: &'static str,
     /// Permission names, for showing or hiding controls (the core checks again anyway).
     pub capabilities: Vec<&'static str>,
+    /// The user must choose a new password before anything else works.
+    pub must_change_password: bool,
 }
 
 impl MeView {
@@ -64,6 +70,7 @@ impl MeView {
             username: user.username.clone(),
             role: grants.role().as_str(),
             capabilities: grants.capability_names(),
+            must_change_password: user.must_change_password,
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum Actor {
     Operator,
     /// A webhook delivery whose signature has been verified with the app secret.
     VerifiedWebhook,
+    /// Someone not signed in (a sign-in attempt).
+    Anonymous,
 }
 
 /// Everything the core can be asked to do that needs a decision.
@@ -53,6 +55,10 @@ pub enum Action {
     OpenSession,
     /// End one's own session.
     CloseSession,
+    /// Change one's own password.
+    ChangeOwnPassword,
+    /// Count a failed sign-in attempt.
+    RecordSignInFailure,
 }
 
 /// Why an action was refused.
@@ -82,12 +88,21 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::ConfigureChannel => operator_or(actor, Permission::ChannelManage),
         Action::IngestDelivery => match actor {
             Actor::VerifiedWebhook => Decision::Allow,
-            Actor::User { .. } | Actor::Operator => Decision::Deny(DenyReason::WrongActor),
+            Actor::User { .. } | Actor::Operator | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
         },
-        // Authentication already happened; any enabled user may hold sessions.
-        Action::OpenSession | Action::CloseSession => match actor {
+        // Authentication already happened; any enabled user may hold sessions and change
+        // their own password.
+        Action::OpenSession | Action::CloseSession | Action::ChangeOwnPassword => match actor {
             Actor::User { .. } => Decision::Allow,
-            Actor::Operator | Actor::VerifiedWebhook => Decision::Deny(DenyReason::WrongActor),
+            Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
+        },
+        Action::RecordSignInFailure => match actor {
+            Actor::Anonymous => Decision::Allow,
+            Actor::User { .. } | Actor::Operator | Actor::VerifiedWebhook => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
         },
     }
 }
@@ -96,7 +111,7 @@ fn needs(actor: &Actor, permission: Permission) -> Decision {
     match actor {
         Actor::User { grants, .. } if grants.has(permission) => Decision::Allow,
         Actor::User { .. } => Decision::Deny(DenyReason::MissingPermission(permission)),
-        Actor::Operator | Actor::VerifiedWebhook => Decision::Deny(DenyReason::WrongActor),
+        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
     }
 }
 
@@ -142,6 +157,8 @@ acts! {
     IngestDelivery => (),
     OpenSession => UserId,
     CloseSession => UserId,
+    ChangeOwnPassword => UserId,
+    RecordSignInFailure => (),
 }
 
 /// Proof that `actor` may perform `A` on `resource`. Only [`authorize`] makes one.
@@ -225,11 +242,13 @@ pub fn authorize<A: Act>(actor: &Actor, resource: A::Resource) -> Result<Authori
     }
 }
 
-fn audit_actor(actor: &Actor) -> AuditActor {
+/// How the audit trail names `actor`.
+pub fn audit_actor(actor: &Actor) -> AuditActor {
     match actor {
         Actor::User { id, .. } => AuditActor::User(*id),
         Actor::Operator => AuditActor::Operator,
         Actor::VerifiedWebhook => AuditActor::Webhook,
+        Actor::Anonymous => AuditActor::Anonymous,
     }
 }
 
@@ -261,6 +280,10 @@ mod tests {
     #[case::webhook_cannot_send(Actor::VerifiedWebhook, Action::SendMessage, false)]
     #[case::agent_opens_a_session(user(Role::Agent), Action::OpenSession, true)]
     #[case::operator_has_no_session(Actor::Operator, Action::OpenSession, false)]
+    #[case::agent_changes_own_password(user(Role::Agent), Action::ChangeOwnPassword, true)]
+    #[case::anonymous_records_failures(Actor::Anonymous, Action::RecordSignInFailure, true)]
+    #[case::anonymous_cannot_read(Actor::Anonymous, Action::ListConversations, false)]
+    #[case::user_cannot_erase_failures(user(Role::Admin), Action::RecordSignInFailure, false)]
     #[case::user_cannot_forge_deliveries(user(Role::Admin), Action::IngestDelivery, false)]
     fn rules(#[case] actor: Actor, #[case] action: Action, #[case] allowed: bool) {
         assert_eq!(decide(&actor, action) == Decision::Allow, allowed);

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::users::SecuritySettings;
 use countersign::domain::Role;
 use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
@@ -42,6 +43,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Organisation settings.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
     },
     /// Connect the WhatsApp Cloud API.
     Channel {
@@ -73,6 +79,41 @@ enum UserCommand {
         /// Read the password from standard input (required: passwords never go in arguments).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Set a temporary password (read from standard input); the user must change it at the
+    /// next sign-in, and all their sessions end.
+    ResetPassword {
+        #[command(flatten)]
+        location: Location,
+        /// User name.
+        #[arg(long)]
+        username: String,
+        /// Read the temporary password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Lift a lock after too many failed sign-ins.
+    Unlock {
+        #[command(flatten)]
+        location: Location,
+        /// User name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Change the password and lockout policies.
+    Security {
+        #[command(flatten)]
+        location: Location,
+        /// Shortest password accepted (8–128; default 12).
+        #[arg(long)]
+        password_min_length: Option<usize>,
+        /// Failed sign-ins in a row that lock a user name (3–100; default 5).
+        #[arg(long)]
+        lockout_max_failures: Option<u32>,
     },
 }
 
@@ -159,6 +200,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = location.open().await?;
             let id = core.operator_add_user(AddUser { username: username.clone(), role, password }).await?;
             println!("Added user {} (id {}) with role {role}.", username.trim().to_lowercase(), id.get());
+            core.close().await;
+        }
+        Command::User { command: UserCommand::ResetPassword { location, username, .. } } => {
+            let password = secret_line(&mut stdin, "password")?;
+            let core = location.open().await?;
+            core.operator_reset_password(&username, password).await?;
+            println!("Password reset for {username}; they must choose a new one at their next sign-in.");
+            core.close().await;
+        }
+        Command::User { command: UserCommand::Unlock { location, username } } => {
+            let core = location.open().await?;
+            let was_locked = core.operator_unlock_user(&username).await?;
+            println!(
+                "{}",
+                if was_locked {
+                    format!("Unlocked {username}.")
+                } else {
+                    format!("{username} was not locked.")
+                }
+            );
+            core.close().await;
+        }
+        Command::Settings {
+            command: SettingsCommand::Security { location, password_min_length, lockout_max_failures },
+        } => {
+            let core = location.open().await?;
+            core.operator_set_security_settings(SecuritySettings {
+                password_min_length,
+                lockout_max_failures,
+            })
+            .await?;
+            println!("Security settings saved.");
             core.close().await;
         }
         Command::Channel {

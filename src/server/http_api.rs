@@ -1,15 +1,19 @@
 //! The HTTP API, version 1: the same `api/` calls the desktop app makes.
 
+use std::net::SocketAddr;
+
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 
 use super::ApiError;
 use crate::api::inbox::SendTextRequest;
-use crate::api::session::LoginRequest;
+use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
+use crate::api::users::{ResetPasswordRequest, SecuritySettings};
+use crate::api::views::MeView;
 use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
 use crate::api::Core;
 use crate::auth::session::SessionToken;
@@ -20,6 +24,10 @@ pub(super) fn routes() -> Router<Core> {
     Router::new()
         .route("/api/v1/sessions", post(login))
         .route("/api/v1/sessions/current", delete(logout))
+        .route("/api/v1/me/password", post(change_password))
+        .route("/api/v1/users/{username}/password-reset", post(reset_password))
+        .route("/api/v1/users/{username}/unlock", post(unlock))
+        .route("/api/v1/settings/security", patch(security_settings))
         .route("/api/v1/conversations", get(conversations))
         .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
 }
@@ -66,9 +74,10 @@ impl RejectionKind for JsonRejection {
 
 async fn login(
     State(core): State<Core>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     json: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<NewSessionView>), ApiError> {
-    let signed_in = core.login(body(json)?).await?;
+    let signed_in = core.login(body(json)?, Origin::Network(peer.ip())).await?;
     Ok((StatusCode::CREATED, Json(signed_in.into_view())))
 }
 
@@ -100,4 +109,40 @@ async fn send(
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let request = body(json)?;
     Ok((StatusCode::CREATED, Json(core.send_text(&token, ConversationId::new(id), request).await?)))
+}
+
+async fn change_password(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<ChangePasswordRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.change_password(&token, body(json)?).await?))
+}
+
+async fn reset_password(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(username): Path<String>,
+    json: Result<Json<ResetPasswordRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    core.reset_password(&token, &username, body(json)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn unlock(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    core.unlock_user(&token, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn security_settings(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<SecuritySettings>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    core.set_security_settings(&token, body(json)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

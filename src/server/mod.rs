@@ -60,7 +60,8 @@ pub async fn serve_webhooks(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, webhook_router(core)).with_graceful_shutdown(shutdown).await
+    let app = webhook_router(core).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Serves the webhook endpoint and the HTTP API until `shutdown` completes.
@@ -69,7 +70,9 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+    // The peer address is what sign-in throttling (and later the IP allowlist) is keyed on.
+    let app = router(core).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// A core error as an HTTP answer: a status and the safe `ErrorView`, the detail logged.
@@ -88,6 +91,8 @@ impl IntoResponse for ApiError {
         let status = match view.code {
             ErrorCode::Unauthenticated | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => {

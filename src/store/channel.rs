@@ -91,4 +91,19 @@ impl WriteTx {
         };
         Ok(())
     }
+
+    /// Sets an organisation security setting.
+    pub async fn set_security_setting(
+        &mut self,
+        _proof: &Authorized<act::ManageUsers>,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
 }

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod channel;
 pub mod inbox;
 pub mod intake;
+pub mod throttle;
 pub mod users;
 
 use std::path::{Path, PathBuf};

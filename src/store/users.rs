@@ -22,6 +22,8 @@ pub struct UserRecord {
     pub role: Role,
     /// Disabled users cannot sign in.
     pub disabled: bool,
+    /// Must choose a new password before doing anything else (after an admin reset).
+    pub must_change_password: bool,
 }
 
 /// A stored session.
@@ -43,6 +45,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
         password_hash: row.try_get("password_hash")?,
         role: role.parse()?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
@@ -50,7 +53,7 @@ impl Store {
     /// The user with this name, if any.
     pub async fn find_user_by_name(&self, name: &Username) -> Result<Option<UserRecord>> {
         let row =
-            sqlx::query("SELECT id, username, password_hash, role, disabled FROM users WHERE username = ?")
+            sqlx::query("SELECT id, username, password_hash, role, disabled, must_change_password FROM users WHERE username = ?")
                 .bind(name.as_str())
                 .fetch_optional(self.read())
                 .await?;
@@ -59,7 +62,7 @@ impl Store {
 
     /// The user with this id.
     pub async fn get_user(&self, id: UserId) -> Result<UserRecord> {
-        let row = sqlx::query("SELECT id, username, password_hash, role, disabled FROM users WHERE id = ?")
+        let row = sqlx::query("SELECT id, username, password_hash, role, disabled, must_change_password FROM users WHERE id = ?")
             .bind(id.get())
             .fetch_optional(self.read())
             .await?;
@@ -161,5 +164,70 @@ impl WriteTx {
         .execute(self.conn())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces a user's password hash at sign-in, when the hashing parameters were raised.
+    pub async fn rehash_password(&mut self, proof: &Authorized<act::OpenSession>, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(proof.resource().get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the proof's user's new password, clears any forced change, and ends their other
+    /// sessions (`keep`: the session the change was made from).
+    pub async fn change_own_password(
+        &mut self,
+        proof: &Authorized<act::ChangeOwnPassword>,
+        hash: &str,
+        keep: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.set_password(proof.resource(), hash, false, now).await?;
+        self.revoke_sessions(proof.resource(), Some(keep), now).await
+    }
+
+    /// An administrator's reset: a new password that must be changed at the next sign-in; every
+    /// session of the user ends.
+    pub async fn reset_password(
+        &mut self,
+        _proof: &Authorized<act::ManageUsers>,
+        user: UserId,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.set_password(user, hash, true, now).await?;
+        self.revoke_sessions(user, None, now).await
+    }
+
+    async fn set_password(
+        &mut self,
+        user: UserId,
+        hash: &str,
+        must_change: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(must_change)
+            .bind(now.as_millis())
+            .bind(user.get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_sessions(&mut self, user: UserId, keep: Option<&[u8; 32]>, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_sha256 IS NOT ?",
+        )
+        .bind(now.as_millis())
+        .bind(user.get())
+        .bind(keep.map(|k| k.as_slice()))
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 }

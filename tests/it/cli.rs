@@ -138,3 +138,25 @@ fn a_weak_password_is_refused_with_the_rule() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
 }
+
+#[test]
+fn it_can_reset_a_password_unlock_a_user_and_tighten_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let reset = ok(
+        &[&["user", "reset-password", "--username", "rita", "--password-stdin"], &l[..]].concat(),
+        "amber kettle forest drum\n",
+    );
+    assert!(reset.contains("must choose a new one"), "{reset}");
+    let unlock = ok(&[&["user", "unlock", "--username", "rita"], &l[..]].concat(), "");
+    assert!(unlock.contains("was not locked"), "{unlock}");
+    let missing = countersign(&[&["user", "unlock", "--username", "nobody"], &l[..]].concat(), "");
+    assert!(!missing.status.success());
+    ok(&[&["settings", "security", "--password-min-length", "24"], &l[..]].concat(), "");
+    let short = countersign(
+        &[&["user", "add", "--username", "bob", "--role", "agent", "--password-stdin"], &l[..]].concat(),
+        "amber kettle forest dr\n", // 22 characters
+    );
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 24 characters"));
+}

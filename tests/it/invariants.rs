@@ -53,18 +53,28 @@ impl Write for Captured {
     }
 }
 
+/// Every log line of this test binary from the moment this is first called. Process-wide: a
+/// thread-scoped subscriber misses events when tests run in parallel (tracing caches callsite
+/// interest globally), and capturing everything checks the other tests' logs as well.
+fn captured_logs() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("trace,hyper=info,hyper_util=info,reqwest=info,h2=info")
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in tests/it");
+        captured
+    })
+}
+
 /// §3.8: logs carry ids, never bodies, numbers, names, passwords or tokens, at every level.
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn logs_carry_nothing_personal_or_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Thread-local: this test's runtime, server and client all run on this one thread.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = captured_logs();
 
     let sim = graph_sim().await;
     let served = Served::new(&sim.base_url()).await;

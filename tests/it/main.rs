@@ -6,6 +6,7 @@
 mod cli;
 mod corpus;
 mod encryption;
+mod identity;
 mod invariants;
 mod key_storage;
 mod story;

@@ -15,6 +15,8 @@ pub const ACCESS_TOKEN: &str = "test-access-token";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 pub const AGENT: &str = "anna.agent";
 pub const AGENT_PASSWORD: &str = "correct horse battery staple";
+pub const ADMIN: &str = "otto.admin";
+pub const ADMIN_PASSWORD: &str = "granite lantern ocean whistle";
 
 pub fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_owned())
@@ -39,13 +41,12 @@ pub async fn site(graph_base_url: &str) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let key = KeySource::File(dir.path().join("data.key"));
     let core = Core::init(&dir.path().join("data"), &key).await.unwrap();
-    core.operator_add_user(AddUser {
-        username: AGENT.to_owned(),
-        role: Role::Agent,
-        password: secret(AGENT_PASSWORD),
-    })
-    .await
-    .unwrap();
+    for (name, role, password) in [(AGENT, Role::Agent, AGENT_PASSWORD), (ADMIN, Role::Admin, ADMIN_PASSWORD)]
+    {
+        core.operator_add_user(AddUser { username: name.to_owned(), role, password: secret(password) })
+            .await
+            .unwrap();
+    }
     core.operator_set_channel(ChannelSettings {
         phone_number_id: PHONE_NUMBER_ID.to_owned(),
         verify_token: secret(VERIFY_TOKEN),

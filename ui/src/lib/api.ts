@@ -8,6 +8,7 @@ export interface Me {
   username: string;
   role: Role;
   capabilities: string[];
+  must_change_password: boolean;
 }
 
 export interface ConversationSummary {
@@ -48,6 +49,8 @@ export const api = {
   conversations: () => invoke<ConversationSummary[]>("list_conversations"),
   messages: (conversationId: number) =>
     invoke<Message[]>("conversation_messages", { conversationId }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    invoke<Me>("change_password", { currentPassword, newPassword }),
   sendText: (conversationId: number, text: string) =>
     invoke<Message>("send_text", { conversationId, text }),
 };

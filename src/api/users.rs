@@ -1,0 +1,168 @@
+//! Administering staff accounts and the organisation's security settings: password resets,
+//! unlocking after too many failed sign-ins, and the password and lockout policies. Each call
+//! exists for a signed-in administrator (HTTP API, desktop) and for IT at the machine (CLI).
+
+use serde::Deserialize;
+
+use super::session::name_key;
+use super::{forbidden, Core};
+use crate::audit::AuditEvent;
+use crate::auth::password::PasswordPolicy;
+use crate::auth::session::SessionToken;
+use crate::auth::throttle::ThrottlePolicy;
+use crate::authz::{act, authorize, Actor};
+use crate::domain::Username;
+use crate::error::{Error, Result};
+use crate::keys::SecretString;
+
+/// Setting: shortest password accepted.
+const PASSWORD_MIN_LENGTH: &str = "password.min_length";
+/// Setting: failed sign-ins in a row that lock a user name.
+const LOCKOUT_MAX_FAILURES: &str = "lockout.max_failures";
+
+/// An administrator's password reset.
+#[derive(Debug, Deserialize)]
+pub struct ResetPasswordRequest {
+    /// The new, temporary password; the user must change it at the next sign-in.
+    pub new_password: SecretString,
+}
+
+/// Changes to the security settings; `None` leaves a setting as it is.
+#[derive(Debug, Default, Deserialize)]
+pub struct SecuritySettings {
+    /// Shortest password accepted (8 to 128).
+    pub password_min_length: Option<usize>,
+    /// Failed sign-ins in a row that lock a user name (3 to 100).
+    pub lockout_max_failures: Option<u32>,
+}
+
+impl Core {
+    /// The organisation's password policy.
+    pub async fn password_policy(&self) -> Result<PasswordPolicy> {
+        let min = self.store.find_setting(PASSWORD_MIN_LENGTH).await?.and_then(|v| v.parse().ok());
+        Ok(min.map_or_else(PasswordPolicy::default, |min_length| PasswordPolicy { min_length }))
+    }
+
+    /// The organisation's sign-in throttling policy.
+    pub async fn throttle_policy(&self) -> Result<ThrottlePolicy> {
+        let max = self.store.find_setting(LOCKOUT_MAX_FAILURES).await?.and_then(|v| v.parse().ok());
+        Ok(ThrottlePolicy {
+            max_failures: max.unwrap_or(ThrottlePolicy::default().max_failures),
+            ..ThrottlePolicy::default()
+        })
+    }
+
+    /// Resets `username`'s password (administrators). All their sessions end and they must
+    /// choose a new password at the next sign-in.
+    pub async fn reset_password(
+        &self,
+        token: &SessionToken,
+        username: &str,
+        request: ResetPasswordRequest,
+    ) -> Result<()> {
+        let r = self.resolve(token).await?;
+        self.reset_password_as(&r.actor, username, request.new_password).await
+    }
+
+    /// The same, for IT at the machine.
+    pub async fn operator_reset_password(&self, username: &str, new_password: SecretString) -> Result<()> {
+        self.reset_password_as(&Actor::Operator, username, new_password).await
+    }
+
+    async fn reset_password_as(
+        &self,
+        actor: &Actor,
+        username: &str,
+        new_password: SecretString,
+    ) -> Result<()> {
+        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let name = Username::parse(username).map_err(|_| Error::NotFound)?;
+        let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
+        self.password_policy().await?.check(&user.username, &new_password)?;
+        let hash = self.hash_password(&new_password).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.reset_password(&proof, user.id, &hash, now).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "user.password_reset")
+                .target(format!("user:{}", user.id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Lifts a sign-in lock on `username` (administrators). Returns whether it was locked.
+    pub async fn unlock_user(&self, token: &SessionToken, username: &str) -> Result<bool> {
+        let r = self.resolve(token).await?;
+        self.unlock_as(&r.actor, username).await
+    }
+
+    /// The same, for IT at the machine.
+    pub async fn operator_unlock_user(&self, username: &str) -> Result<bool> {
+        self.unlock_as(&Actor::Operator, username).await
+    }
+
+    async fn unlock_as(&self, actor: &Actor, username: &str) -> Result<bool> {
+        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let name = Username::parse(username).map_err(|_| Error::NotFound)?;
+        let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let was_locked = tx.unlock(&proof, &name_key(&user.username)).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "user.unlocked")
+                .target(format!("user:{}", user.id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(was_locked)
+    }
+
+    /// Changes the security settings (administrators).
+    pub async fn set_security_settings(
+        &self,
+        token: &SessionToken,
+        settings: SecuritySettings,
+    ) -> Result<()> {
+        let r = self.resolve(token).await?;
+        self.security_settings_as(&r.actor, settings).await
+    }
+
+    /// The same, for IT at the machine.
+    pub async fn operator_set_security_settings(&self, settings: SecuritySettings) -> Result<()> {
+        self.security_settings_as(&Actor::Operator, settings).await
+    }
+
+    async fn security_settings_as(&self, actor: &Actor, settings: SecuritySettings) -> Result<()> {
+        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let min = settings
+            .password_min_length
+            .map(|n| in_range("minimum password length", n, 8, 128))
+            .transpose()?;
+        let max = settings
+            .lockout_max_failures
+            .map(|n| in_range("failed sign-ins before a lock", n, 3, 100))
+            .transpose()?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        for (key, value) in [
+            (PASSWORD_MIN_LENGTH, min.map(|n| n.to_string())),
+            (LOCKOUT_MAX_FAILURES, max.map(|n| n.to_string())),
+        ] {
+            let Some(value) = value else { continue };
+            tx.set_security_setting(&proof, key, &value).await?;
+            tx.audit(&AuditEvent::new(proof.actor().clone(), "settings.security").detail(key, &value), now)
+                .await?;
+        }
+        tx.commit().await
+    }
+}
+
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(what: &str, n: T, low: T, high: T) -> Result<T> {
+    if n < low || n > high {
+        return Err(Error::Invalid(format!("the {what} must be between {low} and {high}")));
+    }
+    Ok(n)
+}
