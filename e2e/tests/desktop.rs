@@ -109,6 +109,22 @@ async fn wait_for_text(
     }
 }
 
+/// Waits for the sign-in form and submits it.
+async fn sign_in(client: &Client, username: &str, password: &str) {
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("[data-testid=login-form]"))
+        .await
+        .unwrap();
+    let field = |name: &'static str| form.find(Locator::Css(name));
+    let user = field("input[name=username]").await.unwrap();
+    user.clear().await.unwrap();
+    user.send_keys(username).await.unwrap();
+    field("input[name=password]").await.unwrap().send_keys(password).await.unwrap();
+    field("button[type=submit]").await.unwrap().click().await.unwrap();
+}
+
 async fn screenshot(client: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -128,7 +144,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     let (_driver, port) = start_driver(demo_env(sim_port)).await;
     let client = connect(&app, port).await;
 
-    let form = client
+    client
         .wait()
         .at_most(Duration::from_secs(30))
         .for_element(Locator::Css("[data-testid=login-form]"))
@@ -137,24 +153,11 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     screenshot(&client, "01-login.png").await;
 
     // A wrong password is refused with a message that does not say which part was wrong.
-    form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("demo.agent").await.unwrap();
-    form.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("wrong password!")
-        .await
-        .unwrap();
-    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(
-        &client,
-        "[data-testid=login-error]",
-        "user name or password is not correct",
-        Duration::from_secs(10),
-    )
-    .await;
+    sign_in(&client, "demo.agent", "wrong password!").await;
+    let refusal = "user name or password is not correct";
+    wait_for_text(&client, "[data-testid=login-error]", refusal, Duration::from_secs(10)).await;
 
-    form.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    sign_in(&client, "demo.agent", PASSWORD).await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
 
     let conversation =
@@ -210,20 +213,7 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     let env = vec![("COUNTERSIGN_DATA_DIR", data.clone()), ("COUNTERSIGN_KEY_FILE", key.clone())];
     let (_driver, port) = start_driver(env).await;
     let client = connect(&app, port).await;
-    let form = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("[data-testid=login-form]"))
-        .await
-        .unwrap();
-    form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("rita").await.unwrap();
-    form.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("amber kettle forest drum")
-        .await
-        .unwrap();
-    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    sign_in(&client, "rita", "amber kettle forest drum").await;
 
     let change = client
         .wait()

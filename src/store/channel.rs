@@ -81,15 +81,7 @@ impl WriteTx {
         key: &str,
         value: Option<&str>,
     ) -> Result<()> {
-        match value {
-            Some(v) => sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                .bind(key)
-                .bind(v)
-                .execute(self.conn())
-                .await?,
-            None => sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(self.conn()).await?,
-        };
-        Ok(())
+        self.put_setting(key, value).await
     }
 
     /// Sets an organisation security setting.
@@ -99,11 +91,19 @@ impl WriteTx {
         key: &str,
         value: &str,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        self.put_setting(key, Some(value)).await
+    }
+
+    async fn put_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        let query = match value {
+            Some(v) => sqlx::query(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
             .bind(key)
-            .bind(value)
-            .execute(self.conn())
-            .await?;
+            .bind(v),
+            None => sqlx::query("DELETE FROM settings WHERE key = ?").bind(key),
+        };
+        query.execute(self.conn()).await?;
         Ok(())
     }
 }
