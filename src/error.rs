@@ -25,6 +25,12 @@ pub enum Error {
         /// Minutes until the lock ends.
         minutes: i64,
     },
+    /// The allowlist does not include the network the sign-in comes from.
+    #[error("sign-in is not allowed from this network; ask an administrator")]
+    NetworkNotAllowed,
+    /// Saving this needs an explicit confirmation; the text says why.
+    #[error("{0}")]
+    ConfirmationRequired(String),
     /// The user must choose a new password before doing anything else.
     #[error("you must choose a new password before continuing")]
     PasswordChangeRequired,
@@ -68,6 +74,8 @@ impl Error {
             Self::NotFound => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::Throttled,
             Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            Self::NetworkNotAllowed => ErrorCode::NetworkNotAllowed,
+            Self::ConfirmationRequired(_) => ErrorCode::ConfirmationRequired,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::BadSignature => ErrorCode::BadSignature,

@@ -5,6 +5,7 @@
 
 pub mod inbox;
 pub mod intake;
+pub mod network;
 pub mod operator;
 pub mod session;
 pub mod users;

@@ -115,6 +115,12 @@ impl Core {
             self.audit_anonymous("session.login_throttled", None, now).await?;
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
+        let allowlist = self.store.allowlist().await?;
+        let addresses = super::network::addresses(origin);
+        if !allowlist.permits_anyone(&addresses) {
+            self.audit_anonymous("session.login_network_denied", None, now).await?;
+            return Err(Error::NetworkNotAllowed);
+        }
         let user = match Username::parse(&request.username) {
             Ok(name) => self.store.find_user_by_name(&name).await?,
             Err(_) => None,
@@ -122,6 +128,12 @@ impl Core {
         let (verified, password) =
             verify(user.as_ref().map(|u| u.password_hash.clone()), request.password).await?;
         match user {
+            // Role entries are checked only now that the password proved who this is.
+            Some(user) if verified && !user.disabled && !allowlist.permits_role(user.role, &addresses) => {
+                let target = Some(format!("user:{}", user.id.get()));
+                self.audit_anonymous("session.login_network_denied", target, now).await?;
+                Err(Error::NetworkNotAllowed)
+            }
             Some(user) if verified && !user.disabled => {
                 self.open_session(user, &password, &keys.0, now).await
             }

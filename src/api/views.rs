@@ -21,6 +21,10 @@ pub enum ErrorCode {
     Throttled,
     /// Choose a new password first.
     PasswordChangeRequired,
+    /// Sign-in is not allowed from this network.
+    NetworkNotAllowed,
+    /// The request needs an explicit confirmation.
+    ConfirmationRequired,
     /// Visible but not allowed.
     Forbidden,
     /// The request is wrong.
@@ -171,4 +175,22 @@ pub struct IntakeReceipt {
     pub statuses: usize,
     /// Other events stored.
     pub events: usize,
+}
+
+/// One allowlist entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct AllowEntryView {
+    /// The network.
+    pub cidr: String,
+    /// The role it is for; `null`: everyone.
+    pub role: Option<&'static str>,
+}
+
+/// The IP allowlist.
+#[derive(Debug, Clone, Serialize)]
+pub struct AllowlistView {
+    /// The entries; none: no restriction.
+    pub entries: Vec<AllowEntryView>,
+    /// What the list does (and does not do) on a standalone desktop.
+    pub desktop_note: &'static str,
 }

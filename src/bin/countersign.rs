@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use countersign::api::network::AllowEntryRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
 use countersign::api::users::SecuritySettings;
 use countersign::domain::Role;
@@ -114,6 +115,18 @@ enum SettingsCommand {
         /// Failed sign-ins in a row that lock a user name (3–100; default 5).
         #[arg(long)]
         lockout_max_failures: Option<u32>,
+    },
+    /// Replace the networks sign-in is allowed from. Each --allow is a network, optionally
+    /// for one role: `10.1.0.0/16` or `192.168.5.0/24=manager`. --clear removes every restriction.
+    Allowlist {
+        #[command(flatten)]
+        location: Location,
+        /// A network sign-in is allowed from (repeat for several).
+        #[arg(long = "allow", value_name = "CIDR[=ROLE]", required_unless_present = "clear")]
+        allow: Vec<String>,
+        /// Remove every restriction.
+        #[arg(long, conflicts_with = "allow")]
+        clear: bool,
     },
 }
 
@@ -232,6 +245,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
             println!("Security settings saved.");
+            core.close().await;
+        }
+        Command::Settings { command: SettingsCommand::Allowlist { location, allow, clear: _ } } => {
+            let entries = allow
+                .iter()
+                .map(|a| match a.split_once('=') {
+                    Some((cidr, role)) => {
+                        AllowEntryRequest { cidr: cidr.to_owned(), role: Some(role.to_owned()) }
+                    }
+                    None => AllowEntryRequest { cidr: a.clone(), role: None },
+                })
+                .collect();
+            let core = location.open().await?;
+            let view = core.operator_set_allowlist(entries).await?;
+            match view.entries.len() {
+                0 => println!("No allowlist: sign-in is allowed from any network."),
+                n => println!("Sign-in is now allowed only from {n} listed network(s)."),
+            }
             core.close().await;
         }
         Command::Channel {

@@ -11,9 +11,10 @@ use axum::{Json, Router};
 
 use super::ApiError;
 use crate::api::inbox::SendTextRequest;
+use crate::api::network::SetAllowlistRequest;
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
-use crate::api::views::MeView;
+use crate::api::views::{AllowlistView, MeView};
 use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
 use crate::api::Core;
 use crate::auth::session::SessionToken;
@@ -28,6 +29,7 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/users/{username}/password-reset", post(reset_password))
         .route("/api/v1/users/{username}/unlock", post(unlock))
         .route("/api/v1/settings/security", patch(security_settings))
+        .route("/api/v1/settings/allowlist", get(allowlist).put(set_allowlist))
         .route("/api/v1/conversations", get(conversations))
         .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
 }
@@ -145,4 +147,17 @@ async fn security_settings(
 ) -> Result<StatusCode, ApiError> {
     core.set_security_settings(&token, body(json)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn allowlist(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<AllowlistView>, ApiError> {
+    Ok(Json(core.allowlist(&token).await?))
+}
+
+async fn set_allowlist(
+    State(core): State<Core>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Bearer(token): Bearer,
+    json: Result<Json<SetAllowlistRequest>, JsonRejection>,
+) -> Result<Json<AllowlistView>, ApiError> {
+    Ok(Json(core.set_allowlist(&token, body(json)?, Origin::Network(peer.ip())).await?))
 }

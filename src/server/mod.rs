@@ -92,7 +92,8 @@ impl IntoResponse for ApiError {
             ErrorCode::Unauthenticated | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Throttled => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            ErrorCode::PasswordChangeRequired | ErrorCode::NetworkNotAllowed => StatusCode::FORBIDDEN,
+            ErrorCode::ConfirmationRequired => StatusCode::CONFLICT,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => {

@@ -160,3 +160,23 @@ fn it_can_reset_a_password_unlock_a_user_and_tighten_the_policy() {
     );
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 24 characters"));
 }
+
+#[test]
+fn it_can_set_and_clear_the_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let set = ok(
+        &[&["settings", "allowlist", "--allow", "10.1.0.0/16", "--allow", "192.168.5.0/24=manager"], &l[..]]
+            .concat(),
+        "",
+    );
+    assert!(set.contains("2 listed network(s)"), "{set}");
+    let typo = countersign(&[&["settings", "allowlist", "--allow", "10.1.0/16"], &l[..]].concat(), "");
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("write it like 10.1.0.0/16"));
+    let bad_role =
+        countersign(&[&["settings", "allowlist", "--allow", "10.0.0.0/8=boss"], &l[..]].concat(), "");
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("admin, manager, agent"));
+    let cleared = ok(&[&["settings", "allowlist", "--clear"], &l[..]].concat(), "");
+    assert!(cleared.contains("any network"), "{cleared}");
+}

@@ -200,3 +200,76 @@ async fn security_settings_are_for_administrators_and_take_effect() {
     };
     assert_eq!(statuses, [401, 401, 401, 429], "locked after three failures");
 }
+
+/// The allowlist over HTTP, judged by the peer address: `(entries, peer, user, expected status)`.
+#[rstest::rstest]
+#[case::no_list(json!([]), 2, AGENT, 201)]
+#[case::inside(json!([{ "cidr": "127.0.0.2/32" }]), 2, AGENT, 201)]
+#[case::outside(json!([{ "cidr": "127.0.0.2/32" }]), 3, AGENT, 403)]
+#[case::wide_network(json!([{ "cidr": "127.0.0.0/29" }]), 7, AGENT, 201)]
+#[case::role_entry_spares_other_roles(json!([{ "cidr": "127.0.0.4/32", "role": "admin" }]), 3, AGENT, 201)]
+#[case::role_entry_binds_its_role(json!([{ "cidr": "127.0.0.4/32", "role": "admin" }]), 3, ADMIN, 403)]
+#[case::role_entry_admits_its_role(json!([{ "cidr": "127.0.0.4/32", "role": "admin" }]), 4, ADMIN, 201)]
+#[tokio::test]
+async fn the_allowlist_decides_by_the_callers_address(
+    #[case] entries: Value,
+    #[case] peer: u8,
+    #[case] user: &str,
+    #[case] expected: u16,
+) {
+    let served = Served::new("http://127.0.0.1:9").await;
+    let entries: Vec<countersign::api::network::AllowEntryRequest> = serde_json::from_value(entries).unwrap();
+    served.site.core.operator_set_allowlist(entries).await.unwrap();
+    let password = if user == ADMIN { ADMIN_PASSWORD } else { AGENT_PASSWORD };
+    let (status, body) = sign_in(&served, &client_from(peer), user, password).await;
+    assert_eq!(status, expected, "{body}");
+    if expected == 403 {
+        assert_eq!(body["code"], "network_not_allowed");
+    }
+}
+
+#[tokio::test]
+async fn outside_the_list_the_password_is_not_even_checked() {
+    let served = Served::new("http://127.0.0.1:9").await;
+    let entry = countersign::api::network::AllowEntryRequest { cidr: "10.0.0.0/8".to_owned(), role: None };
+    served.site.core.operator_set_allowlist(vec![entry]).await.unwrap();
+    for password in [AGENT_PASSWORD, "wrong password"] {
+        let (status, body) = sign_in(&served, &client_from(2), AGENT, password).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("network_not_allowed")));
+    }
+    // Refused before the password, so these attempts did not count towards a lock.
+    assert_eq!(served.site.core.store().find_throttle(&[0; 32]).await.unwrap().failures, 0);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out_without_confirming() {
+    let served = Served::new("http://127.0.0.1:9").await;
+    let agent = served.login().await;
+    let http = client_from(2);
+    let (_, admin) = sign_in(&served, &http, ADMIN, ADMIN_PASSWORD).await;
+    let token = admin["token"].as_str().unwrap();
+    let put = |body: Value| {
+        http.put(format!("http://{}/api/v1/settings/allowlist", served.addr))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let elsewhere = json!({ "entries": [{ "cidr": "10.0.0.0/8" }] });
+    let refused = put(elsewhere.clone()).await.unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(refused.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("Confirm"));
+    assert!(served.site.core.store().allowlist().await.unwrap().0.is_empty(), "nothing saved");
+
+    let including_me = json!({ "entries": [{ "cidr": "127.0.0.2" }, { "cidr": "10.0.0.0/8" }] });
+    assert_eq!(put(including_me).await.unwrap().status(), 200);
+    let mut confirmed = elsewhere;
+    confirmed["confirm_lockout"] = json!(true);
+    let saved = put(confirmed).await.unwrap();
+    assert_eq!(saved.status(), 200);
+    let view: Value = saved.json().await.unwrap();
+    assert_eq!(view["entries"], json!([{ "cidr": "10.0.0.0/8", "role": null }]));
+    assert!(view["desktop_note"].as_str().unwrap().contains("weaker"));
+
+    let denied = served.get("/api/v1/settings/allowlist", Some(&agent)).await;
+    assert_eq!(denied.status(), 403, "agents cannot read the allowlist");
+}

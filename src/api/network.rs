@@ -1,0 +1,116 @@
+//! The IP allowlist: reading and replacing it (administrators and IT), and the checks that
+//! sign-in makes against it (see `auth::allowlist` for the rules).
+
+use std::net::IpAddr;
+
+use serde::Deserialize;
+
+use super::session::Origin;
+use super::views::{AllowEntryView, AllowlistView};
+use super::{forbidden, Core};
+use crate::audit::AuditEvent;
+use crate::auth::allowlist::{AllowEntry, Allowlist};
+use crate::auth::session::SessionToken;
+use crate::authz::{act, authorize, Actor};
+use crate::domain::Role;
+use crate::error::{Error, Result};
+
+/// One entry as an administrator writes it.
+#[derive(Debug, Deserialize)]
+pub struct AllowEntryRequest {
+    /// `10.1.0.0/16`, `2001:db8::/32` or one address.
+    pub cidr: String,
+    /// `admin`, `manager` or `agent`; absent: everyone.
+    pub role: Option<String>,
+}
+
+/// A new allowlist.
+#[derive(Debug, Deserialize)]
+pub struct SetAllowlistRequest {
+    /// The entries; empty removes every restriction.
+    pub entries: Vec<AllowEntryRequest>,
+    /// Save even though the list would stop the administrator saving it from signing in again.
+    #[serde(default)]
+    pub confirm_lockout: bool,
+}
+
+/// The addresses a sign-in from `origin` is judged by.
+pub(super) fn addresses(origin: Origin) -> Vec<IpAddr> {
+    match origin {
+        Origin::Network(ip) => vec![ip],
+        // Standalone desktop: the PC's current addresses (a weaker control; see module docs).
+        Origin::Desktop => {
+            if_addrs::get_if_addrs().map(|l| l.into_iter().map(|i| i.ip()).collect()).unwrap_or_default()
+        }
+    }
+}
+
+fn parse_entries(entries: Vec<AllowEntryRequest>) -> Result<Allowlist> {
+    entries
+        .into_iter()
+        .map(|e| AllowEntry::parse(&e.cidr, e.role.as_deref().map(str::parse::<Role>).transpose()?))
+        .collect::<Result<Vec<_>>>()
+        .map(Allowlist)
+}
+
+impl Core {
+    /// The allowlist (administrators).
+    pub async fn allowlist(&self, token: &SessionToken) -> Result<AllowlistView> {
+        let r = self.resolve(token).await?;
+        authorize::<act::ManageUsers>(&r.actor, ()).map_err(forbidden)?;
+        Ok(AllowlistView::build(&self.store.allowlist().await?))
+    }
+
+    /// Replaces the allowlist (administrators). A list that would stop this administrator,
+    /// from where they are now, signing in again is refused unless `confirm_lockout` is set.
+    pub async fn set_allowlist(
+        &self,
+        token: &SessionToken,
+        request: SetAllowlistRequest,
+        origin: Origin,
+    ) -> Result<AllowlistView> {
+        let r = self.resolve(token).await?;
+        let list = parse_entries(request.entries)?;
+        if !request.confirm_lockout && !list.permits(r.user.role, &addresses(origin)) {
+            return Err(Error::ConfirmationRequired(
+                "this allowlist does not include the network you are on now: you could not sign in again from here. Confirm to save it anyway.".to_owned(),
+            ));
+        }
+        self.replace_allowlist_as(&r.actor, &list).await?;
+        Ok(AllowlistView::build(&list))
+    }
+
+    /// Replaces the allowlist, for IT at the machine.
+    pub async fn operator_set_allowlist(&self, entries: Vec<AllowEntryRequest>) -> Result<AllowlistView> {
+        let list = parse_entries(entries)?;
+        self.replace_allowlist_as(&Actor::Operator, &list).await?;
+        Ok(AllowlistView::build(&list))
+    }
+
+    async fn replace_allowlist_as(&self, actor: &Actor, list: &Allowlist) -> Result<()> {
+        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.replace_allowlist(&proof, list).await?;
+        let shown = list.0.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+        tx.audit(&AuditEvent::new(proof.actor().clone(), "settings.allowlist").detail("entries", shown), now)
+            .await?;
+        tx.commit().await
+    }
+}
+
+impl AllowEntryView {
+    fn build(e: &AllowEntry) -> Self {
+        Self { cidr: e.net.to_string(), role: e.role.map(|r| r.as_str()) }
+    }
+}
+
+impl AllowlistView {
+    /// The view of a list.
+    pub fn build(list: &Allowlist) -> Self {
+        Self {
+            entries: list.0.iter().map(AllowEntryView::build).collect(),
+            desktop_note: "On a desktop without a server, this is checked against the PC's own addresses, which anyone using the PC can change: a weaker control than on the server, where the caller's address is checked.",
+        }
+    }
+}
