@@ -13,10 +13,16 @@ use crate::state::AppState;
 
 type Reply<T> = Result<T, ErrorView>;
 
+/// How this app appears in a user's list of sessions.
+fn device() -> String {
+    format!("Countersign desktop {} ({})", env!("CARGO_PKG_VERSION"), std::env::consts::OS)
+}
+
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, username: String, password: SecretString) -> Reply<MeView> {
     let request = LoginRequest { username, password };
-    let signed_in = state.core()?.login(request, Origin::Desktop).await.map_err(|e| ErrorView::from(&e))?;
+    let signed_in =
+        state.core()?.login(request, Origin::Desktop, &device()).await.map_err(|e| ErrorView::from(&e))?;
     state.set_session(Some(signed_in.token));
     Ok(signed_in.me)
 }

@@ -95,3 +95,15 @@ fn a_store_that_could_not_open_is_explained_at_sign_in() {
     assert_eq!(err["code"], "setup");
     assert!(err["message"].as_str().unwrap().contains("countersign init"), "{err}");
 }
+
+#[test]
+fn a_session_ended_elsewhere_fails_on_the_next_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = core(dir.path());
+    let (_app, window) = app(Ok(core.clone()));
+    call(&window, "login", json!({"username": "anna", "password": PASSWORD})).unwrap();
+    assert!(call(&window, "list_conversations", json!({})).is_ok());
+    tauri::async_runtime::block_on(core.operator_end_user_sessions("anna")).unwrap();
+    let err = call(&window, "list_conversations", json!({})).unwrap_err();
+    assert_eq!(err["code"], "unauthenticated");
+}

@@ -8,6 +8,7 @@ pub mod intake;
 pub mod network;
 pub mod operator;
 pub mod session;
+pub mod sessions;
 pub mod users;
 pub mod views;
 

@@ -23,7 +23,7 @@ use crate::clock::Timestamp;
 use crate::domain::Username;
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
-use crate::store::users::UserRecord;
+use crate::store::users::{SessionOrigin, UserRecord};
 
 /// A sign-in attempt.
 #[derive(Debug, Deserialize)]
@@ -44,11 +44,30 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// How "my sessions" shows it.
+    pub fn label(self) -> String {
+        match self {
+            Self::Network(ip) => ip.to_canonical().to_string(),
+            Self::Desktop => "this PC".to_owned(),
+        }
+    }
+
     fn throttle_key(self) -> [u8; 32] {
         match self {
             Self::Network(ip) => digest(&format!("source:ip:{ip}")),
             Self::Desktop => digest("source:desktop"),
         }
+    }
+}
+
+/// A device name as shown to the user: printable characters only, at most 120 of them (a
+/// user agent is whatever the client sent).
+fn device_label(raw: &str) -> String {
+    let clean: String = raw.chars().filter(|c| !c.is_control()).take(120).collect();
+    if clean.trim().is_empty() {
+        "unknown device".to_owned()
+    } else {
+        clean.trim().to_owned()
     }
 }
 
@@ -107,7 +126,10 @@ async fn verify(hash: Option<String>, pw: SecretString) -> Result<(bool, SecretS
 impl Core {
     /// Checks a user name and password and opens a session. A wrong name, a wrong password and
     /// a disabled account give the same error, in the same time.
-    pub async fn login(&self, request: LoginRequest, origin: Origin) -> Result<SignedIn> {
+    ///
+    /// `device` names the program or device signing in (a user agent, `Countersign desktop`);
+    /// it is shown in the user's list of sessions.
+    pub async fn login(&self, request: LoginRequest, origin: Origin, device: &str) -> Result<SignedIn> {
         let now = self.clock.now();
         let keys = (name_key(&request.username), origin.throttle_key());
         let counters = (self.store.find_throttle(&keys.0).await?, self.store.find_throttle(&keys.1).await?);
@@ -135,7 +157,9 @@ impl Core {
                 Err(Error::NetworkNotAllowed)
             }
             Some(user) if verified && !user.disabled => {
-                self.open_session(user, &password, &keys.0, now).await
+                let label = origin.label();
+                let opened_from = SessionOrigin { origin: &label, device: &device_label(device) };
+                self.open_session(user, &password, &keys.0, &opened_from, now).await
             }
             other => {
                 self.record_failure(other.as_ref(), keys, counters, now).await?;
@@ -149,6 +173,7 @@ impl Core {
         user: UserRecord,
         password: &SecretString,
         name_key: &[u8; 32],
+        opened_from: &SessionOrigin<'_>,
         now: Timestamp,
     ) -> Result<SignedIn> {
         let grants = Grants::for_role(user.role);
@@ -160,7 +185,7 @@ impl Core {
         };
         let token = SessionToken::generate(self.rng.as_ref());
         let mut tx = self.store.write().await?;
-        let session_id = tx.insert_session(&proof, &token.digest(), now).await?;
+        let session_id = tx.insert_session(&proof, &token.digest(), opened_from, now).await?;
         tx.clear_throttle_on_sign_in(&proof, name_key).await?;
         tx.audit(
             &AuditEvent::new(audit_actor(&actor), "session.login").target(format!("session:{session_id}")),

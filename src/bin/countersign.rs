@@ -93,6 +93,14 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// End every session of a user (a lost PC, a leaver): they must sign in again everywhere.
+    SignOutEverywhere {
+        #[command(flatten)]
+        location: Location,
+        /// User name.
+        #[arg(long)]
+        username: String,
+    },
     /// Lift a lock after too many failed sign-ins.
     Unlock {
         #[command(flatten)]
@@ -220,6 +228,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = location.open().await?;
             core.operator_reset_password(&username, password).await?;
             println!("Password reset for {username}; they must choose a new one at their next sign-in.");
+            core.close().await;
+        }
+        Command::User { command: UserCommand::SignOutEverywhere { location, username } } => {
+            let core = location.open().await?;
+            core.operator_end_user_sessions(&username).await?;
+            println!("Every session of {username} has ended.");
             core.close().await;
         }
         Command::User { command: UserCommand::Unlock { location, username } } => {

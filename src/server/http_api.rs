@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 
@@ -13,6 +13,7 @@ use super::ApiError;
 use crate::api::inbox::SendTextRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
+use crate::api::sessions::SessionView;
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
 use crate::api::views::{AllowlistView, MeView};
 use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
@@ -26,6 +27,9 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/sessions", post(login))
         .route("/api/v1/sessions/current", delete(logout))
         .route("/api/v1/me/password", post(change_password))
+        .route("/api/v1/me/sessions", get(my_sessions).delete(end_other_sessions))
+        .route("/api/v1/me/sessions/{id}", delete(end_session))
+        .route("/api/v1/users/{username}/sessions/revoke", post(end_user_sessions))
         .route("/api/v1/users/{username}/password-reset", post(reset_password))
         .route("/api/v1/users/{username}/unlock", post(unlock))
         .route("/api/v1/settings/security", patch(security_settings))
@@ -77,9 +81,11 @@ impl RejectionKind for JsonRejection {
 async fn login(
     State(core): State<Core>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     json: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<NewSessionView>), ApiError> {
-    let signed_in = core.login(body(json)?, Origin::Network(peer.ip())).await?;
+    let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("HTTP client");
+    let signed_in = core.login(body(json)?, Origin::Network(peer.ip()), device).await?;
     Ok((StatusCode::CREATED, Json(signed_in.into_view())))
 }
 
@@ -160,4 +166,34 @@ async fn set_allowlist(
     json: Result<Json<SetAllowlistRequest>, JsonRejection>,
 ) -> Result<Json<AllowlistView>, ApiError> {
     Ok(Json(core.set_allowlist(&token, body(json)?, Origin::Network(peer.ip())).await?))
+}
+
+async fn my_sessions(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    Ok(Json(core.my_sessions(&token).await?))
+}
+
+async fn end_session(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    core.end_my_session(&token, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn end_other_sessions(State(core): State<Core>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
+    core.end_my_other_sessions(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn end_user_sessions(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    core.end_user_sessions(&token, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

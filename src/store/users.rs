@@ -26,6 +26,30 @@ pub struct UserRecord {
     pub must_change_password: bool,
 }
 
+/// Where a session is opened from, as "my sessions" shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOrigin<'a> {
+    /// The address (`203.0.113.4`) or `this PC`.
+    pub origin: &'a str,
+    /// The device or program (`Countersign desktop (linux)`, a browser's user agent).
+    pub device: &'a str,
+}
+
+/// One of a user's sessions, for listing.
+#[derive(Debug, Clone)]
+pub struct SessionListing {
+    /// Row id.
+    pub id: i64,
+    /// Where it was opened from.
+    pub origin: String,
+    /// On what.
+    pub device: String,
+    /// Its times.
+    pub times: SessionTimes,
+    /// The hash of its token (to mark the caller's own session).
+    pub token_sha256: Vec<u8>,
+}
+
 /// A stored session.
 #[derive(Debug)]
 pub struct SessionRecord {
@@ -91,6 +115,32 @@ impl Store {
         .transpose()
     }
 
+    /// The user's sessions that were not revoked, newest first.
+    pub async fn list_sessions(&self, proof: &Authorized<act::CloseSession>) -> Result<Vec<SessionListing>> {
+        let rows = sqlx::query(
+            "SELECT id, origin, device, created_at, last_seen_at, token_sha256 FROM sessions
+             WHERE user_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC, id DESC",
+        )
+        .bind(proof.resource().get())
+        .fetch_all(self.read())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SessionListing {
+                    id: r.try_get("id")?,
+                    origin: r.try_get("origin")?,
+                    device: r.try_get("device")?,
+                    times: SessionTimes {
+                        created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                        last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
+                        revoked_at: None,
+                    },
+                    token_sha256: r.try_get("token_sha256")?,
+                })
+            })
+            .collect()
+    }
+
     /// Records that a session was used (authentication bookkeeping: not an audited change).
     pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?")
@@ -134,15 +184,19 @@ impl WriteTx {
         &mut self,
         proof: &Authorized<act::OpenSession>,
         digest: &[u8; 32],
+        opened_from: &SessionOrigin<'_>,
         now: Timestamp,
     ) -> Result<i64> {
         let done = sqlx::query(
-            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at, origin, device)
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(digest.as_slice())
         .bind(proof.resource().get())
         .bind(now.as_millis())
         .bind(now.as_millis())
+        .bind(opened_from.origin)
+        .bind(opened_from.device)
         .execute(self.conn())
         .await?;
         Ok(done.last_insert_rowid())
@@ -174,6 +228,44 @@ impl WriteTx {
             .execute(self.conn())
             .await?;
         Ok(())
+    }
+
+    /// Ends one of the proof's user's sessions by id; `false` if it is not theirs or already ended.
+    pub async fn revoke_own_session(
+        &mut self,
+        proof: &Authorized<act::CloseSession>,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now.as_millis())
+        .bind(id)
+        .bind(proof.resource().get())
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends all the proof's user's sessions but `keep`.
+    pub async fn revoke_own_other_sessions(
+        &mut self,
+        proof: &Authorized<act::CloseSession>,
+        keep: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.revoke_sessions(proof.resource(), Some(keep), now).await
+    }
+
+    /// An administrator ends every session of `user`.
+    pub async fn revoke_user_sessions(
+        &mut self,
+        _proof: &Authorized<act::ManageUsers>,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.revoke_sessions(user, None, now).await
     }
 
     /// Sets the proof's user's new password, clears any forced change, and ends their other

@@ -180,3 +180,12 @@ fn it_can_set_and_clear_the_allowlist() {
     let cleared = ok(&[&["settings", "allowlist", "--clear"], &l[..]].concat(), "");
     assert!(cleared.contains("any network"), "{cleared}");
 }
+
+#[test]
+fn it_can_sign_a_user_out_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let out = ok(&[&["user", "sign-out-everywhere", "--username", "rita"], &l[..]].concat(), "");
+    assert!(out.contains("Every session of rita has ended"), "{out}");
+}

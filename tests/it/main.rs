@@ -9,5 +9,6 @@ mod encryption;
 mod identity;
 mod invariants;
 mod key_storage;
+mod sessions;
 mod story;
 mod support;

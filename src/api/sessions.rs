@@ -1,0 +1,104 @@
+//! "My sessions and devices": what a user is signed in on, and ending those sessions; and an
+//! administrator ending every session of a user (a lost PC, a leaver). An ended session fails
+//! on its next call, in the desktop app and over HTTP alike.
+
+use serde::Serialize;
+
+use super::{forbidden, Core};
+use crate::audit::AuditEvent;
+use crate::auth::session::{is_live, SessionToken};
+use crate::authz::{act, authorize, Actor};
+use crate::domain::Username;
+use crate::error::{Error, Result};
+
+/// One session, as its owner sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    /// Session id (for ending it).
+    pub id: i64,
+    /// The device or program.
+    pub device: String,
+    /// The address it was opened from, or `this PC`.
+    pub origin: String,
+    /// When it was opened (ms since the epoch).
+    pub started_at: i64,
+    /// When it was last used (ms since the epoch).
+    pub last_seen_at: i64,
+    /// Whether this is the session asking.
+    pub current: bool,
+}
+
+impl Core {
+    /// The caller's live sessions, most recently used first.
+    pub async fn my_sessions(&self, token: &SessionToken) -> Result<Vec<SessionView>> {
+        let r = self.resolve(token).await?;
+        let proof = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mine = token.digest();
+        let list = self.store.list_sessions(&proof).await?;
+        Ok(list
+            .into_iter()
+            .filter(|s| is_live(s.times, now))
+            .map(|s| SessionView {
+                id: s.id,
+                current: s.token_sha256 == mine,
+                device: s.device,
+                origin: s.origin,
+                started_at: s.times.created_at.as_millis(),
+                last_seen_at: s.times.last_seen_at.as_millis(),
+            })
+            .collect())
+    }
+
+    /// Ends one of the caller's sessions; another user's session id is "not found".
+    pub async fn end_my_session(&self, token: &SessionToken, id: i64) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        if !tx.revoke_own_session(&proof, id, now).await? {
+            return Err(Error::NotFound);
+        }
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "session.revoked").target(format!("session:{id}")),
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Ends every session of the caller except this one ("sign out everywhere else").
+    pub async fn end_my_other_sessions(&self, token: &SessionToken) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.revoke_own_other_sessions(&proof, &token.digest(), now).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), "session.revoked_others"), now).await?;
+        tx.commit().await
+    }
+
+    /// Ends every session of `username` (administrators).
+    pub async fn end_user_sessions(&self, token: &SessionToken, username: &str) -> Result<()> {
+        let r = self.resolve(token).await?;
+        self.end_user_sessions_as(&r.actor, username).await
+    }
+
+    /// The same, for IT at the machine.
+    pub async fn operator_end_user_sessions(&self, username: &str) -> Result<()> {
+        self.end_user_sessions_as(&Actor::Operator, username).await
+    }
+
+    async fn end_user_sessions_as(&self, actor: &Actor, username: &str) -> Result<()> {
+        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let name = Username::parse(username).map_err(|_| Error::NotFound)?;
+        let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.revoke_user_sessions(&proof, user.id, now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "session.revoked_all")
+            .target(format!("user:{}", user.id.get()));
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+}
