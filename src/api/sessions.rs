@@ -2,31 +2,13 @@
 //! administrator ending every session of a user (a lost PC, a leaver). An ended session fails
 //! on its next call, in the desktop app and over HTTP alike.
 
-use serde::Serialize;
-
+use super::views::SessionView;
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
 use crate::auth::session::{is_live, SessionToken};
 use crate::authz::{act, authorize, Actor};
 use crate::domain::Username;
 use crate::error::{Error, Result};
-
-/// One session, as its owner sees it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SessionView {
-    /// Session id (for ending it).
-    pub id: i64,
-    /// The device or program.
-    pub device: String,
-    /// The address it was opened from, or `this PC`.
-    pub origin: String,
-    /// When it was opened (ms since the epoch).
-    pub started_at: i64,
-    /// When it was last used (ms since the epoch).
-    pub last_seen_at: i64,
-    /// Whether this is the session asking.
-    pub current: bool,
-}
 
 impl Core {
     /// The caller's live sessions, most recently used first.

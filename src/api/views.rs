@@ -194,3 +194,20 @@ pub struct AllowlistView {
     /// What the list does (and does not do) on a standalone desktop.
     pub desktop_note: &'static str,
 }
+
+/// One session, as its owner sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    /// Session id (for ending it).
+    pub id: i64,
+    /// The device or program.
+    pub device: String,
+    /// The address it was opened from, or `this PC`.
+    pub origin: String,
+    /// When it was opened (ms since the epoch).
+    pub started_at: i64,
+    /// When it was last used (ms since the epoch).
+    pub last_seen_at: i64,
+    /// Whether this is the session asking.
+    pub current: bool,
+}
