@@ -9,6 +9,7 @@ fn main() {
         "conversation_messages",
         "send_text",
         "change_password",
+        "verify_second_factor",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

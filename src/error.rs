@@ -31,6 +31,9 @@ pub enum Error {
     /// Saving this needs an explicit confirmation; the text says why.
     #[error("{0}")]
     ConfirmationRequired(String),
+    /// The session waits for a second factor.
+    #[error("enter the code from your authenticator app (or a recovery code) to continue")]
+    SecondFactorRequired,
     /// The user must choose a new password before doing anything else.
     #[error("you must choose a new password before continuing")]
     PasswordChangeRequired,
@@ -75,6 +78,7 @@ impl Error {
             Self::Throttled { .. } => ErrorCode::Throttled,
             Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             Self::NetworkNotAllowed => ErrorCode::NetworkNotAllowed,
+            Self::SecondFactorRequired => ErrorCode::SecondFactorRequired,
             Self::ConfirmationRequired(_) => ErrorCode::ConfirmationRequired,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::Invalid,

@@ -251,3 +251,111 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `countersign serve` on a store, for preparing what only the HTTP API offers yet.
+struct Served(Child, u16);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn serve(loc: &[&str]) -> Served {
+    let port = free_port();
+    let bin = require_env("COUNTERSIGN_CLI_BIN", "path to the countersign CLI");
+    let listen = format!("127.0.0.1:{port}");
+    let child = Command::new(bin)
+        .args(["serve", "--listen", &listen])
+        .args(loc)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "countersign serve did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Served(child, port)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
+    use countersign::auth::totp::TotpSecret;
+    use countersign::clock::{Clock, SystemClock};
+
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    let dir = std::env::temp_dir().join(format!("countersign-e2e-{}", free_port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("data").display().to_string();
+    let key = dir.join("data.key").display().to_string();
+    let loc = ["--data-dir", data.as_str(), "--key-file", key.as_str()];
+    cli(&[&["init"], &loc[..]].concat(), "");
+    cli(
+        &[&["user", "add", "--username", "tom", "--role", "agent", "--password-stdin"], &loc[..]].concat(),
+        "copper meadow silent river\n",
+    );
+
+    // Enrol tom's authenticator over the HTTP API (the enrolment screens come later).
+    let secret = {
+        let served = serve(&loc).await;
+        let base = format!("http://127.0.0.1:{}", served.1);
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{base}/api/v1/sessions"))
+            .json(&json!({"username": "tom", "password": "copper meadow silent river"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap();
+        let started: Value = http
+            .post(format!("{base}/api/v1/me/totp"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
+        let code = secret.code_at(SystemClock.now()).unwrap();
+        let confirmed = http
+            .post(format!("{base}/api/v1/me/totp/confirm"))
+            .bearer_auth(token)
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirmed.status(), 200);
+        secret
+    };
+
+    let env = vec![("COUNTERSIGN_DATA_DIR", data.clone()), ("COUNTERSIGN_KEY_FILE", key.clone())];
+    let (_driver, port) = start_driver(env).await;
+    let client = connect(&app, port).await;
+    sign_in(&client, "tom", "copper meadow silent river").await;
+    let form = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=second-factor-form]"))
+        .await
+        .unwrap();
+    screenshot(&client, "05-second-factor.png").await;
+
+    form.find(Locator::Css("input[name=code]")).await.unwrap().send_keys("123 456").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[role=alert]", "not correct", Duration::from_secs(10)).await;
+
+    // The next step's code: the one used at enrolment cannot be used again.
+    let code = secret.code_at(SystemClock.now().plus_millis(30_000)).unwrap();
+    form.find(Locator::Css("input[name=code]")).await.unwrap().send_keys(&code).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[data-testid=signed-in-as]", "tom", Duration::from_secs(15)).await;
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,6 +3,7 @@
 //! token never crosses into the webview: the UI only learns who is signed in.
 
 use countersign::api::inbox::SendTextRequest;
+use countersign::api::mfa::CodeRequest;
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use countersign::api::views::{ConversationSummaryView, ErrorView, MeView, MessageView};
 use countersign::domain::ConversationId;
@@ -70,4 +71,10 @@ pub async fn change_password(
 ) -> Reply<MeView> {
     let request = ChangePasswordRequest { current_password, new_password };
     state.core()?.change_password(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn verify_second_factor(state: State<'_, AppState>, code: String) -> Reply<MeView> {
+    let request = CodeRequest { code };
+    state.core()?.verify_second_factor(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }

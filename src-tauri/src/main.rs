@@ -99,6 +99,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::conversation_messages,
         commands::send_text,
         commands::change_password,
+        commands::verify_second_factor,
     ])
 }
 

@@ -5,6 +5,7 @@
 
 pub mod inbox;
 pub mod intake;
+pub mod mfa;
 pub mod network;
 pub mod operator;
 pub mod session;

@@ -76,7 +76,7 @@ fn digest(text: &str) -> [u8; 32] {
 }
 
 /// The throttling key of a typed user name (known or not, normalized as user names are).
-pub(super) fn name_key(raw: &str) -> [u8; 32] {
+pub(crate) fn name_key(raw: &str) -> [u8; 32] {
     digest(&format!("user:{}", raw.trim().to_lowercase()))
 }
 
@@ -114,7 +114,24 @@ pub struct Resolved {
     pub user: UserRecord,
     /// The user's grants.
     pub grants: Grants,
+    /// The session still waits for a second factor.
+    pub second_factor_pending: bool,
 }
+
+/// How far a session must have got for a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// Fully signed in (every ordinary call).
+    Full,
+    /// Signed in, a forced password change allowed to be pending (changing it).
+    PasswordChange,
+    /// Anything live: waiting for a second factor or a password change (who am I, sign out,
+    /// the second factor itself).
+    Any,
+}
+
+/// How long a session opened with the password only waits for its second factor.
+pub const SECOND_FACTOR_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// Verifies on a blocking thread (argon2id is deliberately slow) and hands the password back.
 async fn verify(hash: Option<String>, pw: SecretString) -> Result<(bool, SecretString)> {
@@ -158,7 +175,12 @@ impl Core {
             }
             Some(user) if verified && !user.disabled => {
                 let label = origin.label();
-                let opened_from = SessionOrigin { origin: &label, device: &device_label(device) };
+                let pending = self.store.find_totp(user.id).await?.is_some_and(|t| t.confirmed);
+                let opened_from = SessionOrigin {
+                    origin: &label,
+                    device: &device_label(device),
+                    second_factor_pending: pending,
+                };
                 self.open_session(user, &password, &keys.0, &opened_from, now).await
             }
             other => {
@@ -202,7 +224,8 @@ impl Core {
             .await?;
         }
         tx.commit().await?;
-        Ok(SignedIn { token, me: MeView::build(&user, &grants) })
+        let me = MeView::build(&user, &grants).second_factor_pending(opened_from.second_factor_pending);
+        Ok(SignedIn { token, me })
     }
 
     async fn record_failure(
@@ -252,7 +275,7 @@ impl Core {
 
     /// Ends the session. Ending an already-ended session is not an error.
     pub async fn logout(&self, token: &SessionToken) -> Result<()> {
-        let Ok(resolved) = self.resolve_inner(token, true).await else { return Ok(()) };
+        let Ok(resolved) = self.resolve_inner(token, Stage::Any).await else { return Ok(()) };
         let proof = authorize::<act::CloseSession>(&resolved.actor, resolved.user.id).map_err(forbidden)?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -264,8 +287,8 @@ impl Core {
 
     /// Who the session belongs to and what they may do (also while a password change is due).
     pub async fn me(&self, token: &SessionToken) -> Result<MeView> {
-        let r = self.resolve_inner(token, true).await?;
-        Ok(MeView::build(&r.user, &r.grants))
+        let r = self.resolve_inner(token, Stage::Any).await?;
+        Ok(MeView::build(&r.user, &r.grants).second_factor_pending(r.second_factor_pending))
     }
 
     /// Changes the signed-in user's password; their other sessions end.
@@ -274,7 +297,7 @@ impl Core {
         token: &SessionToken,
         request: ChangePasswordRequest,
     ) -> Result<MeView> {
-        let r = self.resolve_inner(token, true).await?;
+        let r = self.resolve_inner(token, Stage::PasswordChange).await?;
         self.password_policy().await?.check(&r.user.username, &request.new_password)?;
         if request.new_password.dangerously_expose() == request.current_password.dangerously_expose() {
             return Err(Error::Invalid("choose a password different from the current one".to_owned()));
@@ -301,13 +324,15 @@ impl Core {
     /// Authenticates a call: the session must exist, be live and belong to an enabled user
     /// who has no password change pending. Every use moves the idle deadline forward.
     pub async fn resolve(&self, token: &SessionToken) -> Result<Resolved> {
-        self.resolve_inner(token, false).await
+        self.resolve_inner(token, Stage::Full).await
     }
 
-    async fn resolve_inner(&self, token: &SessionToken, allow_pending_change: bool) -> Result<Resolved> {
+    pub(super) async fn resolve_inner(&self, token: &SessionToken, stage: Stage) -> Result<Resolved> {
         let now = self.clock.now();
         let session = self.store.find_session(&token.digest()).await?.ok_or(Error::Unauthenticated)?;
-        if !is_live(session.times, now) {
+        let pending_expired = session.second_factor_pending
+            && now >= session.times.created_at.plus_millis(SECOND_FACTOR_WINDOW_MS);
+        if !is_live(session.times, now) || pending_expired {
             return Err(Error::Unauthenticated);
         }
         let user = self.store.get_user(session.user_id).await.map_err(|_| Error::Unauthenticated)?;
@@ -315,11 +340,20 @@ impl Core {
             return Err(Error::Unauthenticated);
         }
         self.store.touch_session(session.id, now).await?;
-        if user.must_change_password && !allow_pending_change {
+        if session.second_factor_pending && stage != Stage::Any {
+            return Err(Error::SecondFactorRequired);
+        }
+        if user.must_change_password && stage == Stage::Full {
             return Err(Error::PasswordChangeRequired);
         }
         let grants = Grants::for_role(user.role);
-        Ok(Resolved { actor: Actor::User { id: user.id, grants: grants.clone() }, user, grants })
+        let pending = session.second_factor_pending;
+        Ok(Resolved {
+            actor: Actor::User { id: user.id, grants: grants.clone() },
+            user,
+            grants,
+            second_factor_pending: pending,
+        })
     }
 
     /// An argon2id hash of `password` with today's parameters, on a blocking thread.

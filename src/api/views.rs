@@ -23,6 +23,8 @@ pub enum ErrorCode {
     PasswordChangeRequired,
     /// Sign-in is not allowed from this network.
     NetworkNotAllowed,
+    /// Enter the second factor first.
+    SecondFactorRequired,
     /// The request needs an explicit confirmation.
     ConfirmationRequired,
     /// Visible but not allowed.
@@ -65,6 +67,8 @@ pub struct MeView {
     pub capabilities: Vec<&'static str>,
     /// The user must choose a new password before anything else works.
     pub must_change_password: bool,
+    /// The session waits for a second factor (an authenticator code or a recovery code).
+    pub second_factor_required: bool,
 }
 
 impl MeView {
@@ -75,7 +79,14 @@ impl MeView {
             role: grants.role().as_str(),
             capabilities: grants.capability_names(),
             must_change_password: user.must_change_password,
+            second_factor_required: false,
         }
+    }
+
+    /// Marks the view of a session that still waits for its second factor.
+    pub fn second_factor_pending(mut self, pending: bool) -> Self {
+        self.second_factor_required = pending;
+        self
     }
 }
 
@@ -210,4 +221,21 @@ pub struct SessionView {
     pub last_seen_at: i64,
     /// Whether this is the session asking.
     pub current: bool,
+}
+
+/// A new authenticator secret, shown once at enrolment (deliberately the one view that
+/// carries a secret: the user must copy it into their app).
+#[derive(Debug, Clone, Serialize)]
+pub struct TotpEnrolmentView {
+    /// The secret in base 32, for typing.
+    pub secret: String,
+    /// The `otpauth://` URL, for the QR code.
+    pub otpauth_url: String,
+}
+
+/// Recovery codes, shown once.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryCodesView {
+    /// Ten single-use codes.
+    pub codes: Vec<String>,
 }

@@ -5,3 +5,4 @@ pub mod allowlist;
 pub mod password;
 pub mod session;
 pub mod throttle;
+pub mod totp;

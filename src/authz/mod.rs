@@ -59,6 +59,10 @@ pub enum Action {
     ChangeOwnPassword,
     /// Count a failed sign-in attempt.
     RecordSignInFailure,
+    /// Set up one's own second factors.
+    ManageOwnSecondFactor,
+    /// Finish signing in with a second factor.
+    CompleteSignIn,
 }
 
 /// Why an action was refused.
@@ -92,7 +96,11 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         },
         // Authentication already happened; any enabled user may hold sessions and change
         // their own password.
-        Action::OpenSession | Action::CloseSession | Action::ChangeOwnPassword => match actor {
+        Action::OpenSession
+        | Action::CloseSession
+        | Action::ChangeOwnPassword
+        | Action::ManageOwnSecondFactor
+        | Action::CompleteSignIn => match actor {
             Actor::User { .. } => Decision::Allow,
             Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => {
                 Decision::Deny(DenyReason::WrongActor)
@@ -159,6 +167,8 @@ acts! {
     CloseSession => UserId,
     ChangeOwnPassword => UserId,
     RecordSignInFailure => (),
+    ManageOwnSecondFactor => UserId,
+    CompleteSignIn => UserId,
 }
 
 /// Proof that `actor` may perform `A` on `resource`. Only [`authorize`] makes one.

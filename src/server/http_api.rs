@@ -11,10 +11,11 @@ use axum::{Json, Router};
 
 use super::ApiError;
 use crate::api::inbox::SendTextRequest;
+use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
-use crate::api::views::{AllowlistView, MeView, SessionView};
+use crate::api::views::{AllowlistView, MeView, RecoveryCodesView, SessionView, TotpEnrolmentView};
 use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
 use crate::api::Core;
 use crate::auth::session::SessionToken;
@@ -26,6 +27,9 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/sessions", post(login))
         .route("/api/v1/sessions/current", delete(logout))
         .route("/api/v1/me/password", post(change_password))
+        .route("/api/v1/me/totp", post(begin_totp))
+        .route("/api/v1/me/totp/confirm", post(confirm_totp))
+        .route("/api/v1/sessions/current/second-factor", post(second_factor))
         .route("/api/v1/me/sessions", get(my_sessions).delete(end_other_sessions))
         .route("/api/v1/me/sessions/{id}", delete(end_session))
         .route("/api/v1/users/{username}/sessions/revoke", post(end_user_sessions))
@@ -195,4 +199,27 @@ async fn end_user_sessions(
 ) -> Result<StatusCode, ApiError> {
     core.end_user_sessions(&token, &username).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn begin_totp(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<TotpEnrolmentView>, ApiError> {
+    Ok(Json(core.begin_totp_enrolment(&token).await?))
+}
+
+async fn confirm_totp(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<Json<RecoveryCodesView>, ApiError> {
+    Ok(Json(core.confirm_totp_enrolment(&token, body(json)?).await?))
+}
+
+async fn second_factor(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.verify_second_factor(&token, body(json)?).await?))
 }

@@ -89,7 +89,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let view = ErrorView::from(&self.0);
         let status = match view.code {
-            ErrorCode::Unauthenticated | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated | ErrorCode::BadSignature | ErrorCode::SecondFactorRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::PasswordChangeRequired | ErrorCode::NetworkNotAllowed => StatusCode::FORBIDDEN,

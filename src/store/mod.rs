@@ -15,6 +15,7 @@ pub mod audit;
 pub mod channel;
 pub mod inbox;
 pub mod intake;
+pub mod mfa;
 pub mod throttle;
 pub mod users;
 

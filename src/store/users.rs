@@ -33,6 +33,8 @@ pub struct SessionOrigin<'a> {
     pub origin: &'a str,
     /// The device or program (`Countersign desktop (linux)`, a browser's user agent).
     pub device: &'a str,
+    /// Opened with the password only: useless until a second factor completes it.
+    pub second_factor_pending: bool,
 }
 
 /// One of a user's sessions, for listing.
@@ -59,6 +61,8 @@ pub struct SessionRecord {
     pub user_id: UserId,
     /// Its times.
     pub times: SessionTimes,
+    /// Opened with the password only; waiting for the second factor.
+    pub second_factor_pending: bool,
 }
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
@@ -96,7 +100,8 @@ impl Store {
     /// The session whose token hashes to `digest`, if any.
     pub async fn find_session(&self, digest: &[u8; 32]) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
-            "SELECT id, user_id, created_at, last_seen_at, revoked_at FROM sessions WHERE token_sha256 = ?",
+            "SELECT id, user_id, created_at, last_seen_at, revoked_at, second_factor_pending
+             FROM sessions WHERE token_sha256 = ?",
         )
         .bind(digest.as_slice())
         .fetch_optional(self.read())
@@ -110,6 +115,7 @@ impl Store {
                     last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
                     revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
                 },
+                second_factor_pending: r.try_get::<i64, _>("second_factor_pending")? != 0,
             })
         })
         .transpose()
@@ -188,8 +194,8 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<i64> {
         let done = sqlx::query(
-            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at, origin, device)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at, origin, device, second_factor_pending)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(digest.as_slice())
         .bind(proof.resource().get())
@@ -197,6 +203,7 @@ impl WriteTx {
         .bind(now.as_millis())
         .bind(opened_from.origin)
         .bind(opened_from.device)
+        .bind(opened_from.second_factor_pending)
         .execute(self.conn())
         .await?;
         Ok(done.last_insert_rowid())

@@ -9,6 +9,7 @@ export interface Me {
   role: Role;
   capabilities: string[];
   must_change_password: boolean;
+  second_factor_required: boolean;
 }
 
 export interface ConversationSummary {
@@ -49,6 +50,7 @@ export const api = {
   conversations: () => invoke<ConversationSummary[]>("list_conversations"),
   messages: (conversationId: number) =>
     invoke<Message[]>("conversation_messages", { conversationId }),
+  verifySecondFactor: (code: string) => invoke<Me>("verify_second_factor", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>
     invoke<Me>("change_password", { currentPassword, newPassword }),
   sendText: (conversationId: number, text: string) =>

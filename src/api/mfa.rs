@@ -1,0 +1,151 @@
+//! Second factors: enrolling an authenticator app (TOTP), recovery codes, and the second step
+//! of signing in.
+//!
+//! A user with a confirmed authenticator gets, from the password step, a session that can do
+//! nothing but take the second factor (for five minutes). A wrong code counts towards the same
+//! lock as a wrong password, so the six digits cannot be guessed either.
+
+use serde::Deserialize;
+
+use super::session::{name_key, Stage};
+use super::views::{MeView, RecoveryCodesView, TotpEnrolmentView};
+use super::{forbidden, Core};
+use crate::audit::AuditEvent;
+use crate::auth::session::SessionToken;
+use crate::auth::throttle::minutes_until;
+use crate::auth::totp::{new_recovery_codes, recovery_code_digest, step_is_fresh, TotpSecret};
+use crate::authz::{act, authorize, Actor, AuditActor};
+use crate::error::{Error, Result};
+
+/// A code: six digits from the authenticator app, or a recovery code.
+#[derive(Debug, Deserialize)]
+pub struct CodeRequest {
+    /// The code as typed.
+    pub code: String,
+}
+
+fn is_totp_code(code: &str) -> bool {
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+impl Core {
+    /// Starts setting up an authenticator app: a new secret, shown this once (as text and as
+    /// the `otpauth://` URL the app scans). Nothing changes until a code confirms it.
+    pub async fn begin_totp_enrolment(&self, token: &SessionToken) -> Result<TotpEnrolmentView> {
+        let r = self.resolve(token).await?;
+        if self.store.find_totp(r.user.id).await?.is_some_and(|t| t.confirmed) {
+            return Err(Error::Invalid("an authenticator app is already set up for this account".to_owned()));
+        }
+        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let secret = TotpSecret::generate(self.rng.as_ref());
+        let view = TotpEnrolmentView {
+            secret: secret.dangerously_to_base32()?,
+            otpauth_url: secret.dangerously_otpauth_url(&r.user.username)?,
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.put_pending_totp(&proof, &secret.dangerously_to_hex()).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.totp_enrolment_started"), now).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Confirms the authenticator with a code it shows, and returns ten recovery codes, shown
+    /// this once.
+    pub async fn confirm_totp_enrolment(
+        &self,
+        token: &SessionToken,
+        request: CodeRequest,
+    ) -> Result<RecoveryCodesView> {
+        let r = self.resolve(token).await?;
+        let pending = self.store.find_totp(r.user.id).await?.filter(|t| !t.confirmed);
+        let pending = pending
+            .ok_or_else(|| Error::Invalid("start setting up the authenticator app first".to_owned()))?;
+        let now = self.clock.now();
+        let step =
+            TotpSecret::from_hex(&pending.secret_hex)?.matched_step(&request.code, now).ok_or_else(|| {
+                Error::Invalid(
+                    "that code is not correct; check the phone's clock and try the next code".to_owned(),
+                )
+            })?;
+        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let codes = new_recovery_codes(self.rng.as_ref());
+        let digests: Vec<[u8; 32]> = codes.iter().map(|c| recovery_code_digest(c)).collect();
+        let mut tx = self.store.write().await?;
+        tx.confirm_totp(&proof, step, &digests, now).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "mfa.totp_enrolled")
+                .target(format!("user:{}", r.user.id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RecoveryCodesView { codes })
+    }
+
+    /// The second step of signing in: an authenticator code (each usable once) or an unused
+    /// recovery code. Wrong codes count towards the user's sign-in lock.
+    pub async fn verify_second_factor(&self, token: &SessionToken, request: CodeRequest) -> Result<MeView> {
+        let r = self.resolve_inner(token, Stage::Any).await?;
+        if !r.second_factor_pending {
+            return Ok(MeView::build(&r.user, &r.grants));
+        }
+        let now = self.clock.now();
+        let key = name_key(&r.user.username);
+        if let Some(until) = self.store.find_throttle(&key).await?.locked_at(now) {
+            return Err(Error::Throttled { minutes: minutes_until(until, now) });
+        }
+        let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
+        let mut tx = self.store.write().await?;
+        let accepted = if is_totp_code(&request.code) {
+            let totp = self
+                .store
+                .find_totp(r.user.id)
+                .await?
+                .filter(|t| t.confirmed)
+                .ok_or(Error::Unauthenticated)?;
+            let step = TotpSecret::from_hex(&totp.secret_hex)?.matched_step(&request.code, now);
+            match step.filter(|s| step_is_fresh(*s, totp.last_used_step)) {
+                Some(s) => tx.use_totp_step(&proof, s).await?,
+                None => false,
+            }
+        } else {
+            let used = tx.use_recovery_code(&proof, &recovery_code_digest(&request.code), now).await?;
+            if used {
+                tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.recovery_code_used"), now).await?;
+            }
+            used
+        };
+        if !accepted {
+            drop(tx);
+            self.second_factor_failed(&r.user.username, r.user.id.get(), now).await?;
+            return Err(Error::Invalid("that code is not correct, or it was already used".to_owned()));
+        }
+        tx.complete_sign_in(&proof, &token.digest()).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), "session.second_factor"), now).await?;
+        tx.commit().await?;
+        Ok(MeView::build(&r.user, &r.grants))
+    }
+
+    async fn second_factor_failed(
+        &self,
+        username: &str,
+        user_id: i64,
+        now: crate::clock::Timestamp,
+    ) -> Result<()> {
+        let key = name_key(username);
+        let policy = self.throttle_policy().await?;
+        let counters = self.store.find_throttle(&key).await?.after_failure(policy, now);
+        let proof = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
+        let mut tx = self.store.write().await?;
+        tx.put_throttle(&proof, &key, &counters, now).await?;
+        let event = AuditEvent::new(
+            AuditActor::User(crate::domain::UserId::new(user_id)),
+            "session.second_factor_failed",
+        )
+        .detail("locked", counters.locked_at(now).is_some());
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+}
