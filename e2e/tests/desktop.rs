@@ -194,12 +194,8 @@ fn cli(args: &[&str], stdin: &str) {
 async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     let app =
         require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
-    let dir = std::env::temp_dir().join(format!("countersign-e2e-{}", free_port()));
-    let data = dir.join("data").display().to_string();
-    let key = dir.join("data.key").display().to_string();
-    std::fs::create_dir_all(&dir).unwrap();
-    let loc = ["--data-dir", data.as_str(), "--key-file", key.as_str()];
-    cli(&[&["init"], &loc[..]].concat(), "");
+    let store = TempStore::new();
+    let loc = store.loc();
     cli(
         &[&["user", "add", "--username", "rita", "--role", "manager", "--password-stdin"], &loc[..]].concat(),
         "first granite lantern\n",
@@ -209,9 +205,7 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
         "amber kettle forest drum\n",
     );
 
-    // The production start-up path: the store named by the environment, no demo.
-    let env = vec![("COUNTERSIGN_DATA_DIR", data.clone()), ("COUNTERSIGN_KEY_FILE", key.clone())];
-    let (_driver, port) = start_driver(env).await;
+    let (_driver, port) = start_driver(store.env()).await;
     let client = connect(&app, port).await;
     sign_in(&client, "rita", "amber kettle forest drum").await;
 
@@ -249,7 +243,38 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     wait_for_text(&client, ".list .empty", "No conversations yet", Duration::from_secs(10)).await;
     screenshot(&client, "04-inbox-after-change.png").await;
     client.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A store made by the CLI in a temporary directory, removed at the end of the test.
+struct TempStore {
+    dir: PathBuf,
+    data: String,
+    key: String,
+}
+
+impl TempStore {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("countersign-e2e-{}", free_port()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("data").display().to_string();
+        let key = dir.join("data.key").display().to_string();
+        let store = Self { dir, data, key };
+        cli(&[&["init"], &store.loc()[..]].concat(), "");
+        store
+    }
+    fn loc(&self) -> [&str; 4] {
+        ["--data-dir", &self.data, "--key-file", &self.key]
+    }
+    /// The app's environment for this store: the production start-up path, no demo.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![("COUNTERSIGN_DATA_DIR", self.data.clone()), ("COUNTERSIGN_KEY_FILE", self.key.clone())]
+    }
+}
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// `countersign serve` on a store, for preparing what only the HTTP API offers yet.
@@ -287,12 +312,8 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
 
     let app =
         require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
-    let dir = std::env::temp_dir().join(format!("countersign-e2e-{}", free_port()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let data = dir.join("data").display().to_string();
-    let key = dir.join("data.key").display().to_string();
-    let loc = ["--data-dir", data.as_str(), "--key-file", key.as_str()];
-    cli(&[&["init"], &loc[..]].concat(), "");
+    let store = TempStore::new();
+    let loc = store.loc();
     cli(
         &[&["user", "add", "--username", "tom", "--role", "agent", "--password-stdin"], &loc[..]].concat(),
         "copper meadow silent river\n",
@@ -335,8 +356,7 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
         secret
     };
 
-    let env = vec![("COUNTERSIGN_DATA_DIR", data.clone()), ("COUNTERSIGN_KEY_FILE", key.clone())];
-    let (_driver, port) = start_driver(env).await;
+    let (_driver, port) = start_driver(store.env()).await;
     let client = connect(&app, port).await;
     sign_in(&client, "tom", "copper meadow silent river").await;
     let form = client
@@ -357,5 +377,4 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "[data-testid=signed-in-as]", "tom", Duration::from_secs(15)).await;
     client.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -56,3 +56,12 @@ export const api = {
   sendText: (conversationId: number, text: string) =>
     invoke<Message>("send_text", { conversationId, text }),
 };
+
+/** Ends the session in the core, then leaves the screen whatever the outcome. */
+export async function signOutThen(leave: () => void): Promise<void> {
+  try {
+    await api.logout();
+  } finally {
+    leave();
+  }
+}
