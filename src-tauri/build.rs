@@ -10,6 +10,8 @@ fn main() {
         "send_text",
         "change_password",
         "verify_second_factor",
+        "begin_totp_enrolment",
+        "confirm_totp_enrolment",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

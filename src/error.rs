@@ -34,6 +34,9 @@ pub enum Error {
     /// The session waits for a second factor.
     #[error("enter the code from your authenticator app (or a recovery code) to continue")]
     SecondFactorRequired,
+    /// Policy requires a second factor and the user has none yet.
+    #[error("your organisation requires an authenticator app: set one up to continue")]
+    SecondFactorEnrolmentRequired,
     /// The user must choose a new password before doing anything else.
     #[error("you must choose a new password before continuing")]
     PasswordChangeRequired,
@@ -79,6 +82,7 @@ impl Error {
             Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             Self::NetworkNotAllowed => ErrorCode::NetworkNotAllowed,
             Self::SecondFactorRequired => ErrorCode::SecondFactorRequired,
+            Self::SecondFactorEnrolmentRequired => ErrorCode::SecondFactorEnrolmentRequired,
             Self::ConfirmationRequired(_) => ErrorCode::ConfirmationRequired,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::Invalid,

@@ -378,3 +378,53 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
     wait_for_text(&client, "[data-testid=signed-in-as]", "tom", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
+    use countersign::auth::totp::TotpSecret;
+    use countersign::clock::{Clock, SystemClock};
+
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    let store = TempStore::new();
+    let loc = store.loc();
+    cli(&[&["settings", "security", "--second-factor-roles", "agent"], &loc[..]].concat(), "");
+    cli(
+        &[&["user", "add", "--username", "una", "--role", "agent", "--password-stdin"], &loc[..]].concat(),
+        "quiet orchard paper moon\n",
+    );
+
+    let (_driver, port) = start_driver(store.env()).await;
+    let client = connect(&app, port).await;
+    sign_in(&client, "una", "quiet orchard paper moon").await;
+    let secret = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=totp-secret]"))
+        .await
+        .unwrap();
+    let secret = TotpSecret::from_base32(&secret.text().await.unwrap()).unwrap();
+    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("img.qr")).await.unwrap();
+    screenshot(&client, "06-enrol-authenticator.png").await;
+
+    let code = secret.code_at(SystemClock.now()).unwrap();
+    client.find(Locator::Css("input[name=code]")).await.unwrap().send_keys(&code).await.unwrap();
+    client
+        .find(Locator::Css("[data-testid=enrol-totp-form] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let codes = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=recovery-codes]"))
+        .await
+        .unwrap();
+    assert_eq!(codes.find_all(Locator::Css("li")).await.unwrap().len(), 10);
+    screenshot(&client, "07-recovery-codes.png").await;
+    codes.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "[data-testid=signed-in-as]", "una", Duration::from_secs(15)).await;
+    client.close().await.unwrap();
+}

@@ -5,7 +5,9 @@
 use countersign::api::inbox::SendTextRequest;
 use countersign::api::mfa::CodeRequest;
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
-use countersign::api::views::{ConversationSummaryView, ErrorView, MeView, MessageView};
+use countersign::api::views::{
+    ConversationSummaryView, ErrorView, MeView, MessageView, RecoveryCodesView, TotpEnrolmentView,
+};
 use countersign::domain::ConversationId;
 use countersign::keys::SecretString;
 use tauri::State;
@@ -77,4 +79,15 @@ pub async fn change_password(
 pub async fn verify_second_factor(state: State<'_, AppState>, code: String) -> Reply<MeView> {
     let request = CodeRequest { code };
     state.core()?.verify_second_factor(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn begin_totp_enrolment(state: State<'_, AppState>) -> Reply<TotpEnrolmentView> {
+    state.core()?.begin_totp_enrolment(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn confirm_totp_enrolment(state: State<'_, AppState>, code: String) -> Reply<RecoveryCodesView> {
+    let request = CodeRequest { code };
+    state.core()?.confirm_totp_enrolment(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }

@@ -100,6 +100,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::send_text,
         commands::change_password,
         commands::verify_second_factor,
+        commands::begin_totp_enrolment,
+        commands::confirm_totp_enrolment,
     ])
 }
 

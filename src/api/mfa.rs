@@ -33,7 +33,7 @@ impl Core {
     /// Starts setting up an authenticator app: a new secret, shown this once (as text and as
     /// the `otpauth://` URL the app scans). Nothing changes until a code confirms it.
     pub async fn begin_totp_enrolment(&self, token: &SessionToken) -> Result<TotpEnrolmentView> {
-        let r = self.resolve(token).await?;
+        let r = self.resolve_inner(token, Stage::Enrolment).await?;
         if self.store.find_totp(r.user.id).await?.is_some_and(|t| t.confirmed) {
             return Err(Error::Invalid("an authenticator app is already set up for this account".to_owned()));
         }
@@ -42,6 +42,7 @@ impl Core {
         let view = TotpEnrolmentView {
             secret: secret.dangerously_to_base32()?,
             otpauth_url: secret.dangerously_otpauth_url(&r.user.username)?,
+            qr_svg: secret.dangerously_qr_svg(&r.user.username)?,
         };
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -58,7 +59,7 @@ impl Core {
         token: &SessionToken,
         request: CodeRequest,
     ) -> Result<RecoveryCodesView> {
-        let r = self.resolve(token).await?;
+        let r = self.resolve_inner(token, Stage::Enrolment).await?;
         let pending = self.store.find_totp(r.user.id).await?.filter(|t| !t.confirmed);
         let pending = pending
             .ok_or_else(|| Error::Invalid("start setting up the authenticator app first".to_owned()))?;

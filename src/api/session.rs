@@ -125,6 +125,8 @@ pub(super) enum Stage {
     Full,
     /// Signed in, a forced password change allowed to be pending (changing it).
     PasswordChange,
+    /// Signed in, a second factor required by policy but not set up yet (setting it up).
+    Enrolment,
     /// Anything live: waiting for a second factor or a password change (who am I, sign out,
     /// the second factor itself).
     Any,
@@ -224,7 +226,10 @@ impl Core {
             .await?;
         }
         tx.commit().await?;
-        let me = MeView::build(&user, &grants).second_factor_pending(opened_from.second_factor_pending);
+        let enrol = self.must_enrol_second_factor(&user).await?;
+        let me = MeView::build(&user, &grants)
+            .second_factor_pending(opened_from.second_factor_pending)
+            .enrolment_required(enrol);
         Ok(SignedIn { token, me })
     }
 
@@ -288,7 +293,10 @@ impl Core {
     /// Who the session belongs to and what they may do (also while a password change is due).
     pub async fn me(&self, token: &SessionToken) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
-        Ok(MeView::build(&r.user, &r.grants).second_factor_pending(r.second_factor_pending))
+        let enrol = self.must_enrol_second_factor(&r.user).await?;
+        Ok(MeView::build(&r.user, &r.grants)
+            .second_factor_pending(r.second_factor_pending)
+            .enrolment_required(enrol))
     }
 
     /// Changes the signed-in user's password; their other sessions end.
@@ -343,8 +351,11 @@ impl Core {
         if session.second_factor_pending && stage != Stage::Any {
             return Err(Error::SecondFactorRequired);
         }
-        if user.must_change_password && stage == Stage::Full {
+        if user.must_change_password && matches!(stage, Stage::Full | Stage::Enrolment) {
             return Err(Error::PasswordChangeRequired);
+        }
+        if stage == Stage::Full && self.must_enrol_second_factor(&user).await? {
+            return Err(Error::SecondFactorEnrolmentRequired);
         }
         let grants = Grants::for_role(user.role);
         let pending = session.second_factor_pending;
@@ -354,6 +365,12 @@ impl Core {
             grants,
             second_factor_pending: pending,
         })
+    }
+
+    /// Whether policy requires a second factor of `user` and they have none yet.
+    pub(super) async fn must_enrol_second_factor(&self, user: &UserRecord) -> Result<bool> {
+        Ok(self.second_factor_required_for(user.role).await?
+            && !self.store.find_totp(user.id).await?.is_some_and(|t| t.confirmed))
     }
 
     /// An argon2id hash of `password` with today's parameters, on a blocking thread.

@@ -11,7 +11,7 @@ use crate::auth::password::PasswordPolicy;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::ThrottlePolicy;
 use crate::authz::{act, authorize, Actor};
-use crate::domain::Username;
+use crate::domain::{Role, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
 
@@ -19,6 +19,8 @@ use crate::keys::SecretString;
 const PASSWORD_MIN_LENGTH: &str = "password.min_length";
 /// Setting: failed sign-ins in a row that lock a user name.
 const LOCKOUT_MAX_FAILURES: &str = "lockout.max_failures";
+/// Setting: comma-separated roles that must use a second factor.
+const SECOND_FACTOR_ROLES: &str = "mfa.required_roles";
 
 /// An administrator's password reset.
 #[derive(Debug, Deserialize)]
@@ -34,6 +36,8 @@ pub struct SecuritySettings {
     pub password_min_length: Option<usize>,
     /// Failed sign-ins in a row that lock a user name (3 to 100).
     pub lockout_max_failures: Option<u32>,
+    /// The roles that must use a second factor (`[]`: none; all three: the whole organisation).
+    pub second_factor_roles: Option<Vec<String>>,
 }
 
 impl Core {
@@ -50,6 +54,12 @@ impl Core {
             max_failures: max.unwrap_or(ThrottlePolicy::default().max_failures),
             ..ThrottlePolicy::default()
         })
+    }
+
+    /// Whether the organisation requires a second factor of users with `role`.
+    pub async fn second_factor_required_for(&self, role: Role) -> Result<bool> {
+        let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
+        Ok(roles.split(',').any(|r| r == role.as_str()))
     }
 
     /// Resets `username`'s password (administrators). All their sessions end and they must
@@ -145,11 +155,21 @@ impl Core {
             .lockout_max_failures
             .map(|n| in_range("failed sign-ins before a lock", n, 3, 100))
             .transpose()?;
+        let roles = settings
+            .second_factor_roles
+            .map(|roles| {
+                let mut parsed = roles.iter().map(|r| r.parse::<Role>()).collect::<Result<Vec<_>>>()?;
+                parsed.sort_by_key(|r| r.as_str());
+                parsed.dedup();
+                Ok::<_, Error>(parsed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))
+            })
+            .transpose()?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         for (key, value) in [
             (PASSWORD_MIN_LENGTH, min.map(|n| n.to_string())),
             (LOCKOUT_MAX_FAILURES, max.map(|n| n.to_string())),
+            (SECOND_FACTOR_ROLES, roles),
         ] {
             let Some(value) = value else { continue };
             tx.set_security_setting(&proof, key, &value).await?;

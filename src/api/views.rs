@@ -25,6 +25,8 @@ pub enum ErrorCode {
     NetworkNotAllowed,
     /// Enter the second factor first.
     SecondFactorRequired,
+    /// Set up a second factor first (organisation policy).
+    SecondFactorEnrolmentRequired,
     /// The request needs an explicit confirmation.
     ConfirmationRequired,
     /// Visible but not allowed.
@@ -69,6 +71,9 @@ pub struct MeView {
     pub must_change_password: bool,
     /// The session waits for a second factor (an authenticator code or a recovery code).
     pub second_factor_required: bool,
+    /// The organisation requires a second factor of this user, who has none yet: setting one
+    /// up is the only thing that works.
+    pub second_factor_enrolment_required: bool,
 }
 
 impl MeView {
@@ -80,7 +85,14 @@ impl MeView {
             capabilities: grants.capability_names(),
             must_change_password: user.must_change_password,
             second_factor_required: false,
+            second_factor_enrolment_required: false,
         }
+    }
+
+    /// Marks the view of a user who must set up a second factor before anything else.
+    pub fn enrolment_required(mut self, required: bool) -> Self {
+        self.second_factor_enrolment_required = required;
+        self
     }
 
     /// Marks the view of a session that still waits for its second factor.
@@ -229,8 +241,10 @@ pub struct SessionView {
 pub struct TotpEnrolmentView {
     /// The secret in base 32, for typing.
     pub secret: String,
-    /// The `otpauth://` URL, for the QR code.
+    /// The `otpauth://` URL (what the QR code holds).
     pub otpauth_url: String,
+    /// The QR code of that URL, as an SVG document.
+    pub qr_svg: String,
 }
 
 /// Recovery codes, shown once.

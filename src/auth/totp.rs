@@ -71,6 +71,14 @@ impl TotpSecret {
         self.totp(username)?.to_url().map_err(|e| Error::Internal(format!("TOTP URL failed: {e}")))
     }
 
+    /// The `otpauth://` URL as an SVG QR code, for the enrolment screen to show.
+    pub fn dangerously_qr_svg(&self, username: &str) -> Result<String> {
+        let url = self.dangerously_otpauth_url(username)?;
+        let code = qrcode::QrCode::new(url.as_bytes())
+            .map_err(|e| Error::Internal(format!("QR code failed: {e}")))?;
+        Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
+    }
+
     /// The step a code matches at `now` (±1 step), if any.
     pub fn matched_step(&self, code: &str, now: Timestamp) -> Option<u64> {
         let seconds = u64::try_from(now.as_millis() / 1000).ok()?;
@@ -162,6 +170,8 @@ mod tests {
         let url = secret.dangerously_otpauth_url("anna.agent").unwrap();
         assert!(url.starts_with("otpauth://totp/Countersign:anna.agent?secret="), "{url}");
         assert!(url.contains(&secret.dangerously_to_base32().unwrap()));
+        let svg = secret.dangerously_qr_svg("anna.agent").unwrap();
+        assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{}", &svg[..60]);
         assert_eq!(format!("{secret:?}"), "TotpSecret(***)");
     }
 }

@@ -123,6 +123,9 @@ enum SettingsCommand {
         /// Failed sign-ins in a row that lock a user name (3–100; default 5).
         #[arg(long)]
         lockout_max_failures: Option<u32>,
+        /// Roles that must use a second factor, comma-separated (`admin,manager`), or `none`.
+        #[arg(long, value_name = "ROLES")]
+        second_factor_roles: Option<String>,
     },
     /// Replace the networks sign-in is allowed from. Each --allow is a network, optionally
     /// for one role: `10.1.0.0/16` or `192.168.5.0/24=manager`. --clear removes every restriction.
@@ -250,14 +253,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             core.close().await;
         }
         Command::Settings {
-            command: SettingsCommand::Security { location, password_min_length, lockout_max_failures },
+            command:
+                SettingsCommand::Security {
+                    location,
+                    password_min_length,
+                    lockout_max_failures,
+                    second_factor_roles,
+                },
         } => {
+            let second_factor_roles = second_factor_roles.map(|r| match r.as_str() {
+                "none" => Vec::new(),
+                list => list.split(',').map(|s| s.trim().to_owned()).collect(),
+            });
             let core = location.open().await?;
-            core.operator_set_security_settings(SecuritySettings {
-                password_min_length,
-                lockout_max_failures,
-            })
-            .await?;
+            let settings =
+                SecuritySettings { password_min_length, lockout_max_failures, second_factor_roles };
+            core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");
             core.close().await;
         }

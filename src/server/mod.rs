@@ -94,7 +94,9 @@ impl IntoResponse for ApiError {
             }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Throttled => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::PasswordChangeRequired | ErrorCode::NetworkNotAllowed => StatusCode::FORBIDDEN,
+            ErrorCode::PasswordChangeRequired
+            | ErrorCode::NetworkNotAllowed
+            | ErrorCode::SecondFactorEnrolmentRequired => StatusCode::FORBIDDEN,
             ErrorCode::ConfirmationRequired => StatusCode::CONFLICT,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,

@@ -105,3 +105,43 @@ async fn guessing_codes_ends_in_the_sign_in_lock() {
         "even the right code while locked"
     );
 }
+
+#[tokio::test]
+async fn a_required_second_factor_must_be_set_up_before_anything_else() {
+    use countersign::api::users::SecuritySettings;
+    let served = Served::new("http://127.0.0.1:9").await;
+    let bad = SecuritySettings {
+        second_factor_roles: Some(vec!["boss".to_owned()]),
+        ..SecuritySettings::default()
+    };
+    assert!(served.site.core.operator_set_security_settings(bad).await.is_err());
+    let policy = SecuritySettings {
+        second_factor_roles: Some(vec!["agent".to_owned()]),
+        ..SecuritySettings::default()
+    };
+    served.site.core.operator_set_security_settings(policy).await.unwrap();
+
+    let (token, user) = sign_in(&served).await;
+    assert_eq!(user["second_factor_enrolment_required"], true);
+    let blocked = served.get("/api/v1/conversations", Some(&token)).await;
+    assert_eq!(blocked.status(), 403);
+    assert_eq!(blocked.json::<Value>().await.unwrap()["code"], "second_factor_enrolment_required");
+
+    // Roles outside the policy are not affected.
+    let admin =
+        served.post("/api/v1/sessions", None, json!({ "username": ADMIN, "password": ADMIN_PASSWORD })).await;
+    let admin: Value = admin.json().await.unwrap();
+    assert_eq!(admin["user"]["second_factor_enrolment_required"], false);
+    assert_eq!(served.get("/api/v1/conversations", admin["token"].as_str()).await.status(), 200);
+
+    // Setting up the authenticator is what works, and then everything does.
+    let started: Value = served.post("/api/v1/me/totp", Some(&token), json!({})).await.json().await.unwrap();
+    let secret = TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
+    let confirmed =
+        served.post("/api/v1/me/totp/confirm", Some(&token), json!({ "code": code(&secret, 0) })).await;
+    assert_eq!(confirmed.status(), 200);
+    assert_eq!(served.get("/api/v1/conversations", Some(&token)).await.status(), 200);
+    let (_, next_time) = sign_in(&served).await;
+    assert_eq!(next_time["second_factor_required"], true);
+    assert_eq!(next_time["second_factor_enrolment_required"], false);
+}

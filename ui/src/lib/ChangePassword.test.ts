@@ -6,7 +6,7 @@ import type { Me } from "./api";
 
 afterEach(() => clearMocks());
 
-const me: Me = { username: "anna", role: "agent", capabilities: [], must_change_password: true, second_factor_required: false };
+const me: Me = { username: "anna", role: "agent", capabilities: [], must_change_password: true, second_factor_required: false, second_factor_enrolment_required: false };
 
 async function fill(current: string, next: string, repeat: string) {
   await fireEvent.input(screen.getByLabelText("Temporary password"), { target: { value: current } });
@@ -20,7 +20,7 @@ describe("ChangePassword", () => {
     const calls: unknown[] = [];
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      return { ...me, must_change_password: false, second_factor_required: false };
+      return { ...me, must_change_password: false, second_factor_required: false, second_factor_enrolment_required: false };
     });
     const onChanged = vi.fn();
     render(ChangePassword, { me, onChanged, onSignedOut: vi.fn() });

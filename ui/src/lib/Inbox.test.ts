@@ -6,7 +6,7 @@ import type { Me } from "./api";
 
 afterEach(() => clearMocks());
 
-const agent: Me = { username: "anna", role: "agent", capabilities: ["conversations.read", "messages.send"], must_change_password: false, second_factor_required: false };
+const agent: Me = { username: "anna", role: "agent", capabilities: ["conversations.read", "messages.send"], must_change_password: false, second_factor_required: false, second_factor_enrolment_required: false };
 const conversation = {
   id: 7,
   customer_name: "Sheena Nelson",

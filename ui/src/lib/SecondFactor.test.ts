@@ -6,7 +6,7 @@ import type { Me } from "./api";
 
 afterEach(() => clearMocks());
 
-const me: Me = { username: "anna", role: "agent", capabilities: [], must_change_password: false, second_factor_required: true };
+const me: Me = { username: "anna", role: "agent", capabilities: [], must_change_password: false, second_factor_required: true, second_factor_enrolment_required: false };
 
 async function enter(code: string) {
   await fireEvent.input(screen.getByLabelText("Code"), { target: { value: code } });
@@ -18,7 +18,7 @@ describe("SecondFactor", () => {
     const calls: unknown[] = [];
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      return { ...me, second_factor_required: false };
+      return { ...me, second_factor_required: false, second_factor_enrolment_required: false };
     });
     const onVerified = vi.fn();
     render(SecondFactor, { me, onVerified, onSignedOut: vi.fn() });

@@ -10,6 +10,13 @@ export interface Me {
   capabilities: string[];
   must_change_password: boolean;
   second_factor_required: boolean;
+  second_factor_enrolment_required: boolean;
+}
+
+export interface TotpEnrolment {
+  secret: string;
+  otpauth_url: string;
+  qr_svg: string;
 }
 
 export interface ConversationSummary {
@@ -51,6 +58,8 @@ export const api = {
   messages: (conversationId: number) =>
     invoke<Message[]>("conversation_messages", { conversationId }),
   verifySecondFactor: (code: string) => invoke<Me>("verify_second_factor", { code }),
+  beginTotpEnrolment: () => invoke<TotpEnrolment>("begin_totp_enrolment"),
+  confirmTotpEnrolment: (code: string) => invoke<{ codes: string[] }>("confirm_totp_enrolment", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>
     invoke<Me>("change_password", { currentPassword, newPassword }),
   sendText: (conversationId: number, text: string) =>
