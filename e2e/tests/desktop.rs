@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -109,20 +110,45 @@ async fn wait_for_text(
     }
 }
 
+/// Waits up to `seconds` for the element matching `css`.
+async fn element(client: &Client, css: &str, seconds: u64) -> Element {
+    client.wait().at_most(Duration::from_secs(seconds)).for_element(Locator::Css(css)).await.unwrap()
+}
+
+/// Something that can find elements inside it: the whole page or one element.
+trait Scope {
+    async fn child(&self, css: &str) -> Element;
+}
+
+impl Scope for Client {
+    async fn child(&self, css: &str) -> Element {
+        self.find(Locator::Css(css)).await.unwrap()
+    }
+}
+
+impl Scope for Element {
+    async fn child(&self, css: &str) -> Element {
+        self.find(Locator::Css(css)).await.unwrap()
+    }
+}
+
+/// Types `text` into the field matching `css` inside `scope`.
+async fn type_into(scope: &impl Scope, css: &str, text: &str) {
+    scope.child(css).await.send_keys(text).await.unwrap();
+}
+
+/// Clicks the element matching `css` inside `scope`.
+async fn click(scope: &impl Scope, css: &str) {
+    scope.child(css).await.click().await.unwrap();
+}
+
 /// Waits for the sign-in form and submits it.
 async fn sign_in(client: &Client, username: &str, password: &str) {
-    let form = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("[data-testid=login-form]"))
-        .await
-        .unwrap();
-    let field = |name: &'static str| form.find(Locator::Css(name));
-    let user = field("input[name=username]").await.unwrap();
-    user.clear().await.unwrap();
-    user.send_keys(username).await.unwrap();
-    field("input[name=password]").await.unwrap().send_keys(password).await.unwrap();
-    field("button[type=submit]").await.unwrap().click().await.unwrap();
+    let form = element(client, "[data-testid=login-form]", 30).await;
+    form.child("input[name=username]").await.clear().await.unwrap();
+    type_into(&form, "input[name=username]", username).await;
+    type_into(&form, "input[name=password]", password).await;
+    click(&form, "button[type=submit]").await;
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -144,12 +170,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     let (_driver, port) = start_driver(demo_env(sim_port)).await;
     let client = connect(&app, port).await;
 
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("[data-testid=login-form]"))
-        .await
-        .unwrap();
+    element(&client, "[data-testid=login-form]", 30).await;
     screenshot(&client, "01-login.png").await;
 
     // A wrong password is refused with a message that does not say which part was wrong.
@@ -168,8 +189,8 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     wait_for_text(&client, "[data-testid=message]", "blue trail runners", Duration::from_secs(10)).await;
 
     let reply = "Yes! Size 39 is in stock at Main Street.";
-    client.find(Locator::Css("textarea#reply")).await.unwrap().send_keys(reply).await.unwrap();
-    client.find(Locator::Css(".composer button[type=submit]")).await.unwrap().click().await.unwrap();
+    type_into(&client, "textarea#reply", reply).await;
+    click(&client, ".composer button[type=submit]").await;
     wait_for_text(&client, "[data-testid=message].outbound", reply, Duration::from_secs(10)).await;
     screenshot(&client, "02-inbox-reply.png").await;
 
@@ -196,10 +217,7 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
         require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let store = TempStore::new();
     let loc = store.loc();
-    cli(
-        &[&["user", "add", "--username", "rita", "--role", "manager", "--password-stdin"], &loc[..]].concat(),
-        "first granite lantern\n",
-    );
+    store.add_user("rita", "manager", "first granite lantern\n");
     cli(
         &[&["user", "reset-password", "--username", "rita", "--password-stdin"], &loc[..]].concat(),
         "amber kettle forest drum\n",
@@ -209,36 +227,19 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     let client = connect(&app, port).await;
     sign_in(&client, "rita", "amber kettle forest drum").await;
 
-    let change = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=change-password-form]"))
-        .await
-        .unwrap();
+    let change = element(&client, "[data-testid=change-password-form]", 10).await;
     screenshot(&client, "03-change-password.png").await;
-    change
-        .find(Locator::Css("input[name=current]"))
-        .await
-        .unwrap()
-        .send_keys("amber kettle forest drum")
-        .await
-        .unwrap();
-    change.find(Locator::Css("input[name=new]")).await.unwrap().send_keys("password1234").await.unwrap();
-    change.find(Locator::Css("input[name=repeat]")).await.unwrap().send_keys("password1234").await.unwrap();
-    change.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    type_into(&change, "input[name=current]", "amber kettle forest drum").await;
+    type_into(&change, "input[name=new]", "password1234").await;
+    type_into(&change, "input[name=repeat]", "password1234").await;
+    click(&change, "button[type=submit]").await;
     wait_for_text(&client, "[role=alert]", "easy to guess", Duration::from_secs(10)).await;
 
     let fresh = "violet tractor under seven lamps";
-    change
-        .find(Locator::Css("input[name=current]"))
-        .await
-        .unwrap()
-        .send_keys("amber kettle forest drum")
-        .await
-        .unwrap();
-    change.find(Locator::Css("input[name=new]")).await.unwrap().send_keys(fresh).await.unwrap();
-    change.find(Locator::Css("input[name=repeat]")).await.unwrap().send_keys(fresh).await.unwrap();
-    change.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    type_into(&change, "input[name=current]", "amber kettle forest drum").await;
+    type_into(&change, "input[name=new]", fresh).await;
+    type_into(&change, "input[name=repeat]", fresh).await;
+    click(&change, "button[type=submit]").await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "rita", Duration::from_secs(15)).await;
     wait_for_text(&client, ".list .empty", "No conversations yet", Duration::from_secs(10)).await;
     screenshot(&client, "04-inbox-after-change.png").await;
@@ -261,6 +262,10 @@ impl TempStore {
         let store = Self { dir, data, key };
         cli(&[&["init"], &store.loc()[..]].concat(), "");
         store
+    }
+    fn add_user(&self, username: &str, role: &str, password_line: &str) {
+        let args = ["user", "add", "--username", username, "--role", role, "--password-stdin"];
+        cli(&[&args[..], &self.loc()[..]].concat(), password_line);
     }
     fn loc(&self) -> [&str; 4] {
         ["--data-dir", &self.data, "--key-file", &self.key]
@@ -314,10 +319,7 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
         require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let store = TempStore::new();
     let loc = store.loc();
-    cli(
-        &[&["user", "add", "--username", "tom", "--role", "agent", "--password-stdin"], &loc[..]].concat(),
-        "copper meadow silent river\n",
-    );
+    store.add_user("tom", "agent", "copper meadow silent river\n");
 
     // Enrol tom's authenticator over the HTTP API (the enrolment screens come later).
     let secret = {
@@ -359,22 +361,17 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
     let (_driver, port) = start_driver(store.env()).await;
     let client = connect(&app, port).await;
     sign_in(&client, "tom", "copper meadow silent river").await;
-    let form = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=second-factor-form]"))
-        .await
-        .unwrap();
+    let form = element(&client, "[data-testid=second-factor-form]", 10).await;
     screenshot(&client, "05-second-factor.png").await;
 
-    form.find(Locator::Css("input[name=code]")).await.unwrap().send_keys("123 456").await.unwrap();
-    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    type_into(&form, "input[name=code]", "123 456").await;
+    click(&form, "button[type=submit]").await;
     wait_for_text(&client, "[role=alert]", "not correct", Duration::from_secs(10)).await;
 
     // The next step's code: the one used at enrolment cannot be used again.
     let code = secret.code_at(SystemClock.now().plus_millis(30_000)).unwrap();
-    form.find(Locator::Css("input[name=code]")).await.unwrap().send_keys(&code).await.unwrap();
-    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    type_into(&form, "input[name=code]", &code).await;
+    click(&form, "button[type=submit]").await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "tom", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }
@@ -389,42 +386,23 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
     let store = TempStore::new();
     let loc = store.loc();
     cli(&[&["settings", "security", "--second-factor-roles", "agent"], &loc[..]].concat(), "");
-    cli(
-        &[&["user", "add", "--username", "una", "--role", "agent", "--password-stdin"], &loc[..]].concat(),
-        "quiet orchard paper moon\n",
-    );
+    store.add_user("una", "agent", "quiet orchard paper moon\n");
 
     let (_driver, port) = start_driver(store.env()).await;
     let client = connect(&app, port).await;
     sign_in(&client, "una", "quiet orchard paper moon").await;
-    let secret = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=totp-secret]"))
-        .await
-        .unwrap();
+    let secret = element(&client, "[data-testid=totp-secret]", 10).await;
     let secret = TotpSecret::from_base32(&secret.text().await.unwrap()).unwrap();
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("img.qr")).await.unwrap();
+    element(&client, "img.qr", 10).await;
     screenshot(&client, "06-enrol-authenticator.png").await;
 
     let code = secret.code_at(SystemClock.now()).unwrap();
-    client.find(Locator::Css("input[name=code]")).await.unwrap().send_keys(&code).await.unwrap();
-    client
-        .find(Locator::Css("[data-testid=enrol-totp-form] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let codes = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=recovery-codes]"))
-        .await
-        .unwrap();
+    type_into(&client, "input[name=code]", &code).await;
+    click(&client, "[data-testid=enrol-totp-form] button[type=submit]").await;
+    let codes = element(&client, "[data-testid=recovery-codes]", 10).await;
     assert_eq!(codes.find_all(Locator::Css("li")).await.unwrap().len(), 10);
     screenshot(&client, "07-recovery-codes.png").await;
-    codes.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    click(&codes, "button").await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "una", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }
