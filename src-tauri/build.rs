@@ -12,6 +12,17 @@ fn main() {
         "verify_second_factor",
         "begin_totp_enrolment",
         "confirm_totp_enrolment",
+        "lock",
+        "unlock",
+        "switch_user",
+        "step_up",
+        "my_sessions",
+        "end_session",
+        "end_other_sessions",
+        "security_settings",
+        "set_security_settings",
+        "allowlist",
+        "set_allowlist",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -37,6 +37,15 @@ pub enum Error {
     /// Policy requires a second factor and the user has none yet.
     #[error("your organisation requires an authenticator app: set one up to continue")]
     SecondFactorEnrolmentRequired,
+    /// The session is locked (shared PC); its user must unlock it.
+    #[error("this session is locked; unlock it with your password to continue")]
+    Locked,
+    /// A high-risk action needs a second factor proven in the last few minutes.
+    #[error("confirm it is you: enter a code from your authenticator app to continue")]
+    StepUpRequired,
+    /// A high-risk action needs a second factor and the user has none.
+    #[error("this needs a second factor: set up an authenticator app under My account first")]
+    StepUpUnavailable,
     /// The user must choose a new password before doing anything else.
     #[error("you must choose a new password before continuing")]
     PasswordChangeRequired,
@@ -84,6 +93,8 @@ impl Error {
             Self::SecondFactorRequired => ErrorCode::SecondFactorRequired,
             Self::SecondFactorEnrolmentRequired => ErrorCode::SecondFactorEnrolmentRequired,
             Self::ConfirmationRequired(_) => ErrorCode::ConfirmationRequired,
+            Self::Locked => ErrorCode::Locked,
+            Self::StepUpRequired | Self::StepUpUnavailable => ErrorCode::StepUpRequired,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::BadSignature => ErrorCode::BadSignature,

@@ -3,10 +3,14 @@
 //! token never crosses into the webview: the UI only learns who is signed in.
 
 use countersign::api::inbox::SendTextRequest;
+use countersign::api::lock::{LockReason, UnlockRequest};
 use countersign::api::mfa::CodeRequest;
+use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
+use countersign::api::users::SecuritySettings;
 use countersign::api::views::{
-    ConversationSummaryView, ErrorView, MeView, MessageView, RecoveryCodesView, TotpEnrolmentView,
+    AllowlistView, ConversationSummaryView, ErrorView, MeView, MessageView, RecoveryCodesView,
+    SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
 use countersign::domain::ConversationId;
 use countersign::keys::SecretString;
@@ -90,4 +94,68 @@ pub async fn begin_totp_enrolment(state: State<'_, AppState>) -> Reply<TotpEnrol
 pub async fn confirm_totp_enrolment(state: State<'_, AppState>, code: String) -> Reply<RecoveryCodesView> {
     let request = CodeRequest { code };
     state.core()?.confirm_totp_enrolment(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn lock(state: State<'_, AppState>, reason: LockReason) -> Reply<MeView> {
+    state.core()?.lock(&*state.session()?, reason).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn unlock(state: State<'_, AppState>, password: SecretString) -> Reply<MeView> {
+    let request = UnlockRequest { password };
+    state.core()?.unlock(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+/// From the lock screen: ends the locked session so that someone else can sign in. Nothing of
+/// it stays in the app (the web view dropped its views when it locked).
+#[tauri::command]
+pub async fn switch_user(state: State<'_, AppState>) -> Reply<()> {
+    logout(state).await
+}
+
+#[tauri::command]
+pub async fn step_up(state: State<'_, AppState>, code: String) -> Reply<()> {
+    let request = CodeRequest { code };
+    state.core()?.step_up(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn my_sessions(state: State<'_, AppState>) -> Reply<Vec<SessionView>> {
+    state.core()?.my_sessions(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn end_session(state: State<'_, AppState>, id: i64) -> Reply<()> {
+    state.core()?.end_my_session(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn end_other_sessions(state: State<'_, AppState>) -> Reply<()> {
+    state.core()?.end_my_other_sessions(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn security_settings(state: State<'_, AppState>) -> Reply<SecuritySettingsView> {
+    state.core()?.security_settings(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_security_settings(state: State<'_, AppState>, settings: SecuritySettings) -> Reply<()> {
+    state.core()?.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn allowlist(state: State<'_, AppState>) -> Reply<AllowlistView> {
+    state.core()?.allowlist(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_allowlist(
+    state: State<'_, AppState>,
+    entries: Vec<AllowEntryRequest>,
+    confirm_lockout: bool,
+) -> Reply<AllowlistView> {
+    let request = SetAllowlistRequest { entries, confirm_lockout };
+    state.core()?.set_allowlist(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }

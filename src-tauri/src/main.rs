@@ -102,6 +102,17 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::verify_second_factor,
         commands::begin_totp_enrolment,
         commands::confirm_totp_enrolment,
+        commands::lock,
+        commands::unlock,
+        commands::switch_user,
+        commands::step_up,
+        commands::my_sessions,
+        commands::end_session,
+        commands::end_other_sessions,
+        commands::security_settings,
+        commands::set_security_settings,
+        commands::allowlist,
+        commands::set_allowlist,
     ])
 }
 

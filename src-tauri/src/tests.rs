@@ -107,3 +107,32 @@ fn a_session_ended_elsewhere_fails_on_the_next_call() {
     let err = call(&window, "list_conversations", json!({})).unwrap_err();
     assert_eq!(err["code"], "unauthenticated");
 }
+
+#[test]
+fn a_locked_app_answers_nothing_until_unlocked_or_switched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(Ok(core(dir.path())));
+    call(&window, "login", json!({"username": "anna", "password": PASSWORD})).unwrap();
+    let me = call(&window, "lock", json!({"reason": "idle"})).unwrap();
+    assert_eq!(me["locked"], true);
+    for (cmd, args) in [
+        ("list_conversations", json!({})),
+        ("conversation_messages", json!({"conversationId": 1})),
+        ("my_sessions", json!({})),
+    ] {
+        assert_eq!(call(&window, cmd, args).unwrap_err()["code"], "locked", "{cmd}");
+    }
+    let wrong = call(&window, "unlock", json!({"password": "not it"})).unwrap_err();
+    assert_eq!(wrong["code"], "invalid");
+    let me = call(&window, "unlock", json!({"password": PASSWORD})).unwrap();
+    assert_eq!(me["locked"], false);
+    assert!(call(&window, "list_conversations", json!({})).is_ok());
+
+    call(&window, "lock", json!({"reason": "manual"})).unwrap();
+    call(&window, "switch_user", json!({})).unwrap();
+    assert_eq!(call(&window, "me", json!({})).unwrap_err()["code"], "unauthenticated");
+    assert_eq!(
+        call(&window, "unlock", json!({"password": PASSWORD})).unwrap_err()["code"],
+        "unauthenticated"
+    );
+}

@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::session::{name_key, Stage};
+use super::session::{name_key, Resolved, Stage};
 use super::views::{MeView, RecoveryCodesView, TotpEnrolmentView};
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
@@ -73,8 +73,11 @@ impl Core {
         let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
         let codes = new_recovery_codes(self.rng.as_ref());
         let digests: Vec<[u8; 32]> = codes.iter().map(|c| recovery_code_digest(c)).collect();
+        // Confirming proves the second factor, for this session's step-up window too.
+        let signed_in = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
         tx.confirm_totp(&proof, step, &digests, now).await?;
+        tx.complete_sign_in(&signed_in, &token.digest(), now).await?;
         tx.audit(
             &AuditEvent::new(proof.actor().clone(), "mfa.totp_enrolled")
                 .target(format!("user:{}", r.user.id.get())),
@@ -90,29 +93,48 @@ impl Core {
     pub async fn verify_second_factor(&self, token: &SessionToken, request: CodeRequest) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
         if !r.second_factor_pending {
-            return Ok(MeView::build(&r.user, &r.grants));
+            return self.me_view(&r.user, &r.grants, false, r.locked).await;
         }
+        self.prove_second_factor(token, &r, &request.code, "session.second_factor").await?;
+        self.me_view(&r.user, &r.grants, false, false).await
+    }
+
+    /// Step-up: proves the second factor again before a high-risk action (changing security
+    /// settings, resetting a password, revealing or exporting data). It then counts for the
+    /// step-up window (five minutes by default).
+    pub async fn step_up(&self, token: &SessionToken, request: CodeRequest) -> Result<()> {
+        let r = self.resolve(token).await?;
+        self.prove_second_factor(token, &r, &request.code, "session.step_up").await
+    }
+
+    /// Checks `code` (authenticator or recovery code) for the session's user and records the
+    /// proof in the session; a wrong code counts towards the user's sign-in lock.
+    async fn prove_second_factor(
+        &self,
+        token: &SessionToken,
+        r: &Resolved,
+        code: &str,
+        action: &'static str,
+    ) -> Result<()> {
         let now = self.clock.now();
         let key = name_key(&r.user.username);
         if let Some(until) = self.store.find_throttle(&key).await?.locked_at(now) {
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
+        let totp = self.store.find_totp(r.user.id).await?.filter(|t| t.confirmed);
+        let Some(totp) = totp else {
+            return Err(Error::StepUpUnavailable);
+        };
         let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
-        let accepted = if is_totp_code(&request.code) {
-            let totp = self
-                .store
-                .find_totp(r.user.id)
-                .await?
-                .filter(|t| t.confirmed)
-                .ok_or(Error::Unauthenticated)?;
-            let step = TotpSecret::from_hex(&totp.secret_hex)?.matched_step(&request.code, now);
+        let accepted = if is_totp_code(code) {
+            let step = TotpSecret::from_hex(&totp.secret_hex)?.matched_step(code, now);
             match step.filter(|s| step_is_fresh(*s, totp.last_used_step)) {
                 Some(s) => tx.use_totp_step(&proof, s).await?,
                 None => false,
             }
         } else {
-            let used = tx.use_recovery_code(&proof, &recovery_code_digest(&request.code), now).await?;
+            let used = tx.use_recovery_code(&proof, &recovery_code_digest(code), now).await?;
             if used {
                 tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.recovery_code_used"), now).await?;
             }
@@ -123,10 +145,9 @@ impl Core {
             self.second_factor_failed(&r.user.username, r.user.id.get(), now).await?;
             return Err(Error::Invalid("that code is not correct, or it was already used".to_owned()));
         }
-        tx.complete_sign_in(&proof, &token.digest()).await?;
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "session.second_factor"), now).await?;
-        tx.commit().await?;
-        Ok(MeView::build(&r.user, &r.grants))
+        tx.complete_sign_in(&proof, &token.digest(), now).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), action), now).await?;
+        tx.commit().await
     }
 
     async fn second_factor_failed(

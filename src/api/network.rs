@@ -67,11 +67,12 @@ impl Core {
         &self,
         token: &SessionToken,
         request: SetAllowlistRequest,
-        origin: Origin,
     ) -> Result<AllowlistView> {
         let r = self.resolve(token).await?;
+        authorize::<act::ManageUsers>(&r.actor, ()).map_err(forbidden)?;
+        self.require_step_up(&r).await?;
         let list = parse_entries(request.entries)?;
-        if !request.confirm_lockout && !list.permits(r.user.role, &addresses(origin)) {
+        if !request.confirm_lockout && !list.permits(r.user.role, &addresses(token.origin())) {
             return Err(Error::ConfirmationRequired(
                 "this allowlist does not include the network you are on now: you could not sign in again from here. Confirm to save it anyway.".to_owned(),
             ));

@@ -7,8 +7,6 @@
 //! successful sign-in. A user whose password an administrator reset can do nothing but
 //! choose a new one.
 
-use std::net::IpAddr;
-
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -16,7 +14,7 @@ use super::views::{MeView, NewSessionView};
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
 use crate::auth::password::{self, needs_rehash};
-use crate::auth::session::{is_live, SessionToken};
+use crate::auth::session::{is_fresh, is_live, SessionToken};
 use crate::auth::throttle::{minutes_until, Throttle};
 use crate::authz::{act, audit_actor, authorize, Actor, AuditActor, Grants};
 use crate::clock::Timestamp;
@@ -34,25 +32,10 @@ pub struct LoginRequest {
     pub password: SecretString,
 }
 
-/// Where a sign-in attempt comes from: what throttling counts per source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A network peer (HTTP API).
-    Network(IpAddr),
-    /// The desktop app on this PC.
-    Desktop,
-}
+pub use crate::auth::session::Origin;
 
 impl Origin {
-    /// How "my sessions" shows it.
-    pub fn label(self) -> String {
-        match self {
-            Self::Network(ip) => ip.to_canonical().to_string(),
-            Self::Desktop => "this PC".to_owned(),
-        }
-    }
-
-    fn throttle_key(self) -> [u8; 32] {
+    pub(super) fn throttle_key(self) -> [u8; 32] {
         match self {
             Self::Network(ip) => digest(&format!("source:ip:{ip}")),
             Self::Desktop => digest("source:desktop"),
@@ -116,6 +99,12 @@ pub struct Resolved {
     pub grants: Grants,
     /// The session still waits for a second factor.
     pub second_factor_pending: bool,
+    /// The session is locked (only with [`Stage::Any`]).
+    pub locked: bool,
+    /// The session's row id.
+    pub session_id: i64,
+    /// When a second factor was last proven in this session.
+    pub second_factor_at: Option<Timestamp>,
 }
 
 /// How far a session must have got for a call.
@@ -127,8 +116,8 @@ pub(super) enum Stage {
     PasswordChange,
     /// Signed in, a second factor required by policy but not set up yet (setting it up).
     Enrolment,
-    /// Anything live: waiting for a second factor or a password change (who am I, sign out,
-    /// the second factor itself).
+    /// Anything live: waiting for a second factor or a password change, or locked (who am I,
+    /// sign out, the second factor itself, unlocking).
     Any,
 }
 
@@ -179,6 +168,7 @@ impl Core {
                 let label = origin.label();
                 let pending = self.store.find_totp(user.id).await?.is_some_and(|t| t.confirmed);
                 let opened_from = SessionOrigin {
+                    bound_to: origin,
                     origin: &label,
                     device: &device_label(device),
                     second_factor_pending: pending,
@@ -207,7 +197,7 @@ impl Core {
             true => Some(self.hash_password(password).await?),
             false => None,
         };
-        let token = SessionToken::generate(self.rng.as_ref());
+        let token = SessionToken::generate(self.rng.as_ref(), opened_from.bound_to);
         let mut tx = self.store.write().await?;
         let session_id = tx.insert_session(&proof, &token.digest(), opened_from, now).await?;
         tx.clear_throttle_on_sign_in(&proof, name_key).await?;
@@ -226,10 +216,7 @@ impl Core {
             .await?;
         }
         tx.commit().await?;
-        let enrol = self.must_enrol_second_factor(&user).await?;
-        let me = MeView::build(&user, &grants)
-            .second_factor_pending(opened_from.second_factor_pending)
-            .enrolment_required(enrol);
+        let me = self.me_view(&user, &grants, opened_from.second_factor_pending, false).await?;
         Ok(SignedIn { token, me })
     }
 
@@ -293,10 +280,36 @@ impl Core {
     /// Who the session belongs to and what they may do (also while a password change is due).
     pub async fn me(&self, token: &SessionToken) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
-        let enrol = self.must_enrol_second_factor(&r.user).await?;
-        Ok(MeView::build(&r.user, &r.grants)
-            .second_factor_pending(r.second_factor_pending)
-            .enrolment_required(enrol))
+        self.me_view(&r.user, &r.grants, r.second_factor_pending, r.locked).await
+    }
+
+    /// The view of the signed-in user, with what policy requires of them.
+    pub(super) async fn me_view(
+        &self,
+        user: &UserRecord,
+        grants: &Grants,
+        second_factor_pending: bool,
+        locked: bool,
+    ) -> Result<MeView> {
+        let enrol = self.must_enrol_second_factor(user).await?;
+        Ok(MeView::build(user, grants)
+            .second_factor_pending(second_factor_pending)
+            .enrolment_required(enrol)
+            .locked(locked)
+            .lock_after_seconds(self.lock_after_seconds().await?))
+    }
+
+    /// Refuses a high-risk action unless this session proved a second factor within the
+    /// step-up window (five minutes by default).
+    pub(super) async fn require_step_up(&self, r: &Resolved) -> Result<()> {
+        let window = self.step_up_window_ms().await?;
+        if is_fresh(r.second_factor_at, window, self.clock.now()) {
+            return Ok(());
+        }
+        match self.store.find_totp(r.user.id).await?.is_some_and(|t| t.confirmed) {
+            true => Err(Error::StepUpRequired),
+            false => Err(Error::StepUpUnavailable),
+        }
     }
 
     /// Changes the signed-in user's password; their other sessions end.
@@ -340,14 +353,25 @@ impl Core {
         let session = self.store.find_session(&token.digest()).await?.ok_or(Error::Unauthenticated)?;
         let pending_expired = session.second_factor_pending
             && now >= session.times.created_at.plus_millis(SECOND_FACTOR_WINDOW_MS);
-        if !is_live(session.times, now) || pending_expired {
+        if !is_live(session.times, self.session_policy().await?, now) || pending_expired {
+            return Err(Error::Unauthenticated);
+        }
+        if session.origin != token.origin().label() {
+            self.revoke_misused(session.id, now).await?;
             return Err(Error::Unauthenticated);
         }
         let user = self.store.get_user(session.user_id).await.map_err(|_| Error::Unauthenticated)?;
         if user.disabled {
             return Err(Error::Unauthenticated);
         }
-        self.store.touch_session(session.id, now).await?;
+        let locked = session.locked_at.is_some();
+        if locked && stage != Stage::Any {
+            return Err(Error::Locked);
+        }
+        // A locked session is not "in use": it runs out its idle time like an abandoned one.
+        if !locked {
+            self.store.touch_session(session.id, now).await?;
+        }
         if session.second_factor_pending && stage != Stage::Any {
             return Err(Error::SecondFactorRequired);
         }
@@ -364,7 +388,22 @@ impl Core {
             user,
             grants,
             second_factor_pending: pending,
+            locked,
+            session_id: session.id,
+            second_factor_at: session.second_factor_at,
         })
+    }
+
+    /// Ends a session whose token turned up somewhere it was not issued to.
+    async fn revoke_misused(&self, session_id: i64, now: Timestamp) -> Result<()> {
+        let proof =
+            authorize::<act::RevokeMisusedSession>(&Actor::Anonymous, session_id).map_err(forbidden)?;
+        let mut tx = self.store.write().await?;
+        tx.revoke_misused_session(&proof, now).await?;
+        let event = AuditEvent::new(AuditActor::Anonymous, "session.revoked_misused")
+            .target(format!("session:{session_id}"));
+        tx.audit(&event, now).await?;
+        tx.commit().await
     }
 
     /// Whether policy requires a second factor of `user` and they have none yet.

@@ -18,9 +18,10 @@ impl Core {
         let now = self.clock.now();
         let mine = token.digest();
         let list = self.store.list_sessions(&proof).await?;
+        let policy = self.session_policy().await?;
         Ok(list
             .into_iter()
-            .filter(|s| is_live(s.times, now))
+            .filter(|s| is_live(s.times, policy, now))
             .map(|s| SessionView {
                 id: s.id,
                 current: s.token_sha256 == mine,

@@ -5,10 +5,11 @@
 use serde::Deserialize;
 
 use super::session::name_key;
+use super::views::SecuritySettingsView;
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
 use crate::auth::password::PasswordPolicy;
-use crate::auth::session::SessionToken;
+use crate::auth::session::{SessionPolicy, SessionToken, ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS};
 use crate::auth::throttle::ThrottlePolicy;
 use crate::authz::{act, authorize, Actor};
 use crate::domain::{Role, Username};
@@ -21,6 +22,19 @@ const PASSWORD_MIN_LENGTH: &str = "password.min_length";
 const LOCKOUT_MAX_FAILURES: &str = "lockout.max_failures";
 /// Setting: comma-separated roles that must use a second factor.
 const SECOND_FACTOR_ROLES: &str = "mfa.required_roles";
+/// Setting: minutes without a call after which a session ends.
+const SESSION_IDLE_MINUTES: &str = "session.idle_minutes";
+/// Setting: hours after sign-in at which a session ends.
+const SESSION_ABSOLUTE_HOURS: &str = "session.absolute_hours";
+/// Setting: seconds without input after which the desktop app locks.
+const LOCK_AFTER_SECONDS: &str = "desktop.lock_seconds";
+/// Setting: minutes a proven second factor counts for high-risk actions.
+const STEP_UP_MINUTES: &str = "step_up.minutes";
+
+/// Default: the desktop locks after five minutes without input.
+pub const DEFAULT_LOCK_AFTER_SECONDS: i64 = 5 * 60;
+/// Default: a second factor proven in the last five minutes allows high-risk actions.
+pub const DEFAULT_STEP_UP_MINUTES: i64 = 5;
 
 /// An administrator's password reset.
 #[derive(Debug, Deserialize)]
@@ -38,9 +52,55 @@ pub struct SecuritySettings {
     pub lockout_max_failures: Option<u32>,
     /// The roles that must use a second factor (`[]`: none; all three: the whole organisation).
     pub second_factor_roles: Option<Vec<String>>,
+    /// Minutes without a call after which a session ends (5 to 480).
+    pub session_idle_minutes: Option<i64>,
+    /// Hours after sign-in at which a session ends (1 to 24).
+    pub session_absolute_hours: Option<i64>,
+    /// Seconds without input after which the desktop app locks (5 to 3600).
+    pub lock_after_seconds: Option<i64>,
+    /// Minutes a proven second factor allows high-risk actions for (1 to 60).
+    pub step_up_minutes: Option<i64>,
 }
 
 impl Core {
+    async fn number_setting(&self, key: &str, default: i64) -> Result<i64> {
+        Ok(self.store.find_setting(key).await?.and_then(|v| v.parse().ok()).unwrap_or(default))
+    }
+
+    /// How long sessions live.
+    pub async fn session_policy(&self) -> Result<SessionPolicy> {
+        let idle = self.number_setting(SESSION_IDLE_MINUTES, IDLE_TIMEOUT_MS / 60_000).await?;
+        let absolute = self.number_setting(SESSION_ABSOLUTE_HOURS, ABSOLUTE_TIMEOUT_MS / 3_600_000).await?;
+        Ok(SessionPolicy { idle_ms: idle * 60_000, absolute_ms: absolute * 3_600_000 })
+    }
+
+    /// Seconds without input after which the desktop app locks.
+    pub async fn lock_after_seconds(&self) -> Result<i64> {
+        self.number_setting(LOCK_AFTER_SECONDS, DEFAULT_LOCK_AFTER_SECONDS).await
+    }
+
+    /// How long a proven second factor allows high-risk actions, in milliseconds.
+    pub(super) async fn step_up_window_ms(&self) -> Result<i64> {
+        Ok(self.number_setting(STEP_UP_MINUTES, DEFAULT_STEP_UP_MINUTES).await? * 60_000)
+    }
+
+    /// The security settings as they are now (administrators).
+    pub async fn security_settings(&self, token: &SessionToken) -> Result<SecuritySettingsView> {
+        let r = self.resolve(token).await?;
+        authorize::<act::ManageUsers>(&r.actor, ()).map_err(forbidden)?;
+        let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
+        let sessions = self.session_policy().await?;
+        Ok(SecuritySettingsView {
+            password_min_length: self.password_policy().await?.min_length,
+            lockout_max_failures: self.throttle_policy().await?.max_failures,
+            second_factor_roles: roles.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+            session_idle_minutes: sessions.idle_ms / 60_000,
+            session_absolute_hours: sessions.absolute_ms / 3_600_000,
+            lock_after_seconds: self.lock_after_seconds().await?,
+            step_up_minutes: self.step_up_window_ms().await? / 60_000,
+        })
+    }
+
     /// The organisation's password policy.
     pub async fn password_policy(&self) -> Result<PasswordPolicy> {
         let min = self.store.find_setting(PASSWORD_MIN_LENGTH).await?.and_then(|v| v.parse().ok());
@@ -71,6 +131,7 @@ impl Core {
         request: ResetPasswordRequest,
     ) -> Result<()> {
         let r = self.resolve(token).await?;
+        self.require_step_up(&r).await?;
         self.reset_password_as(&r.actor, username, request.new_password).await
     }
 
@@ -137,6 +198,7 @@ impl Core {
         settings: SecuritySettings,
     ) -> Result<()> {
         let r = self.resolve(token).await?;
+        self.require_step_up(&r).await?;
         self.security_settings_as(&r.actor, settings).await
     }
 
@@ -164,13 +226,27 @@ impl Core {
                 Ok::<_, Error>(parsed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))
             })
             .transpose()?;
-        let now = self.clock.now();
-        let mut tx = self.store.write().await?;
-        for (key, value) in [
+        let number = |what: &str, n: Option<i64>, low: i64, high: i64| {
+            n.map(|n| in_range(what, n, low, high).map(|n| n.to_string())).transpose()
+        };
+        let changes = [
             (PASSWORD_MIN_LENGTH, min.map(|n| n.to_string())),
             (LOCKOUT_MAX_FAILURES, max.map(|n| n.to_string())),
             (SECOND_FACTOR_ROLES, roles),
-        ] {
+            (
+                SESSION_IDLE_MINUTES,
+                number("session idle time in minutes", settings.session_idle_minutes, 5, 480)?,
+            ),
+            (
+                SESSION_ABSOLUTE_HOURS,
+                number("session lifetime in hours", settings.session_absolute_hours, 1, 24)?,
+            ),
+            (LOCK_AFTER_SECONDS, number("lock time in seconds", settings.lock_after_seconds, 5, 3600)?),
+            (STEP_UP_MINUTES, number("step-up time in minutes", settings.step_up_minutes, 1, 60)?),
+        ];
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        for (key, value) in changes {
             let Some(value) = value else { continue };
             tx.set_security_setting(&proof, key, &value).await?;
             tx.audit(&AuditEvent::new(proof.actor().clone(), "settings.security").detail(key, &value), now)

@@ -29,6 +29,10 @@ pub enum ErrorCode {
     SecondFactorEnrolmentRequired,
     /// The request needs an explicit confirmation.
     ConfirmationRequired,
+    /// The session is locked: show the lock screen.
+    Locked,
+    /// Prove a second factor again (step-up), then retry.
+    StepUpRequired,
     /// Visible but not allowed.
     Forbidden,
     /// The request is wrong.
@@ -74,6 +78,10 @@ pub struct MeView {
     /// The organisation requires a second factor of this user, who has none yet: setting one
     /// up is the only thing that works.
     pub second_factor_enrolment_required: bool,
+    /// The session is locked: only unlocking (or switching user) works.
+    pub locked: bool,
+    /// The desktop app locks after this many seconds without input.
+    pub lock_after_seconds: i64,
 }
 
 impl MeView {
@@ -86,7 +94,21 @@ impl MeView {
             must_change_password: user.must_change_password,
             second_factor_required: false,
             second_factor_enrolment_required: false,
+            locked: false,
+            lock_after_seconds: crate::api::users::DEFAULT_LOCK_AFTER_SECONDS,
         }
+    }
+
+    /// Marks the view of a locked session.
+    pub fn locked(mut self, locked: bool) -> Self {
+        self.locked = locked;
+        self
+    }
+
+    /// Sets when the desktop app locks.
+    pub fn lock_after_seconds(mut self, seconds: i64) -> Self {
+        self.lock_after_seconds = seconds;
+        self
     }
 
     /// Marks the view of a user who must set up a second factor before anything else.
@@ -100,6 +122,25 @@ impl MeView {
         self.second_factor_required = pending;
         self
     }
+}
+
+/// The organisation's security settings, for the administrators' screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecuritySettingsView {
+    /// Shortest password accepted.
+    pub password_min_length: usize,
+    /// Failed sign-ins in a row that lock a user name.
+    pub lockout_max_failures: u32,
+    /// Roles that must use a second factor.
+    pub second_factor_roles: Vec<String>,
+    /// Minutes without a call after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in at which a session ends.
+    pub session_absolute_hours: i64,
+    /// Seconds without input after which the desktop app locks.
+    pub lock_after_seconds: i64,
+    /// Minutes a proven second factor allows high-risk actions for.
+    pub step_up_minutes: i64,
 }
 
 /// A new session, as the HTTP API returns it. The token appears here once and nowhere else.

@@ -61,8 +61,12 @@ pub enum Action {
     RecordSignInFailure,
     /// Set up one's own second factors.
     ManageOwnSecondFactor,
-    /// Finish signing in with a second factor.
+    /// Finish signing in with a second factor, or prove it again (step-up).
     CompleteSignIn,
+    /// Lock and unlock one's own session (a shared PC).
+    LockSession,
+    /// End a session presented from somewhere it was not issued to (a stolen token).
+    RevokeMisusedSession,
 }
 
 /// Why an action was refused.
@@ -100,13 +104,14 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         | Action::CloseSession
         | Action::ChangeOwnPassword
         | Action::ManageOwnSecondFactor
-        | Action::CompleteSignIn => match actor {
+        | Action::CompleteSignIn
+        | Action::LockSession => match actor {
             Actor::User { .. } => Decision::Allow,
             Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => {
                 Decision::Deny(DenyReason::WrongActor)
             }
         },
-        Action::RecordSignInFailure => match actor {
+        Action::RecordSignInFailure | Action::RevokeMisusedSession => match actor {
             Actor::Anonymous => Decision::Allow,
             Actor::User { .. } | Actor::Operator | Actor::VerifiedWebhook => {
                 Decision::Deny(DenyReason::WrongActor)
@@ -169,6 +174,8 @@ acts! {
     RecordSignInFailure => (),
     ManageOwnSecondFactor => UserId,
     CompleteSignIn => UserId,
+    LockSession => UserId,
+    RevokeMisusedSession => i64,
 }
 
 /// Proof that `actor` may perform `A` on `resource`. Only [`authorize`] makes one.
@@ -295,6 +302,10 @@ mod tests {
     #[case::anonymous_cannot_read(Actor::Anonymous, Action::ListConversations, false)]
     #[case::user_cannot_erase_failures(user(Role::Admin), Action::RecordSignInFailure, false)]
     #[case::user_cannot_forge_deliveries(user(Role::Admin), Action::IngestDelivery, false)]
+    #[case::agent_locks_own_session(user(Role::Agent), Action::LockSession, true)]
+    #[case::operator_has_no_session_to_lock(Actor::Operator, Action::LockSession, false)]
+    #[case::stolen_tokens_are_revoked(Actor::Anonymous, Action::RevokeMisusedSession, true)]
+    #[case::webhook_cannot_revoke_sessions(Actor::VerifiedWebhook, Action::RevokeMisusedSession, false)]
     fn rules(#[case] actor: Actor, #[case] action: Action, #[case] allowed: bool) {
         assert_eq!(decide(&actor, action) == Decision::Allow, allowed);
     }

@@ -113,10 +113,22 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum SettingsCommand {
-    /// Change the password and lockout policies.
+    /// Change the password, lockout, second-factor and session policies.
     Security {
         #[command(flatten)]
         location: Location,
+        /// Minutes without use after which a session ends (5–480; default 15).
+        #[arg(long)]
+        session_idle_minutes: Option<i64>,
+        /// Hours after sign-in at which a session ends (1–24; default 12).
+        #[arg(long)]
+        session_absolute_hours: Option<i64>,
+        /// Seconds without input after which the desktop app locks (5–3600; default 300).
+        #[arg(long)]
+        lock_after_seconds: Option<i64>,
+        /// Minutes a proven second factor allows high-risk actions for (1–60; default 5).
+        #[arg(long)]
+        step_up_minutes: Option<i64>,
         /// Shortest password accepted (8–128; default 12).
         #[arg(long)]
         password_min_length: Option<usize>,
@@ -259,6 +271,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     password_min_length,
                     lockout_max_failures,
                     second_factor_roles,
+                    session_idle_minutes,
+                    session_absolute_hours,
+                    lock_after_seconds,
+                    step_up_minutes,
                 },
         } => {
             let second_factor_roles = second_factor_roles.map(|r| match r.as_str() {
@@ -266,8 +282,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 list => list.split(',').map(|s| s.trim().to_owned()).collect(),
             });
             let core = location.open().await?;
-            let settings =
-                SecuritySettings { password_min_length, lockout_max_failures, second_factor_roles };
+            let settings = SecuritySettings {
+                password_min_length,
+                lockout_max_failures,
+                second_factor_roles,
+                session_idle_minutes,
+                session_absolute_hours,
+                lock_after_seconds,
+                step_up_minutes,
+            };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");
             core.close().await;

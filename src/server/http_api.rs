@@ -6,16 +6,20 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
 use super::ApiError;
+use serde::Deserialize;
+
 use crate::api::inbox::SendTextRequest;
+use crate::api::lock::{LockReason, UnlockRequest};
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
-use crate::api::views::{AllowlistView, MeView, RecoveryCodesView, SessionView, TotpEnrolmentView};
+use crate::api::views::TotpEnrolmentView;
+use crate::api::views::{AllowlistView, MeView, RecoveryCodesView, SecuritySettingsView, SessionView};
 use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
 use crate::api::Core;
 use crate::auth::session::SessionToken;
@@ -35,7 +39,10 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/users/{username}/sessions/revoke", post(end_user_sessions))
         .route("/api/v1/users/{username}/password-reset", post(reset_password))
         .route("/api/v1/users/{username}/unlock", post(unlock))
-        .route("/api/v1/settings/security", patch(security_settings))
+        .route("/api/v1/settings/security", get(security_settings_view).patch(security_settings))
+        .route("/api/v1/sessions/current/lock", post(lock))
+        .route("/api/v1/sessions/current/unlock", post(unlock_session))
+        .route("/api/v1/sessions/current/step-up", post(step_up))
         .route("/api/v1/settings/allowlist", get(allowlist).put(set_allowlist))
         .route("/api/v1/conversations", get(conversations))
         .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
@@ -48,12 +55,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // The token is bound to the address it was issued to; without a peer address (never
+        // the case under `serve`) nothing matches it.
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let origin = Origin::Network(peer.ok_or(ApiError(Error::Unauthenticated))?);
         parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| Bearer(SessionToken::from_client(t.trim().to_owned())))
+            .map(|t| Bearer(SessionToken::from_client(t.trim().to_owned(), origin)))
             .ok_or(ApiError(Error::Unauthenticated))
     }
 }
@@ -164,11 +175,54 @@ async fn allowlist(State(core): State<Core>, Bearer(token): Bearer) -> Result<Js
 
 async fn set_allowlist(
     State(core): State<Core>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Bearer(token): Bearer,
     json: Result<Json<SetAllowlistRequest>, JsonRejection>,
 ) -> Result<Json<AllowlistView>, ApiError> {
-    Ok(Json(core.set_allowlist(&token, body(json)?, Origin::Network(peer.ip())).await?))
+    Ok(Json(core.set_allowlist(&token, body(json)?).await?))
+}
+
+async fn security_settings_view(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<SecuritySettingsView>, ApiError> {
+    Ok(Json(core.security_settings(&token).await?))
+}
+
+#[derive(Deserialize)]
+struct LockRequest {
+    #[serde(default = "manual")]
+    reason: LockReason,
+}
+
+fn manual() -> LockReason {
+    LockReason::Manual
+}
+
+async fn lock(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<LockRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    // Locking is always safe: a missing or unreadable body locks as "manual".
+    let reason = json.map_or(LockReason::Manual, |Json(r)| r.reason);
+    Ok(Json(core.lock(&token, reason).await?))
+}
+
+async fn unlock_session(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<UnlockRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.unlock(&token, body(json)?).await?))
+}
+
+async fn step_up(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    core.step_up(&token, body(json)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn my_sessions(

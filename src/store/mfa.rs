@@ -133,9 +133,13 @@ impl WriteTx {
         &mut self,
         proof: &Authorized<act::CompleteSignIn>,
         digest: &[u8; 32],
+        now: Timestamp,
     ) -> Result<()> {
-        sqlx::query("UPDATE sessions SET second_factor_pending = 0 WHERE token_sha256 = ? AND user_id = ?")
-            .bind(digest.as_slice())
+        sqlx::query(
+            "UPDATE sessions SET second_factor_pending = 0, second_factor_at = ? WHERE token_sha256 = ? AND user_id = ?",
+        )
+        .bind(now.as_millis())
+        .bind(digest.as_slice())
             .bind(proof.resource().get())
             .execute(self.conn())
             .await?;

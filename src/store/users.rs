@@ -29,6 +29,8 @@ pub struct UserRecord {
 /// Where a session is opened from, as "my sessions" shows it.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionOrigin<'a> {
+    /// Where the session is bound to.
+    pub bound_to: crate::auth::session::Origin,
     /// The address (`203.0.113.4`) or `this PC`.
     pub origin: &'a str,
     /// The device or program (`Countersign desktop (linux)`, a browser's user agent).
@@ -63,6 +65,12 @@ pub struct SessionRecord {
     pub times: SessionTimes,
     /// Opened with the password only; waiting for the second factor.
     pub second_factor_pending: bool,
+    /// Where it was opened from (what it is bound to).
+    pub origin: String,
+    /// When a second factor was last proven in it.
+    pub second_factor_at: Option<Timestamp>,
+    /// When it was locked, if it is.
+    pub locked_at: Option<Timestamp>,
 }
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
@@ -100,7 +108,8 @@ impl Store {
     /// The session whose token hashes to `digest`, if any.
     pub async fn find_session(&self, digest: &[u8; 32]) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
-            "SELECT id, user_id, created_at, last_seen_at, revoked_at, second_factor_pending
+            "SELECT id, user_id, created_at, last_seen_at, revoked_at, second_factor_pending, origin,
+                    second_factor_at, locked_at
              FROM sessions WHERE token_sha256 = ?",
         )
         .bind(digest.as_slice())
@@ -116,6 +125,11 @@ impl Store {
                     revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
                 },
                 second_factor_pending: r.try_get::<i64, _>("second_factor_pending")? != 0,
+                origin: r.try_get("origin")?,
+                second_factor_at: r
+                    .try_get::<Option<i64>, _>("second_factor_at")?
+                    .map(Timestamp::from_millis),
+                locked_at: r.try_get::<Option<i64>, _>("locked_at")?.map(Timestamp::from_millis),
             })
         })
         .transpose()
@@ -313,6 +327,36 @@ impl WriteTx {
             .bind(must_change)
             .bind(now.as_millis())
             .bind(user.get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Locks (`Some`) or unlocks (`None`) the proof's user's session `id`.
+    pub async fn set_session_lock(
+        &mut self,
+        proof: &Authorized<act::LockSession>,
+        id: i64,
+        locked_at: Option<Timestamp>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE sessions SET locked_at = ? WHERE id = ? AND user_id = ?")
+            .bind(locked_at.map(Timestamp::as_millis))
+            .bind(id)
+            .bind(proof.resource().get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a session whose token was presented from somewhere it was not issued to.
+    pub async fn revoke_misused_session(
+        &mut self,
+        proof: &Authorized<act::RevokeMisusedSession>,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now.as_millis())
+            .bind(proof.resource())
             .execute(self.conn())
             .await?;
         Ok(())

@@ -46,7 +46,7 @@ async fn a_brute_force_run_ends_in_a_lockout_that_spares_other_accounts() {
     assert!(body["message"].as_str().unwrap().contains("ask an administrator"), "{body}");
 
     // Other accounts are not locked (from an address the attack did not use).
-    let (status, admin) = sign_in(&served, &client_from(3), ADMIN, ADMIN_PASSWORD).await;
+    let (status, admin) = sign_in(&served, &served.http, ADMIN, ADMIN_PASSWORD).await;
     assert_eq!(status, 201);
     let token = admin["token"].as_str().unwrap();
 
@@ -93,8 +93,7 @@ async fn one_address_trying_many_names_is_throttled_without_locking_the_names() 
 async fn after_an_admin_reset_the_user_must_choose_a_new_password_first() {
     let served = Served::new("http://127.0.0.1:9").await;
     let old_session = served.login().await;
-    let (_, admin) = sign_in(&served, &served.http, ADMIN, ADMIN_PASSWORD).await;
-    let admin = admin["token"].as_str().unwrap().to_owned();
+    let (admin, _) = served.admin_stepped_up(&served.http).await;
 
     // An agent may not reset anyone; the admin may, and the agent's sessions end.
     let denied = served
@@ -171,8 +170,7 @@ async fn a_hash_made_with_weaker_parameters_is_upgraded_at_sign_in() {
 async fn security_settings_are_for_administrators_and_take_effect() {
     let served = Served::new("http://127.0.0.1:9").await;
     let agent = served.login().await;
-    let (_, admin) = sign_in(&served, &served.http, ADMIN, ADMIN_PASSWORD).await;
-    let admin = admin["token"].as_str().unwrap().to_owned();
+    let (admin, _) = served.admin_stepped_up(&served.http).await;
     let patch = |token: String, body: Value| {
         let request = served.http.patch(format!("http://{}/api/v1/settings/security", served.addr));
         async move { request.bearer_auth(token).json(&body).send().await.unwrap().status().as_u16() }
@@ -246,8 +244,8 @@ async fn an_admin_cannot_lock_themselves_out_without_confirming() {
     let served = Served::new("http://127.0.0.1:9").await;
     let agent = served.login().await;
     let http = client_from(2);
-    let (_, admin) = sign_in(&served, &http, ADMIN, ADMIN_PASSWORD).await;
-    let token = admin["token"].as_str().unwrap();
+    let (token, _) = served.admin_stepped_up(&http).await;
+    let token = token.as_str();
     let put = |body: Value| {
         http.put(format!("http://{}/api/v1/settings/allowlist", served.addr))
             .bearer_auth(token)

@@ -9,6 +9,7 @@ mod encryption;
 mod identity;
 mod invariants;
 mod key_storage;
+mod lock;
 mod mfa;
 mod sessions;
 mod story;

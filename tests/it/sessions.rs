@@ -84,3 +84,43 @@ async fn an_administrator_can_end_every_session_of_a_user() {
     let trail = served.site.core.store().audit_records().await.unwrap();
     assert!(trail.iter().any(|r| r.action == "session.revoked_all"));
 }
+
+#[tokio::test]
+async fn a_token_replayed_from_another_address_is_refused_and_ended() {
+    let served = Served::new("http://127.0.0.1:9").await;
+    let token = served.login().await; // issued to 127.0.0.1
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 9)))
+        .build()
+        .unwrap();
+    let replay = elsewhere
+        .get(format!("http://{}/api/v1/conversations", served.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+    // The stolen session is over for its owner too, and the trail says why.
+    assert_eq!(served.get("/api/v1/conversations", Some(&token)).await.status(), 401);
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    assert!(trail.iter().any(|r| r.action == "session.revoked_misused"));
+}
+
+#[tokio::test]
+async fn over_http_a_session_locks_and_unlocks_with_the_password() {
+    let served = Served::new("http://127.0.0.1:9").await;
+    let token = served.login().await;
+    let locked =
+        served.post("/api/v1/sessions/current/lock", Some(&token), json!({ "reason": "manual" })).await;
+    assert_eq!(locked.status(), 200);
+    assert_eq!(locked.json::<Value>().await.unwrap()["locked"], true);
+    let refused = served.get("/api/v1/conversations", Some(&token)).await;
+    assert_eq!(refused.status(), 423);
+    assert_eq!(refused.json::<Value>().await.unwrap()["code"], "locked");
+    let wrong =
+        served.post("/api/v1/sessions/current/unlock", Some(&token), json!({ "password": "nope" })).await;
+    assert_eq!(wrong.status(), 422);
+    let body = json!({ "password": AGENT_PASSWORD });
+    assert_eq!(served.post("/api/v1/sessions/current/unlock", Some(&token), body).await.status(), 200);
+    assert_eq!(served.get("/api/v1/conversations", Some(&token)).await.status(), 200);
+}

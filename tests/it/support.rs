@@ -126,6 +126,32 @@ impl Served {
         json["token"].as_str().unwrap().to_owned()
     }
 
+    /// Signs the administrator in from `http`, sets up their authenticator (which proves a
+    /// second factor, so high-risk actions are allowed for the next few minutes) and returns
+    /// the session token and the authenticator's secret.
+    pub async fn admin_stepped_up(
+        &self,
+        http: &reqwest::Client,
+    ) -> (String, countersign::auth::totp::TotpSecret) {
+        let url = |path: &str| format!("http://{}{path}", self.addr);
+        let body = serde_json::json!({ "username": ADMIN, "password": ADMIN_PASSWORD });
+        let response = http.post(url("/api/v1/sessions")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let json: serde_json::Value = response.json().await.unwrap();
+        let token = json["token"].as_str().unwrap().to_owned();
+        let post =
+            |path: &str, body: serde_json::Value| http.post(url(path)).bearer_auth(&token).json(&body).send();
+        let started: serde_json::Value =
+            post("/api/v1/me/totp", serde_json::json!({})).await.unwrap().json().await.unwrap();
+        let secret =
+            countersign::auth::totp::TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
+        use countersign::clock::Clock;
+        let code = secret.code_at(countersign::clock::SystemClock.now()).unwrap();
+        let confirmed = post("/api/v1/me/totp/confirm", serde_json::json!({ "code": code })).await.unwrap();
+        assert_eq!(confirmed.status(), 200);
+        (token, secret)
+    }
+
     /// A customer's text, delivered as a signed webhook; returns the HTTP status.
     pub async fn customer_writes(
         &self,
@@ -137,4 +163,13 @@ impl Served {
             .await
             .unwrap()
     }
+}
+
+/// A site whose core runs on a clock the test moves by hand (the site's users, no channel).
+pub async fn site_on_clock(clock: std::sync::Arc<countersign::clock::ManualClock>) -> (Site, Core) {
+    let site = site("http://127.0.0.1:9").await;
+    let core =
+        Core::with_parts(site.core.store().clone(), clock, std::sync::Arc::new(countersign::clock::OsRandom))
+            .unwrap();
+    (site, core)
 }

@@ -1,0 +1,134 @@
+//! Locking a session on a shared PC, and unlocking it.
+//!
+//! The desktop app locks its session after the idle time in the security settings, when the
+//! user presses "Lock", and when the operating system's session locks. A locked session can do
+//! nothing but unlock (with its user's password) or sign out: its views are refused with
+//! `locked`, and it is not kept alive, so it runs out its idle time like an abandoned one.
+//! Wrong passwords at the lock screen count towards the same lock as at sign-in; when the user
+//! name gets locked, the locked session ends.
+
+use serde::Deserialize;
+
+use super::session::{name_key, Stage};
+use super::views::MeView;
+use super::{forbidden, Core};
+use crate::audit::AuditEvent;
+use crate::auth::password;
+use crate::auth::session::SessionToken;
+use crate::auth::throttle::minutes_until;
+use crate::authz::{act, authorize, Actor, AuditActor};
+use crate::error::{Error, Result};
+use crate::keys::SecretString;
+
+/// Why a session is being locked (recorded in the audit trail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// The user pressed "Lock".
+    Manual,
+    /// No input for the lock time.
+    Idle,
+    /// The operating system's session locked.
+    System,
+}
+
+impl LockReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Idle => "idle",
+            Self::System => "system",
+        }
+    }
+}
+
+/// Unlocking with the password.
+#[derive(Debug, Deserialize)]
+pub struct UnlockRequest {
+    /// The session user's password.
+    pub password: SecretString,
+}
+
+impl Core {
+    /// Locks the session. Locking a locked session changes nothing.
+    pub async fn lock(&self, token: &SessionToken, reason: LockReason) -> Result<MeView> {
+        let r = self.resolve_inner(token, Stage::Any).await?;
+        if !r.locked {
+            let proof = authorize::<act::LockSession>(&r.actor, r.user.id).map_err(forbidden)?;
+            let now = self.clock.now();
+            let mut tx = self.store.write().await?;
+            tx.set_session_lock(&proof, r.session_id, Some(now)).await?;
+            let event = AuditEvent::new(proof.actor().clone(), "session.locked")
+                .target(format!("session:{}", r.session_id))
+                .detail("reason", reason.as_str());
+            tx.audit(&event, now).await?;
+            tx.commit().await?;
+        }
+        self.me_view(&r.user, &r.grants, r.second_factor_pending, true).await
+    }
+
+    /// Unlocks the session with its user's password.
+    pub async fn unlock(&self, token: &SessionToken, request: UnlockRequest) -> Result<MeView> {
+        let r = self.resolve_inner(token, Stage::Any).await?;
+        if !r.locked {
+            return self.me_view(&r.user, &r.grants, r.second_factor_pending, false).await;
+        }
+        let now = self.clock.now();
+        let key = name_key(&r.user.username);
+        if let Some(until) = self.store.find_throttle(&key).await?.locked_at(now) {
+            return Err(Error::Throttled { minutes: minutes_until(until, now) });
+        }
+        let hash = r.user.password_hash.clone();
+        let pw = request.password;
+        let verified = tokio::task::spawn_blocking(move || password::verify(Some(&hash), &pw))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        if !verified {
+            return Err(self.unlock_failed(token, &r).await?);
+        }
+        let proof = authorize::<act::LockSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let mut tx = self.store.write().await?;
+        tx.set_session_lock(&proof, r.session_id, None).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "session.unlocked")
+                .target(format!("session:{}", r.session_id)),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.store.touch_session(r.session_id, now).await?;
+        self.me_view(&r.user, &r.grants, r.second_factor_pending, false).await
+    }
+
+    /// Counts a wrong password at the lock screen; ends the session once the user name locks.
+    async fn unlock_failed(&self, token: &SessionToken, r: &super::session::Resolved) -> Result<Error> {
+        let now = self.clock.now();
+        let key = name_key(&r.user.username);
+        let policy = self.throttle_policy().await?;
+        let counters = self.store.find_throttle(&key).await?.after_failure(policy, now);
+        let locked_out = counters.locked_at(now).is_some();
+        let failure = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
+        let mut tx = self.store.write().await?;
+        tx.put_throttle(&failure, &key, &counters, now).await?;
+        let event = AuditEvent::new(AuditActor::User(r.user.id), "session.unlock_failed")
+            .target(format!("session:{}", r.session_id))
+            .detail("locked", locked_out);
+        tx.audit(&event, now).await?;
+        if locked_out {
+            let close = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+            tx.revoke_session(&close, &token.digest(), now).await?;
+            tx.audit(
+                &AuditEvent::new(close.actor().clone(), "session.logout").detail("reason", "lockout"),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(match locked_out {
+            true => {
+                Error::Throttled { minutes: counters.locked_at(now).map_or(1, |u| minutes_until(u, now)) }
+            }
+            false => Error::Invalid("that password is not correct".to_owned()),
+        })
+    }
+}
