@@ -406,3 +406,70 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
     wait_for_text(&client, "[data-testid=signed-in-as]", "una", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }
+
+/// The page's visible text, for checking what a passer-by could read.
+async fn visible_text(client: &Client) -> String {
+    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched() {
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    let sim_port = free_port();
+    let mut env = demo_env(sim_port);
+    env.push(("COUNTERSIGN_DEMO_LOCK_SECONDS", "8".to_owned()));
+    let (_driver, port) = start_driver(env).await;
+    let client = connect(&app, port).await;
+
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    let conversation =
+        wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30)).await;
+    conversation.click().await.unwrap();
+    wait_for_text(&client, "[data-testid=message]", "blue trail runners", Duration::from_secs(10)).await;
+    type_into(&client, "textarea#reply", "Draft for Ana").await;
+
+    // No input for the lock time: the lock screen, and none of the inbox, even though the
+    // inbox kept refreshing in the background.
+    let lock = element(&client, "[data-testid=lock-screen]", 20).await;
+    screenshot(&client, "07-locked.png").await;
+    let shown = visible_text(&client).await;
+    for private in ["Ana Souza", "blue trail runners", "Draft for Ana", "+*******0101"] {
+        assert!(!shown.contains(private), "{private:?} is on the lock screen: {shown}");
+    }
+    assert!(shown.contains("demo.agent"), "the lock screen says whose session it is: {shown}");
+    assert!(
+        !client.source().await.unwrap().contains("blue trail runners"),
+        "the locked page holds no message content at all"
+    );
+
+    // The same user unlocks with the password and carries on.
+    type_into(&lock, "input[name=password]", "not the password").await;
+    click(&lock, "button[type=submit]").await;
+    wait_for_text(&client, "[role=alert]", "not correct", Duration::from_secs(10)).await;
+    type_into(&lock, "input[name=password]", PASSWORD).await;
+    click(&lock, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(15)).await;
+
+    // Locked by hand, then someone else takes the PC.
+    click(&client, "[data-testid=lock]").await;
+    element(&client, "[data-testid=lock-screen]", 10).await;
+    click(&client, "[data-testid=switch-user]").await;
+    sign_in(&client, "demo.admin", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin", Duration::from_secs(15)).await;
+    let shown = visible_text(&client).await;
+    assert!(!shown.contains("Draft for Ana"), "nothing of the previous user's work: {shown}");
+    assert!(!shown.contains("blue trail runners"), "no conversation left open: {shown}");
+    screenshot(&client, "08-switched-user.png").await;
+
+    // The administrator's own sessions, and the security settings with the desktop's caveat.
+    click(&client, "nav.tabs button:nth-child(2)").await;
+    wait_for_text(&client, "[data-testid=session]", "This device", Duration::from_secs(10)).await;
+    screenshot(&client, "09-my-account.png").await;
+    click(&client, "nav.tabs button:nth-child(3)").await;
+    wait_for_text(&client, ".note", "weaker control", Duration::from_secs(10)).await;
+    let lock_after = element(&client, "select[name=lock_after_seconds]", 5).await;
+    assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("8"));
+    screenshot(&client, "10-security-settings.png").await;
+    client.close().await.unwrap();
+}

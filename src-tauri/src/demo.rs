@@ -4,13 +4,16 @@
 //!
 //! Credentials are printed to the terminal. `COUNTERSIGN_DEMO_PASSWORD` fixes the password and
 //! `COUNTERSIGN_DEMO_SIM_PORT` the simulator's port (the end-to-end test uses both);
-//! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers.
+//! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers and
+//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock. There are two users with that password: an
+//! agent (`demo.agent`) and an administrator (`demo.admin`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::users::SecuritySettings;
 use countersign::clock::{random_bytes, OsRandom};
 use countersign::domain::Role;
 use countersign::keys::{KeySource, SecretString};
@@ -19,7 +22,7 @@ use countersign_sim::customers::{demo_script, run_script};
 use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
 
 const PHONE_NUMBER_ID: &str = "100200300400500";
-const USERNAME: &str = "demo.agent";
+const USERS: [(&str, Role); 2] = [("demo.agent", Role::Agent), ("demo.admin", Role::Admin)];
 
 fn random_hex() -> String {
     hex_encode(&random_bytes::<16>(&OsRandom))
@@ -39,12 +42,15 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     let dir = std::env::temp_dir().join(format!("countersign-demo-{}", random_hex()));
     let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("demo.key"))).await?;
     let password = std::env::var("COUNTERSIGN_DEMO_PASSWORD").unwrap_or_else(|_| random_hex());
-    core.operator_add_user(AddUser {
-        username: USERNAME.to_owned(),
-        role: Role::Agent,
-        password: SecretString::from(password.clone()),
-    })
-    .await?;
+    for (username, role) in USERS {
+        let password = SecretString::from(password.clone());
+        core.operator_add_user(AddUser { username: username.to_owned(), role, password }).await?;
+    }
+    if let Ok(seconds) = std::env::var("COUNTERSIGN_DEMO_LOCK_SECONDS") {
+        let lock_after_seconds = Some(seconds.parse().context("COUNTERSIGN_DEMO_LOCK_SECONDS")?);
+        core.operator_set_security_settings(SecuritySettings { lock_after_seconds, ..Default::default() })
+            .await?;
+    }
 
     let access_token = random_hex();
     let sim_port: u16 = env_or("COUNTERSIGN_DEMO_SIM_PORT", 0);
@@ -88,7 +94,7 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     });
 
     println!("\n  Countersign demo is running.");
-    println!("  Sign in as   {USERNAME}");
+    println!("  Sign in as   demo.agent (an agent) or demo.admin (an administrator)");
     println!("  Password     {password}");
     println!("  Data (encrypted, deleted when the app closes): {}", dir.display());
     println!("  Webhooks: {webhook_url}   WhatsApp simulator: {sim_url}\n");

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Locked,
     /// Prove a second factor again (step-up), then retry.
     StepUpRequired,
+    /// Step-up is needed but the user has no second factor to prove: set one up first.
+    StepUpUnavailable,
     /// Visible but not allowed.
     Forbidden,
     /// The request is wrong.

@@ -99,7 +99,7 @@ impl IntoResponse for ApiError {
             | ErrorCode::SecondFactorEnrolmentRequired => StatusCode::FORBIDDEN,
             ErrorCode::ConfirmationRequired => StatusCode::CONFLICT,
             ErrorCode::Locked => StatusCode::LOCKED,
-            ErrorCode::StepUpRequired => StatusCode::FORBIDDEN,
+            ErrorCode::StepUpRequired | ErrorCode::StepUpUnavailable => StatusCode::FORBIDDEN,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => {

@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import ChangePassword from "./ChangePassword.svelte";
-import type { Me } from "./api";
+import { meAs } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const me: Me = { username: "anna", role: "agent", capabilities: [], must_change_password: true, second_factor_required: false, second_factor_enrolment_required: false };
+const me = meAs({ must_change_password: true });
 
 async function fill(current: string, next: string, repeat: string) {
   await fireEvent.input(screen.getByLabelText("Temporary password"), { target: { value: current } });

@@ -2,18 +2,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import EnrolTotp from "./EnrolTotp.svelte";
-import type { Me } from "./api";
+import { meAs } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const me: Me = {
-  username: "anna",
-  role: "agent",
-  capabilities: [],
-  must_change_password: false,
-  second_factor_required: false,
-  second_factor_enrolment_required: true,
-};
+const me = meAs({ second_factor_enrolment_required: true });
 const enrolment = {
   secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
   otpauth_url: "otpauth://totp/Countersign:anna?secret=JBSWY3DPEHPK3PXP",

@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import type { Me } from "./api";
+import { meAs } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const agent: Me = { username: "anna", role: "agent", capabilities: ["conversations.read", "messages.send"], must_change_password: false, second_factor_required: false, second_factor_enrolment_required: false };
+const agent = meAs({ capabilities: ["conversations.read", "messages.send"] });
 const conversation = {
   id: 7,
   customer_name: "Sheena Nelson",

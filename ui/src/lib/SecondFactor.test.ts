@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import SecondFactor from "./SecondFactor.svelte";
-import type { Me } from "./api";
+import { meAs } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const me: Me = { username: "anna", role: "agent", capabilities: [], must_change_password: false, second_factor_required: true, second_factor_enrolment_required: false };
+const me = meAs({ second_factor_required: true });
 
 async function enter(code: string) {
   await fireEvent.input(screen.getByLabelText("Code"), { target: { value: code } });

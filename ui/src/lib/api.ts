@@ -11,6 +11,41 @@ export interface Me {
   must_change_password: boolean;
   second_factor_required: boolean;
   second_factor_enrolment_required: boolean;
+  /** The session is locked: only the lock screen may show. */
+  locked: boolean;
+  /** The app locks after this many seconds without input. */
+  lock_after_seconds: number;
+}
+
+export type LockReason = "manual" | "idle" | "system";
+
+export interface SessionInfo {
+  id: number;
+  current: boolean;
+  device: string;
+  origin: string;
+  started_at: number;
+  last_seen_at: number;
+}
+
+export interface SecuritySettings {
+  password_min_length: number;
+  lockout_max_failures: number;
+  second_factor_roles: Role[];
+  session_idle_minutes: number;
+  session_absolute_hours: number;
+  lock_after_seconds: number;
+  step_up_minutes: number;
+}
+
+export interface AllowEntry {
+  cidr: string;
+  role: Role | null;
+}
+
+export interface Allowlist {
+  entries: AllowEntry[];
+  desktop_note: string;
 }
 
 export interface TotpEnrolment {
@@ -64,6 +99,19 @@ export const api = {
     invoke<Me>("change_password", { currentPassword, newPassword }),
   sendText: (conversationId: number, text: string) =>
     invoke<Message>("send_text", { conversationId, text }),
+  lock: (reason: LockReason) => invoke<Me>("lock", { reason }),
+  unlock: (password: string) => invoke<Me>("unlock", { password }),
+  switchUser: () => invoke<void>("switch_user"),
+  stepUp: (code: string) => invoke<void>("step_up", { code }),
+  mySessions: () => invoke<SessionInfo[]>("my_sessions"),
+  endSession: (id: number) => invoke<void>("end_session", { id }),
+  endOtherSessions: () => invoke<void>("end_other_sessions"),
+  securitySettings: () => invoke<SecuritySettings>("security_settings"),
+  setSecuritySettings: (settings: Partial<SecuritySettings>) =>
+    invoke<void>("set_security_settings", { settings }),
+  allowlist: () => invoke<Allowlist>("allowlist"),
+  setAllowlist: (entries: AllowEntry[], confirmLockout: boolean) =>
+    invoke<Allowlist>("set_allowlist", { entries, confirmLockout }),
 };
 
 /** Ends the session in the core, then leaves the screen whatever the outcome. */

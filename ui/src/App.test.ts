@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "./App.svelte";
+import { meAs } from "./lib/fixtures";
+
+const secret = "Card 4111 1111 1111 1111 please";
+const conversation = {
+  id: 7,
+  customer_name: "Sheena Nelson",
+  customer_handle: "+*******1234",
+  last_message_preview: secret,
+  last_message_at: Date.now(),
+};
+
+let calls: string[] = [];
+
+beforeEach(() => {
+  calls = [];
+  mockIPC((cmd, args) => {
+    calls.push(cmd);
+    const a = args as Record<string, unknown>;
+    if (cmd === "login") return meAs({ capabilities: ["conversations.read"], lock_after_seconds: 60 });
+    if (cmd === "list_conversations") return [conversation];
+    if (cmd === "conversation_messages") return [];
+    if (cmd === "lock") return meAs({ locked: true, lock_after_seconds: 60, capabilities: ["conversations.read"] });
+    throw new Error(`unexpected ${cmd} ${JSON.stringify(a)}`);
+  });
+});
+afterEach(() => {
+  clearMocks();
+  vi.useRealTimers();
+});
+
+async function signIn() {
+  render(App);
+  await fireEvent.input(screen.getByLabelText("User name"), { target: { value: "anna" } });
+  await fireEvent.input(screen.getByLabelText("Password"), { target: { value: "silver harbour" } });
+  await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+  await screen.findByText(secret);
+}
+
+describe("App on a shared PC", () => {
+  it("locks after the idle time and shows nothing of the inbox", async () => {
+    await signIn();
+    vi.useFakeTimers();
+    // Re-arm the idle timer under fake time, as a user's input would.
+    window.dispatchEvent(new Event("pointermove"));
+    await vi.advanceTimersByTimeAsync(60_000);
+    vi.useRealTimers();
+    await screen.findByTestId("lock-screen");
+    expect(document.body.textContent).not.toContain(secret);
+    expect(document.body.textContent).not.toContain("Sheena");
+    expect(calls).toContain("lock");
+  });
+
+  it("Ctrl+L locks at once", async () => {
+    await signIn();
+    await fireEvent.keyDown(window, { key: "l", ctrlKey: true });
+    await screen.findByTestId("lock-screen");
+    expect(document.body.textContent).not.toContain(secret);
+    await waitFor(() => expect(calls).toContain("lock"));
+  });
+});

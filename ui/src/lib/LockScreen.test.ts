@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import LockScreen from "./LockScreen.svelte";
+import { meAs } from "./fixtures";
+
+afterEach(() => clearMocks());
+
+const locked = meAs({ locked: true });
+
+async function typePassword(value: string) {
+  await fireEvent.input(screen.getByLabelText("Password"), { target: { value } });
+  await fireEvent.click(screen.getByRole("button", { name: "Unlock" }));
+}
+
+describe("LockScreen", () => {
+  it("says whose session is locked and unlocks with the password", async () => {
+    const calls: unknown[] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "unlock") return meAs();
+    });
+    const onUnlocked = vi.fn();
+    render(LockScreen, { me: locked, onUnlocked, onSwitched: vi.fn() });
+    expect(screen.getByTestId("lock-screen").textContent).toContain("locked for anna");
+    await typePassword("silver harbour");
+    await waitFor(() => expect(onUnlocked).toHaveBeenCalledWith(expect.objectContaining({ locked: false })));
+    expect(calls).toEqual([["unlock", { password: "silver harbour" }]]);
+  });
+
+  it("shows the core's message for a wrong password and clears the field", async () => {
+    mockIPC(() => {
+      throw { code: "invalid", message: "that password is not correct" };
+    });
+    render(LockScreen, { me: locked, onUnlocked: vi.fn(), onSwitched: vi.fn() });
+    await typePassword("nope");
+    expect((await screen.findByRole("alert")).textContent).toContain("not correct");
+    expect((screen.getByLabelText("Password") as HTMLInputElement).value).toBe("");
+  });
+
+  it("goes to sign-in when the locked session has ended", async () => {
+    mockIPC(() => {
+      throw { code: "unauthenticated", message: "your session has ended; please sign in again" };
+    });
+    const onSwitched = vi.fn();
+    render(LockScreen, { me: locked, onUnlocked: vi.fn(), onSwitched });
+    await typePassword("whatever");
+    await waitFor(() => expect(onSwitched).toHaveBeenCalled());
+  });
+
+  it("switching user ends the locked session", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+    });
+    const onSwitched = vi.fn();
+    render(LockScreen, { me: locked, onUnlocked: vi.fn(), onSwitched });
+    await fireEvent.click(screen.getByTestId("switch-user"));
+    await waitFor(() => expect(onSwitched).toHaveBeenCalled());
+    expect(calls).toEqual(["switch_user"]);
+  });
+});

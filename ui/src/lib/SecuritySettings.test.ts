@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import SecuritySettings from "./SecuritySettings.svelte";
+
+afterEach(() => clearMocks());
+
+const settings = {
+  password_min_length: 12,
+  lockout_max_failures: 5,
+  second_factor_roles: ["admin"],
+  session_idle_minutes: 15,
+  session_absolute_hours: 12,
+  lock_after_seconds: 300,
+  step_up_minutes: 5,
+};
+const note = "On a desktop without a server, this is checked against the PC's own addresses";
+
+type Call = [string, Record<string, unknown>];
+
+function core(handlers: Record<string, (args: Record<string, unknown>, n: number) => unknown>) {
+  const calls: Call[] = [];
+  mockIPC((cmd, args) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    calls.push([cmd, a]);
+    const n = calls.filter(([c]) => c === cmd).length;
+    if (handlers[cmd]) return handlers[cmd](a, n);
+    if (cmd === "security_settings") return settings;
+    if (cmd === "allowlist") return { entries: [], desktop_note: note };
+    throw new Error(`unexpected ${cmd}`);
+  });
+  return calls;
+}
+
+describe("SecuritySettings", () => {
+  it("shows the settings and says the desktop check is weaker", async () => {
+    core({});
+    render(SecuritySettings, { onSignedOut: vi.fn() });
+    expect(((await screen.findByLabelText(/Shortest password/)) as HTMLInputElement).value).toBe("12");
+    expect(screen.getByText(note)).toBeTruthy();
+    expect((screen.getByRole("checkbox", { name: "admin" }) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByRole("checkbox", { name: "agent" }) as HTMLInputElement).checked).toBe(false);
+  });
+
+  it("asks for a fresh code when the core wants one, then saves", async () => {
+    const calls = core({
+      set_security_settings: (_, n) => {
+        if (n === 1) throw { code: "step_up_required", message: "confirm it is you" };
+      },
+      step_up: () => undefined,
+    });
+    render(SecuritySettings, { onSignedOut: vi.fn() });
+    await fireEvent.input(await screen.findByLabelText(/Shortest password/), { target: { value: "16" } });
+    await fireEvent.click(screen.getByRole("checkbox", { name: "agent" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await fireEvent.input(await screen.findByLabelText("Code"), { target: { value: "123456" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Confirm" }));
+    expect((await screen.findByRole("status")).textContent).toContain("saved");
+    const saves = calls.filter(([c]) => c === "set_security_settings");
+    expect(saves).toHaveLength(2);
+    expect(saves[1][1].settings).toMatchObject({ password_min_length: 16, second_factor_roles: ["admin", "agent"] });
+    expect(calls.find(([c]) => c === "step_up")?.[1]).toEqual({ code: "123456" });
+  });
+
+  it("makes the administrator confirm a list that would lock them out", async () => {
+    const calls = core({
+      set_allowlist: (args) => {
+        if (!args.confirmLockout) {
+          throw { code: "confirmation_required", message: "this allowlist does not include the network you are on now" };
+        }
+        return { entries: args.entries, desktop_note: note };
+      },
+    });
+    render(SecuritySettings, { onSignedOut: vi.fn() });
+    const text = await screen.findByRole("textbox", { name: /One network per line/ });
+    await fireEvent.input(text, { target: { value: "10.0.0.0/8\n192.168.5.0/24 manager" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save networks" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("network you are on now");
+    await fireEvent.click(screen.getByRole("button", { name: "Save anyway" }));
+    await waitFor(() => expect(screen.getByRole("status").textContent).toContain("saved"));
+    const saves = calls.filter(([c]) => c === "set_allowlist");
+    expect(saves.map(([, a]) => a.confirmLockout)).toEqual([false, true]);
+    expect(saves[1][1].entries).toEqual([
+      { cidr: "10.0.0.0/8", role: null },
+      { cidr: "192.168.5.0/24", role: "manager" },
+    ]);
+  });
+});
