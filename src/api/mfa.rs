@@ -37,6 +37,9 @@ impl Core {
         if self.store.find_totp(r.user.id).await?.is_some_and(|t| t.confirmed) {
             return Err(Error::Invalid("an authenticator app is already set up for this account".to_owned()));
         }
+        if self.has_second_factor(r.user.id).await? {
+            self.require_step_up(&r).await?;
+        }
         let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
         let secret = TotpSecret::generate(self.rng.as_ref());
         let view = TotpEnrolmentView {

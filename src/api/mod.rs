@@ -5,6 +5,7 @@
 
 pub mod inbox;
 pub mod intake;
+pub mod keys;
 pub mod lock;
 pub mod mfa;
 pub mod network;

@@ -59,7 +59,7 @@ fn digest(text: &str) -> [u8; 32] {
 }
 
 /// The throttling key of a typed user name (known or not, normalized as user names are).
-pub(crate) fn name_key(raw: &str) -> [u8; 32] {
+pub fn name_key(raw: &str) -> [u8; 32] {
     digest(&format!("user:{}", raw.trim().to_lowercase()))
 }
 
@@ -166,14 +166,14 @@ impl Core {
             }
             Some(user) if verified && !user.disabled => {
                 let label = origin.label();
-                let pending = self.store.find_totp(user.id).await?.is_some_and(|t| t.confirmed);
+                let pending = self.has_second_factor(user.id).await?;
                 let opened_from = SessionOrigin {
                     bound_to: origin,
                     origin: &label,
                     device: &device_label(device),
                     second_factor_pending: pending,
                 };
-                self.open_session(user, &password, &keys.0, &opened_from, now).await
+                self.open_session(user, Some(&password), &keys.0, &opened_from, now).await
             }
             other => {
                 self.record_failure(other.as_ref(), keys, counters, now).await?;
@@ -182,10 +182,30 @@ impl Core {
         }
     }
 
+    /// Opens a session for `user`, proven by a security key alone (see `api::keys`); the
+    /// caller records the key's use and the proven second factor.
+    pub(super) async fn open_passwordless_session(
+        &self,
+        user: UserRecord,
+        origin: Origin,
+        device: &str,
+        now: Timestamp,
+    ) -> Result<SignedIn> {
+        let label = origin.label();
+        let opened_from = SessionOrigin {
+            bound_to: origin,
+            origin: &label,
+            device: &device_label(device),
+            second_factor_pending: false,
+        };
+        let key = name_key(&user.username);
+        self.open_session(user, None, &key, &opened_from, now).await
+    }
+
     async fn open_session(
         &self,
         user: UserRecord,
-        password: &SecretString,
+        password: Option<&SecretString>,
         name_key: &[u8; 32],
         opened_from: &SessionOrigin<'_>,
         now: Timestamp,
@@ -193,16 +213,18 @@ impl Core {
         let grants = Grants::for_role(user.role);
         let actor = Actor::User { id: user.id, grants: grants.clone() };
         let proof = authorize::<act::OpenSession>(&actor, user.id).map_err(forbidden)?;
-        let rehashed = match needs_rehash(&user.password_hash) {
-            true => Some(self.hash_password(password).await?),
-            false => None,
+        let rehashed = match password {
+            Some(password) if needs_rehash(&user.password_hash) => Some(self.hash_password(password).await?),
+            _ => None,
         };
         let token = SessionToken::generate(self.rng.as_ref(), opened_from.bound_to);
         let mut tx = self.store.write().await?;
         let session_id = tx.insert_session(&proof, &token.digest(), opened_from, now).await?;
         tx.clear_throttle_on_sign_in(&proof, name_key).await?;
         tx.audit(
-            &AuditEvent::new(audit_actor(&actor), "session.login").target(format!("session:{session_id}")),
+            &AuditEvent::new(audit_actor(&actor), "session.login")
+                .target(format!("session:{session_id}"))
+                .detail("method", if password.is_some() { "password" } else { "security_key" }),
             now,
         )
         .await?;
@@ -293,6 +315,7 @@ impl Core {
     ) -> Result<MeView> {
         let enrol = self.must_enrol_second_factor(user).await?;
         Ok(MeView::build(user, grants)
+            .second_factor_methods(self.second_factor_methods(user.id).await?)
             .second_factor_pending(second_factor_pending)
             .enrolment_required(enrol)
             .locked(locked)
@@ -306,7 +329,7 @@ impl Core {
         if is_fresh(r.second_factor_at, window, self.clock.now()) {
             return Ok(());
         }
-        match self.store.find_totp(r.user.id).await?.is_some_and(|t| t.confirmed) {
+        match self.has_second_factor(r.user.id).await? {
             true => Err(Error::StepUpRequired),
             false => Err(Error::StepUpUnavailable),
         }
@@ -408,8 +431,7 @@ impl Core {
 
     /// Whether policy requires a second factor of `user` and they have none yet.
     pub(super) async fn must_enrol_second_factor(&self, user: &UserRecord) -> Result<bool> {
-        Ok(self.second_factor_required_for(user.role).await?
-            && !self.store.find_totp(user.id).await?.is_some_and(|t| t.confirmed))
+        Ok(self.second_factor_required_for(user.role).await? && !self.has_second_factor(user.id).await?)
     }
 
     /// An argon2id hash of `password` with today's parameters, on a blocking thread.

@@ -84,6 +84,8 @@ pub struct MeView {
     pub locked: bool,
     /// The desktop app locks after this many seconds without input.
     pub lock_after_seconds: i64,
+    /// The second factors the user has: `totp`, `security_key`.
+    pub second_factor_methods: Vec<&'static str>,
 }
 
 impl MeView {
@@ -98,7 +100,14 @@ impl MeView {
             second_factor_enrolment_required: false,
             locked: false,
             lock_after_seconds: crate::api::users::DEFAULT_LOCK_AFTER_SECONDS,
+            second_factor_methods: Vec::new(),
         }
+    }
+
+    /// Sets the second factors the user has.
+    pub fn second_factor_methods(mut self, methods: Vec<&'static str>) -> Self {
+        self.second_factor_methods = methods;
+        self
     }
 
     /// Marks the view of a locked session.
@@ -288,6 +297,30 @@ pub struct TotpEnrolmentView {
     pub otpauth_url: String,
     /// The QR code of that URL, as an SVG document.
     pub qr_svg: String,
+}
+
+/// A WebAuthn challenge for the client to put to a security key.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyChallengeView {
+    /// Returned with the key's answer.
+    pub ceremony: String,
+    /// The origin the client must use (the relying party's).
+    pub origin: String,
+    /// The WebAuthn options (`publicKey` creation or request options).
+    pub options: serde_json::Value,
+}
+
+/// A registered security key or passkey.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityKeyView {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// When it was registered (ms since the epoch).
+    pub created_at: i64,
+    /// When it was last used.
+    pub last_used_at: Option<i64>,
 }
 
 /// Recovery codes, shown once.

@@ -13,14 +13,15 @@ use super::ApiError;
 use serde::Deserialize;
 
 use crate::api::inbox::SendTextRequest;
+use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
-use crate::api::views::TotpEnrolmentView;
 use crate::api::views::{AllowlistView, MeView, RecoveryCodesView, SecuritySettingsView, SessionView};
 use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
+use crate::api::views::{KeyChallengeView, SecurityKeyView, TotpEnrolmentView};
 use crate::api::Core;
 use crate::auth::session::SessionToken;
 use crate::domain::ConversationId;
@@ -43,6 +44,13 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/sessions/current/lock", post(lock))
         .route("/api/v1/sessions/current/unlock", post(unlock_session))
         .route("/api/v1/sessions/current/step-up", post(step_up))
+        .route("/api/v1/sessions/current/security-key/challenge", post(key_challenge))
+        .route("/api/v1/sessions/current/security-key", post(key_answer))
+        .route("/api/v1/sessions/passwordless/challenge", post(passwordless_challenge))
+        .route("/api/v1/sessions/passwordless", post(passwordless))
+        .route("/api/v1/me/security-keys/registration", post(begin_key_registration))
+        .route("/api/v1/me/security-keys", get(security_keys).post(finish_key_registration))
+        .route("/api/v1/me/security-keys/{id}", delete(remove_security_key))
         .route("/api/v1/settings/allowlist", get(allowlist).put(set_allowlist))
         .route("/api/v1/conversations", get(conversations))
         .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
@@ -214,6 +222,71 @@ async fn unlock_session(
     json: Result<Json<UnlockRequest>, JsonRejection>,
 ) -> Result<Json<MeView>, ApiError> {
     Ok(Json(core.unlock(&token, body(json)?).await?))
+}
+
+async fn key_challenge(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<KeyChallengeView>, ApiError> {
+    Ok(Json(core.begin_security_key_check(&token).await?))
+}
+
+async fn key_answer(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<KeyAnswer>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.finish_security_key_check(&token, body(json)?).await?))
+}
+
+async fn passwordless_challenge(
+    State(core): State<Core>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    json: Result<Json<PasswordlessRequest>, JsonRejection>,
+) -> Result<Json<KeyChallengeView>, ApiError> {
+    Ok(Json(core.begin_passwordless(body(json)?, Origin::Network(peer.ip())).await?))
+}
+
+async fn passwordless(
+    State(core): State<Core>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    json: Result<Json<KeyAnswer>, JsonRejection>,
+) -> Result<(StatusCode, Json<NewSessionView>), ApiError> {
+    let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("HTTP client");
+    let signed_in = core.finish_passwordless(body(json)?, Origin::Network(peer.ip()), device).await?;
+    Ok((StatusCode::CREATED, Json(signed_in.into_view())))
+}
+
+async fn begin_key_registration(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<RegisterKeyRequest>, JsonRejection>,
+) -> Result<Json<KeyChallengeView>, ApiError> {
+    Ok(Json(core.begin_security_key_registration(&token, body(json)?).await?))
+}
+
+async fn finish_key_registration(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<KeyAnswer>, JsonRejection>,
+) -> Result<(StatusCode, Json<Vec<SecurityKeyView>>), ApiError> {
+    Ok((StatusCode::CREATED, Json(core.finish_security_key_registration(&token, body(json)?).await?)))
+}
+
+async fn security_keys(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<SecurityKeyView>>, ApiError> {
+    Ok(Json(core.security_keys(&token).await?))
+}
+
+async fn remove_security_key(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SecurityKeyView>>, ApiError> {
+    Ok(Json(core.remove_security_key(&token, id).await?))
 }
 
 async fn step_up(

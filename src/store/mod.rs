@@ -18,6 +18,7 @@ pub mod intake;
 pub mod mfa;
 pub mod throttle;
 pub mod users;
+pub mod webauthn;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

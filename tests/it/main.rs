@@ -9,6 +9,7 @@ mod encryption;
 mod identity;
 mod invariants;
 mod key_storage;
+mod keys;
 mod lock;
 mod mfa;
 mod sessions;
