@@ -23,6 +23,11 @@ fn main() {
         "set_security_settings",
         "allowlist",
         "set_allowlist",
+        "register_security_key",
+        "security_keys",
+        "remove_security_key",
+        "verify_with_security_key",
+        "sign_in_with_security_key",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -3,19 +3,23 @@
 //! token never crosses into the webview: the UI only learns who is signed in.
 
 use countersign::api::inbox::SendTextRequest;
+use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
 use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use countersign::api::users::SecuritySettings;
 use countersign::api::views::{
-    AllowlistView, ConversationSummaryView, ErrorView, MeView, MessageView, RecoveryCodesView,
-    SecuritySettingsView, SessionView, TotpEnrolmentView,
+    AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
+    RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
 use countersign::domain::ConversationId;
 use countersign::keys::SecretString;
+use countersign::Error;
 use tauri::State;
+use webauthn_authenticator_rs::prelude::Url;
 
+use crate::keys::Ceremony;
 use crate::state::AppState;
 
 type Reply<T> = Result<T, ErrorView>;
@@ -158,4 +162,87 @@ pub async fn set_allowlist(
 ) -> Reply<AllowlistView> {
     let request = SetAllowlistRequest { entries, confirm_lockout };
     state.core()?.set_allowlist(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+/// Puts the core's challenge to a security key (on a blocking thread: the key waits for a touch).
+async fn ask_key(
+    state: &AppState,
+    challenge: KeyChallengeView,
+    pin: Option<String>,
+) -> Reply<serde_json::Value> {
+    let invalid =
+        || ErrorView::from(&Error::Invalid("the security-key request was not understood".to_owned()));
+    let origin = Url::parse(&challenge.origin).map_err(|_| invalid())?;
+    let ceremony = match challenge.options.get("publicKey").and_then(|k| k.get("user")) {
+        Some(_) => Ceremony::Register(serde_json::from_value(challenge.options).map_err(|_| invalid())?),
+        None => Ceremony::Authenticate(serde_json::from_value(challenge.options).map_err(|_| invalid())?),
+    };
+    let keys = state.keys();
+    tauri::async_runtime::spawn_blocking(move || keys.run(origin, ceremony, pin))
+        .await
+        .map_err(|_| ErrorView::from(&Error::Internal("the security-key thread failed".to_owned())))?
+}
+
+#[tauri::command]
+pub async fn register_security_key(
+    state: State<'_, AppState>,
+    name: String,
+    pin: Option<String>,
+) -> Reply<Vec<SecurityKeyView>> {
+    let core = state.core()?;
+    let token = state.session()?;
+    let challenge = core
+        .begin_security_key_registration(&token, RegisterKeyRequest { name })
+        .await
+        .map_err(|e| ErrorView::from(&e))?;
+    let ceremony = challenge.ceremony.clone();
+    let credential = ask_key(&state, challenge, pin).await?;
+    core.finish_security_key_registration(&token, KeyAnswer { ceremony, credential })
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn security_keys(state: State<'_, AppState>) -> Reply<Vec<SecurityKeyView>> {
+    state.core()?.security_keys(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn remove_security_key(state: State<'_, AppState>, id: i64) -> Reply<Vec<SecurityKeyView>> {
+    state.core()?.remove_security_key(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+/// The session's user proves a security key: the second sign-in step, unlocking, or step-up.
+#[tauri::command]
+pub async fn verify_with_security_key(state: State<'_, AppState>, pin: Option<String>) -> Reply<MeView> {
+    let core = state.core()?;
+    let token = state.session()?;
+    let challenge = core.begin_security_key_check(&token).await.map_err(|e| ErrorView::from(&e))?;
+    let ceremony = challenge.ceremony.clone();
+    let credential = ask_key(&state, challenge, pin).await?;
+    core.finish_security_key_check(&token, KeyAnswer { ceremony, credential })
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+/// Signs in with a security key alone (it checks its own PIN or fingerprint).
+#[tauri::command]
+pub async fn sign_in_with_security_key(
+    state: State<'_, AppState>,
+    username: String,
+    pin: Option<String>,
+) -> Reply<MeView> {
+    let core = state.core()?;
+    let challenge = core
+        .begin_passwordless(PasswordlessRequest { username }, Origin::Desktop)
+        .await
+        .map_err(|e| ErrorView::from(&e))?;
+    let ceremony = challenge.ceremony.clone();
+    let credential = ask_key(&state, challenge, pin).await?;
+    let signed_in = core
+        .finish_passwordless(KeyAnswer { ceremony, credential }, Origin::Desktop, &device())
+        .await
+        .map_err(|e| ErrorView::from(&e))?;
+    state.set_session(Some(signed_in.token));
+    Ok(signed_in.me)
 }

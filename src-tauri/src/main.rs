@@ -12,6 +12,7 @@
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
+mod keys;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -75,18 +76,24 @@ fn demo_requested() -> bool {
     std::env::args().any(|a| a == "--demo") || std::env::var("COUNTERSIGN_DEMO").is_ok_and(|v| v == "1")
 }
 
-/// The core (or why it could not start), and a directory to delete on exit (the demo's).
-async fn start() -> anyhow::Result<(Result<Core, Error>, Option<PathBuf>)> {
+/// The app's state, and a directory to delete on exit (the demo's).
+async fn start() -> anyhow::Result<(AppState, Option<PathBuf>)> {
     if demo_requested() {
         #[cfg(feature = "demo")]
         {
+            // The demo's security key is the library's software token: no hardware needed.
             let (core, dir) = demo::start().await?;
-            return Ok((Ok(core), Some(dir)));
+            let keys = std::sync::Arc::new(keys::SoftKey::new()?);
+            return Ok((AppState::with_keys(Ok(core), keys), Some(dir)));
         }
         #[cfg(not(feature = "demo"))]
         anyhow::bail!("this build has no demo mode; build with `--features demo`");
     }
-    Ok((open_core().await, None))
+    let core = open_core().await;
+    if let Err(e) = &core {
+        tracing::error!(error = %e, "the store could not be opened");
+    }
+    Ok((AppState::new(core), None))
 }
 
 /// The app's state and its commands (the same list `build.rs` generates permissions for).
@@ -113,16 +120,18 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::set_security_settings,
         commands::allowlist,
         commands::set_allowlist,
+        commands::register_security_key,
+        commands::security_keys,
+        commands::remove_security_key,
+        commands::verify_with_security_key,
+        commands::sign_in_with_security_key,
     ])
 }
 
 fn main() -> anyhow::Result<()> {
     countersign::logging::init();
-    let (core, throwaway_dir) = tauri::async_runtime::block_on(start())?;
-    if let Err(e) = &core {
-        tracing::error!(error = %e, "the store could not be opened");
-    }
-    let app = with_commands(tauri::Builder::default(), AppState::new(core))
+    let (state, throwaway_dir) = tauri::async_runtime::block_on(start())?;
+    let app = with_commands(tauri::Builder::default(), state)
         .setup(|app| {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

@@ -1,4 +1,5 @@
-//! What the shell keeps: the core (or why it could not start) and the signed-in session.
+//! What the shell keeps: the core (or why it could not start), the signed-in session, and
+//! where security keys are found.
 
 use std::sync::{Arc, Mutex};
 
@@ -6,16 +7,29 @@ use countersign::api::views::ErrorView;
 use countersign::auth::session::SessionToken;
 use countersign::{Core, Error};
 
+use crate::keys::{KeyBackend, UsbKeys};
+
 /// Shared state of the desktop app.
 pub struct AppState {
     core: Result<Core, ErrorView>,
     session: Mutex<Option<Arc<SessionToken>>>,
+    keys: Arc<dyn KeyBackend>,
 }
 
 impl AppState {
     /// State over a started core, or the error that kept it from starting.
     pub fn new(core: Result<Core, Error>) -> Self {
-        Self { core: core.map_err(|e| ErrorView::from(&e)), session: Mutex::new(None) }
+        Self::with_keys(core, Arc::new(UsbKeys))
+    }
+
+    /// State whose security keys come from `keys`.
+    pub fn with_keys(core: Result<Core, Error>, keys: Arc<dyn KeyBackend>) -> Self {
+        Self { core: core.map_err(|e| ErrorView::from(&e)), session: Mutex::new(None), keys }
+    }
+
+    /// Where security keys are found.
+    pub fn keys(&self) -> Arc<dyn KeyBackend> {
+        self.keys.clone()
     }
 
     /// The core, or the start-up error to show.

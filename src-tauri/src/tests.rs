@@ -17,8 +17,11 @@ use crate::state::AppState;
 const PASSWORD: &str = "a long enough password";
 
 fn app(core: Result<Core, Error>) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app =
-        crate::with_commands(mock_builder(), AppState::new(core)).build(mock_context(noop_assets())).unwrap();
+    app_with(AppState::new(core))
+}
+
+fn app_with(state: AppState) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = crate::with_commands(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     (app, window)
 }
@@ -135,4 +138,37 @@ fn a_locked_app_answers_nothing_until_unlocked_or_switched() {
         call(&window, "unlock", json!({"password": PASSWORD})).unwrap_err()["code"],
         "unauthenticated"
     );
+}
+
+/// The desktop as the WebAuthn client, with the software token as the key.
+#[cfg(feature = "demo")]
+#[test]
+fn a_security_key_signs_in_unlocks_and_replaces_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = std::sync::Arc::new(crate::keys::SoftKey::new().unwrap());
+    let (_app, window) = app_with(AppState::with_keys(Ok(core(dir.path())), keys));
+    call(&window, "login", json!({"username": "anna", "password": PASSWORD})).unwrap();
+    let listed = call(&window, "register_security_key", json!({"name": "Counter key", "pin": null})).unwrap();
+    assert_eq!(listed[0]["name"], "Counter key");
+    call(&window, "logout", json!({})).unwrap();
+
+    let me = call(&window, "login", json!({"username": "anna", "password": PASSWORD})).unwrap();
+    assert_eq!(me["second_factor_required"], true);
+    assert_eq!(me["second_factor_methods"], json!(["security_key"]));
+    assert_eq!(call(&window, "list_conversations", json!({})).unwrap_err()["code"], "second_factor_required");
+    let me = call(&window, "verify_with_security_key", json!({"pin": null})).unwrap();
+    assert_eq!(me["second_factor_required"], false);
+    assert!(call(&window, "list_conversations", json!({})).is_ok());
+
+    call(&window, "lock", json!({"reason": "manual"})).unwrap();
+    let me = call(&window, "verify_with_security_key", json!({"pin": null})).unwrap();
+    assert_eq!(me["locked"], false, "the key unlocks");
+    call(&window, "logout", json!({})).unwrap();
+
+    let me = call(&window, "sign_in_with_security_key", json!({"username": "anna", "pin": null})).unwrap();
+    assert_eq!(
+        (me["username"].as_str(), me["second_factor_required"].as_bool()),
+        (Some("anna"), Some(false))
+    );
+    assert!(call(&window, "list_conversations", json!({})).is_ok());
 }
