@@ -432,7 +432,7 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     // No input for the lock time: the lock screen, and none of the inbox, even though the
     // inbox kept refreshing in the background.
     let lock = element(&client, "[data-testid=lock-screen]", 20).await;
-    screenshot(&client, "07-locked.png").await;
+    screenshot(&client, "08-locked.png").await;
     let shown = visible_text(&client).await;
     for private in ["Ana Souza", "blue trail runners", "Draft for Ana", "+*******0101"] {
         assert!(!shown.contains(private), "{private:?} is on the lock screen: {shown}");
@@ -460,16 +460,49 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     let shown = visible_text(&client).await;
     assert!(!shown.contains("Draft for Ana"), "nothing of the previous user's work: {shown}");
     assert!(!shown.contains("blue trail runners"), "no conversation left open: {shown}");
-    screenshot(&client, "08-switched-user.png").await;
+    screenshot(&client, "09-switched-user.png").await;
 
     // The administrator's own sessions, and the security settings with the desktop's caveat.
     click(&client, "nav.tabs button:nth-child(2)").await;
     wait_for_text(&client, "[data-testid=session]", "This device", Duration::from_secs(10)).await;
-    screenshot(&client, "09-my-account.png").await;
+    screenshot(&client, "10-my-account.png").await;
     click(&client, "nav.tabs button:nth-child(3)").await;
     wait_for_text(&client, ".note", "weaker control", Duration::from_secs(10)).await;
     let lock_after = element(&client, "select[name=lock_after_seconds]", 5).await;
     assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("8"));
-    screenshot(&client, "10-security-settings.png").await;
+    screenshot(&client, "11-security-settings.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    // The demo build's key is webauthn-authenticator-rs's software token, driven by the same
+    // shell code (the core's challenge in, the key's answer back) as a USB key.
+    let (_driver, port) = start_driver(demo_env(free_port())).await;
+    let client = connect(&app, port).await;
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
+
+    click(&client, "nav.tabs button:nth-child(2)").await;
+    let keys = element(&client, "[data-testid=security-keys]", 10).await;
+    type_into(&keys, "input[name=key-name]", "Counter key").await;
+    click(&keys, "[data-testid=use-security-key]").await;
+    wait_for_text(&client, "[data-testid=security-key]", "Counter key", Duration::from_secs(15)).await;
+    screenshot(&client, "12-security-key-added.png").await;
+
+    click(&client, "[data-testid=lock]").await;
+    let lock = element(&client, "[data-testid=lock-screen]", 10).await;
+    screenshot(&client, "13-lock-screen-with-key.png").await;
+    click(&lock, "[data-testid=use-security-key]").await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
+
+    // Signed out, the key alone signs in again (it checks its own PIN or fingerprint).
+    click(&client, "[data-testid=sign-out]").await;
+    let form = element(&client, "[data-testid=login-form]", 10).await;
+    type_into(&form, "input[name=username]", "demo.agent").await;
+    click(&form, "[data-testid=use-security-key]").await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }

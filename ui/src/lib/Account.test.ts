@@ -16,6 +16,7 @@ describe("Account", () => {
     const ended: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "my_sessions") return sessions;
+      if (cmd === "security_keys") return [];
       if (cmd === "end_session") {
         ended.push(args);
         sessions = [here];
@@ -31,5 +32,54 @@ describe("Account", () => {
     await waitFor(() => expect(screen.getAllByTestId("session")).toHaveLength(1));
     expect(ended).toEqual([{ id: 2 }]);
     expect(screen.getByRole("status").textContent).toContain("10.1.4.20");
+  });
+});
+
+describe("Account security keys", () => {
+  const blue = { id: 4, name: "Blue key", created_at: now, last_used_at: null };
+
+  it("adds a named key with its PIN", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "my_sessions") return [here];
+      if (cmd === "security_keys") return [];
+      if (cmd === "register_security_key") return [blue];
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(Account, { me: meAs(), onSignedOut: vi.fn() });
+    await screen.findByText("No security keys yet.");
+    await fireEvent.click(screen.getByRole("button", { name: "Add security key" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Name the key first");
+    await fireEvent.input(screen.getByLabelText("Name for a new key"), { target: { value: "Blue key" } });
+    await fireEvent.input(screen.getByLabelText(/Security key PIN/), { target: { value: "1234" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add security key" }));
+    await screen.findByTestId("security-key");
+    expect(calls).toContainEqual(["register_security_key", { name: "Blue key", pin: "1234" }]);
+    expect(screen.getByRole("status").textContent).toContain("Blue key");
+  });
+
+  it("asks to confirm with the key before removing it", async () => {
+    let keys = [blue];
+    let removals = 0;
+    mockIPC((cmd) => {
+      if (cmd === "my_sessions") return [here];
+      if (cmd === "security_keys") return keys;
+      if (cmd === "verify_with_security_key") return meAs({ second_factor_methods: ["security_key"] });
+      if (cmd === "remove_security_key") {
+        removals += 1;
+        if (removals === 1) throw { code: "step_up_required", message: "confirm it is you" };
+        keys = [];
+        return keys;
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(Account, { me: meAs({ second_factor_methods: ["security_key"] }), onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: "Remove Blue key" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog.textContent).toContain("needs your security key");
+    await fireEvent.click(screen.getByRole("button", { name: "Use my security key" }));
+    await screen.findByText("No security keys yet.");
+    expect(removals).toBe(2);
   });
 });

@@ -35,4 +35,21 @@ describe("Login", () => {
     expect((screen.getByLabelText("Password") as HTMLInputElement).value).toBe("");
     expect((screen.getByLabelText("User name") as HTMLInputElement).value).toBe("anna");
   });
+
+  it("signs in with a security key and the user name, without a password", async () => {
+    const calls: Array<{ cmd: string; args: unknown }> = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return { username: "anna", role: "agent", capabilities: [] };
+    });
+    const onSignedIn = vi.fn();
+    render(Login, { onSignedIn });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in with a security key instead" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Enter your user name");
+    await fireEvent.input(screen.getByLabelText("User name"), { target: { value: " anna " } });
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in with a security key instead" }));
+    await waitFor(() => expect(onSignedIn).toHaveBeenCalled());
+    expect(calls).toEqual([{ cmd: "sign_in_with_security_key", args: { username: "anna", pin: null } }]);
+  });
 });
+

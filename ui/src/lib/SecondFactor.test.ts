@@ -6,7 +6,7 @@ import { meAs } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const me = meAs({ second_factor_required: true });
+const me = meAs({ second_factor_required: true, second_factor_methods: ["totp"] });
 
 async function enter(code: string) {
   await fireEvent.input(screen.getByLabelText("Code"), { target: { value: code } });
@@ -35,5 +35,20 @@ describe("SecondFactor", () => {
     await enter("654321");
     expect((await screen.findByRole("alert")).textContent).toContain("already used");
     expect((screen.getByLabelText("Code") as HTMLInputElement).value).toBe("");
+  });
+
+  it("offers only the security key to someone who has only a key", async () => {
+    const calls: unknown[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return meAs({ second_factor_methods: ["security_key"] });
+    });
+    const onVerified = vi.fn();
+    const keyOnly = meAs({ second_factor_required: true, second_factor_methods: ["security_key"] });
+    render(SecondFactor, { me: keyOnly, onVerified, onSignedOut: vi.fn() });
+    expect(screen.queryByLabelText("Code")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Use my security key" }));
+    await waitFor(() => expect(onVerified).toHaveBeenCalled());
+    expect(calls).toEqual([{ cmd: "verify_with_security_key", args: { pin: null } }]);
   });
 });

@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
+import { meAs } from "./fixtures";
+
+const admin = meAs({ role: "admin", capabilities: ["users.manage"], second_factor_methods: ["totp"] });
 
 afterEach(() => clearMocks());
 
@@ -35,7 +38,7 @@ function core(handlers: Record<string, (args: Record<string, unknown>, n: number
 describe("SecuritySettings", () => {
   it("shows the settings and says the desktop check is weaker", async () => {
     core({});
-    render(SecuritySettings, { onSignedOut: vi.fn() });
+    render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
     expect(((await screen.findByLabelText(/Shortest password/)) as HTMLInputElement).value).toBe("12");
     expect(screen.getByText(note)).toBeTruthy();
     expect((screen.getByRole("checkbox", { name: "admin" }) as HTMLInputElement).checked).toBe(true);
@@ -49,7 +52,7 @@ describe("SecuritySettings", () => {
       },
       step_up: () => undefined,
     });
-    render(SecuritySettings, { onSignedOut: vi.fn() });
+    render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
     await fireEvent.input(await screen.findByLabelText(/Shortest password/), { target: { value: "16" } });
     await fireEvent.click(screen.getByRole("checkbox", { name: "agent" }));
     await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
@@ -71,7 +74,7 @@ describe("SecuritySettings", () => {
         return { entries: args.entries, desktop_note: note };
       },
     });
-    render(SecuritySettings, { onSignedOut: vi.fn() });
+    render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
     const text = await screen.findByRole("textbox", { name: /One network per line/ });
     await fireEvent.input(text, { target: { value: "10.0.0.0/8\n192.168.5.0/24 manager" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save networks" }));

@@ -15,6 +15,15 @@ export interface Me {
   locked: boolean;
   /** The app locks after this many seconds without input. */
   lock_after_seconds: number;
+  /** The second factors the user has. */
+  second_factor_methods: ("totp" | "security_key")[];
+}
+
+export interface SecurityKey {
+  id: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
 }
 
 export type LockReason = "manual" | "idle" | "system";
@@ -99,6 +108,13 @@ export const api = {
     invoke<Me>("change_password", { currentPassword, newPassword }),
   sendText: (conversationId: number, text: string) =>
     invoke<Message>("send_text", { conversationId, text }),
+  registerSecurityKey: (name: string, pin: string | null) =>
+    invoke<SecurityKey[]>("register_security_key", { name, pin }),
+  securityKeys: () => invoke<SecurityKey[]>("security_keys"),
+  removeSecurityKey: (id: number) => invoke<SecurityKey[]>("remove_security_key", { id }),
+  verifyWithSecurityKey: (pin: string | null) => invoke<Me>("verify_with_security_key", { pin }),
+  signInWithSecurityKey: (username: string, pin: string | null) =>
+    invoke<Me>("sign_in_with_security_key", { username, pin }),
   lock: (reason: LockReason) => invoke<Me>("lock", { reason }),
   unlock: (password: string) => invoke<Me>("unlock", { password }),
   switchUser: () => invoke<void>("switch_user"),

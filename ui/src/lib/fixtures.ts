@@ -12,6 +12,7 @@ export function meAs(changes: Partial<Me> = {}): Me {
     second_factor_enrolment_required: false,
     locked: false,
     lock_after_seconds: 300,
+    second_factor_methods: [],
     ...changes,
   };
 }
