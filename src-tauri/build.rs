@@ -28,6 +28,8 @@ fn main() {
         "remove_security_key",
         "verify_with_security_key",
         "sign_in_with_security_key",
+        "regenerate_recovery_codes",
+        "remove_totp",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -246,3 +246,13 @@ pub async fn sign_in_with_security_key(
     state.set_session(Some(signed_in.token));
     Ok(signed_in.me)
 }
+
+#[tauri::command]
+pub async fn regenerate_recovery_codes(state: State<'_, AppState>) -> Reply<RecoveryCodesView> {
+    state.core()?.regenerate_recovery_codes(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn remove_totp(state: State<'_, AppState>) -> Reply<MeView> {
+    state.core()?.remove_totp(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}

@@ -125,6 +125,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::remove_security_key,
         commands::verify_with_security_key,
         commands::sign_in_with_security_key,
+        commands::regenerate_recovery_codes,
+        commands::remove_totp,
     ])
 }
 

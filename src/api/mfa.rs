@@ -124,15 +124,20 @@ impl Core {
         if let Some(until) = self.store.find_throttle(&key).await?.locked_at(now) {
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
-        let totp = self.store.find_totp(r.user.id).await?.filter(|t| t.confirmed);
-        let Some(totp) = totp else {
+        if !self.has_second_factor(r.user.id).await? {
             return Err(Error::StepUpUnavailable);
-        };
+        }
+        let totp = self.store.find_totp(r.user.id).await?.filter(|t| t.confirmed);
         let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
         let accepted = if is_totp_code(code) {
-            let step = TotpSecret::from_hex(&totp.secret_hex)?.matched_step(code, now);
-            match step.filter(|s| step_is_fresh(*s, totp.last_used_step)) {
+            let step = match &totp {
+                Some(totp) => TotpSecret::from_hex(&totp.secret_hex)?
+                    .matched_step(code, now)
+                    .filter(|s| step_is_fresh(*s, totp.last_used_step)),
+                None => None,
+            };
+            match step {
                 Some(s) => tx.use_totp_step(&proof, s).await?,
                 None => false,
             }
@@ -151,6 +156,53 @@ impl Core {
         tx.complete_sign_in(&proof, &token.digest(), now).await?;
         tx.audit(&AuditEvent::new(proof.actor().clone(), action), now).await?;
         tx.commit().await
+    }
+
+    /// Ten new recovery codes, shown this once; the old ones stop working (step-up required).
+    pub async fn regenerate_recovery_codes(&self, token: &SessionToken) -> Result<RecoveryCodesView> {
+        let r = self.resolve(token).await?;
+        self.require_step_up(&r).await?;
+        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let codes = new_recovery_codes(self.rng.as_ref());
+        let digests: Vec<[u8; 32]> = codes.iter().map(|c| recovery_code_digest(c)).collect();
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.replace_recovery_codes(&proof, &digests).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.recovery_codes_regenerated"), now).await?;
+        tx.commit().await?;
+        Ok(RecoveryCodesView { codes })
+    }
+
+    /// Removes the caller's authenticator app (step-up required), to replace it or to rely on
+    /// security keys. Removing the last second factor of someone whom policy requires to have
+    /// one is refused.
+    pub async fn remove_totp(&self, token: &SessionToken) -> Result<MeView> {
+        let r = self.resolve(token).await?;
+        self.require_step_up(&r).await?;
+        let has_keys = !self.store.security_keys(r.user.id).await?.is_empty();
+        if !has_keys && self.second_factor_required_for(r.user.role).await? {
+            return Err(Error::Invalid(
+                "your organisation requires a second factor: add a security key before removing the authenticator app, or set up the new app first"
+                    .to_owned(),
+            ));
+        }
+        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        if !tx.delete_totp(&proof).await? {
+            return Err(Error::NotFound);
+        }
+        if !has_keys {
+            tx.replace_recovery_codes(&proof, &[]).await?;
+        }
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "mfa.totp_removed")
+                .target(format!("user:{}", r.user.id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.me_view(&r.user, &r.grants, false, false).await
     }
 
     async fn second_factor_failed(

@@ -34,6 +34,8 @@ pub(super) fn routes() -> Router<Core> {
         .route("/api/v1/me/password", post(change_password))
         .route("/api/v1/me/totp", post(begin_totp))
         .route("/api/v1/me/totp/confirm", post(confirm_totp))
+        .route("/api/v1/me/totp/remove", post(remove_totp))
+        .route("/api/v1/me/recovery-codes", post(regenerate_recovery_codes))
         .route("/api/v1/sessions/current/second-factor", post(second_factor))
         .route("/api/v1/me/sessions", get(my_sessions).delete(end_other_sessions))
         .route("/api/v1/me/sessions/{id}", delete(end_session))
@@ -341,6 +343,17 @@ async fn confirm_totp(
     json: Result<Json<CodeRequest>, JsonRejection>,
 ) -> Result<Json<RecoveryCodesView>, ApiError> {
     Ok(Json(core.confirm_totp_enrolment(&token, body(json)?).await?))
+}
+
+async fn remove_totp(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.remove_totp(&token).await?))
+}
+
+async fn regenerate_recovery_codes(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<RecoveryCodesView>, ApiError> {
+    Ok(Json(core.regenerate_recovery_codes(&token).await?))
 }
 
 async fn second_factor(

@@ -80,6 +80,16 @@ impl WriteTx {
             .bind(user)
             .execute(self.conn())
             .await?;
+        self.replace_recovery_codes(proof, recovery_digests).await
+    }
+
+    /// Replaces all the proof's user's recovery codes (the old ones stop working).
+    pub async fn replace_recovery_codes(
+        &mut self,
+        proof: &Authorized<act::ManageOwnSecondFactor>,
+        recovery_digests: &[[u8; 32]],
+    ) -> Result<()> {
+        let user = proof.resource().get();
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?").bind(user).execute(self.conn()).await?;
         for digest in recovery_digests {
             sqlx::query("INSERT INTO recovery_codes (user_id, code_sha256) VALUES (?, ?)")
@@ -89,6 +99,15 @@ impl WriteTx {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Removes the proof's user's authenticator app; `false` if they had none.
+    pub async fn delete_totp(&mut self, proof: &Authorized<act::ManageOwnSecondFactor>) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM totp_credentials WHERE user_id = ?")
+            .bind(proof.resource().get())
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Consumes a TOTP step: `false` if this step (or a later one) was already used. The

@@ -185,3 +185,50 @@ async fn the_step_up_window_is_a_setting() {
     let shown = core.me(&admin.token).await.unwrap();
     assert_eq!(shown.lock_after_seconds, 300, "the desktop's lock time defaults to five minutes");
 }
+
+#[tokio::test]
+async fn recovery_codes_can_be_renewed_and_the_authenticator_removed_after_step_up() {
+    let clock = clock();
+    let (_site, core) = site_on_clock(clock.clone()).await;
+    let admin = sign_in(&core, ADMIN, ADMIN_PASSWORD).await;
+    let started = core.begin_totp_enrolment(&admin.token).await.unwrap();
+    let totp = TotpSecret::from_base32(&started.secret).unwrap();
+    let code = totp.code_at(clock.now()).unwrap();
+    let old = core.confirm_totp_enrolment(&admin.token, CodeRequest { code }).await.unwrap().codes;
+
+    let new = core.regenerate_recovery_codes(&admin.token).await.unwrap().codes;
+    assert_eq!(new.len(), 10);
+    assert!(new.iter().all(|c| !old.contains(c)));
+
+    // At the next sign-in, an old code no longer works and a new one does.
+    let next = sign_in(&core, ADMIN, ADMIN_PASSWORD).await;
+    let refused = core.verify_second_factor(&next.token, CodeRequest { code: old[0].clone() }).await;
+    assert!(matches!(refused, Err(Error::Invalid(_))), "{refused:?}");
+    core.verify_second_factor(&next.token, CodeRequest { code: new[0].clone() }).await.unwrap();
+
+    // Later, renewing or removing needs a fresh second factor.
+    clock.advance_millis(6 * MINUTE);
+    assert!(matches!(core.regenerate_recovery_codes(&next.token).await, Err(Error::StepUpRequired)));
+    assert!(matches!(core.remove_totp(&next.token).await, Err(Error::StepUpRequired)));
+
+    // Policy requires a second factor of admins: the only one cannot be removed.
+    let policy =
+        SecuritySettings { second_factor_roles: Some(vec!["admin".to_owned()]), ..Default::default() };
+    core.operator_set_security_settings(policy).await.unwrap();
+    core.step_up(&next.token, CodeRequest { code: totp.code_at(clock.now()).unwrap() }).await.unwrap();
+    assert!(matches!(core.remove_totp(&next.token).await, Err(Error::Invalid(_))));
+    core.operator_set_security_settings(SecuritySettings {
+        second_factor_roles: Some(vec![]),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let me = core.remove_totp(&next.token).await.unwrap();
+    assert!(me.second_factor_methods.is_empty());
+    let after = sign_in(&core, ADMIN, ADMIN_PASSWORD).await;
+    assert!(!after.me.second_factor_required, "no second step without a second factor");
+    let actions = audit_actions(&core).await;
+    for action in ["mfa.recovery_codes_regenerated", "mfa.totp_removed"] {
+        assert!(actions.iter().any(|a| a == action), "{action}");
+    }
+}

@@ -45,6 +45,7 @@ describe("Account security keys", () => {
       if (cmd === "my_sessions") return [here];
       if (cmd === "security_keys") return [];
       if (cmd === "register_security_key") return [blue];
+      if (cmd === "me") return meAs({ second_factor_methods: ["security_key"] });
       throw new Error(`unexpected ${cmd}`);
     });
     render(Account, { me: meAs(), onSignedOut: vi.fn() });
@@ -56,7 +57,7 @@ describe("Account security keys", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Add security key" }));
     await screen.findByTestId("security-key");
     expect(calls).toContainEqual(["register_security_key", { name: "Blue key", pin: "1234" }]);
-    expect(screen.getByRole("status").textContent).toContain("Blue key");
+    expect((await screen.findByRole("status")).textContent).toContain("Blue key");
   });
 
   it("asks to confirm with the key before removing it", async () => {
@@ -82,4 +83,19 @@ describe("Account security keys", () => {
     await screen.findByText("No security keys yet.");
     expect(removals).toBe(2);
   });
+
+  it("renews the recovery codes and shows them once", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "my_sessions") return [here];
+      if (cmd === "security_keys") return [];
+      if (cmd === "regenerate_recovery_codes") return { codes: ["aaaa-bbbb", "cccc-dddd"] };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(Account, { me: meAs({ second_factor_methods: ["totp"] }), onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: "New recovery codes" }));
+    expect((await screen.findByTestId("recovery-codes")).textContent).toContain("cccc-dddd");
+    await fireEvent.click(screen.getByRole("button", { name: "I have saved them" }));
+    expect(screen.queryByTestId("recovery-codes")).toBeNull();
+  });
 });
+

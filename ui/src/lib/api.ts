@@ -115,6 +115,8 @@ export const api = {
   verifyWithSecurityKey: (pin: string | null) => invoke<Me>("verify_with_security_key", { pin }),
   signInWithSecurityKey: (username: string, pin: string | null) =>
     invoke<Me>("sign_in_with_security_key", { username, pin }),
+  regenerateRecoveryCodes: () => invoke<{ codes: string[] }>("regenerate_recovery_codes"),
+  removeTotp: () => invoke<Me>("remove_totp"),
   lock: (reason: LockReason) => invoke<Me>("lock", { reason }),
   unlock: (password: string) => invoke<Me>("unlock", { password }),
   switchUser: () => invoke<void>("switch_user"),
