@@ -506,3 +506,30 @@ async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_the_os_session_locks_the_app_locks_too() {
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    require_env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "a D-Bus session bus (scripts/test runs this under dbus-run-session)",
+    );
+    let (_driver, port) = start_driver(demo_env(free_port())).await;
+    let client = connect(&app, port).await;
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30)).await;
+
+    // What GNOME's screen saver says when the screen locks (KDE and others use the
+    // org.freedesktop name; logind's Lock arrives on the system bus).
+    let sent = Command::new("dbus-send")
+        .args(["--session", "--type=signal", "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver.ActiveChanged"])
+        .arg("boolean:true")
+        .status()
+        .expect("dbus-send (package dbus-bin)");
+    assert!(sent.success());
+    element(&client, "[data-testid=lock-screen]", 10).await;
+    let shown = visible_text(&client).await;
+    assert!(!shown.contains("Ana Souza"), "nothing of the inbox after the OS lock: {shown}");
+    client.close().await.unwrap();
+}

@@ -256,3 +256,19 @@ pub async fn regenerate_recovery_codes(state: State<'_, AppState>) -> Reply<Reco
 pub async fn remove_totp(state: State<'_, AppState>) -> Reply<MeView> {
     state.core()?.remove_totp(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
 }
+
+/// The OS session locked: lock the signed-in session in the core, then tell the web view to
+/// drop what it shows.
+pub async fn lock_for_os<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    use tauri::{Emitter, Manager};
+    let state = app.state::<AppState>();
+    let (Ok(core), Ok(token)) = (state.core(), state.session()) else { return };
+    match core.lock(&token, LockReason::System).await {
+        Ok(_) => {
+            if let Err(e) = app.emit("session-locked", ()) {
+                tracing::error!(error = %e, "cannot tell the window that the session locked");
+            }
+        }
+        Err(e) => tracing::info!(error = %e, "the OS locked, but there was no session to lock"),
+    }
+}

@@ -13,6 +13,7 @@ mod commands;
 #[cfg(feature = "demo")]
 mod demo;
 mod keys;
+mod os_lock;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -135,6 +136,8 @@ fn main() -> anyhow::Result<()> {
     let (state, throwaway_dir) = tauri::async_runtime::block_on(start())?;
     let app = with_commands(tauri::Builder::default(), state)
         .setup(|app| {
+            let locker = app.handle().clone();
+            os_lock::watch(move || commands::lock_for_os(locker.clone()));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 stop_signal().await;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import App from "./App.svelte";
 import { meAs } from "./lib/fixtures";
 
@@ -25,7 +26,7 @@ beforeEach(() => {
     if (cmd === "conversation_messages") return [];
     if (cmd === "lock") return meAs({ locked: true, lock_after_seconds: 60, capabilities: ["conversations.read"] });
     throw new Error(`unexpected ${cmd} ${JSON.stringify(a)}`);
-  });
+  }, { shouldMockEvents: true });
 });
 afterEach(() => {
   clearMocks();
@@ -60,5 +61,12 @@ describe("App on a shared PC", () => {
     await screen.findByTestId("lock-screen");
     expect(document.body.textContent).not.toContain(secret);
     await waitFor(() => expect(calls).toContain("lock"));
+  });
+
+  it("hides everything when the OS session locks", async () => {
+    await signIn();
+    await emit("session-locked");
+    await screen.findByTestId("lock-screen");
+    expect(document.body.textContent).not.toContain(secret);
   });
 });
