@@ -10,11 +10,8 @@
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use webauthn_rs::prelude::{
-    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
-    Url, Uuid,
-};
-use webauthn_rs::{Webauthn, WebauthnBuilder};
+use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, Uuid};
+use webauthn_rs::Webauthn;
 
 use super::session::{name_key, Origin, SignedIn, Stage};
 use super::views::{KeyChallengeView, MeView, SecurityKeyView};
@@ -22,6 +19,7 @@ use super::{forbidden, Core};
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
+use crate::auth::webauthn;
 use crate::authz::{act, authorize, Actor, AuditActor};
 use crate::clock::{random_bytes, Timestamp};
 use crate::domain::{UserId, Username};
@@ -92,12 +90,7 @@ impl Core {
     async fn relying_party(&self) -> Result<(Webauthn, String)> {
         let origin =
             self.store.find_setting(ORIGIN_SETTING).await?.unwrap_or_else(|| DEFAULT_ORIGIN.to_owned());
-        let url = Url::parse(&origin).map_err(internal)?;
-        let rp_id = url.host_str().ok_or_else(|| internal("the WebAuthn origin has no host"))?.to_owned();
-        let rp = WebauthnBuilder::new(&rp_id, &url)
-            .and_then(|b| b.rp_name("Countersign").build())
-            .map_err(internal)?;
-        Ok((rp, origin))
+        Ok((webauthn::relying_party(&origin)?, origin))
     }
 
     /// Whether `user` has any second factor (a confirmed authenticator app or a key).
@@ -118,8 +111,10 @@ impl Core {
         Ok(methods)
     }
 
+    #[allow(clippy::too_many_arguments)] // the ceremony's parts, each named at the call
     async fn begin_ceremony(
         &self,
+        actor: &Actor,
         kind: &str,
         user: UserId,
         session_id: Option<i64>,
@@ -131,9 +126,10 @@ impl Core {
         let now = self.clock.now();
         let record =
             CeremonyRecord { kind: kind.to_owned(), user_id: user, session_id, state_json, created_at: now };
+        let proof = authorize::<act::RunKeyCeremony>(actor, ()).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
-        tx.expire_ceremonies(now.plus_millis(-CEREMONY_MS)).await?;
-        tx.put_ceremony(&Sha256::digest(id.as_bytes()).into(), &record).await?;
+        tx.expire_ceremonies(&proof, now.plus_millis(-CEREMONY_MS)).await?;
+        tx.put_ceremony(&proof, &Sha256::digest(id.as_bytes()).into(), &record).await?;
         tx.commit().await?;
         Ok(KeyChallengeView { ceremony: id, origin, options })
     }
@@ -141,13 +137,15 @@ impl Core {
     /// Takes the ceremony `id` if it is of `kind`, for `user` (and `session`), and not stale.
     async fn take_ceremony(
         &self,
+        actor: &Actor,
         id: &str,
         kind: &str,
         user: Option<UserId>,
         session: Option<i64>,
     ) -> Result<CeremonyRecord> {
+        let proof = authorize::<act::RunKeyCeremony>(actor, ()).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
-        let taken = tx.take_ceremony(&Sha256::digest(id.as_bytes()).into()).await?;
+        let taken = tx.take_ceremony(&proof, &Sha256::digest(id.as_bytes()).into()).await?;
         tx.commit().await?;
         let stale = Error::Invalid("that security-key request has expired; start again".to_owned());
         let c = taken.ok_or(stale)?;
@@ -191,7 +189,8 @@ impl Core {
             .map_err(internal)?;
         let state_json = serde_json::json!({ "name": name, "state": state }).to_string();
         let options = serde_json::to_value(&challenge).map_err(internal)?;
-        self.begin_ceremony("register", r.user.id, Some(r.session_id), state_json, options, origin).await
+        self.begin_ceremony(&r.actor, "register", r.user.id, Some(r.session_id), state_json, options, origin)
+            .await
     }
 
     /// Finishes registering a key with the key's answer; returns the user's keys.
@@ -201,10 +200,11 @@ impl Core {
         answer: KeyAnswer,
     ) -> Result<Vec<SecurityKeyView>> {
         let r = self.resolve_inner(token, Stage::Enrolment).await?;
-        let c = self.take_ceremony(&answer.ceremony, "register", Some(r.user.id), Some(r.session_id)).await?;
+        let c = self
+            .take_ceremony(&r.actor, &answer.ceremony, "register", Some(r.user.id), Some(r.session_id))
+            .await?;
         let registration: Registration = serde_json::from_str(&c.state_json).map_err(internal)?;
-        let credential: RegisterPublicKeyCredential =
-            serde_json::from_value(answer.credential).map_err(|_| refused())?;
+        let credential = webauthn::registration_answer(answer.credential).ok_or_else(refused)?;
         let (rp, _) = self.relying_party().await?;
         let passkey = rp.finish_passkey_registration(&credential, &registration.state).map_err(|e| {
             tracing::info!(error = %e, "security key registration refused");
@@ -275,7 +275,8 @@ impl Core {
         let (challenge, state) = rp.start_passkey_authentication(&keys).map_err(internal)?;
         let state_json = serde_json::to_string(&state).map_err(internal)?;
         let options = serde_json::to_value(&challenge).map_err(internal)?;
-        self.begin_ceremony("check", r.user.id, Some(r.session_id), state_json, options, origin).await
+        self.begin_ceremony(&r.actor, "check", r.user.id, Some(r.session_id), state_json, options, origin)
+            .await
     }
 
     /// Checks the key's answer: completes sign-in, unlocks, or counts as step-up.
@@ -285,7 +286,9 @@ impl Core {
         if let Some(until) = self.store.find_throttle(&name_key(&r.user.username)).await?.locked_at(now) {
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
-        let c = self.take_ceremony(&answer.ceremony, "check", Some(r.user.id), Some(r.session_id)).await?;
+        let c = self
+            .take_ceremony(&r.actor, &answer.ceremony, "check", Some(r.user.id), Some(r.session_id))
+            .await?;
         let (key_id, json) = self.verify_assertion(&r.user, &c, answer.credential).await?;
         let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
@@ -319,8 +322,8 @@ impl Core {
     ) -> Result<(i64, String)> {
         let state: PasskeyAuthentication = serde_json::from_str(&c.state_json).map_err(internal)?;
         let (rp, _) = self.relying_party().await?;
-        let outcome = serde_json::from_value::<PublicKeyCredential>(credential)
-            .map_err(|_| "unreadable".to_owned())
+        let outcome = webauthn::assertion_answer(credential)
+            .ok_or_else(|| "unreadable".to_owned())
             .and_then(|cred| rp.finish_passkey_authentication(&cred, &state).map_err(|e| format!("{e:?}")));
         let result = match outcome {
             Ok(result) => result,
@@ -388,7 +391,8 @@ impl Core {
         let (challenge, state) = rp.start_passkey_authentication(&passkeys).map_err(internal)?;
         let state_json = serde_json::to_string(&state).map_err(internal)?;
         let options = serde_json::to_value(&challenge).map_err(internal)?;
-        self.begin_ceremony("passwordless", user.id, None, state_json, options, rp_origin).await
+        self.begin_ceremony(&Actor::Anonymous, "passwordless", user.id, None, state_json, options, rp_origin)
+            .await
     }
 
     /// Finishes a passwordless sign-in: the key (with its PIN or biometrics) is both factors.
@@ -398,7 +402,7 @@ impl Core {
         origin: Origin,
         device: &str,
     ) -> Result<SignedIn> {
-        let c = self.take_ceremony(&answer.ceremony, "passwordless", None, None).await?;
+        let c = self.take_ceremony(&Actor::Anonymous, &answer.ceremony, "passwordless", None, None).await?;
         let user = self.store.get_user(c.user_id).await?;
         if user.disabled {
             return Err(refused());

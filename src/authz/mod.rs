@@ -67,6 +67,8 @@ pub enum Action {
     LockSession,
     /// End a session presented from somewhere it was not issued to (a stolen token).
     RevokeMisusedSession,
+    /// Begin or finish a security-key challenge (signed in, or signing in without a password).
+    RunKeyCeremony,
 }
 
 /// Why an action was refused.
@@ -110,6 +112,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => {
                 Decision::Deny(DenyReason::WrongActor)
             }
+        },
+        Action::RunKeyCeremony => match actor {
+            Actor::User { .. } | Actor::Anonymous => Decision::Allow,
+            Actor::Operator | Actor::VerifiedWebhook => Decision::Deny(DenyReason::WrongActor),
         },
         Action::RecordSignInFailure | Action::RevokeMisusedSession => match actor {
             Actor::Anonymous => Decision::Allow,
@@ -176,6 +182,7 @@ acts! {
     CompleteSignIn => UserId,
     LockSession => UserId,
     RevokeMisusedSession => i64,
+    RunKeyCeremony => (),
 }
 
 /// Proof that `actor` may perform `A` on `resource`. Only [`authorize`] makes one.
@@ -306,6 +313,8 @@ mod tests {
     #[case::operator_has_no_session_to_lock(Actor::Operator, Action::LockSession, false)]
     #[case::stolen_tokens_are_revoked(Actor::Anonymous, Action::RevokeMisusedSession, true)]
     #[case::webhook_cannot_revoke_sessions(Actor::VerifiedWebhook, Action::RevokeMisusedSession, false)]
+    #[case::anyone_signing_in_runs_key_challenges(Actor::Anonymous, Action::RunKeyCeremony, true)]
+    #[case::operator_has_no_key_to_challenge(Actor::Operator, Action::RunKeyCeremony, false)]
     fn rules(#[case] actor: Actor, #[case] action: Action, #[case] allowed: bool) {
         assert_eq!(decide(&actor, action) == Decision::Allow, allowed);
     }

@@ -86,7 +86,12 @@ impl WriteTx {
     }
 
     /// Stores a ceremony's state under the hash of its id.
-    pub async fn put_ceremony(&mut self, id_sha256: &[u8; 32], ceremony: &CeremonyRecord) -> Result<()> {
+    pub async fn put_ceremony(
+        &mut self,
+        _proof: &Authorized<act::RunKeyCeremony>,
+        id_sha256: &[u8; 32],
+        ceremony: &CeremonyRecord,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO webauthn_ceremonies (id_sha256, kind, user_id, session_id, state_json, created_at)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -103,7 +108,11 @@ impl WriteTx {
     }
 
     /// Removes and returns a ceremony: each can be finished once.
-    pub async fn take_ceremony(&mut self, id_sha256: &[u8; 32]) -> Result<Option<CeremonyRecord>> {
+    pub async fn take_ceremony(
+        &mut self,
+        _proof: &Authorized<act::RunKeyCeremony>,
+        id_sha256: &[u8; 32],
+    ) -> Result<Option<CeremonyRecord>> {
         let row = sqlx::query(
             "DELETE FROM webauthn_ceremonies WHERE id_sha256 = ?
              RETURNING kind, user_id, session_id, state_json, created_at",
@@ -124,7 +133,11 @@ impl WriteTx {
     }
 
     /// Drops ceremonies begun before `before` (abandoned).
-    pub async fn expire_ceremonies(&mut self, before: Timestamp) -> Result<()> {
+    pub async fn expire_ceremonies(
+        &mut self,
+        _proof: &Authorized<act::RunKeyCeremony>,
+        before: Timestamp,
+    ) -> Result<()> {
         sqlx::query("DELETE FROM webauthn_ceremonies WHERE created_at < ?")
             .bind(before.as_millis())
             .execute(self.conn())

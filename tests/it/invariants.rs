@@ -118,3 +118,30 @@ async fn logs_carry_nothing_personal_or_secret() {
         assert!(!logs.contains(private), "{private:?} appeared in the logs:\n{logs}");
     }
 }
+
+/// Invariant 3: every mutating repository method (a `pub async fn` in an `impl WriteTx` block)
+/// takes an `Authorized<…>` proof, except committing and the audit write itself.
+#[test]
+fn every_write_takes_a_proof() {
+    let mut files = Vec::new();
+    rust_files(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/store"), &mut files);
+    let mut checked = 0;
+    let mut offenders = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for block in text.split("impl WriteTx {").skip(1) {
+            // The block ends at the first `}` in column 0.
+            let block = block.split("\n}").next().unwrap_or("");
+            for signature in block.split("pub async fn ").skip(1) {
+                let signature = signature.split('{').next().unwrap_or("");
+                let name = signature.split(['(', '<']).next().unwrap_or("").trim();
+                checked += 1;
+                if !signature.contains("Authorized<") && !["commit", "audit"].contains(&name) {
+                    offenders.push(format!("{}: {name}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "found the write methods ({checked})");
+    assert!(offenders.is_empty(), "writes without a proof:\n{}", offenders.join("\n"));
+}

@@ -37,7 +37,15 @@ async fn register(served: &Served, session: &str, key: &mut SoftToken, name: &st
     post(served, "/api/v1/me/security-keys", Some(session), answer).await
 }
 
-/// Answers the challenge at `path` with `key`, posting the answer to `answer_path`.
+/// The key's answer to `challenge`, as the finishing call takes it.
+fn signed_by(key: &mut SoftToken, challenge: &Value) -> Value {
+    let origin = Url::parse(challenge["origin"].as_str().unwrap()).unwrap();
+    let options: RequestChallengeResponse = serde_json::from_value(challenge["options"].clone()).unwrap();
+    let credential = key.do_authentication(origin, options).unwrap();
+    json!({ "ceremony": challenge["ceremony"], "credential": credential })
+}
+
+/// Answers `challenge` with `key`, posting the answer to `answer_path`.
 async fn answer(
     served: &Served,
     challenge: Value,
@@ -45,11 +53,7 @@ async fn answer(
     answer_path: &str,
     session: Option<&str>,
 ) -> (u16, Value) {
-    let origin = Url::parse(challenge["origin"].as_str().unwrap()).unwrap();
-    let options: RequestChallengeResponse = serde_json::from_value(challenge["options"].clone()).unwrap();
-    let credential = key.do_authentication(origin, options).unwrap();
-    let body = json!({ "ceremony": challenge["ceremony"], "credential": credential });
-    post(served, answer_path, session, body).await
+    post(served, answer_path, session, signed_by(key, &challenge)).await
 }
 
 async fn check_with_key(served: &Served, session: &str, key: &mut SoftToken) -> (u16, Value) {
@@ -142,10 +146,7 @@ async fn a_key_alone_signs_in_without_a_password() {
     let (status, challenge) =
         post(&served, "/api/v1/sessions/passwordless/challenge", None, json!({ "username": AGENT })).await;
     assert_eq!(status, 200);
-    let origin = Url::parse(challenge["origin"].as_str().unwrap()).unwrap();
-    let options: RequestChallengeResponse = serde_json::from_value(challenge["options"].clone()).unwrap();
-    let credential = key.do_authentication(origin, options).unwrap();
-    let body = json!({ "ceremony": challenge["ceremony"], "credential": credential });
+    let body = signed_by(&mut key, &challenge);
     assert_eq!(post(&served, "/api/v1/sessions/passwordless", None, body.clone()).await.0, 201);
     assert_eq!(post(&served, "/api/v1/sessions/passwordless", None, body).await.0, 422, "replayed");
 
