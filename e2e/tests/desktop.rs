@@ -77,6 +77,15 @@ async fn start_driver(env: Vec<(&'static str, String)>) -> (Driver, u16) {
     (Driver(child), port)
 }
 
+/// Starts the desktop app (`COUNTERSIGN_DESKTOP_BIN`) with `env` under tauri-driver and opens
+/// a WebDriver session with it; the app ends when the returned `Driver` is dropped.
+async fn launch(env: Vec<(&'static str, String)>) -> (Driver, Client) {
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    let (driver, port) = start_driver(env).await;
+    (driver, connect(&app, port).await)
+}
+
 async fn connect(app: &str, port: u16) -> Client {
     let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
     let Value::Object(caps) = caps else { panic!("capabilities are an object") };
@@ -164,11 +173,8 @@ async fn sim_received(sim_port: u16) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_signs_in_sees_a_customer_and_replies() {
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let sim_port = free_port();
-    let (_driver, port) = start_driver(demo_env(sim_port)).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(demo_env(sim_port)).await;
 
     element(&client, "[data-testid=login-form]", 30).await;
     screenshot(&client, "01-login.png").await;
@@ -213,8 +219,6 @@ fn cli(args: &[&str], stdin: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let store = TempStore::new();
     let loc = store.loc();
     store.add_user("rita", "manager", "first granite lantern\n");
@@ -223,8 +227,7 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
         "amber kettle forest drum\n",
     );
 
-    let (_driver, port) = start_driver(store.env()).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(store.env()).await;
     sign_in(&client, "rita", "amber kettle forest drum").await;
 
     let change = element(&client, "[data-testid=change-password-form]", 10).await;
@@ -315,8 +318,6 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
     use countersign::auth::totp::TotpSecret;
     use countersign::clock::{Clock, SystemClock};
 
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let store = TempStore::new();
     let loc = store.loc();
     store.add_user("tom", "agent", "copper meadow silent river\n");
@@ -358,8 +359,7 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
         secret
     };
 
-    let (_driver, port) = start_driver(store.env()).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(store.env()).await;
     sign_in(&client, "tom", "copper meadow silent river").await;
     let form = element(&client, "[data-testid=second-factor-form]", 10).await;
     screenshot(&client, "05-second-factor.png").await;
@@ -381,15 +381,12 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
     use countersign::auth::totp::TotpSecret;
     use countersign::clock::{Clock, SystemClock};
 
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let store = TempStore::new();
     let loc = store.loc();
     cli(&[&["settings", "security", "--second-factor-roles", "agent"], &loc[..]].concat(), "");
     store.add_user("una", "agent", "quiet orchard paper moon\n");
 
-    let (_driver, port) = start_driver(store.env()).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(store.env()).await;
     sign_in(&client, "una", "quiet orchard paper moon").await;
     let secret = element(&client, "[data-testid=totp-secret]", 10).await;
     let secret = TotpSecret::from_base32(&secret.text().await.unwrap()).unwrap();
@@ -414,13 +411,10 @@ async fn visible_text(client: &Client) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched() {
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     let sim_port = free_port();
     let mut env = demo_env(sim_port);
     env.push(("COUNTERSIGN_DEMO_LOCK_SECONDS", "8".to_owned()));
-    let (_driver, port) = start_driver(env).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(env).await;
 
     sign_in(&client, "demo.agent", PASSWORD).await;
     let conversation =
@@ -476,12 +470,9 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     // The demo build's key is webauthn-authenticator-rs's software token, driven by the same
     // shell code (the core's challenge in, the key's answer back) as a USB key.
-    let (_driver, port) = start_driver(demo_env(free_port())).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(demo_env(free_port())).await;
     sign_in(&client, "demo.agent", PASSWORD).await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
 
@@ -509,14 +500,11 @@ async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn when_the_os_session_locks_the_app_locks_too() {
-    let app =
-        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
     require_env(
         "DBUS_SESSION_BUS_ADDRESS",
         "a D-Bus session bus (scripts/test runs this under dbus-run-session)",
     );
-    let (_driver, port) = start_driver(demo_env(free_port())).await;
-    let client = connect(&app, port).await;
+    let (_driver, client) = launch(demo_env(free_port())).await;
     sign_in(&client, "demo.agent", PASSWORD).await;
     wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30)).await;
 

@@ -345,22 +345,14 @@ impl Core {
     }
 
     async fn key_refused(&self, user: &UserRecord, reason: &str) -> Result<()> {
-        let now = self.clock.now();
-        let key = name_key(&user.username);
-        let policy = self.throttle_policy().await?;
-        let counters = self.store.find_throttle(&key).await?.after_failure(policy, now);
-        let proof = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
         // webauthn-rs's error names (no key material): CredentialPossibleCompromise for a
         // counter that went backwards.
         let reason: String =
             reason.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').take(80).collect();
-        let mut tx = self.store.write().await?;
-        tx.put_throttle(&proof, &key, &counters, now).await?;
         let event = AuditEvent::new(AuditActor::User(user.id), "mfa.security_key_refused")
             .target(format!("user:{}", user.id.get()))
             .detail("reason", reason);
-        tx.audit(&event, now).await?;
-        tx.commit().await
+        self.second_factor_failed(&user.username, event).await
     }
 
     /// Starts a passwordless sign-in with a security key or passkey.

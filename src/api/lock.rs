@@ -9,11 +9,10 @@
 
 use serde::Deserialize;
 
-use super::session::{name_key, Stage};
+use super::session::{name_key, verify, Stage};
 use super::views::MeView;
 use super::{forbidden, Core};
 use crate::audit::AuditEvent;
-use crate::auth::password;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
 use crate::authz::{act, authorize, Actor, AuditActor};
@@ -78,11 +77,7 @@ impl Core {
         if let Some(until) = self.store.find_throttle(&key).await?.locked_at(now) {
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
-        let hash = r.user.password_hash.clone();
-        let pw = request.password;
-        let verified = tokio::task::spawn_blocking(move || password::verify(Some(&hash), &pw))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let (verified, _) = verify(Some(r.user.password_hash.clone()), request.password).await?;
         if !verified {
             return Err(self.unlock_failed(token, &r).await?);
         }

@@ -150,7 +150,8 @@ impl Core {
         };
         if !accepted {
             drop(tx);
-            self.second_factor_failed(&r.user.username, r.user.id.get(), now).await?;
+            let event = AuditEvent::new(AuditActor::User(r.user.id), "session.second_factor_failed");
+            self.second_factor_failed(&r.user.username, event).await?;
             return Err(Error::Invalid("that code is not correct, or it was already used".to_owned()));
         }
         tx.complete_sign_in(&proof, &token.digest(), now).await?;
@@ -205,24 +206,17 @@ impl Core {
         self.me_view(&r.user, &r.grants, false, false).await
     }
 
-    async fn second_factor_failed(
-        &self,
-        username: &str,
-        user_id: i64,
-        now: crate::clock::Timestamp,
-    ) -> Result<()> {
+    /// Counts a failed second factor (a wrong code, a refused key) towards `username`'s
+    /// sign-in lock, and records `event` with whether the name is now locked.
+    pub(super) async fn second_factor_failed(&self, username: &str, event: AuditEvent) -> Result<()> {
+        let now = self.clock.now();
         let key = name_key(username);
         let policy = self.throttle_policy().await?;
         let counters = self.store.find_throttle(&key).await?.after_failure(policy, now);
         let proof = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
         let mut tx = self.store.write().await?;
         tx.put_throttle(&proof, &key, &counters, now).await?;
-        let event = AuditEvent::new(
-            AuditActor::User(crate::domain::UserId::new(user_id)),
-            "session.second_factor_failed",
-        )
-        .detail("locked", counters.locked_at(now).is_some());
-        tx.audit(&event, now).await?;
+        tx.audit(&event.detail("locked", counters.locked_at(now).is_some()), now).await?;
         tx.commit().await
     }
 }

@@ -125,7 +125,7 @@ pub(super) enum Stage {
 pub const SECOND_FACTOR_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// Verifies on a blocking thread (argon2id is deliberately slow) and hands the password back.
-async fn verify(hash: Option<String>, pw: SecretString) -> Result<(bool, SecretString)> {
+pub(super) async fn verify(hash: Option<String>, pw: SecretString) -> Result<(bool, SecretString)> {
     tokio::task::spawn_blocking(move || (password::verify(hash.as_deref(), &pw), pw))
         .await
         .map_err(|e| Error::Internal(e.to_string()))
