@@ -52,6 +52,12 @@ pub enum Error {
     /// Visible but not allowed (only for actions on resources the actor can already see).
     #[error("you do not have permission to do that")]
     Forbidden,
+    /// Refused by a guardrail (privilege escalation, the last owner); the text is safe to show.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The change clashes with the current state (a taken name, a role still in use).
+    #[error("{0}")]
+    Conflict(String),
     /// The request itself is wrong; the text is safe to show.
     #[error("{0}")]
     Invalid(String),
@@ -96,7 +102,8 @@ impl Error {
             Self::Locked => ErrorCode::Locked,
             Self::StepUpRequired => ErrorCode::StepUpRequired,
             Self::StepUpUnavailable => ErrorCode::StepUpUnavailable,
-            Self::Forbidden => ErrorCode::Forbidden,
+            Self::Forbidden | Self::NotAllowed(_) => ErrorCode::Forbidden,
+            Self::Conflict(_) => ErrorCode::Conflict,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::BadSignature => ErrorCode::BadSignature,
             Self::Key(_) | Self::NotInitialized(_) | Self::AlreadyInitialized(_) => ErrorCode::Setup,

@@ -15,14 +15,13 @@ use anyhow::Context;
 use countersign::api::operator::{AddUser, ChannelSettings};
 use countersign::api::users::SecuritySettings;
 use countersign::clock::{random_bytes, OsRandom};
-use countersign::domain::Role;
 use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
 use countersign_sim::customers::{demo_script, run_script};
 use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
 
 const PHONE_NUMBER_ID: &str = "100200300400500";
-const USERS: [(&str, Role); 2] = [("demo.agent", Role::Agent), ("demo.admin", Role::Admin)];
+const USERS: [(&str, &str); 2] = [("demo.agent", "agent"), ("demo.admin", "admin")];
 
 fn random_hex() -> String {
     hex_encode(&random_bytes::<16>(&OsRandom))
@@ -44,7 +43,13 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     let password = std::env::var("COUNTERSIGN_DEMO_PASSWORD").unwrap_or_else(|_| random_hex());
     for (username, role) in USERS {
         let password = SecretString::from(password.clone());
-        core.operator_add_user(AddUser { username: username.to_owned(), role, password }).await?;
+        core.operator_add_user(AddUser {
+            username: username.to_owned(),
+            role: role.to_owned(),
+            teams: Vec::new(),
+            password,
+        })
+        .await?;
     }
     if let Ok(seconds) = std::env::var("COUNTERSIGN_DEMO_LOCK_SECONDS") {
         let lock_after_seconds = Some(seconds.parse().context("COUNTERSIGN_DEMO_LOCK_SECONDS")?);

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
 
 use countersign::api::operator::AddUser;
-use countersign::domain::Role;
 use countersign::keys::{KeySource, SecretString};
 use countersign::{Core, Error};
 use serde_json::{json, Value};
@@ -31,7 +30,8 @@ fn core(dir: &std::path::Path) -> Core {
         let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("key"))).await.unwrap();
         let user = AddUser {
             username: "anna".to_owned(),
-            role: Role::Agent,
+            role: "agent".to_owned(),
+            teams: Vec::new(),
             password: SecretString::from(PASSWORD.to_owned()),
         };
         core.operator_add_user(user).await.unwrap();

@@ -3,15 +3,29 @@
 use serde::Deserialize;
 
 use super::views::{ConversationSummaryView, MessageView};
-use super::{hidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::{act, authorize};
-use crate::domain::{reply_window_open, ConversationId};
+use crate::authz::act;
+use crate::domain::{reply_window_open, ConversationId, TeamId};
 use crate::error::{Error, Result};
 
 /// WhatsApp's limit for a text message body.
 pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// Who to assign a conversation to.
+#[derive(Debug, Deserialize)]
+pub struct AssignRequest {
+    /// A member of the conversation's team, or nobody (back to the team's queue).
+    pub agent: Option<String>,
+}
+
+/// Where to transfer a conversation.
+#[derive(Debug, Deserialize)]
+pub struct TransferRequest {
+    /// Team id.
+    pub team: i64,
+}
 
 /// A text reply.
 #[derive(Debug, Deserialize)]
@@ -24,7 +38,7 @@ impl Core {
     /// The conversations the actor may see, most recent first.
     pub async fn list_conversations(&self, token: &SessionToken) -> Result<Vec<ConversationSummaryView>> {
         let r = self.resolve(token).await?;
-        let proof = authorize::<act::ListConversations>(&r.actor, ()).map_err(super::forbidden)?;
+        let proof = self.allow_list::<act::ListConversations>(&r.actor).await?;
         let list = self.store.list_conversations(&proof).await?;
         Ok(list.iter().map(|c| ConversationSummaryView::build(c, &r.grants)).collect())
     }
@@ -36,7 +50,7 @@ impl Core {
         id: ConversationId,
     ) -> Result<Vec<MessageView>> {
         let r = self.resolve(token).await?;
-        let proof = authorize::<act::ReadConversation>(&r.actor, id).map_err(hidden)?;
+        let proof = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
         self.store.get_conversation(&proof).await?;
         let messages = self.store.list_messages(&proof).await?;
         Ok(messages.iter().map(|m| MessageView::build(m, &r.grants)).collect())
@@ -59,9 +73,7 @@ impl Core {
                 "a WhatsApp message holds at most {MAX_TEXT_CHARS} characters"
             )));
         }
-        // Seeing the conversation comes first: one the actor cannot read is "not found".
-        authorize::<act::ReadConversation>(&r.actor, id).map_err(hidden)?;
-        let proof = authorize::<act::SendMessage>(&r.actor, id).map_err(super::forbidden)?;
+        let proof = self.allow_on_conversation::<act::SendMessage>(&r.actor, id).await?;
         let conversation = self.store.get_conversation(&proof).await?;
         if !reply_window_open(conversation.last_inbound_at, self.clock.now()) {
             return Err(Error::Invalid(crate::channel::whatsapp::client::explain(131047).to_owned()));
@@ -85,12 +97,58 @@ impl Core {
         tracing::info!(conversation = id.get(), message = message_id.get(), "reply sent");
         let messages = self
             .store
-            .list_messages(&authorize::<act::ReadConversation>(&r.actor, id).map_err(hidden)?)
+            .list_messages(&self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?)
             .await?;
         messages
             .iter()
             .find(|m| m.id == message_id)
             .map(|m| MessageView::build(m, &r.grants))
             .ok_or(Error::NotFound)
+    }
+
+    /// Assigns a conversation to a member of its team, or back to the team's queue.
+    pub async fn assign_conversation(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+        request: AssignRequest,
+    ) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_on_conversation::<act::AssignConversation>(&r.actor, id).await?;
+        let team = self.store.get_conversation(&proof).await?.team.0;
+        let agent = match request.agent.as_deref() {
+            Some(name) => Some(self.member_of(team, name).await?),
+            None => None,
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.assign_conversation(&proof, agent).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "conversation.assign")
+            .target(format!("conversation:{}", id.get()))
+            .detail("agent", agent.map_or_else(|| "none".to_owned(), |a| format!("user:{}", a.get())));
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+
+    /// Moves a conversation to another team. Its agent keeps it only if they are a member of
+    /// that team. The conversation may leave the actor's sight by this.
+    pub async fn transfer_conversation(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+        request: TransferRequest,
+    ) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_on_conversation::<act::TransferConversation>(&r.actor, id).await?;
+        let team = TeamId::new(request.team);
+        self.team_exists(team).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.transfer_conversation(&proof, team).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "conversation.transfer")
+            .target(format!("conversation:{}", id.get()))
+            .detail("team", format!("team:{}", team.get()));
+        tx.audit(&event, now).await?;
+        tx.commit().await
     }
 }

@@ -9,9 +9,9 @@
 use subtle::ConstantTimeEq;
 
 use super::views::IntakeReceipt;
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
-use crate::authz::{act, authorize, Actor, Authorized};
+use crate::authz::{act, Actor, Authorized};
 use crate::channel::whatsapp::signature;
 use crate::channel::whatsapp::webhook::{self, ChatMessage, Item};
 use crate::domain::Direction;
@@ -60,7 +60,7 @@ impl Core {
     ) -> Result<IntakeReceipt> {
         let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
         let verified = signature::verify(&channel.app_secret, signature_header, body)?;
-        let proof = authorize::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).await?;
         let parsed = webhook::parse(verified.bytes());
         let now = self.clock.now();
         let mut tx = self.store.write().await?;

@@ -15,12 +15,12 @@ use webauthn_rs::Webauthn;
 
 use super::session::{name_key, Origin, SignedIn, Stage};
 use super::views::{KeyChallengeView, MeView, SecurityKeyView};
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
 use crate::auth::webauthn;
-use crate::authz::{act, authorize, Actor, AuditActor};
+use crate::authz::{act, Actor, AuditActor};
 use crate::clock::{random_bytes, Timestamp};
 use crate::domain::{UserId, Username};
 use crate::error::{Error, Result};
@@ -126,7 +126,7 @@ impl Core {
         let now = self.clock.now();
         let record =
             CeremonyRecord { kind: kind.to_owned(), user_id: user, session_id, state_json, created_at: now };
-        let proof = authorize::<act::RunKeyCeremony>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::RunKeyCeremony>(actor, ()).await?;
         let mut tx = self.store.write().await?;
         tx.expire_ceremonies(&proof, now.plus_millis(-CEREMONY_MS)).await?;
         tx.put_ceremony(&proof, &Sha256::digest(id.as_bytes()).into(), &record).await?;
@@ -143,7 +143,7 @@ impl Core {
         user: Option<UserId>,
         session: Option<i64>,
     ) -> Result<CeremonyRecord> {
-        let proof = authorize::<act::RunKeyCeremony>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::RunKeyCeremony>(actor, ()).await?;
         let mut tx = self.store.write().await?;
         let taken = tx.take_ceremony(&proof, &Sha256::digest(id.as_bytes()).into()).await?;
         tx.commit().await?;
@@ -169,7 +169,7 @@ impl Core {
         if self.has_second_factor(r.user.id).await? {
             self.require_step_up(&r).await?;
         }
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
         let handle = match self.store.webauthn_handle(r.user.id).await? {
             Some(h) => h,
             None => {
@@ -210,8 +210,8 @@ impl Core {
             tracing::info!(error = %e, "security key registration refused");
             refused()
         })?;
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
-        let signed_in = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
+        let signed_in = self.allow::<act::CompleteSignIn>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let json = serde_json::to_string(&passkey).map_err(internal)?;
         let mut tx = self.store.write().await?;
@@ -242,12 +242,12 @@ impl Core {
         self.require_step_up(&r).await?;
         let keys = self.store.security_keys(r.user.id).await?;
         let has_totp = self.store.find_totp(r.user.id).await?.is_some_and(|t| t.confirmed);
-        if keys.len() == 1 && !has_totp && self.second_factor_required_for(r.user.role).await? {
+        if keys.len() == 1 && !has_totp && self.second_factor_required_for(&r.user.role).await? {
             return Err(Error::Invalid(
                 "your organisation requires a second factor: add another before removing this one".to_owned(),
             ));
         }
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if !tx.delete_security_key(&proof, id).await? {
@@ -290,7 +290,7 @@ impl Core {
             .take_ceremony(&r.actor, &answer.ceremony, "check", Some(r.user.id), Some(r.session_id))
             .await?;
         let (key_id, json) = self.verify_assertion(&r.user, &c, answer.credential).await?;
-        let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CompleteSignIn>(&r.actor, r.user.id).await?;
         let mut tx = self.store.write().await?;
         tx.record_key_use(&proof, key_id, &json, now).await?;
         tx.complete_sign_in(&proof, &token.digest(), now).await?;
@@ -300,7 +300,7 @@ impl Core {
             (false, false) => "session.step_up",
         };
         if r.locked {
-            let lock = authorize::<act::LockSession>(&r.actor, r.user.id).map_err(forbidden)?;
+            let lock = self.allow::<act::LockSession>(&r.actor, r.user.id).await?;
             tx.set_session_lock(&lock, r.session_id, None).await?;
         }
         let event = AuditEvent::new(proof.actor().clone(), action)
@@ -404,13 +404,13 @@ impl Core {
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
         let allowlist = self.store.allowlist().await?;
-        if !allowlist.permits(user.role, &super::network::addresses(origin)) {
+        if !allowlist.permits(&user.role, &super::network::addresses(origin)) {
             return Err(Error::NetworkNotAllowed);
         }
         let (key_id, json) = self.verify_assertion(&user, &c, answer.credential).await?;
         let signed_in = self.open_passwordless_session(user, origin, device, now).await?;
         let r = self.resolve_inner(&signed_in.token, Stage::Any).await?;
-        let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CompleteSignIn>(&r.actor, r.user.id).await?;
         let mut tx = self.store.write().await?;
         tx.record_key_use(&proof, key_id, &json, now).await?;
         tx.complete_sign_in(&proof, &signed_in.token.digest(), now).await?;

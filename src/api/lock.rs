@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use super::session::{name_key, verify, Stage};
 use super::views::MeView;
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
-use crate::authz::{act, authorize, Actor, AuditActor};
+use crate::authz::{act, Actor, AuditActor};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
 
@@ -53,7 +53,7 @@ impl Core {
     pub async fn lock(&self, token: &SessionToken, reason: LockReason) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
         if !r.locked {
-            let proof = authorize::<act::LockSession>(&r.actor, r.user.id).map_err(forbidden)?;
+            let proof = self.allow::<act::LockSession>(&r.actor, r.user.id).await?;
             let now = self.clock.now();
             let mut tx = self.store.write().await?;
             tx.set_session_lock(&proof, r.session_id, Some(now)).await?;
@@ -81,7 +81,7 @@ impl Core {
         if !verified {
             return Err(self.unlock_failed(token, &r).await?);
         }
-        let proof = authorize::<act::LockSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::LockSession>(&r.actor, r.user.id).await?;
         let mut tx = self.store.write().await?;
         tx.set_session_lock(&proof, r.session_id, None).await?;
         tx.audit(
@@ -102,7 +102,7 @@ impl Core {
         let policy = self.throttle_policy().await?;
         let counters = self.store.find_throttle(&key).await?.after_failure(policy, now);
         let locked_out = counters.locked_at(now).is_some();
-        let failure = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
+        let failure = self.allow::<act::RecordSignInFailure>(&Actor::Anonymous, ()).await?;
         let mut tx = self.store.write().await?;
         tx.put_throttle(&failure, &key, &counters, now).await?;
         let event = AuditEvent::new(AuditActor::User(r.user.id), "session.unlock_failed")
@@ -110,7 +110,7 @@ impl Core {
             .detail("locked", locked_out);
         tx.audit(&event, now).await?;
         if locked_out {
-            let close = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+            let close = self.allow::<act::CloseSession>(&r.actor, r.user.id).await?;
             tx.revoke_session(&close, &token.digest(), now).await?;
             tx.audit(
                 &AuditEvent::new(close.actor().clone(), "session.logout").detail("reason", "lockout"),

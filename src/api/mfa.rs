@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::session::{name_key, Resolved, Stage};
 use super::views::{MeView, RecoveryCodesView, TotpEnrolmentView};
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
 use crate::auth::totp::{new_recovery_codes, recovery_code_digest, step_is_fresh, TotpSecret};
-use crate::authz::{act, authorize, Actor, AuditActor};
+use crate::authz::{act, Actor, AuditActor};
 use crate::error::{Error, Result};
 
 /// A code: six digits from the authenticator app, or a recovery code.
@@ -40,7 +40,7 @@ impl Core {
         if self.has_second_factor(r.user.id).await? {
             self.require_step_up(&r).await?;
         }
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
         let secret = TotpSecret::generate(self.rng.as_ref());
         let view = TotpEnrolmentView {
             secret: secret.dangerously_to_base32()?,
@@ -73,11 +73,11 @@ impl Core {
                     "that code is not correct; check the phone's clock and try the next code".to_owned(),
                 )
             })?;
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
         let codes = new_recovery_codes(self.rng.as_ref());
         let digests: Vec<[u8; 32]> = codes.iter().map(|c| recovery_code_digest(c)).collect();
         // Confirming proves the second factor, for this session's step-up window too.
-        let signed_in = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
+        let signed_in = self.allow::<act::CompleteSignIn>(&r.actor, r.user.id).await?;
         let mut tx = self.store.write().await?;
         tx.confirm_totp(&proof, step, &digests, now).await?;
         tx.complete_sign_in(&signed_in, &token.digest(), now).await?;
@@ -128,7 +128,7 @@ impl Core {
             return Err(Error::StepUpUnavailable);
         }
         let totp = self.store.find_totp(r.user.id).await?.filter(|t| t.confirmed);
-        let proof = authorize::<act::CompleteSignIn>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CompleteSignIn>(&r.actor, r.user.id).await?;
         let mut tx = self.store.write().await?;
         let accepted = if is_totp_code(code) {
             let step = match &totp {
@@ -163,7 +163,7 @@ impl Core {
     pub async fn regenerate_recovery_codes(&self, token: &SessionToken) -> Result<RecoveryCodesView> {
         let r = self.resolve(token).await?;
         self.require_step_up(&r).await?;
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
         let codes = new_recovery_codes(self.rng.as_ref());
         let digests: Vec<[u8; 32]> = codes.iter().map(|c| recovery_code_digest(c)).collect();
         let now = self.clock.now();
@@ -181,13 +181,13 @@ impl Core {
         let r = self.resolve(token).await?;
         self.require_step_up(&r).await?;
         let has_keys = !self.store.security_keys(r.user.id).await?.is_empty();
-        if !has_keys && self.second_factor_required_for(r.user.role).await? {
+        if !has_keys && self.second_factor_required_for(&r.user.role).await? {
             return Err(Error::Invalid(
                 "your organisation requires a second factor: add a security key before removing the authenticator app, or set up the new app first"
                     .to_owned(),
             ));
         }
-        let proof = authorize::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageOwnSecondFactor>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if !tx.delete_totp(&proof).await? {
@@ -213,7 +213,7 @@ impl Core {
         let key = name_key(username);
         let policy = self.throttle_policy().await?;
         let counters = self.store.find_throttle(&key).await?.after_failure(policy, now);
-        let proof = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::RecordSignInFailure>(&Actor::Anonymous, ()).await?;
         let mut tx = self.store.write().await?;
         tx.put_throttle(&proof, &key, &counters, now).await?;
         tx.audit(&event.detail("locked", counters.locked_at(now).is_some()), now).await?;

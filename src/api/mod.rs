@@ -3,15 +3,20 @@
 //! holds the data key) and a plain request, and returns a View. No callbacks, no borrowed
 //! data, so the same call works in-process, over Tauri IPC and over HTTPS.
 
+pub mod contacts;
 pub mod inbox;
 pub mod intake;
 pub mod keys;
+pub mod labels;
 pub mod lock;
 pub mod mfa;
 pub mod network;
 pub mod operator;
+pub mod people;
+pub mod roles;
 pub mod session;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 pub mod views;
 
@@ -19,9 +24,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::audit::AuditEvent;
-use crate::authz::{act, authorize, Actor};
+use crate::authz::{
+    act, audit_actor, authorize, authorize_list, authorize_on, Act, Actor, Authorized, Denied, Listing,
+    Placement,
+};
 use crate::channel::whatsapp::client::CloudApi;
 use crate::clock::{Clock, OsRandom, RandomSource, SystemClock};
+use crate::domain::{ContactId, ConversationId};
 use crate::error::{Error, Result};
 use crate::keys::{DataKey, KeySource};
 use crate::store::intake::StoreStats;
@@ -47,7 +56,7 @@ impl Core {
         key_source.store_new(&key)?;
         let store = Store::open(data_dir, &key, OpenMode::Create).await?;
         let core = Self::with_parts(store, Arc::new(SystemClock), Arc::new(OsRandom))?;
-        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ()).map_err(|_| Error::Forbidden)?;
+        let proof = core.allow::<act::ConfigureChannel>(&Actor::Operator, ()).await?;
         let mut tx = core.store.write().await?;
         tx.audit(&AuditEvent::new(proof.actor().clone(), "store.init"), core.clock.now()).await?;
         tx.commit().await?;
@@ -99,12 +108,84 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::Invalid(format!("cannot create data directory {}: {}", dir.display(), e.kind())))
 }
 
-/// Maps an authorization refusal for a resource to what the actor may learn: nothing.
-fn hidden<T>(_: T) -> Error {
-    Error::NotFound
-}
+impl Core {
+    /// Authorizes an action that concerns no single conversation or contact. A refusal is
+    /// recorded in the audit trail and answered with `Forbidden`.
+    pub(crate) async fn allow<A: Act>(&self, actor: &Actor, resource: A::Resource) -> Result<Authorized<A>> {
+        match authorize::<A>(actor, resource) {
+            Ok(proof) => Ok(proof),
+            Err(denied) => Err(self.refused(actor, denied, None, Error::Forbidden).await),
+        }
+    }
 
-/// Maps an authorization refusal for a capability the actor can see they lack.
-fn forbidden<T>(_: T) -> Error {
-    Error::Forbidden
+    /// Authorizes a list action; the proof holds the scope the list is cut to.
+    pub(crate) async fn allow_list<A: Listing>(&self, actor: &Actor) -> Result<Authorized<A>> {
+        match authorize_list::<A>(actor) {
+            Ok(proof) => Ok(proof),
+            Err(denied) => Err(self.refused(actor, denied, None, Error::Forbidden).await),
+        }
+    }
+
+    /// Authorizes `A` on conversation `id`. A conversation the actor may not see (or that does
+    /// not exist) is `NotFound`, one they see but may not do this to is `Forbidden`.
+    pub(crate) async fn allow_on_conversation<A: Act<Resource = ConversationId>>(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+    ) -> Result<Authorized<A>> {
+        let target = format!("conversation:{}", id.get());
+        let placement = self.store.conversation_placement(id).await?.ok_or(Error::NotFound)?;
+        self.allow_placed::<act::ReadConversation, A>(actor, id, &placement, target).await
+    }
+
+    /// Authorizes `A` on contact `id`, like [`Core::allow_on_conversation`].
+    pub(crate) async fn allow_on_contact<A: Act<Resource = ContactId>>(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+    ) -> Result<Authorized<A>> {
+        let target = format!("contact:{}", id.get());
+        let placement = self.store.contact_placement(id).await?.ok_or(Error::NotFound)?;
+        self.allow_placed::<act::ReadContact, A>(actor, id, &placement, target).await
+    }
+
+    async fn allow_placed<V, A: Act>(
+        &self,
+        actor: &Actor,
+        id: A::Resource,
+        placement: &Placement,
+        target: String,
+    ) -> Result<Authorized<A>>
+    where
+        V: Act<Resource = A::Resource>,
+    {
+        if let Err(denied) = authorize_on::<V>(actor, id.clone(), placement) {
+            return Err(self.refused(actor, denied, Some(target), Error::NotFound).await);
+        }
+        match authorize_on::<A>(actor, id, placement) {
+            Ok(proof) => Ok(proof),
+            Err(denied) => Err(self.refused(actor, denied, Some(target), Error::Forbidden).await),
+        }
+    }
+
+    /// Records a refusal in the audit trail (in its own transaction: there is no change to go
+    /// with it) and returns `answer`. Failing to record is logged, never shown.
+    async fn refused(&self, actor: &Actor, denied: Denied, target: Option<String>, answer: Error) -> Error {
+        let mut event = AuditEvent::new(audit_actor(actor), "access.denied")
+            .detail("action", format!("{:?}", denied.action))
+            .detail("reason", format!("{:?}", denied.reason));
+        if let Some(target) = target {
+            event = event.target(target);
+        }
+        let now = self.clock.now();
+        let recorded = async {
+            let mut tx = self.store.write().await?;
+            tx.audit(&event, now).await?;
+            tx.commit().await
+        };
+        if let Err(e) = recorded.await {
+            tracing::error!(error = %e, "could not record a refusal in the audit trail");
+        }
+        answer
+    }
 }

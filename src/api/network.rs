@@ -7,12 +7,11 @@ use serde::Deserialize;
 
 use super::session::Origin;
 use super::views::{AllowEntryView, AllowlistView};
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::allowlist::{AllowEntry, Allowlist};
 use crate::auth::session::SessionToken;
-use crate::authz::{act, authorize, Actor};
-use crate::domain::Role;
+use crate::authz::{act, Actor};
 use crate::error::{Error, Result};
 
 /// One entry as an administrator writes it.
@@ -45,19 +44,23 @@ pub(super) fn addresses(origin: Origin) -> Vec<IpAddr> {
     }
 }
 
-fn parse_entries(entries: Vec<AllowEntryRequest>) -> Result<Allowlist> {
-    entries
-        .into_iter()
-        .map(|e| AllowEntry::parse(&e.cidr, e.role.as_deref().map(str::parse::<Role>).transpose()?))
-        .collect::<Result<Vec<_>>>()
-        .map(Allowlist)
-}
-
 impl Core {
+    async fn parse_entries(&self, entries: Vec<AllowEntryRequest>) -> Result<Allowlist> {
+        let mut list = Vec::with_capacity(entries.len());
+        for e in entries {
+            let role = match e.role.as_deref() {
+                Some(role) => Some(self.known_role(role).await?),
+                None => None,
+            };
+            list.push(AllowEntry::parse(&e.cidr, role)?);
+        }
+        Ok(Allowlist(list))
+    }
+
     /// The allowlist (administrators).
     pub async fn allowlist(&self, token: &SessionToken) -> Result<AllowlistView> {
         let r = self.resolve(token).await?;
-        authorize::<act::ManageUsers>(&r.actor, ()).map_err(forbidden)?;
+        self.allow::<act::ConfigureSecurity>(&r.actor, ()).await?;
         Ok(AllowlistView::build(&self.store.allowlist().await?))
     }
 
@@ -69,10 +72,10 @@ impl Core {
         request: SetAllowlistRequest,
     ) -> Result<AllowlistView> {
         let r = self.resolve(token).await?;
-        authorize::<act::ManageUsers>(&r.actor, ()).map_err(forbidden)?;
+        self.allow::<act::ConfigureSecurity>(&r.actor, ()).await?;
         self.require_step_up(&r).await?;
-        let list = parse_entries(request.entries)?;
-        if !request.confirm_lockout && !list.permits(r.user.role, &addresses(token.origin())) {
+        let list = self.parse_entries(request.entries).await?;
+        if !request.confirm_lockout && !list.permits(&r.user.role, &addresses(token.origin())) {
             return Err(Error::ConfirmationRequired(
                 "this allowlist does not include the network you are on now: you could not sign in again from here. Confirm to save it anyway.".to_owned(),
             ));
@@ -83,13 +86,13 @@ impl Core {
 
     /// Replaces the allowlist, for IT at the machine.
     pub async fn operator_set_allowlist(&self, entries: Vec<AllowEntryRequest>) -> Result<AllowlistView> {
-        let list = parse_entries(entries)?;
+        let list = self.parse_entries(entries).await?;
         self.replace_allowlist_as(&Actor::Operator, &list).await?;
         Ok(AllowlistView::build(&list))
     }
 
     async fn replace_allowlist_as(&self, actor: &Actor, list: &Allowlist) -> Result<()> {
-        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ConfigureSecurity>(actor, ()).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.replace_allowlist(&proof, list).await?;
@@ -102,7 +105,7 @@ impl Core {
 
 impl AllowEntryView {
     fn build(e: &AllowEntry) -> Self {
-        Self { cidr: e.net.to_string(), role: e.role.map(|r| r.as_str()) }
+        Self { cidr: e.net.to_string(), role: e.role.as_ref().map(|r| r.as_str().to_owned()) }
     }
 }
 

@@ -7,13 +7,14 @@ use std::net::SocketAddr;
 
 use url::Url;
 
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
-use crate::authz::{act, authorize, Actor};
+use crate::authz::{act, Actor};
 use crate::channel::whatsapp::client::ChannelConfig;
-use crate::domain::{Role, UserId, Username};
+use crate::domain::{UserId, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
+use crate::store::access::DEFAULT_TEAM;
 use crate::store::channel::DESKTOP_INTAKE_LISTEN;
 
 /// A new user.
@@ -21,8 +22,10 @@ use crate::store::channel::DESKTOP_INTAKE_LISTEN;
 pub struct AddUser {
     /// User name.
     pub username: String,
-    /// Built-in role.
-    pub role: Role,
+    /// Role (slug of a built-in or custom role).
+    pub role: String,
+    /// Names of the teams to put them in; none: the default team.
+    pub teams: Vec<String>,
     /// Initial password.
     pub password: SecretString,
 }
@@ -49,14 +52,32 @@ impl Core {
     pub async fn operator_add_user(&self, request: AddUser) -> Result<UserId> {
         let username = Username::parse(&request.username)?;
         self.password_policy().await?.check(username.as_str(), &request.password)?;
-        let proof = authorize::<act::ManageUsers>(&Actor::Operator, ()).map_err(forbidden)?;
+        let role = self.known_role(&request.role).await?;
+        let known = self.store.list_teams().await?;
+        let mut teams = Vec::with_capacity(request.teams.len().max(1));
+        for name in &request.teams {
+            let team = known.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim()));
+            teams.push(
+                team.map(|t| t.id)
+                    .ok_or_else(|| Error::Invalid(format!("there is no team called {name:?}")))?,
+            );
+        }
+        if teams.is_empty() {
+            teams.push(DEFAULT_TEAM);
+        }
+        let proof = self.allow::<act::ManageUsers>(&Actor::Operator, ()).await?;
+        let teams_proof = self.allow::<act::ManageTeams>(&Actor::Operator, ()).await?;
         let hash = self.hash_password(&request.password).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let id = tx.insert_user(&proof, &username, &hash, request.role, now).await?;
+        let id = tx.insert_user(&proof, &username, &hash, &role, now).await?;
+        for team in &teams {
+            tx.set_team_member(&teams_proof, *team, id, true).await?;
+        }
         let event = AuditEvent::new(proof.actor().clone(), "user.add")
             .target(format!("user:{}", id.get()))
-            .detail("role", request.role);
+            .detail("role", &role)
+            .detail("teams", teams.iter().map(|t| t.get().to_string()).collect::<Vec<_>>().join("+"));
         tx.audit(&event, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -65,7 +86,7 @@ impl Core {
     /// Connects (or reconnects) the WhatsApp channel.
     pub async fn operator_set_channel(&self, settings: ChannelSettings) -> Result<()> {
         let config = validate_channel(settings)?;
-        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ConfigureChannel>(&Actor::Operator, ()).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_channel(&proof, &config, now).await?;
@@ -78,7 +99,7 @@ impl Core {
 
     /// Makes the desktop app accept webhooks on `listen` (or, with `None`, stop).
     pub async fn operator_set_desktop_intake(&self, listen: Option<SocketAddr>) -> Result<()> {
-        let proof = authorize::<act::ConfigureChannel>(&Actor::Operator, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ConfigureChannel>(&Actor::Operator, ()).await?;
         let value = listen.map(|a| a.to_string());
         let now = self.clock.now();
         let mut tx = self.store.write().await?;

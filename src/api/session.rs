@@ -11,12 +11,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::views::{MeView, NewSessionView};
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::password::{self, needs_rehash};
 use crate::auth::session::{is_fresh, is_live, SessionToken};
 use crate::auth::throttle::{minutes_until, Throttle};
-use crate::authz::{act, audit_actor, authorize, Actor, AuditActor, Grants};
+use crate::authz::{act, audit_actor, Actor, AuditActor, Grants};
 use crate::clock::Timestamp;
 use crate::domain::Username;
 use crate::error::{Error, Result};
@@ -159,7 +159,7 @@ impl Core {
             verify(user.as_ref().map(|u| u.password_hash.clone()), request.password).await?;
         match user {
             // Role entries are checked only now that the password proved who this is.
-            Some(user) if verified && !user.disabled && !allowlist.permits_role(user.role, &addresses) => {
+            Some(user) if verified && !user.disabled && !allowlist.permits_role(&user.role, &addresses) => {
                 let target = Some(format!("user:{}", user.id.get()));
                 self.audit_anonymous("session.login_network_denied", target, now).await?;
                 Err(Error::NetworkNotAllowed)
@@ -210,9 +210,9 @@ impl Core {
         opened_from: &SessionOrigin<'_>,
         now: Timestamp,
     ) -> Result<SignedIn> {
-        let grants = Grants::for_role(user.role);
+        let grants = self.store.load_grants(user.id, &user.role).await?;
         let actor = Actor::User { id: user.id, grants: grants.clone() };
-        let proof = authorize::<act::OpenSession>(&actor, user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::OpenSession>(&actor, user.id).await?;
         let rehashed = match password {
             Some(password) if needs_rehash(&user.password_hash) => Some(self.hash_password(password).await?),
             _ => None,
@@ -253,7 +253,7 @@ impl Core {
         let by_name = counters.0.after_failure(policy, now);
         let by_source = counters.1.after_failure(policy.for_sources(), now);
         let target = user.map_or_else(|| "user:unknown".to_owned(), |u| format!("user:{}", u.id.get()));
-        let proof = authorize::<act::RecordSignInFailure>(&Actor::Anonymous, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::RecordSignInFailure>(&Actor::Anonymous, ()).await?;
         let mut tx = self.store.write().await?;
         tx.put_throttle(&proof, &keys.0, &by_name, now).await?;
         tx.put_throttle(&proof, &keys.1, &by_source, now).await?;
@@ -290,7 +290,7 @@ impl Core {
     /// Ends the session. Ending an already-ended session is not an error.
     pub async fn logout(&self, token: &SessionToken) -> Result<()> {
         let Ok(resolved) = self.resolve_inner(token, Stage::Any).await else { return Ok(()) };
-        let proof = authorize::<act::CloseSession>(&resolved.actor, resolved.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CloseSession>(&resolved.actor, resolved.user.id).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if tx.revoke_session(&proof, &token.digest(), now).await? {
@@ -351,7 +351,7 @@ impl Core {
             return Err(Error::Invalid("the current password is not correct".to_owned()));
         }
         let hash = self.hash_password(&request.new_password).await?;
-        let proof = authorize::<act::ChangeOwnPassword>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::ChangeOwnPassword>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.change_own_password(&proof, &hash, &token.digest(), now).await?;
@@ -404,7 +404,7 @@ impl Core {
         if stage == Stage::Full && self.must_enrol_second_factor(&user).await? {
             return Err(Error::SecondFactorEnrolmentRequired);
         }
-        let grants = Grants::for_role(user.role);
+        let grants = self.store.load_grants(user.id, &user.role).await?;
         let pending = session.second_factor_pending;
         Ok(Resolved {
             actor: Actor::User { id: user.id, grants: grants.clone() },
@@ -419,8 +419,7 @@ impl Core {
 
     /// Ends a session whose token turned up somewhere it was not issued to.
     async fn revoke_misused(&self, session_id: i64, now: Timestamp) -> Result<()> {
-        let proof =
-            authorize::<act::RevokeMisusedSession>(&Actor::Anonymous, session_id).map_err(forbidden)?;
+        let proof = self.allow::<act::RevokeMisusedSession>(&Actor::Anonymous, session_id).await?;
         let mut tx = self.store.write().await?;
         tx.revoke_misused_session(&proof, now).await?;
         let event = AuditEvent::new(AuditActor::Anonymous, "session.revoked_misused")
@@ -431,7 +430,7 @@ impl Core {
 
     /// Whether policy requires a second factor of `user` and they have none yet.
     pub(super) async fn must_enrol_second_factor(&self, user: &UserRecord) -> Result<bool> {
-        Ok(self.second_factor_required_for(user.role).await? && !self.has_second_factor(user.id).await?)
+        Ok(self.second_factor_required_for(&user.role).await? && !self.has_second_factor(user.id).await?)
     }
 
     /// An argon2id hash of `password` with today's parameters, on a blocking thread.

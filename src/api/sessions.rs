@@ -3,10 +3,10 @@
 //! on its next call, in the desktop app and over HTTP alike.
 
 use super::views::SessionView;
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::{is_live, SessionToken};
-use crate::authz::{act, authorize, Actor};
+use crate::authz::{act, Actor};
 use crate::domain::Username;
 use crate::error::{Error, Result};
 
@@ -14,7 +14,7 @@ impl Core {
     /// The caller's live sessions, most recently used first.
     pub async fn my_sessions(&self, token: &SessionToken) -> Result<Vec<SessionView>> {
         let r = self.resolve(token).await?;
-        let proof = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CloseSession>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let mine = token.digest();
         let list = self.store.list_sessions(&proof).await?;
@@ -36,7 +36,7 @@ impl Core {
     /// Ends one of the caller's sessions; another user's session id is "not found".
     pub async fn end_my_session(&self, token: &SessionToken, id: i64) -> Result<()> {
         let r = self.resolve(token).await?;
-        let proof = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CloseSession>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if !tx.revoke_own_session(&proof, id, now).await? {
@@ -53,7 +53,7 @@ impl Core {
     /// Ends every session of the caller except this one ("sign out everywhere else").
     pub async fn end_my_other_sessions(&self, token: &SessionToken) -> Result<()> {
         let r = self.resolve(token).await?;
-        let proof = authorize::<act::CloseSession>(&r.actor, r.user.id).map_err(forbidden)?;
+        let proof = self.allow::<act::CloseSession>(&r.actor, r.user.id).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.revoke_own_other_sessions(&proof, &token.digest(), now).await?;
@@ -73,7 +73,7 @@ impl Core {
     }
 
     async fn end_user_sessions_as(&self, actor: &Actor, username: &str) -> Result<()> {
-        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageUsers>(actor, ()).await?;
         let name = Username::parse(username).map_err(|_| Error::NotFound)?;
         let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
         let now = self.clock.now();

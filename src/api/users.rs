@@ -6,13 +6,13 @@ use serde::Deserialize;
 
 use super::session::name_key;
 use super::views::SecuritySettingsView;
-use super::{forbidden, Core};
+use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::password::PasswordPolicy;
 use crate::auth::session::{SessionPolicy, SessionToken, ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS};
 use crate::auth::throttle::ThrottlePolicy;
-use crate::authz::{act, authorize, Actor};
-use crate::domain::{Role, Username};
+use crate::authz::{act, Actor};
+use crate::domain::{RoleSlug, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
 
@@ -87,7 +87,7 @@ impl Core {
     /// The security settings as they are now (administrators).
     pub async fn security_settings(&self, token: &SessionToken) -> Result<SecuritySettingsView> {
         let r = self.resolve(token).await?;
-        authorize::<act::ManageUsers>(&r.actor, ()).map_err(forbidden)?;
+        self.allow::<act::ConfigureSecurity>(&r.actor, ()).await?;
         let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
         let sessions = self.session_policy().await?;
         Ok(SecuritySettingsView {
@@ -117,7 +117,7 @@ impl Core {
     }
 
     /// Whether the organisation requires a second factor of users with `role`.
-    pub async fn second_factor_required_for(&self, role: Role) -> Result<bool> {
+    pub async fn second_factor_required_for(&self, role: &RoleSlug) -> Result<bool> {
         let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
         Ok(roles.split(',').any(|r| r == role.as_str()))
     }
@@ -146,7 +146,7 @@ impl Core {
         username: &str,
         new_password: SecretString,
     ) -> Result<()> {
-        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageUsers>(actor, ()).await?;
         let name = Username::parse(username).map_err(|_| Error::NotFound)?;
         let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
         self.password_policy().await?.check(&user.username, &new_password)?;
@@ -175,7 +175,7 @@ impl Core {
     }
 
     async fn unlock_as(&self, actor: &Actor, username: &str) -> Result<bool> {
-        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ManageUsers>(actor, ()).await?;
         let name = Username::parse(username).map_err(|_| Error::NotFound)?;
         let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
         let now = self.clock.now();
@@ -208,7 +208,7 @@ impl Core {
     }
 
     async fn security_settings_as(&self, actor: &Actor, settings: SecuritySettings) -> Result<()> {
-        let proof = authorize::<act::ManageUsers>(actor, ()).map_err(forbidden)?;
+        let proof = self.allow::<act::ConfigureSecurity>(actor, ()).await?;
         let min = settings
             .password_min_length
             .map(|n| in_range("minimum password length", n, 8, 128))
@@ -217,15 +217,18 @@ impl Core {
             .lockout_max_failures
             .map(|n| in_range("failed sign-ins before a lock", n, 3, 100))
             .transpose()?;
-        let roles = settings
-            .second_factor_roles
-            .map(|roles| {
-                let mut parsed = roles.iter().map(|r| r.parse::<Role>()).collect::<Result<Vec<_>>>()?;
-                parsed.sort_by_key(|r| r.as_str());
+        let roles = match settings.second_factor_roles {
+            Some(roles) => {
+                let mut parsed = Vec::with_capacity(roles.len());
+                for role in &roles {
+                    parsed.push(self.known_role(role).await?);
+                }
+                parsed.sort();
                 parsed.dedup();
-                Ok::<_, Error>(parsed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))
-            })
-            .transpose()?;
+                Some(parsed.iter().map(RoleSlug::as_str).collect::<Vec<_>>().join(","))
+            }
+            None => None,
+        };
         let number = |what: &str, n: Option<i64>, low: i64, high: i64| {
             n.map(|n| in_range(what, n, low, high).map(|n| n.to_string())).transpose()
         };

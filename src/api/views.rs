@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::authz::{Grants, Permission};
-use crate::domain::CustomerRef;
+use crate::domain::{CustomerRef, TeamId};
 use crate::mask;
-use crate::store::inbox::{ConversationRecord, MessageRecord};
+use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
 
 /// A stable error code the UI and HTTP clients switch on.
@@ -37,6 +37,8 @@ pub enum ErrorCode {
     StepUpUnavailable,
     /// Visible but not allowed.
     Forbidden,
+    /// The change clashes with the current state (a taken name, a role still in use).
+    Conflict,
     /// The request is wrong.
     Invalid,
     /// A webhook signature did not verify.
@@ -69,8 +71,8 @@ impl From<&crate::error::Error> for ErrorView {
 pub struct MeView {
     /// User name.
     pub username: String,
-    /// Role name.
-    pub role: &'static str,
+    /// Role (its slug).
+    pub role: String,
     /// Permission names, for showing or hiding controls (the core checks again anyway).
     pub capabilities: Vec<&'static str>,
     /// The user must choose a new password before anything else works.
@@ -93,7 +95,7 @@ impl MeView {
     pub fn build(user: &UserRecord, grants: &Grants) -> Self {
         Self {
             username: user.username.clone(),
-            role: grants.role().as_str(),
+            role: grants.role().as_str().to_owned(),
             capabilities: grants.capability_names(),
             must_change_password: user.must_change_password,
             second_factor_required: false,
@@ -176,6 +178,25 @@ pub struct ConversationSummaryView {
     pub last_message_preview: String,
     /// Time of the latest message (ms since the epoch).
     pub last_message_at: i64,
+    /// The team it belongs to.
+    pub team: TeamRefView,
+    /// The agent it is assigned to, if any.
+    pub assignee: Option<String>,
+}
+
+/// A team, by id and name.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamRefView {
+    /// Team id.
+    pub id: i64,
+    /// Team name.
+    pub name: String,
+}
+
+impl TeamRefView {
+    fn build(team: &(TeamId, String)) -> Self {
+        Self { id: team.0.get(), name: team.1.clone() }
+    }
 }
 
 impl ConversationSummaryView {
@@ -192,13 +213,15 @@ impl ConversationSummaryView {
             customer_handle: customer_handle(&c.customer, grants),
             last_message_preview: preview,
             last_message_at: c.last_message_at.as_millis(),
+            team: TeamRefView::build(&c.team),
+            assignee: c.assignee.as_ref().map(|a| a.1.clone()),
         }
     }
 }
 
 fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
     match (&customer.wa_id, &customer.username) {
-        (Some(wa_id), _) if grants.has(Permission::ContactsViewPhone) => format!("+{wa_id}"),
+        (Some(wa_id), _) if grants.has(Permission::RevealContactData) => format!("+{wa_id}"),
         (Some(wa_id), _) => mask::phone(wa_id),
         (None, Some(username)) => format!("@{username}"),
         (None, None) => "no phone number shared".to_owned(),
@@ -258,7 +281,7 @@ pub struct AllowEntryView {
     /// The network.
     pub cidr: String,
     /// The role it is for; `null`: everyone.
-    pub role: Option<&'static str>,
+    pub role: Option<String>,
 }
 
 /// The IP allowlist.
@@ -328,4 +351,162 @@ pub struct SecurityKeyView {
 pub struct RecoveryCodesView {
     /// Ten single-use codes.
     pub codes: Vec<String>,
+}
+
+/// A contact, as the contacts list and detail show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactView {
+    /// Contact id.
+    pub id: i64,
+    /// The customer's profile name, or a neutral label.
+    pub name: String,
+    /// The customer's number (masked unless the actor may see it) or user name.
+    pub handle: String,
+    /// The team it belongs to.
+    pub team: TeamRefView,
+    /// The member of staff who owns it.
+    pub owner: Option<String>,
+    /// Its labels.
+    pub labels: Vec<LabelRefView>,
+}
+
+/// A label on a contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelRefView {
+    /// Label id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Colour token.
+    pub colour: String,
+    /// Whether it hides the contact from roles not granted it.
+    pub restricted: bool,
+}
+
+impl ContactView {
+    /// Builds the view for an actor with `grants`.
+    pub fn build(c: &ContactRecord, grants: &Grants) -> Self {
+        Self {
+            id: c.id.get(),
+            name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
+            handle: customer_handle(&c.customer, grants),
+            team: TeamRefView::build(&c.team),
+            owner: c.owner.as_ref().map(|o| o.1.clone()),
+            labels: c
+                .labels
+                .iter()
+                .map(|(id, name, colour, restricted)| LabelRefView {
+                    id: id.get(),
+                    name: name.clone(),
+                    colour: colour.clone(),
+                    restricted: *restricted,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One permission of the catalog, for the permission matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct PermissionView {
+    /// Stable name (`conversations.reply`).
+    pub name: &'static str,
+    /// What it allows.
+    pub label: &'static str,
+    /// Whether a grant of it carries a scope (own, team, all).
+    pub scoped: bool,
+}
+
+/// A module of the permission matrix with its permissions.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleView {
+    /// Heading.
+    pub label: &'static str,
+    /// Its permissions.
+    pub permissions: Vec<PermissionView>,
+}
+
+/// One permission a role grants.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    /// Permission name.
+    pub permission: &'static str,
+    /// `own`, `team` or `all` for scoped permissions.
+    pub scope: Option<&'static str>,
+}
+
+/// A role and what it grants.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleView {
+    /// Stable name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// A built-in template (clone it to adapt it).
+    pub builtin: bool,
+    /// Whether the viewer may change or delete it (custom, and nothing in it beyond their own
+    /// grants).
+    pub editable: bool,
+    /// Whether the viewer may give it to someone.
+    pub assignable: bool,
+    /// What it grants.
+    pub grants: Vec<GrantView>,
+    /// Sees every restricted label.
+    pub all_labels: bool,
+    /// The restricted labels it sees (when not all).
+    pub labels: Vec<i64>,
+    /// How many users have it.
+    pub users: i64,
+}
+
+/// The roles screen: the catalog and every role.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolesView {
+    /// The permission catalog, by module.
+    pub catalog: Vec<ModuleView>,
+    /// Every role, built-ins first.
+    pub roles: Vec<RoleView>,
+}
+
+/// A user, as the administrators' list shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    /// User name.
+    pub username: String,
+    /// Role slug.
+    pub role: String,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+    /// Their teams.
+    pub teams: Vec<TeamRefView>,
+}
+
+/// A team.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamView {
+    /// Team id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Receives what nothing else claims; cannot be deleted.
+    pub default: bool,
+    /// Members' user names (only for those who may see users or manage teams).
+    pub members: Option<Vec<String>>,
+}
+
+/// A label.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelView {
+    /// Label id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Colour token.
+    pub colour: String,
+    /// Hides its contacts from roles not listed.
+    pub restricted: bool,
+    /// Roles that may see its contacts (only for those who manage labels).
+    pub roles: Option<Vec<String>>,
 }

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::domain::Role;
+use crate::domain::RoleSlug;
 use crate::error::{Error, Result};
 
 /// One allowed network.
@@ -24,12 +24,12 @@ pub struct AllowEntry {
     /// The network.
     pub net: IpNet,
     /// The role it is for; `None`: everyone.
-    pub role: Option<Role>,
+    pub role: Option<RoleSlug>,
 }
 
 impl AllowEntry {
     /// Parses `10.1.0.0/16` or `2001:db8::/32`; a bare address means that one address.
-    pub fn parse(cidr: &str, role: Option<Role>) -> Result<Self> {
+    pub fn parse(cidr: &str, role: Option<RoleSlug>) -> Result<Self> {
         let text = cidr.trim();
         let net =
             text.parse::<IpNet>().or_else(|_| text.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
@@ -43,7 +43,7 @@ impl AllowEntry {
 
 impl fmt::Display for AllowEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.role {
+        match &self.role {
             Some(role) => write!(f, "{} ({role})", self.net),
             None => write!(f, "{}", self.net),
         }
@@ -72,12 +72,12 @@ impl Allowlist {
     }
 
     /// Whether the entries for `role` let `addrs` sign in. No entries for the role: yes.
-    pub fn permits_role(&self, role: Role, addrs: &[IpAddr]) -> bool {
-        matches(&mut self.0.iter().filter(|e| e.role == Some(role)), addrs).unwrap_or(true)
+    pub fn permits_role(&self, role: &RoleSlug, addrs: &[IpAddr]) -> bool {
+        matches(&mut self.0.iter().filter(|e| e.role.as_ref() == Some(role)), addrs).unwrap_or(true)
     }
 
     /// Both checks, for someone whose role is known.
-    pub fn permits(&self, role: Role, addrs: &[IpAddr]) -> bool {
+    pub fn permits(&self, role: &RoleSlug, addrs: &[IpAddr]) -> bool {
         self.permits_anyone(addrs) && self.permits_role(role, addrs)
     }
 }
@@ -87,8 +87,13 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    fn list(entries: &[(&str, Option<Role>)]) -> Allowlist {
-        Allowlist(entries.iter().map(|(c, r)| AllowEntry::parse(c, *r).unwrap()).collect())
+    fn list(entries: &[(&str, Option<&str>)]) -> Allowlist {
+        Allowlist(
+            entries
+                .iter()
+                .map(|(c, r)| AllowEntry::parse(c, r.map(|r| RoleSlug::parse(r).unwrap())).unwrap())
+                .collect(),
+        )
     }
 
     fn ip(s: &str) -> Vec<IpAddr> {
@@ -96,24 +101,24 @@ mod tests {
     }
 
     #[rstest]
-    #[case::empty_list_restricts_nothing(&[], "203.0.113.9", Role::Agent, true)]
-    #[case::inside_v4(&[("10.1.0.0/16", None)], "10.1.200.3", Role::Agent, true)]
-    #[case::outside_v4(&[("10.1.0.0/16", None)], "10.2.0.1", Role::Agent, false)]
-    #[case::inside_v6(&[("2001:db8::/32", None)], "2001:db8:1::5", Role::Manager, true)]
-    #[case::outside_v6(&[("2001:db8::/32", None)], "2001:db9::1", Role::Manager, false)]
-    #[case::v4_mapped_v6_peer(&[("192.0.2.0/24", None)], "::ffff:192.0.2.7", Role::Agent, true)]
-    #[case::single_address(&[("198.51.100.4", None)], "198.51.100.4", Role::Agent, true)]
-    #[case::role_entry_for_other_role(&[("10.9.0.0/16", Some(Role::Admin))], "203.0.113.9", Role::Agent, true)]
-    #[case::role_entry_restricts_its_role(&[("10.9.0.0/16", Some(Role::Admin))], "203.0.113.9", Role::Admin, false)]
-    #[case::role_entry_admits_its_role(&[("10.9.0.0/16", Some(Role::Admin))], "10.9.1.1", Role::Admin, true)]
-    #[case::both_must_pass(&[("10.0.0.0/8", None), ("10.9.0.0/16", Some(Role::Admin))], "10.1.1.1", Role::Admin, false)]
+    #[case::empty_list_restricts_nothing(&[], "203.0.113.9", "agent", true)]
+    #[case::inside_v4(&[("10.1.0.0/16", None)], "10.1.200.3", "agent", true)]
+    #[case::outside_v4(&[("10.1.0.0/16", None)], "10.2.0.1", "agent", false)]
+    #[case::inside_v6(&[("2001:db8::/32", None)], "2001:db8:1::5", "manager", true)]
+    #[case::outside_v6(&[("2001:db8::/32", None)], "2001:db9::1", "manager", false)]
+    #[case::v4_mapped_v6_peer(&[("192.0.2.0/24", None)], "::ffff:192.0.2.7", "agent", true)]
+    #[case::single_address(&[("198.51.100.4", None)], "198.51.100.4", "agent", true)]
+    #[case::role_entry_for_other_role(&[("10.9.0.0/16", Some("admin"))], "203.0.113.9", "agent", true)]
+    #[case::role_entry_restricts_its_role(&[("10.9.0.0/16", Some("admin"))], "203.0.113.9", "admin", false)]
+    #[case::role_entry_admits_its_role(&[("10.9.0.0/16", Some("admin"))], "10.9.1.1", "admin", true)]
+    #[case::both_must_pass(&[("10.0.0.0/8", None), ("10.9.0.0/16", Some("admin"))], "10.1.1.1", "admin", false)]
     fn matrix(
-        #[case] entries: &[(&str, Option<Role>)],
+        #[case] entries: &[(&str, Option<&str>)],
         #[case] peer: &str,
-        #[case] role: Role,
+        #[case] role: &str,
         #[case] allowed: bool,
     ) {
-        assert_eq!(list(entries).permits(role, &ip(peer)), allowed);
+        assert_eq!(list(entries).permits(&RoleSlug::parse(role).unwrap(), &ip(peer)), allowed);
     }
 
     #[test]

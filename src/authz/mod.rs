@@ -1,22 +1,29 @@
 //! Authorization: pure, default deny (DESIGN §2, §3.2–3.3).
 //!
 //! [`decide`] is a pure function with an exhaustive `match` on [`Action`] — no `_` arm — so a
-//! new action does not compile until its rule is written. [`authorize`] turns an `Allow` into
-//! an [`Authorized<A>`] proof: its fields are private, it records the actor and the resource it
-//! was issued for, and every mutating repository method in `store/` demands one. Code that
-//! forgets to ask therefore cannot write.
+//! new action does not compile until its rule is written. Actions on one conversation or
+//! contact are decided with its [`Placement`] (team, assignee, restricted labels), which the
+//! caller loads first; without one they are refused. [`authorize`] and [`authorize_on`] turn
+//! an `Allow` into an [`Authorized<A>`] proof: its fields are private, it records the actor and
+//! the resource it was issued for, and every mutating repository method in `store/` demands
+//! one. Lists get an [`Authorized`] proof holding their [`ListScope`], which the store turns
+//! into its `WHERE` clause, so a list can only be read cut to what the actor may see.
 //!
-//! Roles are the three built-ins for now; custom roles and team scopes extend [`Grants`]
-//! without changing this shape.
+//! Roles: built-in templates ([`template`]) and custom roles (grants stored by the admin). The
+//! guardrails against privilege escalation are in [`guard`].
 
+mod grants;
+pub mod guard;
 mod permission;
+pub mod template;
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
-pub use permission::{Grants, Permission};
+pub use grants::{Grants, LabelAccess, ListScope, Placement, RoleGrants};
+pub use permission::{Module, Permission, Scope};
 
-use crate::domain::{ConversationId, UserId};
+use crate::domain::{ContactId, ConversationId, UserId};
 
 /// Who is acting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +32,7 @@ pub enum Actor {
     User {
         /// Their id.
         id: UserId,
-        /// What their role grants.
+        /// What their role grants, and their teams.
         grants: Grants,
     },
     /// IT on this machine, holding the data key (the `countersign` CLI).
@@ -37,16 +44,42 @@ pub enum Actor {
 }
 
 /// Everything the core can be asked to do that needs a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
-    /// See the list of conversations.
+    /// See the list of conversations (cut to the actor's scope).
     ListConversations,
     /// Open one conversation and read its messages.
     ReadConversation,
     /// Send a message in a conversation.
     SendMessage,
-    /// Create users and change their roles.
+    /// Assign a conversation to an agent (or take it back to the team queue).
+    AssignConversation,
+    /// Move a conversation to another team.
+    TransferConversation,
+    /// See the list of contacts (cut to the actor's scope).
+    ListContacts,
+    /// Open one contact.
+    ReadContact,
+    /// Move a contact to another team or owner.
+    AssignContact,
+    /// Put a label on a contact or take it off.
+    LabelContact,
+    /// See the names of teams and labels (to filter, transfer, label).
+    ViewDirectory,
+    /// See the users, their roles and teams.
+    ViewUsers,
+    /// Create users, change their roles, disable them, reset their passwords.
     ManageUsers,
+    /// See the roles and what they grant.
+    ViewRoles,
+    /// Create, change and delete custom roles.
+    ManageRoles,
+    /// Create teams and change their members.
+    ManageTeams,
+    /// Create, change and delete labels and who may see them.
+    ManageLabels,
+    /// Change the security settings and the IP allowlist.
+    ConfigureSecurity,
     /// Connect the WhatsApp channel and change its secrets.
     ConfigureChannel,
     /// Store what a signed webhook delivery carried.
@@ -76,6 +109,10 @@ pub enum Action {
 pub enum DenyReason {
     /// The actor's role lacks the permission.
     MissingPermission(Permission),
+    /// The permission is held, but not for this record (another team, someone else's).
+    OutOfScope(Permission),
+    /// An action on one record was asked without the record's placement.
+    NoPlacement,
     /// This kind of actor never does this.
     WrongActor,
 }
@@ -85,24 +122,48 @@ pub enum DenyReason {
 pub enum Decision {
     /// Go ahead.
     Allow,
-    /// Refused, with the reason (for the log, never shown to the actor).
+    /// Refused, with the reason (for the log and the audit trail, never shown to the actor).
     Deny(DenyReason),
 }
 
-/// The rule for every action. Pure; no I/O.
-pub fn decide(actor: &Actor, action: Action) -> Decision {
+/// The rule for every action. Pure; no I/O. `on` is the placement of the conversation or
+/// contact the action concerns, for the actions that concern one.
+pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision {
+    use Permission as P;
     match action {
-        Action::ListConversations | Action::ReadConversation => needs(actor, Permission::ConversationsRead),
-        Action::SendMessage => needs(actor, Permission::MessagesSend),
-        Action::ManageUsers => operator_or(actor, Permission::UsersManage),
-        Action::ConfigureChannel => operator_or(actor, Permission::ChannelManage),
+        Action::ListConversations => needs(actor, P::ConversationsView),
+        Action::ReadConversation => needs_on(actor, P::ConversationsView, on),
+        Action::SendMessage => {
+            both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on))
+        }
+        Action::AssignConversation => {
+            both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsAssign, on))
+        }
+        Action::TransferConversation => {
+            both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsTransfer, on))
+        }
+        Action::ListContacts => needs(actor, P::ContactsView),
+        Action::ReadContact => needs_on(actor, P::ContactsView, on),
+        Action::AssignContact => {
+            both(needs_on(actor, P::ContactsView, on), needs_on(actor, P::ContactsAssign, on))
+        }
+        Action::LabelContact => both(needs_on(actor, P::ContactsView, on), needs(actor, P::LabelsApply)),
+        Action::ViewUsers => needs(actor, P::UsersView),
+        Action::ViewRoles => needs(actor, P::RolesView),
+        Action::ManageUsers => operator_or(actor, P::UsersManage),
+        Action::ManageRoles => operator_or(actor, P::RolesManage),
+        Action::ManageTeams => operator_or(actor, P::TeamsManage),
+        Action::ManageLabels => needs(actor, P::LabelsManage),
+        Action::ConfigureSecurity => operator_or(actor, P::SecurityManage),
+        Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
         Action::IngestDelivery => match actor {
             Actor::VerifiedWebhook => Decision::Allow,
             Actor::User { .. } | Actor::Operator | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
         },
-        // Authentication already happened; any enabled user may hold sessions and change
-        // their own password.
-        Action::OpenSession
+        // Authentication already happened; any enabled user may hold sessions, change their
+        // own password and factors, and see the names of teams and labels.
+        Action::ViewDirectory
+        | Action::OpenSession
         | Action::CloseSession
         | Action::ChangeOwnPassword
         | Action::ManageOwnSecondFactor
@@ -134,10 +195,32 @@ fn needs(actor: &Actor, permission: Permission) -> Decision {
     }
 }
 
+/// `permission` held with a scope that reaches the record at `on`.
+fn needs_on(actor: &Actor, permission: Permission, on: Option<&Placement>) -> Decision {
+    let Actor::User { id, grants } = actor else {
+        return Decision::Deny(DenyReason::WrongActor);
+    };
+    let Some(scope) = grants.list_scope(permission, *id) else {
+        return Decision::Deny(DenyReason::MissingPermission(permission));
+    };
+    match on {
+        None => Decision::Deny(DenyReason::NoPlacement),
+        Some(placement) if scope.admits(placement) => Decision::Allow,
+        Some(_) => Decision::Deny(DenyReason::OutOfScope(permission)),
+    }
+}
+
+fn both(first: Decision, second: Decision) -> Decision {
+    match first {
+        Decision::Allow => second,
+        denied @ Decision::Deny(_) => denied,
+    }
+}
+
 fn operator_or(actor: &Actor, permission: Permission) -> Decision {
     match actor {
         Actor::Operator => Decision::Allow,
-        _ => needs(actor, permission),
+        Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => needs(actor, permission),
     }
 }
 
@@ -146,7 +229,13 @@ pub trait Act: Debug {
     /// The action this type stands for.
     const ACTION: Action;
     /// What the action is about.
-    type Resource: Copy + Debug;
+    type Resource: Clone + Debug;
+}
+
+/// A list action: its proof holds the scope the list is cut to.
+pub trait Listing: Act<Resource = ListScope> {
+    /// The permission whose scope cuts the list.
+    const PERMISSION: Permission;
 }
 
 macro_rules! acts {
@@ -168,10 +257,23 @@ macro_rules! acts {
 }
 
 acts! {
-    ListConversations => (),
+    ListConversations => ListScope,
     ReadConversation => ConversationId,
     SendMessage => ConversationId,
+    AssignConversation => ConversationId,
+    TransferConversation => ConversationId,
+    ListContacts => ListScope,
+    ReadContact => ContactId,
+    AssignContact => ContactId,
+    LabelContact => ContactId,
+    ViewDirectory => (),
+    ViewUsers => (),
     ManageUsers => (),
+    ViewRoles => (),
+    ManageRoles => (),
+    ManageTeams => (),
+    ManageLabels => (),
+    ConfigureSecurity => (),
     ConfigureChannel => (),
     IngestDelivery => (),
     OpenSession => UserId,
@@ -185,7 +287,15 @@ acts! {
     RunKeyCeremony => (),
 }
 
-/// Proof that `actor` may perform `A` on `resource`. Only [`authorize`] makes one.
+impl Listing for act::ListConversations {
+    const PERMISSION: Permission = Permission::ConversationsView;
+}
+
+impl Listing for act::ListContacts {
+    const PERMISSION: Permission = Permission::ContactsView;
+}
+
+/// Proof that `actor` may perform `A` on `resource`. Only the `authorize*` functions make one.
 #[derive(Debug)]
 pub struct Authorized<A: Act> {
     actor: AuditActor,
@@ -199,8 +309,8 @@ impl<A: Act> Authorized<A> {
         &self.actor
     }
     /// The resource the proof was issued for.
-    pub fn resource(&self) -> A::Resource {
-        self.resource
+    pub fn resource(&self) -> &A::Resource {
+        &self.resource
     }
 }
 
@@ -210,17 +320,35 @@ pub trait OnConversation {
     fn conversation(&self) -> ConversationId;
 }
 
-impl OnConversation for Authorized<act::ReadConversation> {
-    fn conversation(&self) -> ConversationId {
-        self.resource
-    }
+macro_rules! on_conversation {
+    ($($act:ident),*) => {$(
+        impl OnConversation for Authorized<act::$act> {
+            fn conversation(&self) -> ConversationId {
+                self.resource
+            }
+        }
+    )*};
 }
 
-impl OnConversation for Authorized<act::SendMessage> {
-    fn conversation(&self) -> ConversationId {
-        self.resource
-    }
+on_conversation!(ReadConversation, SendMessage, AssignConversation, TransferConversation);
+
+/// A proof that concerns one contact.
+pub trait OnContact {
+    /// The contact.
+    fn contact(&self) -> ContactId;
 }
+
+macro_rules! on_contact {
+    ($($act:ident),*) => {$(
+        impl OnContact for Authorized<act::$act> {
+            fn contact(&self) -> ContactId {
+                self.resource
+            }
+        }
+    )*};
+}
+
+on_contact!(ReadContact, AssignContact, LabelContact);
 
 /// The actor as the audit trail records it: an id, never a name or number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,16 +382,50 @@ impl AuditActor {
     }
 }
 
-/// Decides, and on `Allow` issues the proof. A refusal is returned as `Denied` for the caller
-/// to map (a resource the actor may not see becomes `NotFound`).
+/// Decides an action that concerns no single conversation or contact, and on `Allow` issues
+/// the proof. A refusal is returned as [`Denied`] for the caller to map and record.
 pub fn authorize<A: Act>(actor: &Actor, resource: A::Resource) -> Result<Authorized<A>, Denied> {
-    match decide(actor, A::ACTION) {
-        Decision::Allow => Ok(Authorized { actor: audit_actor(actor), resource, _action: PhantomData }),
-        Decision::Deny(reason) => {
-            tracing::info!(action = ?A::ACTION, ?reason, "denied");
-            Err(Denied(reason))
+    issue::<A>(actor, resource, None)
+}
+
+/// Decides an action on the conversation or contact placed at `placement`.
+pub fn authorize_on<A: Act>(
+    actor: &Actor,
+    resource: A::Resource,
+    placement: &Placement,
+) -> Result<Authorized<A>, Denied> {
+    issue::<A>(actor, resource, Some(placement))
+}
+
+/// Decides a list action and issues a proof holding the scope the list is cut to.
+pub fn authorize_list<A: Listing>(actor: &Actor) -> Result<Authorized<A>, Denied> {
+    let scope = match actor {
+        Actor::User { id, grants } => grants.list_scope(A::PERMISSION, *id),
+        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => None,
+    };
+    match (decide(actor, A::ACTION, None), scope) {
+        (Decision::Allow, Some(scope)) => {
+            Ok(Authorized { actor: audit_actor(actor), resource: scope, _action: PhantomData })
         }
+        (Decision::Allow, None) => Err(denied(A::ACTION, DenyReason::MissingPermission(A::PERMISSION))),
+        (Decision::Deny(reason), _) => Err(denied(A::ACTION, reason)),
     }
+}
+
+fn issue<A: Act>(
+    actor: &Actor,
+    resource: A::Resource,
+    on: Option<&Placement>,
+) -> Result<Authorized<A>, Denied> {
+    match decide(actor, A::ACTION, on) {
+        Decision::Allow => Ok(Authorized { actor: audit_actor(actor), resource, _action: PhantomData }),
+        Decision::Deny(reason) => Err(denied(A::ACTION, reason)),
+    }
+}
+
+fn denied(action: Action, reason: DenyReason) -> Denied {
+    tracing::info!(?action, ?reason, "denied");
+    Denied { action, reason }
 }
 
 /// How the audit trail names `actor`.
@@ -276,53 +438,359 @@ pub fn audit_actor(actor: &Actor) -> AuditActor {
     }
 }
 
-/// A refused authorization.
+/// A refused authorization: what was asked and why it was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Denied(pub DenyReason);
+pub struct Denied {
+    /// The action.
+    pub action: Action,
+    /// Why.
+    pub reason: DenyReason,
+}
 
 #[cfg(test)]
 mod tests {
+    use super::guard::{self, Escalation, RoleSide};
     use super::*;
-    use crate::domain::Role;
+    use crate::domain::{LabelId, RoleSlug, TeamId};
+    use proptest::prelude::*;
     use rstest::rstest;
 
-    fn user(role: Role) -> Actor {
-        Actor::User { id: UserId::new(1), grants: Grants::for_role(role) }
+    const ME: i64 = 1;
+    const MY_TEAM: i64 = 10;
+
+    fn builtin(slug: &str) -> Actor {
+        let grants = template::template(slug).unwrap();
+        Actor::User {
+            id: UserId::new(ME),
+            grants: Grants::new(RoleSlug::parse(slug).unwrap(), grants, [TeamId::new(MY_TEAM)]),
+        }
+    }
+
+    fn custom(permissions: &[(Permission, Scope)], labels: LabelAccess) -> Actor {
+        let grants = RoleGrants::new(permissions.iter().copied(), labels);
+        Actor::User {
+            id: UserId::new(ME),
+            grants: Grants::new(RoleSlug::parse("custom").unwrap(), grants, [TeamId::new(MY_TEAM)]),
+        }
+    }
+
+    fn at(team: i64, assignee: Option<i64>, labels: &[i64]) -> Option<Placement> {
+        Some(Placement {
+            team: TeamId::new(team),
+            assignee: assignee.map(UserId::new),
+            restricted_labels: labels.iter().copied().map(LabelId::new).collect(),
+        })
+    }
+
+    fn mine() -> Option<Placement> {
+        at(MY_TEAM, Some(ME), &[])
+    }
+    fn my_team() -> Option<Placement> {
+        at(MY_TEAM, None, &[])
+    }
+    fn other_store() -> Option<Placement> {
+        at(20, None, &[])
+    }
+    fn vip_in_my_team() -> Option<Placement> {
+        at(MY_TEAM, None, &[7])
     }
 
     #[rstest]
-    #[case::agent_reads(user(Role::Agent), Action::ReadConversation, true)]
-    #[case::agent_lists(user(Role::Agent), Action::ListConversations, true)]
-    #[case::agent_sends(user(Role::Agent), Action::SendMessage, true)]
-    #[case::agent_cannot_manage_users(user(Role::Agent), Action::ManageUsers, false)]
-    #[case::agent_cannot_configure_channel(user(Role::Agent), Action::ConfigureChannel, false)]
-    #[case::manager_cannot_configure_channel(user(Role::Manager), Action::ConfigureChannel, false)]
-    #[case::admin_manages_users(user(Role::Admin), Action::ManageUsers, true)]
-    #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, true)]
-    #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, false)]
-    #[case::webhook_ingests(Actor::VerifiedWebhook, Action::IngestDelivery, true)]
-    #[case::webhook_cannot_send(Actor::VerifiedWebhook, Action::SendMessage, false)]
-    #[case::agent_opens_a_session(user(Role::Agent), Action::OpenSession, true)]
-    #[case::operator_has_no_session(Actor::Operator, Action::OpenSession, false)]
-    #[case::agent_changes_own_password(user(Role::Agent), Action::ChangeOwnPassword, true)]
-    #[case::anonymous_records_failures(Actor::Anonymous, Action::RecordSignInFailure, true)]
-    #[case::anonymous_cannot_read(Actor::Anonymous, Action::ListConversations, false)]
-    #[case::user_cannot_erase_failures(user(Role::Admin), Action::RecordSignInFailure, false)]
-    #[case::user_cannot_forge_deliveries(user(Role::Admin), Action::IngestDelivery, false)]
-    #[case::agent_locks_own_session(user(Role::Agent), Action::LockSession, true)]
-    #[case::operator_has_no_session_to_lock(Actor::Operator, Action::LockSession, false)]
-    #[case::stolen_tokens_are_revoked(Actor::Anonymous, Action::RevokeMisusedSession, true)]
-    #[case::webhook_cannot_revoke_sessions(Actor::VerifiedWebhook, Action::RevokeMisusedSession, false)]
-    #[case::anyone_signing_in_runs_key_challenges(Actor::Anonymous, Action::RunKeyCeremony, true)]
-    #[case::operator_has_no_key_to_challenge(Actor::Operator, Action::RunKeyCeremony, false)]
-    fn rules(#[case] actor: Actor, #[case] action: Action, #[case] allowed: bool) {
-        assert_eq!(decide(&actor, action) == Decision::Allow, allowed);
+    // The inbox, by scope.
+    #[case::agent_reads_own_team(builtin("agent"), Action::ReadConversation, my_team(), true)]
+    #[case::agent_cannot_read_another_store(builtin("agent"), Action::ReadConversation, other_store(), false)]
+    #[case::agent_cannot_read_restricted_label(
+        builtin("agent"),
+        Action::ReadConversation,
+        vip_in_my_team(),
+        false
+    )]
+    #[case::agent_replies_in_own_team(builtin("agent"), Action::SendMessage, my_team(), true)]
+    #[case::agent_cannot_reply_to_another_store(builtin("agent"), Action::SendMessage, other_store(), false)]
+    #[case::agent_assigns_own_conversations(builtin("agent"), Action::AssignConversation, mine(), true)]
+    #[case::agent_cannot_assign_the_team_queue(
+        builtin("agent"),
+        Action::AssignConversation,
+        my_team(),
+        false
+    )]
+    #[case::agent_cannot_transfer(builtin("agent"), Action::TransferConversation, mine(), false)]
+    #[case::manager_transfers_own_team(builtin("manager"), Action::TransferConversation, my_team(), true)]
+    #[case::manager_cannot_transfer_another_store(
+        builtin("manager"),
+        Action::TransferConversation,
+        other_store(),
+        false
+    )]
+    #[case::sales_replies_only_to_own(builtin("sales"), Action::SendMessage, my_team(), false)]
+    #[case::sales_replies_to_own(builtin("sales"), Action::SendMessage, mine(), true)]
+    #[case::admin_reads_every_store(builtin("admin"), Action::ReadConversation, other_store(), true)]
+    #[case::admin_reads_restricted_labels(builtin("admin"), Action::ReadConversation, vip_in_my_team(), true)]
+    #[case::marketing_has_no_inbox(builtin("marketing"), Action::ListConversations, None, false)]
+    #[case::auditor_has_no_inbox(builtin("auditor"), Action::ReadConversation, mine(), false)]
+    #[case::granted_label_is_visible(custom(&[(Permission::ConversationsView, Scope::Team)], LabelAccess::Only([LabelId::new(7)].into())), Action::ReadConversation, vip_in_my_team(), true)]
+    #[case::one_record_action_needs_its_placement(builtin("owner"), Action::ReadConversation, None, false)]
+    // Contacts.
+    #[case::agent_reads_own_team_contact(builtin("agent"), Action::ReadContact, my_team(), true)]
+    #[case::agent_cannot_read_another_store_contact(
+        builtin("agent"),
+        Action::ReadContact,
+        other_store(),
+        false
+    )]
+    #[case::agent_labels_visible_contacts(builtin("agent"), Action::LabelContact, my_team(), true)]
+    #[case::agent_cannot_label_another_store_contact(
+        builtin("agent"),
+        Action::LabelContact,
+        other_store(),
+        false
+    )]
+    #[case::agent_cannot_move_contacts(builtin("agent"), Action::AssignContact, my_team(), false)]
+    #[case::marketing_sees_all_contacts(builtin("marketing"), Action::ReadContact, other_store(), true)]
+    #[case::marketing_cannot_see_restricted_contacts(
+        builtin("marketing"),
+        Action::ReadContact,
+        vip_in_my_team(),
+        false
+    )]
+    // Administration.
+    #[case::agent_cannot_manage_users(builtin("agent"), Action::ManageUsers, None, false)]
+    #[case::manager_views_users(builtin("manager"), Action::ViewUsers, None, true)]
+    #[case::manager_cannot_manage_roles(builtin("manager"), Action::ManageRoles, None, false)]
+    #[case::admin_manages_roles(builtin("admin"), Action::ManageRoles, None, true)]
+    #[case::auditor_views_roles(builtin("auditor"), Action::ViewRoles, None, true)]
+    #[case::auditor_cannot_manage_teams(builtin("auditor"), Action::ManageTeams, None, false)]
+    #[case::marketing_manages_labels(builtin("marketing"), Action::ManageLabels, None, true)]
+    #[case::agent_cannot_manage_labels(builtin("agent"), Action::ManageLabels, None, false)]
+    #[case::everyone_sees_the_directory(builtin("auditor"), Action::ViewDirectory, None, true)]
+    #[case::manager_cannot_configure_channel(builtin("manager"), Action::ConfigureChannel, None, false)]
+    #[case::admin_configures_security(builtin("admin"), Action::ConfigureSecurity, None, true)]
+    #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
+    #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
+    #[case::operator_cannot_manage_labels(Actor::Operator, Action::ManageLabels, None, false)]
+    // Intake and identity.
+    #[case::webhook_ingests(Actor::VerifiedWebhook, Action::IngestDelivery, None, true)]
+    #[case::webhook_cannot_send(Actor::VerifiedWebhook, Action::SendMessage, mine(), false)]
+    #[case::agent_opens_a_session(builtin("agent"), Action::OpenSession, None, true)]
+    #[case::operator_has_no_session(Actor::Operator, Action::OpenSession, None, false)]
+    #[case::agent_changes_own_password(builtin("agent"), Action::ChangeOwnPassword, None, true)]
+    #[case::anonymous_records_failures(Actor::Anonymous, Action::RecordSignInFailure, None, true)]
+    #[case::anonymous_cannot_read(Actor::Anonymous, Action::ListConversations, None, false)]
+    #[case::user_cannot_erase_failures(builtin("owner"), Action::RecordSignInFailure, None, false)]
+    #[case::user_cannot_forge_deliveries(builtin("owner"), Action::IngestDelivery, None, false)]
+    #[case::agent_locks_own_session(builtin("agent"), Action::LockSession, None, true)]
+    #[case::stolen_tokens_are_revoked(Actor::Anonymous, Action::RevokeMisusedSession, None, true)]
+    #[case::webhook_cannot_revoke_sessions(Actor::VerifiedWebhook, Action::RevokeMisusedSession, None, false)]
+    #[case::anyone_signing_in_runs_key_challenges(Actor::Anonymous, Action::RunKeyCeremony, None, true)]
+    #[case::operator_has_no_key_to_challenge(Actor::Operator, Action::RunKeyCeremony, None, false)]
+    fn rules(
+        #[case] actor: Actor,
+        #[case] action: Action,
+        #[case] on: Option<Placement>,
+        #[case] allowed: bool,
+    ) {
+        assert_eq!(decide(&actor, action, on.as_ref()) == Decision::Allow, allowed);
     }
 
     #[test]
     fn a_proof_remembers_actor_and_resource() {
-        let proof = authorize::<act::SendMessage>(&user(Role::Agent), ConversationId::new(7)).unwrap();
-        assert_eq!(proof.resource(), ConversationId::new(7));
+        let proof =
+            authorize_on::<act::SendMessage>(&builtin("agent"), ConversationId::new(7), &my_team().unwrap())
+                .unwrap();
+        assert_eq!(*proof.resource(), ConversationId::new(7));
         assert_eq!(proof.actor().label(), "user:1");
+    }
+
+    #[test]
+    fn a_list_proof_carries_the_actors_scope() {
+        let proof = authorize_list::<act::ListConversations>(&builtin("agent")).unwrap();
+        assert_eq!(proof.resource().scope, Scope::Team);
+        assert_eq!(proof.resource().teams, vec![TeamId::new(MY_TEAM)]);
+        assert!(authorize_list::<act::ListConversations>(&builtin("auditor")).is_err());
+    }
+
+    fn role(permissions: &[(Permission, Scope)]) -> RoleGrants {
+        RoleGrants::new(permissions.iter().copied(), LabelAccess::none())
+    }
+
+    fn side<'a>(slug: &'a RoleSlug, grants: &'a RoleGrants) -> RoleSide<'a> {
+        RoleSide { slug, grants }
+    }
+
+    #[rstest]
+    #[case::manager_cannot_create_a_role_with_users_manage(builtin("manager"), role(&[(Permission::UsersManage, Scope::All)]), Some(Escalation::NotHeld(Permission::UsersManage)))]
+    #[case::manager_cannot_widen_a_scope(builtin("manager"), role(&[(Permission::ConversationsView, Scope::All)]), Some(Escalation::NotHeld(Permission::ConversationsView)))]
+    #[case::manager_may_narrow(builtin("manager"), role(&[(Permission::ConversationsView, Scope::Own)]), None)]
+    #[case::admin_cannot_confer_retention(builtin("admin"), role(&[(Permission::RetentionManage, Scope::All)]), Some(Escalation::NotHeld(Permission::RetentionManage)))]
+    #[case::labels_one_does_not_see(builtin("manager"), RoleGrants::new([], LabelAccess::All), Some(Escalation::LabelsNotHeld))]
+    #[case::owner_confers_anything(builtin("owner"), template::template("owner").unwrap(), None)]
+    fn creating_roles(#[case] actor: Actor, #[case] wanted: RoleGrants, #[case] refusal: Option<Escalation>) {
+        assert_eq!(guard::may_create(&actor, &wanted).err(), refusal);
+    }
+
+    #[test]
+    fn built_in_roles_are_not_edited_or_deleted_even_by_owners() {
+        let owner_grants = template::template("owner").unwrap();
+        assert_eq!(
+            guard::may_edit(&builtin("owner"), true, &owner_grants, &role(&[])),
+            Err(Escalation::BuiltinRole)
+        );
+        assert_eq!(guard::may_delete(&builtin("owner"), true, &owner_grants), Err(Escalation::BuiltinRole));
+    }
+
+    #[test]
+    fn nobody_edits_a_role_holding_more_than_they_do() {
+        let strong = role(&[(Permission::RetentionManage, Scope::All)]);
+        assert_eq!(
+            guard::may_edit(&builtin("admin"), false, &strong, &role(&[])),
+            Err(Escalation::NotHeld(Permission::RetentionManage))
+        );
+        assert_eq!(
+            guard::may_delete(&builtin("admin"), false, &strong),
+            Err(Escalation::NotHeld(Permission::RetentionManage))
+        );
+    }
+
+    #[test]
+    fn owners_are_made_and_unmade_by_owners_and_the_last_one_stays() {
+        let (owner, admin, agent) =
+            (RoleSlug::owner(), RoleSlug::parse("admin").unwrap(), RoleSlug::parse("agent").unwrap());
+        let (og, ag, gg) = (
+            template::template("owner").unwrap(),
+            template::template("admin").unwrap(),
+            template::template("agent").unwrap(),
+        );
+        let promote =
+            |actor: &Actor| guard::may_reassign(actor, side(&agent, &gg), Some(side(&owner, &og)), 1);
+        assert_eq!(promote(&builtin("admin")), Err(Escalation::OwnersOnly));
+        assert_eq!(promote(&builtin("owner")), Ok(()));
+        assert_eq!(promote(&Actor::Operator), Ok(()));
+        assert_eq!(
+            guard::may_reassign(&builtin("admin"), side(&owner, &og), Some(side(&admin, &ag)), 2),
+            Err(Escalation::OwnersOnly)
+        );
+        assert_eq!(
+            guard::may_reassign(&builtin("owner"), side(&owner, &og), Some(side(&admin, &ag)), 1),
+            Err(Escalation::LastOwner)
+        );
+        assert_eq!(
+            guard::may_reassign(&Actor::Operator, side(&owner, &og), None, 1),
+            Err(Escalation::LastOwner)
+        );
+        assert_eq!(
+            guard::may_reassign(&builtin("owner"), side(&owner, &og), Some(side(&admin, &ag)), 2),
+            Ok(())
+        );
+        // An admin cannot hand out or take away a role that holds more than they do.
+        let strong = RoleSlug::parse("strong").unwrap();
+        let sg = role(&[(Permission::RetentionManage, Scope::All)]);
+        assert!(
+            guard::may_reassign(&builtin("admin"), side(&agent, &gg), Some(side(&strong, &sg)), 1).is_err()
+        );
+        assert!(
+            guard::may_reassign(&builtin("admin"), side(&strong, &sg), Some(side(&agent, &gg)), 1).is_err()
+        );
+        assert_eq!(
+            guard::may_reassign(&builtin("admin"), side(&agent, &gg), Some(side(&admin, &ag)), 1),
+            Ok(())
+        );
+    }
+
+    /// Every action, for the properties below.
+    const ACTIONS: &[Action] = &[
+        Action::ListConversations,
+        Action::ReadConversation,
+        Action::SendMessage,
+        Action::AssignConversation,
+        Action::TransferConversation,
+        Action::ListContacts,
+        Action::ReadContact,
+        Action::AssignContact,
+        Action::LabelContact,
+        Action::ViewDirectory,
+        Action::ViewUsers,
+        Action::ManageUsers,
+        Action::ViewRoles,
+        Action::ManageRoles,
+        Action::ManageTeams,
+        Action::ManageLabels,
+        Action::ConfigureSecurity,
+        Action::ConfigureChannel,
+        Action::IngestDelivery,
+        Action::OpenSession,
+        Action::CloseSession,
+        Action::ChangeOwnPassword,
+        Action::RecordSignInFailure,
+        Action::ManageOwnSecondFactor,
+        Action::CompleteSignIn,
+        Action::LockSession,
+        Action::RevokeMisusedSession,
+        Action::RunKeyCeremony,
+    ];
+
+    /// What any signed-in user may do for themselves, whatever their role.
+    const SELF_SERVICE: &[Action] = &[
+        Action::ViewDirectory,
+        Action::OpenSession,
+        Action::CloseSession,
+        Action::ChangeOwnPassword,
+        Action::ManageOwnSecondFactor,
+        Action::CompleteSignIn,
+        Action::LockSession,
+        Action::RunKeyCeremony,
+    ];
+
+    fn any_grants() -> impl Strategy<Value = Vec<(Permission, Scope)>> {
+        proptest::collection::vec(
+            (
+                proptest::sample::select(Permission::ALL.to_vec()),
+                proptest::sample::select(Scope::ALL.to_vec()),
+            ),
+            0..12,
+        )
+    }
+
+    fn any_placement() -> impl Strategy<Value = Option<Placement>> {
+        proptest::option::of((
+            1..4i64,
+            proptest::option::of(1..4i64),
+            proptest::collection::vec(1..4i64, 0..2),
+        ))
+        .prop_map(|p| p.and_then(|(team, assignee, labels)| at(team, assignee, &labels)))
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_is_allowed_without_a_grant(action in proptest::sample::select(ACTIONS.to_vec()), on in any_placement()) {
+            let allowed = decide(&custom(&[], LabelAccess::none()), action, on.as_ref()) == Decision::Allow;
+            prop_assert_eq!(allowed, SELF_SERVICE.contains(&action));
+        }
+
+        #[test]
+        fn more_grants_never_take_anything_away(
+            action in proptest::sample::select(ACTIONS.to_vec()),
+            some in any_grants(),
+            more in any_grants(),
+            on in any_placement(),
+        ) {
+            let fewer = custom(&some, LabelAccess::none());
+            let wider: Vec<_> = some.iter().chain(more.iter()).copied().collect();
+            let more = custom(&wider, LabelAccess::All);
+            if decide(&fewer, action, on.as_ref()) == Decision::Allow {
+                prop_assert_eq!(decide(&more, action, on.as_ref()), Decision::Allow);
+            }
+        }
+
+        #[test]
+        fn no_role_confers_what_its_creator_lacks(mine in any_grants(), wanted in any_grants()) {
+            let actor = custom(&mine, LabelAccess::none());
+            let wanted = RoleGrants::new(wanted, LabelAccess::none());
+            if guard::may_create(&actor, &wanted).is_ok() {
+                let Actor::User { grants, .. } = &actor else { unreachable!() };
+                for (p, s) in wanted.permissions() {
+                    prop_assert!(grants.conferred().scope(p).is_some_and(|held| held >= s));
+                }
+            }
+        }
     }
 }

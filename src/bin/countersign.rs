@@ -15,7 +15,6 @@ use clap::{Args, Parser, Subcommand};
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
 use countersign::api::users::SecuritySettings;
-use countersign::domain::Role;
 use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
 
@@ -74,9 +73,13 @@ enum UserCommand {
         /// User name (3–64 letters, digits, . _ - @).
         #[arg(long)]
         username: String,
-        /// Role: admin, manager or agent.
+        /// Role: owner, admin, manager (store manager), agent (support agent), sales,
+        /// marketing, auditor, or a custom role's name.
         #[arg(long)]
-        role: Role,
+        role: String,
+        /// A team to put them in (repeat for several); none: the default team.
+        #[arg(long = "team")]
+        teams: Vec<String>,
         /// Read the password from standard input (required: passwords never go in arguments).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -231,10 +234,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!("Created an encrypted store in {} (data key in {at}). Back up the key: without it the data cannot be read.", dir.display());
         }
-        Command::User { command: UserCommand::Add { location, username, role, password_stdin: _ } } => {
+        Command::User {
+            command: UserCommand::Add { location, username, role, teams, password_stdin: _ },
+        } => {
             let password = secret_line(&mut stdin, "password")?;
             let core = location.open().await?;
-            let id = core.operator_add_user(AddUser { username: username.clone(), role, password }).await?;
+            let request = AddUser { username: username.clone(), role: role.clone(), teams, password };
+            let id = core.operator_add_user(request).await?;
             println!("Added user {} (id {}) with role {role}.", username.trim().to_lowercase(), id.get());
             core.close().await;
         }

@@ -35,3 +35,15 @@ id_type!(
     /// A stored message.
     MessageId
 );
+id_type!(
+    /// A team (a store, for example).
+    TeamId
+);
+id_type!(
+    /// A contact label.
+    LabelId
+);
+id_type!(
+    /// A role, built-in or custom.
+    RoleId
+);

@@ -5,6 +5,6 @@ mod ids;
 mod message;
 mod user;
 
-pub use ids::{ContactId, ConversationId, MessageId, UserId};
+pub use ids::{ContactId, ConversationId, LabelId, MessageId, RoleId, TeamId, UserId};
 pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
-pub use user::{Role, Username};
+pub use user::{RoleSlug, Username};

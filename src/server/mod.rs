@@ -97,7 +97,7 @@ impl IntoResponse for ApiError {
             ErrorCode::PasswordChangeRequired
             | ErrorCode::NetworkNotAllowed
             | ErrorCode::SecondFactorEnrolmentRequired => StatusCode::FORBIDDEN,
-            ErrorCode::ConfirmationRequired => StatusCode::CONFLICT,
+            ErrorCode::ConfirmationRequired | ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::Locked => StatusCode::LOCKED,
             ErrorCode::StepUpRequired | ErrorCode::StepUpUnavailable => StatusCode::FORBIDDEN,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,

@@ -87,7 +87,7 @@ impl WriteTx {
     /// Sets an organisation security setting.
     pub async fn set_security_setting(
         &mut self,
-        _proof: &Authorized<act::ManageUsers>,
+        _proof: &Authorized<act::ConfigureSecurity>,
         key: &str,
         value: &str,
     ) -> Result<()> {

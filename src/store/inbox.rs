@@ -1,11 +1,13 @@
 //! Contacts, conversations and messages.
 
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{Store, WriteTx};
-use crate::authz::{act, Authorized, OnConversation};
+use crate::authz::{act, Authorized, OnContact, OnConversation};
 use crate::clock::Timestamp;
-use crate::domain::{ContactId, ConversationId, CustomerRef, Direction, MessageId, MessageKind, UserId};
+use crate::domain::{
+    ContactId, ConversationId, CustomerRef, Direction, LabelId, MessageId, MessageKind, TeamId, UserId,
+};
 use crate::error::{Error, Result};
 
 /// A conversation with its customer and latest message.
@@ -25,6 +27,10 @@ pub struct ConversationRecord {
     pub last_text: Option<String>,
     /// The latest message's kind.
     pub last_kind: Option<String>,
+    /// The team it belongs to, and the team's name.
+    pub team: (TeamId, String),
+    /// The agent it is assigned to, and their name.
+    pub assignee: Option<(UserId, String)>,
 }
 
 /// A stored message.
@@ -68,9 +74,12 @@ pub struct NewMessage<'a> {
 }
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
-    k.wa_id, k.user_id, k.profile_name, k.username,
+    k.wa_id, k.user_id, k.profile_name, k.username, c.team_id, t.name AS team_name, c.assignee_id, a.username AS assignee,
     (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS last_text,
     (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS last_kind";
+
+const CONVERSATION_FROM: &str = "FROM conversations c JOIN contacts k ON k.id = c.contact_id
+    JOIN teams t ON t.id = c.team_id LEFT JOIN users a ON a.id = c.assignee_id";
 
 fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationRecord> {
     Ok(ConversationRecord {
@@ -86,28 +95,32 @@ fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationReco
         last_inbound_at: r.try_get::<Option<i64>, _>("last_inbound_at")?.map(Timestamp::from_millis),
         last_text: r.try_get("last_text")?,
         last_kind: r.try_get("last_kind")?,
+        team: (TeamId::new(r.try_get("team_id")?), r.try_get("team_name")?),
+        assignee: match r.try_get::<Option<i64>, _>("assignee_id")? {
+            Some(id) => Some((UserId::new(id), r.try_get("assignee")?)),
+            None => None,
+        },
     })
 }
 
 impl Store {
-    /// Conversations the proof covers, most recent first.
+    /// Conversations the proof's scope reaches, most recent first.
     pub async fn list_conversations(
         &self,
-        _proof: &Authorized<act::ListConversations>,
+        proof: &Authorized<act::ListConversations>,
     ) -> Result<Vec<ConversationRecord>> {
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN contacts k ON k.id = c.contact_id
-             ORDER BY c.last_message_at DESC, c.id DESC"
-        );
-        let rows = sqlx::query(&sql).fetch_all(self.read()).await?;
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {CONVERSATION_COLUMNS} {CONVERSATION_FROM} WHERE 1 = 1"
+        ));
+        super::access::push_scope(&mut q, proof.resource(), "c.team_id", "c.assignee_id", "c.contact_id");
+        q.push(" ORDER BY c.last_message_at DESC, c.id DESC");
+        let rows = q.build().fetch_all(self.read()).await?;
         rows.iter().map(conversation_from_row).collect()
     }
 
     /// The conversation a proof was issued for.
     pub async fn get_conversation(&self, proof: &impl OnConversation) -> Result<ConversationRecord> {
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?"
-        );
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} {CONVERSATION_FROM} WHERE c.id = ?");
         let row = sqlx::query(&sql).bind(proof.conversation().get()).fetch_optional(self.read()).await?;
         row.as_ref().map(conversation_from_row).transpose()?.ok_or(Error::NotFound)
     }
@@ -211,8 +224,8 @@ impl WriteTx {
     ) -> Result<ConversationId> {
         let inbound_at = (direction == Direction::Inbound).then_some(at.as_millis());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (contact_id, business_phone_number_id, last_message_at, last_inbound_at, created_at)
-             VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO conversations (contact_id, business_phone_number_id, last_message_at, last_inbound_at, created_at, team_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, (SELECT team_id FROM contacts WHERE id = ?1))
              ON CONFLICT (contact_id, business_phone_number_id) DO UPDATE SET
                last_message_at = max(last_message_at, excluded.last_message_at),
                last_inbound_at = NULLIF(max(COALESCE(last_inbound_at, 0), COALESCE(excluded.last_inbound_at, 0)), 0)
@@ -248,7 +261,7 @@ impl WriteTx {
     ) -> Result<MessageId> {
         let kind = MessageKind::text();
         let message = NewMessage {
-            conversation: proof.resource(),
+            conversation: *proof.resource(),
             wa_message_id,
             direction: Direction::Outbound,
             kind: &kind,
@@ -294,5 +307,124 @@ impl WriteTx {
         .fetch_optional(self.conn())
         .await?;
         Ok(id.map(MessageId::new))
+    }
+}
+
+/// A contact with where it sits and its labels.
+#[derive(Debug, Clone)]
+pub struct ContactRecord {
+    /// Its id.
+    pub id: ContactId,
+    /// Who the customer is.
+    pub customer: CustomerRef,
+    /// The team it belongs to, and the team's name.
+    pub team: (TeamId, String),
+    /// The member of staff who owns it, and their name.
+    pub owner: Option<(UserId, String)>,
+    /// Its labels: id, name, colour, restricted.
+    pub labels: Vec<(LabelId, String, String, bool)>,
+}
+
+const CONTACT_SELECT: &str =
+    "SELECT k.id, k.wa_id, k.user_id, k.profile_name, k.username, k.team_id, t.name AS team_name,
+       k.owner_id, o.username AS owner,
+       (SELECT json_group_array(json_array(l.id, l.name, l.colour, l.restricted))
+          FROM contact_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.contact_id = k.id) AS labels
+    FROM contacts k JOIN teams t ON t.id = k.team_id LEFT JOIN users o ON o.id = k.owner_id";
+
+fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
+    let labels: String = r.try_get("labels")?;
+    let mut labels: Vec<(i64, String, String, bool)> =
+        serde_json::from_str(&labels).map_err(|e| Error::Internal(e.to_string()))?;
+    labels.sort_by_key(|l| l.1.to_lowercase());
+    Ok(ContactRecord {
+        id: ContactId::new(r.try_get("id")?),
+        customer: CustomerRef {
+            wa_id: r.try_get("wa_id")?,
+            user_id: r.try_get("user_id")?,
+            profile_name: r.try_get("profile_name")?,
+            username: r.try_get("username")?,
+        },
+        team: (TeamId::new(r.try_get("team_id")?), r.try_get("team_name")?),
+        owner: match r.try_get::<Option<i64>, _>("owner_id")? {
+            Some(id) => Some((UserId::new(id), r.try_get("owner")?)),
+            None => None,
+        },
+        labels: labels
+            .into_iter()
+            .map(|(id, name, colour, restricted)| (LabelId::new(id), name, colour, restricted))
+            .collect(),
+    })
+}
+
+impl Store {
+    /// Contacts the proof's scope reaches, by name.
+    pub async fn list_contacts(&self, proof: &Authorized<act::ListContacts>) -> Result<Vec<ContactRecord>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("{CONTACT_SELECT} WHERE 1 = 1"));
+        super::access::push_scope(&mut q, proof.resource(), "k.team_id", "k.owner_id", "k.id");
+        q.push(" ORDER BY k.profile_name COLLATE NOCASE, k.id");
+        let rows = q.build().fetch_all(self.read()).await?;
+        rows.iter().map(contact_from_row).collect()
+    }
+
+    /// The contact a proof was issued for.
+    pub async fn get_contact(&self, proof: &impl OnContact) -> Result<ContactRecord> {
+        let row = sqlx::query(&format!("{CONTACT_SELECT} WHERE k.id = ?"))
+            .bind(proof.contact().get())
+            .fetch_optional(self.read())
+            .await?;
+        row.as_ref().map(contact_from_row).transpose()?.ok_or(Error::NotFound)
+    }
+}
+
+impl WriteTx {
+    /// Assigns the proof's conversation to `agent`, or back to its team's queue.
+    pub async fn assign_conversation(
+        &mut self,
+        proof: &Authorized<act::AssignConversation>,
+        agent: Option<UserId>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE conversations SET assignee_id = ? WHERE id = ?")
+            .bind(agent.map(UserId::get))
+            .bind(proof.resource().get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the proof's conversation to `team`; its agent keeps it only if they are a member
+    /// of the new team.
+    pub async fn transfer_conversation(
+        &mut self,
+        proof: &Authorized<act::TransferConversation>,
+        team: TeamId,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE conversations SET team_id = ?1,
+                assignee_id = CASE WHEN EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = ?1 AND m.user_id = assignee_id)
+                              THEN assignee_id END
+             WHERE id = ?2",
+        )
+        .bind(team.get())
+        .bind(proof.resource().get())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Moves the proof's contact to `team` and `owner` (or no owner).
+    pub async fn assign_contact(
+        &mut self,
+        proof: &Authorized<act::AssignContact>,
+        team: TeamId,
+        owner: Option<UserId>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE contacts SET team_id = ?, owner_id = ? WHERE id = ?")
+            .bind(team.get())
+            .bind(owner.map(UserId::get))
+            .bind(proof.resource().get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
     }
 }

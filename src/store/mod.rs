@@ -10,6 +10,7 @@
 //!
 //! Mutating functions take an `Authorized<A>` proof from `authz`; policy never lives in SQL.
 
+pub mod access;
 pub mod allowlist;
 pub mod audit;
 pub mod channel;

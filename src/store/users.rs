@@ -6,7 +6,7 @@ use super::{is_unique_violation, Store, WriteTx};
 use crate::auth::session::SessionTimes;
 use crate::authz::{act, Authorized};
 use crate::clock::Timestamp;
-use crate::domain::{Role, UserId, Username};
+use crate::domain::{RoleSlug, UserId, Username};
 use crate::error::{Error, Result};
 
 /// A user as the sign-in check needs it.
@@ -19,7 +19,7 @@ pub struct UserRecord {
     /// The argon2id PHC string.
     pub password_hash: String,
     /// Their role.
-    pub role: Role,
+    pub role: RoleSlug,
     /// Disabled users cannot sign in.
     pub disabled: bool,
     /// Must choose a new password before doing anything else (after an admin reset).
@@ -79,7 +79,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
         id: UserId::new(row.try_get("id")?),
         username: row.try_get("username")?,
         password_hash: row.try_get("password_hash")?,
-        role: role.parse()?,
+        role: RoleSlug::parse(&role)?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
@@ -179,7 +179,7 @@ impl WriteTx {
         _proof: &Authorized<act::ManageUsers>,
         username: &Username,
         password_hash: &str,
-        role: Role,
+        role: &RoleSlug,
         now: Timestamp,
     ) -> Result<UserId> {
         let result =
@@ -193,7 +193,10 @@ impl WriteTx {
         match result {
             Ok(done) => Ok(UserId::new(done.last_insert_rowid())),
             Err(e) if is_unique_violation(&e) => {
-                Err(Error::Invalid(format!("a user named {} already exists", username.as_str())))
+                Err(Error::Conflict(format!("a user named {} already exists", username.as_str())))
+            }
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                Err(Error::Invalid("there is no such role".to_owned()))
             }
             Err(e) => Err(e.into()),
         }
@@ -276,7 +279,7 @@ impl WriteTx {
         keep: &[u8; 32],
         now: Timestamp,
     ) -> Result<()> {
-        self.revoke_sessions(proof.resource(), Some(keep), now).await
+        self.revoke_sessions(*proof.resource(), Some(keep), now).await
     }
 
     /// An administrator ends every session of `user`.
@@ -298,8 +301,8 @@ impl WriteTx {
         keep: &[u8; 32],
         now: Timestamp,
     ) -> Result<()> {
-        self.set_password(proof.resource(), hash, false, now).await?;
-        self.revoke_sessions(proof.resource(), Some(keep), now).await
+        self.set_password(*proof.resource(), hash, false, now).await?;
+        self.revoke_sessions(*proof.resource(), Some(keep), now).await
     }
 
     /// An administrator's reset: a new password that must be changed at the next sign-in; every
@@ -371,6 +374,88 @@ impl WriteTx {
         .bind(keep.map(|k| k.as_slice()))
         .execute(self.conn())
         .await?;
+        Ok(())
+    }
+}
+
+/// A user as the administrators' list shows them.
+#[derive(Debug, Clone)]
+pub struct UserListing {
+    /// Their id.
+    pub id: UserId,
+    /// Their name.
+    pub username: String,
+    /// Their role.
+    pub role: RoleSlug,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+    /// The teams they are a member of.
+    pub teams: Vec<crate::domain::TeamId>,
+}
+
+impl Store {
+    /// Every user, by name.
+    pub async fn list_users(&self) -> Result<Vec<UserListing>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.username, u.role, u.disabled,
+                    (SELECT json_group_array(team_id) FROM team_members m WHERE m.user_id = u.id) AS teams
+             FROM users u ORDER BY u.username",
+        )
+        .fetch_all(self.read())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let teams: String = r.try_get("teams")?;
+                let teams: Vec<i64> =
+                    serde_json::from_str(&teams).map_err(|e| Error::Internal(e.to_string()))?;
+                Ok(UserListing {
+                    id: UserId::new(r.try_get("id")?),
+                    username: r.try_get("username")?,
+                    role: RoleSlug::parse(&r.try_get::<String, _>("role")?)?,
+                    disabled: r.try_get::<i64, _>("disabled")? != 0,
+                    teams: teams.into_iter().map(crate::domain::TeamId::new).collect(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// Gives the proof's subject `role`.
+    pub async fn set_user_role(
+        &mut self,
+        _proof: &Authorized<act::ManageUsers>,
+        user: UserId,
+        role: &RoleSlug,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(user.get())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Disables (and ends every session of) a user, or enables them again.
+    pub async fn set_user_disabled(
+        &mut self,
+        _proof: &Authorized<act::ManageUsers>,
+        user: UserId,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+            .bind(disabled)
+            .bind(user.get())
+            .execute(self.conn())
+            .await?;
+        if disabled {
+            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+                .bind(now.as_millis())
+                .bind(user.get())
+                .execute(self.conn())
+                .await?;
+        }
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use countersign::auth::password::needs_rehash;
 use countersign::authz::{act, authorize, Actor};
-use countersign::domain::{Role, Username};
+use countersign::domain::{RoleSlug, Username};
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -154,9 +154,15 @@ async fn a_hash_made_with_weaker_parameters_is_upgraded_at_sign_in() {
     let proof = authorize::<act::ManageUsers>(&Actor::Operator, ()).unwrap();
     let name = Username::parse("legacy.user").unwrap();
     let mut tx = served.site.core.store().write().await.unwrap();
-    tx.insert_user(&proof, &name, &weak, Role::Agent, countersign::clock::Timestamp::from_millis(0))
-        .await
-        .unwrap();
+    tx.insert_user(
+        &proof,
+        &name,
+        &weak,
+        &RoleSlug::parse("agent").unwrap(),
+        countersign::clock::Timestamp::from_millis(0),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     let (status, _) = sign_in(&served, &served.http, "legacy.user", "legacy password 2019").await;

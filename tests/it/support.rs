@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use countersign::api::operator::{AddUser, ChannelSettings};
-use countersign::domain::Role;
 use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
 use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
@@ -41,11 +40,14 @@ pub async fn site(graph_base_url: &str) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let key = KeySource::File(dir.path().join("data.key"));
     let core = Core::init(&dir.path().join("data"), &key).await.unwrap();
-    for (name, role, password) in [(AGENT, Role::Agent, AGENT_PASSWORD), (ADMIN, Role::Admin, ADMIN_PASSWORD)]
-    {
-        core.operator_add_user(AddUser { username: name.to_owned(), role, password: secret(password) })
-            .await
-            .unwrap();
+    for (name, role, password) in [(AGENT, "agent", AGENT_PASSWORD), (ADMIN, "admin", ADMIN_PASSWORD)] {
+        let user = AddUser {
+            username: name.to_owned(),
+            role: role.to_owned(),
+            teams: Vec::new(),
+            password: secret(password),
+        };
+        core.operator_add_user(user).await.unwrap();
     }
     core.operator_set_channel(ChannelSettings {
         phone_number_id: PHONE_NUMBER_ID.to_owned(),

@@ -1,0 +1,159 @@
+//! Teams (one per store, for example) and their members. Membership widens what a person sees
+//! (team scope), so changing it is audited. Everyone signed in sees the teams' names (to
+//! filter and transfer); members are shown to those who may see users or manage teams.
+
+use serde::Deserialize;
+
+use super::views::TeamView;
+use super::Core;
+use crate::audit::AuditEvent;
+use crate::auth::session::SessionToken;
+use crate::authz::{act, decide, Action, Decision};
+use crate::domain::TeamId;
+use crate::error::{Error, Result};
+use crate::store::access::{TeamRecord, DEFAULT_TEAM};
+
+/// A team's name.
+#[derive(Debug, Deserialize)]
+pub struct TeamRequest {
+    /// Name (1–60 characters).
+    pub name: String,
+}
+
+/// A member to add.
+#[derive(Debug, Deserialize)]
+pub struct MemberRequest {
+    /// Their user name.
+    pub username: String,
+}
+
+fn team_name(raw: &str) -> Result<String> {
+    let name = raw.trim();
+    if (1..=60).contains(&name.chars().count()) {
+        Ok(name.to_owned())
+    } else {
+        Err(Error::Invalid("a team's name has 1 to 60 characters".to_owned()))
+    }
+}
+
+fn team_view(t: &TeamRecord, members_visible: bool) -> TeamView {
+    TeamView {
+        id: t.id.get(),
+        name: t.name.clone(),
+        default: t.id == DEFAULT_TEAM,
+        members: members_visible.then(|| t.members.iter().map(|(_, name)| name.clone()).collect()),
+    }
+}
+
+impl Core {
+    /// Every team, by name.
+    pub async fn teams(&self, token: &SessionToken) -> Result<Vec<TeamView>> {
+        let r = self.resolve(token).await?;
+        self.allow::<act::ViewDirectory>(&r.actor, ()).await?;
+        let members_visible = [Action::ViewUsers, Action::ManageTeams]
+            .iter()
+            .any(|a| decide(&r.actor, *a, None) == Decision::Allow);
+        Ok(self.store.list_teams().await?.iter().map(|t| team_view(t, members_visible)).collect())
+    }
+
+    /// Creates a team.
+    pub async fn create_team(&self, token: &SessionToken, request: TeamRequest) -> Result<TeamView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTeams>(&r.actor, ()).await?;
+        let name = team_name(&request.name)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let id = tx.insert_team(&proof, &name, now).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "team.create").target(format!("team:{}", id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.team_view_of(id).await
+    }
+
+    /// Renames a team.
+    pub async fn rename_team(&self, token: &SessionToken, id: i64, request: TeamRequest) -> Result<TeamView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTeams>(&r.actor, ()).await?;
+        let name = team_name(&request.name)?;
+        let id = TeamId::new(id);
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.rename_team(&proof, id, &name).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "team.rename").target(format!("team:{}", id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.team_view_of(id).await
+    }
+
+    /// Deletes a team that holds no conversations or contacts (transfer them first). The
+    /// default team cannot be deleted.
+    pub async fn delete_team(&self, token: &SessionToken, id: i64) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTeams>(&r.actor, ()).await?;
+        let id = TeamId::new(id);
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.delete_team(&proof, id).await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), "team.delete").target(format!("team:{}", id.get())),
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Adds a member to a team.
+    pub async fn add_team_member(
+        &self,
+        token: &SessionToken,
+        id: i64,
+        request: MemberRequest,
+    ) -> Result<TeamView> {
+        self.change_membership(token, id, &request.username, true).await
+    }
+
+    /// Takes a member out of a team.
+    pub async fn remove_team_member(
+        &self,
+        token: &SessionToken,
+        id: i64,
+        username: &str,
+    ) -> Result<TeamView> {
+        self.change_membership(token, id, username, false).await
+    }
+
+    async fn change_membership(
+        &self,
+        token: &SessionToken,
+        id: i64,
+        username: &str,
+        member: bool,
+    ) -> Result<TeamView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTeams>(&r.actor, ()).await?;
+        let user = self.user_named(username).await?;
+        let id = TeamId::new(id);
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        if tx.set_team_member(&proof, id, user.id, member).await? {
+            let action = if member { "team.member_add" } else { "team.member_remove" };
+            let event = AuditEvent::new(proof.actor().clone(), action)
+                .target(format!("team:{}", id.get()))
+                .detail("user", format!("user:{}", user.id.get()));
+            tx.audit(&event, now).await?;
+            tx.commit().await?;
+        }
+        self.team_view_of(id).await
+    }
+
+    async fn team_view_of(&self, id: TeamId) -> Result<TeamView> {
+        let teams = self.store.list_teams().await?;
+        teams.iter().find(|t| t.id == id).map(|t| team_view(t, true)).ok_or(Error::NotFound)
+    }
+}
