@@ -12,7 +12,7 @@ use crate::domain::{ContactId, TeamId};
 use crate::error::{Error, Result};
 
 /// Where to move a contact.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AssignContactRequest {
     /// Team id.
     pub team: i64,

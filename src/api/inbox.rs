@@ -14,21 +14,21 @@ use crate::error::{Error, Result};
 pub const MAX_TEXT_CHARS: usize = 4096;
 
 /// Who to assign a conversation to.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AssignRequest {
     /// A member of the conversation's team, or nobody (back to the team's queue).
     pub agent: Option<String>,
 }
 
 /// Where to transfer a conversation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TransferRequest {
     /// Team id.
     pub team: i64,
 }
 
 /// A text reply.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SendTextRequest {
     /// The text to send.
     pub text: String,

@@ -35,14 +35,14 @@ pub const DEFAULT_ORIGIN: &str = "https://countersign.localhost";
 const CEREMONY_MS: i64 = 5 * 60 * 1000;
 
 /// Starting to register a key.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterKeyRequest {
     /// What the user calls it ("blue YubiKey").
     pub name: String,
 }
 
 /// A key's answer to a challenge.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct KeyAnswer {
     /// The ceremony id from the challenge.
     pub ceremony: String,
@@ -51,7 +51,7 @@ pub struct KeyAnswer {
 }
 
 /// Starting a passwordless sign-in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordlessRequest {
     /// The user name.
     pub username: String,

@@ -18,7 +18,7 @@ use crate::store::access::{LabelRecord, LabelSpec};
 pub const COLOURS: [&str; 8] = ["grey", "red", "orange", "yellow", "green", "teal", "blue", "purple"];
 
 /// A label to create, or the new state of one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LabelRequest {
     /// Name (1–40 characters).
     pub name: String,
@@ -33,7 +33,7 @@ pub struct LabelRequest {
 }
 
 /// A label to put on a contact.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ApplyLabelRequest {
     /// Label id.
     pub label: i64,

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::keys::SecretString;
 
 /// Why a session is being locked (recorded in the audit trail).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LockReason {
     /// The user pressed "Lock".
@@ -42,7 +42,7 @@ impl LockReason {
 }
 
 /// Unlocking with the password.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UnlockRequest {
     /// The session user's password.
     pub password: SecretString,

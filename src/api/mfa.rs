@@ -18,7 +18,7 @@ use crate::authz::{act, Actor, AuditActor};
 use crate::error::{Error, Result};
 
 /// A code: six digits from the authenticator app, or a recovery code.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CodeRequest {
     /// The code as typed.
     pub code: String,

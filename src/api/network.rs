@@ -15,7 +15,7 @@ use crate::authz::{act, Actor};
 use crate::error::{Error, Result};
 
 /// One entry as an administrator writes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AllowEntryRequest {
     /// `10.1.0.0/16`, `2001:db8::/32` or one address.
     pub cidr: String,
@@ -24,7 +24,7 @@ pub struct AllowEntryRequest {
 }
 
 /// A new allowlist.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetAllowlistRequest {
     /// The entries; empty removes every restriction.
     pub entries: Vec<AllowEntryRequest>,

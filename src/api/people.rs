@@ -17,7 +17,7 @@ use crate::keys::SecretString;
 use crate::store::users::{UserListing, UserRecord};
 
 /// A user to add.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateUserRequest {
     /// User name.
     pub username: String,
@@ -31,14 +31,14 @@ pub struct CreateUserRequest {
 }
 
 /// A new role for a user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetRoleRequest {
     /// Role slug.
     pub role: String,
 }
 
 /// Disable or enable a user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetDisabledRequest {
     /// `true` disables (and signs them out everywhere).
     pub disabled: bool,

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::store::access::{RoleRecord, RoleSpec};
 
 /// One permission to grant.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct GrantRequest {
     /// Permission name (`conversations.reply`).
     pub permission: String,
@@ -27,7 +27,7 @@ pub struct GrantRequest {
 }
 
 /// A custom role to create, or the new state of one.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RoleRequest {
     /// Display name (2–60 characters).
     pub name: String,
@@ -42,7 +42,7 @@ pub struct RoleRequest {
 }
 
 /// Deleting a role that users still have.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DeleteRoleRequest {
     /// The role to move its users to first.
     pub reassign_to: Option<String>,

@@ -24,7 +24,7 @@ use crate::keys::SecretString;
 use crate::store::users::{SessionOrigin, UserRecord};
 
 /// A sign-in attempt.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     /// User name.
     pub username: String,
@@ -64,7 +64,7 @@ pub fn name_key(raw: &str) -> [u8; 32] {
 }
 
 /// A password change by its owner.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ChangePasswordRequest {
     /// The current password.
     pub current_password: SecretString,

@@ -14,14 +14,14 @@ use crate::error::{Error, Result};
 use crate::store::access::{TeamRecord, DEFAULT_TEAM};
 
 /// A team's name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TeamRequest {
     /// Name (1–60 characters).
     pub name: String,
 }
 
 /// A member to add.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MemberRequest {
     /// Their user name.
     pub username: String,

@@ -37,14 +37,14 @@ pub const DEFAULT_LOCK_AFTER_SECONDS: i64 = 5 * 60;
 pub const DEFAULT_STEP_UP_MINUTES: i64 = 5;
 
 /// An administrator's password reset.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ResetPasswordRequest {
     /// The new, temporary password; the user must change it at the next sign-in.
     pub new_password: SecretString,
 }
 
 /// Changes to the security settings; `None` leaves a setting as it is.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct SecuritySettings {
     /// Shortest password accepted (8 to 128).
     pub password_min_length: Option<usize>,

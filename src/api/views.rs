@@ -10,7 +10,7 @@ use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
 
 /// A stable error code the UI and HTTP clients switch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Sign in (again).
@@ -52,7 +52,7 @@ pub enum ErrorCode {
 }
 
 /// An error as a front end receives it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorView {
     /// What kind of error.
     pub code: ErrorCode,
@@ -67,7 +67,7 @@ impl From<&crate::error::Error> for ErrorView {
 }
 
 /// The signed-in user and what they may do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MeView {
     /// User name.
     pub username: String,
@@ -138,7 +138,7 @@ impl MeView {
 }
 
 /// The organisation's security settings, for the administrators' screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SecuritySettingsView {
     /// Shortest password accepted.
     pub password_min_length: usize,
@@ -157,7 +157,7 @@ pub struct SecuritySettingsView {
 }
 
 /// A new session, as the HTTP API returns it. The token appears here once and nowhere else.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NewSessionView {
     /// The opaque bearer token.
     pub token: String,
@@ -166,7 +166,7 @@ pub struct NewSessionView {
 }
 
 /// One line of the conversation list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConversationSummaryView {
     /// Conversation id.
     pub id: i64,
@@ -185,7 +185,7 @@ pub struct ConversationSummaryView {
 }
 
 /// A team, by id and name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamRefView {
     /// Team id.
     pub id: i64,
@@ -229,7 +229,7 @@ fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
 }
 
 /// One message in a conversation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     /// Message id.
     pub id: i64,
@@ -263,7 +263,7 @@ impl MessageView {
 }
 
 /// What a webhook delivery did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IntakeReceipt {
     /// These exact bytes were stored before; nothing changed.
     pub duplicate: bool,
@@ -276,7 +276,7 @@ pub struct IntakeReceipt {
 }
 
 /// One allowlist entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AllowEntryView {
     /// The network.
     pub cidr: String,
@@ -285,7 +285,7 @@ pub struct AllowEntryView {
 }
 
 /// The IP allowlist.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AllowlistView {
     /// The entries; none: no restriction.
     pub entries: Vec<AllowEntryView>,
@@ -294,7 +294,7 @@ pub struct AllowlistView {
 }
 
 /// One session, as its owner sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     /// Session id (for ending it).
     pub id: i64,
@@ -312,7 +312,7 @@ pub struct SessionView {
 
 /// A new authenticator secret, shown once at enrolment (deliberately the one view that
 /// carries a secret: the user must copy it into their app).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TotpEnrolmentView {
     /// The secret in base 32, for typing.
     pub secret: String,
@@ -323,7 +323,7 @@ pub struct TotpEnrolmentView {
 }
 
 /// A WebAuthn challenge for the client to put to a security key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeyChallengeView {
     /// Returned with the key's answer.
     pub ceremony: String,
@@ -334,7 +334,7 @@ pub struct KeyChallengeView {
 }
 
 /// A registered security key or passkey.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SecurityKeyView {
     /// Its id.
     pub id: i64,
@@ -347,14 +347,14 @@ pub struct SecurityKeyView {
 }
 
 /// Recovery codes, shown once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecoveryCodesView {
     /// Ten single-use codes.
     pub codes: Vec<String>,
 }
 
 /// A contact, as the contacts list and detail show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
     /// Contact id.
     pub id: i64,
@@ -371,7 +371,7 @@ pub struct ContactView {
 }
 
 /// A label on a contact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LabelRefView {
     /// Label id.
     pub id: i64,
@@ -407,7 +407,7 @@ impl ContactView {
 }
 
 /// One permission of the catalog, for the permission matrix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PermissionView {
     /// Stable name (`conversations.reply`).
     pub name: &'static str,
@@ -418,7 +418,7 @@ pub struct PermissionView {
 }
 
 /// A module of the permission matrix with its permissions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleView {
     /// Heading.
     pub label: &'static str,
@@ -427,7 +427,7 @@ pub struct ModuleView {
 }
 
 /// One permission a role grants.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GrantView {
     /// Permission name.
     pub permission: &'static str,
@@ -436,7 +436,7 @@ pub struct GrantView {
 }
 
 /// A role and what it grants.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoleView {
     /// Stable name.
     pub slug: String,
@@ -462,7 +462,7 @@ pub struct RoleView {
 }
 
 /// The roles screen: the catalog and every role.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RolesView {
     /// The permission catalog, by module.
     pub catalog: Vec<ModuleView>,
@@ -471,7 +471,7 @@ pub struct RolesView {
 }
 
 /// A user, as the administrators' list shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     /// User name.
     pub username: String,
@@ -484,7 +484,7 @@ pub struct UserView {
 }
 
 /// A team.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamView {
     /// Team id.
     pub id: i64,
@@ -497,7 +497,7 @@ pub struct TeamView {
 }
 
 /// A label.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LabelView {
     /// Label id.
     pub id: i64,

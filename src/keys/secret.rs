@@ -54,3 +54,15 @@ mod tests {
         assert_eq!(format!("{:?}", Some(&s)), "Some(***)");
     }
 }
+
+impl utoipa::PartialSchema for SecretString {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Password)))
+            .write_only(Some(true))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SecretString {}

@@ -1,4 +1,9 @@
-//! The HTTP API, version 1: the same `api/` calls the desktop app makes.
+//! The HTTP API, version 1: the same `api/` calls the desktop app makes, one route per call.
+//!
+//! Every route is declared with `utoipa`, and the router is built from those declarations
+//! (`utoipa_axum::routes!`), so the OpenAPI document served at `/api/v1/openapi.json` cannot
+//! miss a route or describe one that does not exist. Each operation's id is the name of the
+//! `api/` function it calls; the authorization matrix test keys on it.
 
 use std::net::SocketAddr;
 
@@ -6,56 +11,127 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiError;
-use serde::Deserialize;
-
-use crate::api::inbox::SendTextRequest;
+use crate::api::contacts::AssignContactRequest;
+use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
+use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
+use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
+use crate::api::roles::{DeleteRoleRequest, RoleRequest};
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
+use crate::api::teams::{MemberRequest, TeamRequest};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
-use crate::api::views::{AllowlistView, MeView, RecoveryCodesView, SecuritySettingsView, SessionView};
-use crate::api::views::{ConversationSummaryView, MessageView, NewSessionView};
-use crate::api::views::{KeyChallengeView, SecurityKeyView, TotpEnrolmentView};
+use crate::api::views::*;
 use crate::api::Core;
 use crate::auth::session::SessionToken;
 use crate::domain::ConversationId;
 use crate::error::Error;
 
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Countersign API", description = "The secure shared WhatsApp inbox: every call the desktop app makes."),
+    modifiers(&SessionScheme)
+)]
+struct ApiDoc;
+
+struct SessionScheme;
+
+impl Modify for SessionScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token `POST /api/v1/sessions` returned."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The routes and their OpenAPI document.
+fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login))
+        .routes(routes!(begin_passwordless))
+        .routes(routes!(finish_passwordless))
+        .routes(routes!(lock))
+        .routes(routes!(me))
+        .routes(routes!(logout))
+        .routes(routes!(change_password))
+        .routes(routes!(verify_second_factor))
+        .routes(routes!(step_up))
+        .routes(routes!(unlock))
+        .routes(routes!(begin_security_key_check))
+        .routes(routes!(finish_security_key_check))
+        .routes(routes!(begin_totp_enrolment))
+        .routes(routes!(confirm_totp_enrolment))
+        .routes(routes!(remove_totp))
+        .routes(routes!(regenerate_recovery_codes))
+        .routes(routes!(my_sessions))
+        .routes(routes!(end_my_other_sessions))
+        .routes(routes!(end_my_session))
+        .routes(routes!(begin_security_key_registration))
+        .routes(routes!(security_keys))
+        .routes(routes!(finish_security_key_registration))
+        .routes(routes!(remove_security_key))
+        .routes(routes!(list_conversations))
+        .routes(routes!(conversation_messages))
+        .routes(routes!(send_text))
+        .routes(routes!(assign_conversation))
+        .routes(routes!(transfer_conversation))
+        .routes(routes!(contacts))
+        .routes(routes!(contact))
+        .routes(routes!(assign_contact))
+        .routes(routes!(label_contact))
+        .routes(routes!(unlabel_contact))
+        .routes(routes!(labels))
+        .routes(routes!(create_label))
+        .routes(routes!(update_label))
+        .routes(routes!(delete_label))
+        .routes(routes!(teams))
+        .routes(routes!(create_team))
+        .routes(routes!(rename_team))
+        .routes(routes!(delete_team))
+        .routes(routes!(add_team_member))
+        .routes(routes!(remove_team_member))
+        .routes(routes!(roles))
+        .routes(routes!(create_role))
+        .routes(routes!(update_role))
+        .routes(routes!(delete_role))
+        .routes(routes!(users))
+        .routes(routes!(create_user))
+        .routes(routes!(set_user_role))
+        .routes(routes!(set_user_disabled))
+        .routes(routes!(end_user_sessions))
+        .routes(routes!(reset_password))
+        .routes(routes!(unlock_user))
+        .routes(routes!(security_settings))
+        .routes(routes!(set_security_settings))
+        .routes(routes!(allowlist))
+        .routes(routes!(set_allowlist))
+        .split_for_parts()
+}
+
 pub(super) fn routes() -> Router<Core> {
-    Router::new()
-        .route("/api/v1/sessions", post(login))
-        .route("/api/v1/sessions/current", delete(logout))
-        .route("/api/v1/me/password", post(change_password))
-        .route("/api/v1/me/totp", post(begin_totp))
-        .route("/api/v1/me/totp/confirm", post(confirm_totp))
-        .route("/api/v1/me/totp/remove", post(remove_totp))
-        .route("/api/v1/me/recovery-codes", post(regenerate_recovery_codes))
-        .route("/api/v1/sessions/current/second-factor", post(second_factor))
-        .route("/api/v1/me/sessions", get(my_sessions).delete(end_other_sessions))
-        .route("/api/v1/me/sessions/{id}", delete(end_session))
-        .route("/api/v1/users/{username}/sessions/revoke", post(end_user_sessions))
-        .route("/api/v1/users/{username}/password-reset", post(reset_password))
-        .route("/api/v1/users/{username}/unlock", post(unlock))
-        .route("/api/v1/settings/security", get(security_settings_view).patch(security_settings))
-        .route("/api/v1/sessions/current/lock", post(lock))
-        .route("/api/v1/sessions/current/unlock", post(unlock_session))
-        .route("/api/v1/sessions/current/step-up", post(step_up))
-        .route("/api/v1/sessions/current/security-key/challenge", post(key_challenge))
-        .route("/api/v1/sessions/current/security-key", post(key_answer))
-        .route("/api/v1/sessions/passwordless/challenge", post(passwordless_challenge))
-        .route("/api/v1/sessions/passwordless", post(passwordless))
-        .route("/api/v1/me/security-keys/registration", post(begin_key_registration))
-        .route("/api/v1/me/security-keys", get(security_keys).post(finish_key_registration))
-        .route("/api/v1/me/security-keys/{id}", delete(remove_security_key))
-        .route("/api/v1/settings/allowlist", get(allowlist).put(set_allowlist))
-        .route("/api/v1/conversations", get(conversations))
-        .route("/api/v1/conversations/{id}/messages", get(messages).post(send))
+    let (router, doc) = api();
+    let doc = std::sync::Arc::new(doc);
+    router.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(move || std::future::ready(Json(doc.as_ref().clone()))),
+    )
 }
 
 /// The bearer token of a request; a missing one is 401 like a wrong one.
@@ -102,6 +178,8 @@ impl RejectionKind for JsonRejection {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions", operation_id = "login", tag = "session", request_body = LoginRequest,
+    responses((status = 201, body = NewSessionView), (status = "4XX", body = ErrorView)))]
 async fn login(
     State(core): State<Core>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -113,135 +191,9 @@ async fn login(
     Ok((StatusCode::CREATED, Json(signed_in.into_view())))
 }
 
-async fn logout(State(core): State<Core>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
-    core.logout(&token).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn conversations(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-) -> Result<Json<Vec<ConversationSummaryView>>, ApiError> {
-    Ok(Json(core.list_conversations(&token).await?))
-}
-
-async fn messages(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<MessageView>>, ApiError> {
-    Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
-}
-
-async fn send(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-    json: Result<Json<SendTextRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let request = body(json)?;
-    Ok((StatusCode::CREATED, Json(core.send_text(&token, ConversationId::new(id), request).await?)))
-}
-
-async fn change_password(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<ChangePasswordRequest>, JsonRejection>,
-) -> Result<Json<MeView>, ApiError> {
-    Ok(Json(core.change_password(&token, body(json)?).await?))
-}
-
-async fn reset_password(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(username): Path<String>,
-    json: Result<Json<ResetPasswordRequest>, JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    core.reset_password(&token, &username, body(json)?).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn unlock(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(username): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    core.unlock_user(&token, &username).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn security_settings(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<SecuritySettings>, JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    core.set_security_settings(&token, body(json)?).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn allowlist(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<AllowlistView>, ApiError> {
-    Ok(Json(core.allowlist(&token).await?))
-}
-
-async fn set_allowlist(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<SetAllowlistRequest>, JsonRejection>,
-) -> Result<Json<AllowlistView>, ApiError> {
-    Ok(Json(core.set_allowlist(&token, body(json)?).await?))
-}
-
-async fn security_settings_view(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-) -> Result<Json<SecuritySettingsView>, ApiError> {
-    Ok(Json(core.security_settings(&token).await?))
-}
-
-#[derive(Deserialize)]
-struct LockRequest {
-    #[serde(default = "manual")]
-    reason: LockReason,
-}
-
-fn manual() -> LockReason {
-    LockReason::Manual
-}
-
-async fn lock(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<LockRequest>, JsonRejection>,
-) -> Result<Json<MeView>, ApiError> {
-    // Locking is always safe: a missing or unreadable body locks as "manual".
-    let reason = json.map_or(LockReason::Manual, |Json(r)| r.reason);
-    Ok(Json(core.lock(&token, reason).await?))
-}
-
-async fn unlock_session(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<UnlockRequest>, JsonRejection>,
-) -> Result<Json<MeView>, ApiError> {
-    Ok(Json(core.unlock(&token, body(json)?).await?))
-}
-
-async fn key_challenge(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-) -> Result<Json<KeyChallengeView>, ApiError> {
-    Ok(Json(core.begin_security_key_check(&token).await?))
-}
-
-async fn key_answer(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<KeyAnswer>, JsonRejection>,
-) -> Result<Json<MeView>, ApiError> {
-    Ok(Json(core.finish_security_key_check(&token, body(json)?).await?))
-}
-
-async fn passwordless_challenge(
+#[utoipa::path(post, path = "/api/v1/sessions/passwordless/challenge", operation_id = "begin_passwordless", tag = "session",
+    request_body = PasswordlessRequest, responses((status = 200, body = KeyChallengeView), (status = "4XX", body = ErrorView)))]
+async fn begin_passwordless(
     State(core): State<Core>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     json: Result<Json<PasswordlessRequest>, JsonRejection>,
@@ -249,7 +201,9 @@ async fn passwordless_challenge(
     Ok(Json(core.begin_passwordless(body(json)?, Origin::Network(peer.ip())).await?))
 }
 
-async fn passwordless(
+#[utoipa::path(post, path = "/api/v1/sessions/passwordless", operation_id = "finish_passwordless", tag = "session",
+    request_body = KeyAnswer, responses((status = 201, body = NewSessionView), (status = "4XX", body = ErrorView)))]
+async fn finish_passwordless(
     State(core): State<Core>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -260,46 +214,131 @@ async fn passwordless(
     Ok((StatusCode::CREATED, Json(signed_in.into_view())))
 }
 
-async fn begin_key_registration(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<RegisterKeyRequest>, JsonRejection>,
-) -> Result<Json<KeyChallengeView>, ApiError> {
-    Ok(Json(core.begin_security_key_registration(&token, body(json)?).await?))
+#[derive(Deserialize, utoipa::ToSchema)]
+struct LockRequest {
+    #[serde(default = "manual")]
+    reason: LockReason,
 }
 
-async fn finish_key_registration(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<KeyAnswer>, JsonRejection>,
-) -> Result<(StatusCode, Json<Vec<SecurityKeyView>>), ApiError> {
-    Ok((StatusCode::CREATED, Json(core.finish_security_key_registration(&token, body(json)?).await?)))
+fn manual() -> LockReason {
+    LockReason::Manual
 }
 
-async fn security_keys(
+#[utoipa::path(post, path = "/api/v1/sessions/current/lock", operation_id = "lock", tag = "session", security(("session" = [])),
+    request_body(content = LockRequest, description = "Optional: a missing or unreadable body locks as `manual`."),
+    responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn lock(
     State(core): State<Core>,
     Bearer(token): Bearer,
-) -> Result<Json<Vec<SecurityKeyView>>, ApiError> {
-    Ok(Json(core.security_keys(&token).await?))
+    json: Result<Json<LockRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    // Locking is always safe: a missing or unreadable body locks as "manual".
+    let reason = json.map_or(LockReason::Manual, |Json(r)| r.reason);
+    Ok(Json(core.lock(&token, reason).await?))
 }
 
-async fn remove_security_key(
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "me", tag = "session", security(("session" = [])), responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn me(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.me(&token).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/sessions/current", operation_id = "logout", tag = "session", security(("session" = [])), responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn logout(State(core): State<Core>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
+    core.logout(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/me/password", operation_id = "change_password", tag = "session", security(("session" = [])), request_body = ChangePasswordRequest, responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn change_password(
     State(core): State<Core>,
     Bearer(token): Bearer,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<SecurityKeyView>>, ApiError> {
-    Ok(Json(core.remove_security_key(&token, id).await?))
+    json: Result<Json<ChangePasswordRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.change_password(&token, request).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions/current/second-factor", operation_id = "verify_second_factor", tag = "session", security(("session" = [])), request_body = CodeRequest, responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn verify_second_factor(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.verify_second_factor(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/current/step-up", operation_id = "step_up", tag = "session", security(("session" = [])), request_body = CodeRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
 async fn step_up(
     State(core): State<Core>,
     Bearer(token): Bearer,
     json: Result<Json<CodeRequest>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    core.step_up(&token, body(json)?).await?;
+    let request = body(json)?;
+    core.step_up(&token, request).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions/current/unlock", operation_id = "unlock", tag = "session", security(("session" = [])), request_body = UnlockRequest, responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn unlock(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<UnlockRequest>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.unlock(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/current/security-key/challenge", operation_id = "begin_security_key_check", tag = "session", security(("session" = [])), responses((status = 200, body = KeyChallengeView), (status = "4XX", body = ErrorView)))]
+async fn begin_security_key_check(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<KeyChallengeView>, ApiError> {
+    Ok(Json(core.begin_security_key_check(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/current/security-key", operation_id = "finish_security_key_check", tag = "session", security(("session" = [])), request_body = KeyAnswer, responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn finish_security_key_check(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<KeyAnswer>, JsonRejection>,
+) -> Result<Json<MeView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.finish_security_key_check(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/totp", operation_id = "begin_totp_enrolment", tag = "my account", security(("session" = [])), responses((status = 200, body = TotpEnrolmentView), (status = "4XX", body = ErrorView)))]
+async fn begin_totp_enrolment(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<TotpEnrolmentView>, ApiError> {
+    Ok(Json(core.begin_totp_enrolment(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", operation_id = "confirm_totp_enrolment", tag = "my account", security(("session" = [])), request_body = CodeRequest, responses((status = 200, body = RecoveryCodesView), (status = "4XX", body = ErrorView)))]
+async fn confirm_totp_enrolment(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<Json<RecoveryCodesView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.confirm_totp_enrolment(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/totp/remove", operation_id = "remove_totp", tag = "my account", security(("session" = [])), responses((status = 200, body = MeView), (status = "4XX", body = ErrorView)))]
+async fn remove_totp(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(core.remove_totp(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/recovery-codes", operation_id = "regenerate_recovery_codes", tag = "my account", security(("session" = [])), responses((status = 200, body = RecoveryCodesView), (status = "4XX", body = ErrorView)))]
+async fn regenerate_recovery_codes(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<RecoveryCodesView>, ApiError> {
+    Ok(Json(core.regenerate_recovery_codes(&token).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/sessions", operation_id = "my_sessions", tag = "my account", security(("session" = [])), responses((status = 200, body = Vec<SessionView>), (status = "4XX", body = ErrorView)))]
 async fn my_sessions(
     State(core): State<Core>,
     Bearer(token): Bearer,
@@ -307,7 +346,17 @@ async fn my_sessions(
     Ok(Json(core.my_sessions(&token).await?))
 }
 
-async fn end_session(
+#[utoipa::path(delete, path = "/api/v1/me/sessions", operation_id = "end_my_other_sessions", tag = "my account", security(("session" = [])), responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn end_my_other_sessions(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<StatusCode, ApiError> {
+    core.end_my_other_sessions(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", operation_id = "end_my_session", tag = "my account", security(("session" = [])), params(("id" = i64, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn end_my_session(
     State(core): State<Core>,
     Bearer(token): Bearer,
     Path(id): Path<i64>,
@@ -316,11 +365,312 @@ async fn end_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn end_other_sessions(State(core): State<Core>, Bearer(token): Bearer) -> Result<StatusCode, ApiError> {
-    core.end_my_other_sessions(&token).await?;
+#[utoipa::path(post, path = "/api/v1/me/security-keys/registration", operation_id = "begin_security_key_registration", tag = "my account", security(("session" = [])), request_body = RegisterKeyRequest, responses((status = 200, body = KeyChallengeView), (status = "4XX", body = ErrorView)))]
+async fn begin_security_key_registration(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<RegisterKeyRequest>, JsonRejection>,
+) -> Result<Json<KeyChallengeView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.begin_security_key_registration(&token, request).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/security-keys", operation_id = "security_keys", tag = "my account", security(("session" = [])), responses((status = 200, body = Vec<SecurityKeyView>), (status = "4XX", body = ErrorView)))]
+async fn security_keys(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<SecurityKeyView>>, ApiError> {
+    Ok(Json(core.security_keys(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/security-keys", operation_id = "finish_security_key_registration", tag = "my account", security(("session" = [])), request_body = KeyAnswer, responses((status = 201, body = Vec<SecurityKeyView>), (status = "4XX", body = ErrorView)))]
+async fn finish_security_key_registration(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<KeyAnswer>, JsonRejection>,
+) -> Result<(StatusCode, Json<Vec<SecurityKeyView>>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.finish_security_key_registration(&token, request).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/security-keys/{id}", operation_id = "remove_security_key", tag = "my account", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = Vec<SecurityKeyView>), (status = "4XX", body = ErrorView)))]
+async fn remove_security_key(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SecurityKeyView>>, ApiError> {
+    Ok(Json(core.remove_security_key(&token, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations", operation_id = "list_conversations", tag = "inbox", security(("session" = [])), responses((status = 200, body = Vec<ConversationSummaryView>), (status = "4XX", body = ErrorView)))]
+async fn list_conversations(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<ConversationSummaryView>>, ApiError> {
+    Ok(Json(core.list_conversations(&token).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", operation_id = "conversation_messages", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = Vec<MessageView>), (status = "4XX", body = ErrorView)))]
+async fn conversation_messages(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", operation_id = "send_text", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = SendTextRequest, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
+async fn send_text(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<SendTextRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.send_text(&token, ConversationId::new(id), request).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/assignee", operation_id = "assign_conversation", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = AssignRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn assign_conversation(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<AssignRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.assign_conversation(&token, ConversationId::new(id), request).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/team", operation_id = "transfer_conversation", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = TransferRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn transfer_conversation(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<TransferRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.transfer_conversation(&token, ConversationId::new(id), request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts", operation_id = "contacts", tag = "contacts", security(("session" = [])), responses((status = 200, body = Vec<ContactView>), (status = "4XX", body = ErrorView)))]
+async fn contacts(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<ContactView>>, ApiError> {
+    Ok(Json(core.contacts(&token).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", operation_id = "contact", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = ContactView), (status = "4XX", body = ErrorView)))]
+async fn contact(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<ContactView>, ApiError> {
+    Ok(Json(core.contact(&token, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/assignment", operation_id = "assign_contact", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), request_body = AssignContactRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn assign_contact(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<AssignContactRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.assign_contact(&token, id, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/labels", operation_id = "label_contact", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), request_body = ApplyLabelRequest, responses((status = 200, body = ContactView), (status = "4XX", body = ErrorView)))]
+async fn label_contact(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<ApplyLabelRequest>, JsonRejection>,
+) -> Result<Json<ContactView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.label_contact(&token, id, request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}/labels/{label}", operation_id = "unlabel_contact", tag = "contacts", security(("session" = [])), params(("id" = i64, Path), ("label" = i64, Path)), responses((status = 200, body = ContactView), (status = "4XX", body = ErrorView)))]
+async fn unlabel_contact(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path((id, label)): Path<(i64, i64)>,
+) -> Result<Json<ContactView>, ApiError> {
+    Ok(Json(core.unlabel_contact(&token, id, label).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/labels", operation_id = "labels", tag = "labels", security(("session" = [])), responses((status = 200, body = Vec<LabelView>), (status = "4XX", body = ErrorView)))]
+async fn labels(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<Vec<LabelView>>, ApiError> {
+    Ok(Json(core.labels(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/labels", operation_id = "create_label", tag = "labels", security(("session" = [])), request_body = LabelRequest, responses((status = 201, body = LabelView), (status = "4XX", body = ErrorView)))]
+async fn create_label(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<LabelRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<LabelView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.create_label(&token, request).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/labels/{id}", operation_id = "update_label", tag = "labels", security(("session" = [])), params(("id" = i64, Path)), request_body = LabelRequest, responses((status = 200, body = LabelView), (status = "4XX", body = ErrorView)))]
+async fn update_label(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<LabelRequest>, JsonRejection>,
+) -> Result<Json<LabelView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.update_label(&token, id, request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/labels/{id}", operation_id = "delete_label", tag = "labels", security(("session" = [])), params(("id" = i64, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn delete_label(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    core.delete_label(&token, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/teams", operation_id = "teams", tag = "teams", security(("session" = [])), responses((status = 200, body = Vec<TeamView>), (status = "4XX", body = ErrorView)))]
+async fn teams(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<Vec<TeamView>>, ApiError> {
+    Ok(Json(core.teams(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/teams", operation_id = "create_team", tag = "teams", security(("session" = [])), request_body = TeamRequest, responses((status = 201, body = TeamView), (status = "4XX", body = ErrorView)))]
+async fn create_team(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<TeamRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<TeamView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.create_team(&token, request).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/teams/{id}", operation_id = "rename_team", tag = "teams", security(("session" = [])), params(("id" = i64, Path)), request_body = TeamRequest, responses((status = 200, body = TeamView), (status = "4XX", body = ErrorView)))]
+async fn rename_team(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<TeamRequest>, JsonRejection>,
+) -> Result<Json<TeamView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.rename_team(&token, id, request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/teams/{id}", operation_id = "delete_team", tag = "teams", security(("session" = [])), params(("id" = i64, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn delete_team(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    core.delete_team(&token, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/teams/{id}/members", operation_id = "add_team_member", tag = "teams", security(("session" = [])), params(("id" = i64, Path)), request_body = MemberRequest, responses((status = 200, body = TeamView), (status = "4XX", body = ErrorView)))]
+async fn add_team_member(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<MemberRequest>, JsonRejection>,
+) -> Result<Json<TeamView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.add_team_member(&token, id, request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{username}", operation_id = "remove_team_member", tag = "teams", security(("session" = [])), params(("id" = i64, Path), ("username" = String, Path)), responses((status = 200, body = TeamView), (status = "4XX", body = ErrorView)))]
+async fn remove_team_member(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path((id, username)): Path<(i64, String)>,
+) -> Result<Json<TeamView>, ApiError> {
+    Ok(Json(core.remove_team_member(&token, id, &username).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles", operation_id = "roles", tag = "roles", security(("session" = [])), responses((status = 200, body = RolesView), (status = "4XX", body = ErrorView)))]
+async fn roles(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<RolesView>, ApiError> {
+    Ok(Json(core.roles(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/roles", operation_id = "create_role", tag = "roles", security(("session" = [])), request_body = RoleRequest, responses((status = 201, body = RoleView), (status = "4XX", body = ErrorView)))]
+async fn create_role(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<RoleRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<RoleView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.create_role(&token, request).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/roles/{slug}", operation_id = "update_role", tag = "roles", security(("session" = [])), params(("slug" = String, Path)), request_body = RoleRequest, responses((status = 200, body = RoleView), (status = "4XX", body = ErrorView)))]
+async fn update_role(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(slug): Path<String>,
+    json: Result<Json<RoleRequest>, JsonRejection>,
+) -> Result<Json<RoleView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.update_role(&token, &slug, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/roles/{slug}/delete", operation_id = "delete_role", tag = "roles", security(("session" = [])), params(("slug" = String, Path)), request_body = DeleteRoleRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn delete_role(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(slug): Path<String>,
+    json: Result<Json<DeleteRoleRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.delete_role(&token, &slug, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "users", tag = "users", security(("session" = [])), responses((status = 200, body = Vec<UserView>), (status = "4XX", body = ErrorView)))]
+async fn users(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<Vec<UserView>>, ApiError> {
+    Ok(Json(core.users(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", security(("session" = [])), request_body = CreateUserRequest, responses((status = 201, body = UserView), (status = "4XX", body = ErrorView)))]
+async fn create_user(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<CreateUserRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.create_user(&token, request).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{username}/role", operation_id = "set_user_role", tag = "users", security(("session" = [])), params(("username" = String, Path)), request_body = SetRoleRequest, responses((status = 200, body = UserView), (status = "4XX", body = ErrorView)))]
+async fn set_user_role(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(username): Path<String>,
+    json: Result<Json<SetRoleRequest>, JsonRejection>,
+) -> Result<Json<UserView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_user_role(&token, &username, request).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{username}/disabled", operation_id = "set_user_disabled", tag = "users", security(("session" = [])), params(("username" = String, Path)), request_body = SetDisabledRequest, responses((status = 200, body = UserView), (status = "4XX", body = ErrorView)))]
+async fn set_user_disabled(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(username): Path<String>,
+    json: Result<Json<SetDisabledRequest>, JsonRejection>,
+) -> Result<Json<UserView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_user_disabled(&token, &username, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/sessions/revoke", operation_id = "end_user_sessions", tag = "users", security(("session" = [])), params(("username" = String, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]
 async fn end_user_sessions(
     State(core): State<Core>,
     Bearer(token): Bearer,
@@ -330,36 +680,58 @@ async fn end_user_sessions(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn begin_totp(
+#[utoipa::path(post, path = "/api/v1/users/{username}/password-reset", operation_id = "reset_password", tag = "users", security(("session" = [])), params(("username" = String, Path)), request_body = ResetPasswordRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn reset_password(
     State(core): State<Core>,
     Bearer(token): Bearer,
-) -> Result<Json<TotpEnrolmentView>, ApiError> {
-    Ok(Json(core.begin_totp_enrolment(&token).await?))
+    Path(username): Path<String>,
+    json: Result<Json<ResetPasswordRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.reset_password(&token, &username, request).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn confirm_totp(
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", operation_id = "unlock_user", tag = "users", security(("session" = [])), params(("username" = String, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn unlock_user(
     State(core): State<Core>,
     Bearer(token): Bearer,
-    json: Result<Json<CodeRequest>, JsonRejection>,
-) -> Result<Json<RecoveryCodesView>, ApiError> {
-    Ok(Json(core.confirm_totp_enrolment(&token, body(json)?).await?))
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    core.unlock_user(&token, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove_totp(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<MeView>, ApiError> {
-    Ok(Json(core.remove_totp(&token).await?))
-}
-
-async fn regenerate_recovery_codes(
+#[utoipa::path(get, path = "/api/v1/settings/security", operation_id = "security_settings", tag = "settings", security(("session" = [])), responses((status = 200, body = SecuritySettingsView), (status = "4XX", body = ErrorView)))]
+async fn security_settings(
     State(core): State<Core>,
     Bearer(token): Bearer,
-) -> Result<Json<RecoveryCodesView>, ApiError> {
-    Ok(Json(core.regenerate_recovery_codes(&token).await?))
+) -> Result<Json<SecuritySettingsView>, ApiError> {
+    Ok(Json(core.security_settings(&token).await?))
 }
 
-async fn second_factor(
+#[utoipa::path(patch, path = "/api/v1/settings/security", operation_id = "set_security_settings", tag = "settings", security(("session" = [])), request_body = SecuritySettings, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn set_security_settings(
     State(core): State<Core>,
     Bearer(token): Bearer,
-    json: Result<Json<CodeRequest>, JsonRejection>,
-) -> Result<Json<MeView>, ApiError> {
-    Ok(Json(core.verify_second_factor(&token, body(json)?).await?))
+    json: Result<Json<SecuritySettings>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.set_security_settings(&token, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/allowlist", operation_id = "allowlist", tag = "settings", security(("session" = [])), responses((status = 200, body = AllowlistView), (status = "4XX", body = ErrorView)))]
+async fn allowlist(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<AllowlistView>, ApiError> {
+    Ok(Json(core.allowlist(&token).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/allowlist", operation_id = "set_allowlist", tag = "settings", security(("session" = [])), request_body = SetAllowlistRequest, responses((status = 200, body = AllowlistView), (status = "4XX", body = ErrorView)))]
+async fn set_allowlist(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<SetAllowlistRequest>, JsonRejection>,
+) -> Result<Json<AllowlistView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_allowlist(&token, request).await?))
 }
