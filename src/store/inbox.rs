@@ -334,7 +334,7 @@ const CONTACT_SELECT: &str =
 
 fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
     let labels: String = r.try_get("labels")?;
-    let mut labels: Vec<(i64, String, String, bool)> =
+    let mut labels: Vec<(i64, String, String, i64)> =
         serde_json::from_str(&labels).map_err(|e| Error::Internal(e.to_string()))?;
     labels.sort_by_key(|l| l.1.to_lowercase());
     Ok(ContactRecord {
@@ -352,7 +352,7 @@ fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
         },
         labels: labels
             .into_iter()
-            .map(|(id, name, colour, restricted)| (LabelId::new(id), name, colour, restricted))
+            .map(|(id, name, colour, restricted)| (LabelId::new(id), name, colour, restricted != 0))
             .collect(),
     })
 }

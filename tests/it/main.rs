@@ -11,6 +11,7 @@ mod invariants;
 mod key_storage;
 mod keys;
 mod lock;
+mod matrix;
 mod mfa;
 mod sessions;
 mod story;

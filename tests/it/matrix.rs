@@ -1,0 +1,413 @@
+//! The authorization matrix (issue 4): EVERY HTTP API operation as EVERY built-in role, with
+//! the outcome compared against one table kept in the repository (`authz_matrix.txt`). The
+//! operations come from the served OpenAPI document, and every `api/` function must be one of
+//! them, so a new api function without a route, or a route without a row, fails here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use countersign::api::operator::AddUser;
+use countersign_sim::Customer;
+use rstest::rstest;
+use serde_json::{json, Value};
+
+use crate::support::{graph_sim, secret, Served};
+
+const TABLE: &str = include_str!("authz_matrix.txt");
+const ROLES: [&str; 7] = ["owner", "admin", "manager", "agent", "sales", "marketing", "auditor"];
+const PASSWORD: &str = "quiet meadow copper lantern";
+const NEW_PASSWORD: &str = "amber river stone violin";
+
+/// operation → role → expected outcome.
+fn table() -> BTreeMap<String, BTreeMap<&'static str, String>> {
+    let mut rows = BTreeMap::new();
+    for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells.len(), 1 + ROLES.len(), "malformed row: {line}");
+        let outcomes = ROLES.iter().zip(&cells[1..]).map(|(r, o)| (*r, (*o).to_owned())).collect();
+        assert!(rows.insert(cells[0].to_owned(), outcomes).is_none(), "duplicate row {}", cells[0]);
+    }
+    rows
+}
+
+/// Every operation id in the served OpenAPI document.
+async fn operations(served: &Served) -> BTreeSet<String> {
+    let doc: Value = served.get("/api/v1/openapi.json", None).await.json().await.unwrap();
+    let mut ops = BTreeSet::new();
+    for (_, item) in doc["paths"].as_object().unwrap() {
+        for (_, op) in item.as_object().unwrap() {
+            ops.insert(op["operationId"].as_str().unwrap().to_owned());
+        }
+    }
+    ops
+}
+
+/// The public `api/` functions a front end calls (`pub async fn name(&self, …)`), apart from
+/// IT's operator calls (the CLI), the webhook intake (its own endpoint) and the helpers the
+/// desktop shell and server use to configure themselves.
+fn api_functions() -> BTreeSet<String> {
+    const NOT_FRONT_END: &[&str] = &[
+        "init",
+        "open",
+        "stats",
+        "close",
+        "resolve",
+        "session_policy",
+        "lock_after_seconds",
+        "password_policy",
+        "throttle_policy",
+        "second_factor_required_for",
+        "desktop_intake_listen",
+        "verify_subscription",
+        "receive_webhook",
+    ];
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api")).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for rest in source.split("    pub async fn ").skip(1) {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !name.starts_with("operator_") && !NOT_FRONT_END.contains(&name.as_str()) {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn every_operation_has_a_row_and_every_api_function_a_route() {
+    let served = Served::new("http://127.0.0.1:9").await;
+    let ops = operations(&served).await;
+    let rows: BTreeSet<String> = table().into_keys().collect();
+    assert_eq!(ops.difference(&rows).collect::<Vec<_>>(), Vec::<&String>::new(), "operations without a row");
+    assert_eq!(rows.difference(&ops).collect::<Vec<_>>(), Vec::<&String>::new(), "rows without an operation");
+    let functions = api_functions();
+    assert_eq!(
+        functions.difference(&ops).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "api functions without a route"
+    );
+}
+
+/// What a user would notice about a response.
+async fn outcome(response: reqwest::Response) -> String {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    match (status, body["code"].as_str()) {
+        (200..=299, _) => "ok".to_owned(),
+        (403, Some("forbidden")) => "denied".to_owned(),
+        (404, Some("not_found")) => "hidden".to_owned(),
+        (422, Some("invalid")) => "invalid".to_owned(),
+        (status, code) => format!("{status} {code:?} {}", body["message"]),
+    }
+}
+
+struct Caller<'a> {
+    served: &'a Served,
+    token: String,
+}
+
+impl Caller<'_> {
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .served
+            .http
+            .request(method, format!("http://{}{path}", self.served.addr))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn json(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let response = self.call(method, path, body).await;
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap_or(Value::Null)
+    }
+}
+
+/// Signs `username` in and sets up their authenticator (which counts as a fresh second
+/// factor); returns the session and the recovery codes.
+async fn stepped_up<'a>(served: &'a Served, username: &str, password: &str) -> (Caller<'a>, Vec<String>) {
+    let response =
+        served.post("/api/v1/sessions", None, json!({ "username": username, "password": password })).await;
+    assert_eq!(response.status(), 201, "{username} signs in");
+    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let caller = Caller { served, token };
+    let started = caller.json("POST", "/api/v1/me/totp", None).await;
+    let secret =
+        countersign::auth::totp::TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
+    use countersign::clock::Clock;
+    let code = secret.code_at(countersign::clock::SystemClock.now()).unwrap();
+    let confirmed = caller.json("POST", "/api/v1/me/totp/confirm", Some(json!({ "code": code }))).await;
+    let codes =
+        confirmed["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    (caller, codes)
+}
+
+async fn add_user(served: &Served, username: &str, role: &str, teams: &[&str]) {
+    let user = AddUser {
+        username: username.to_owned(),
+        role: role.to_owned(),
+        teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+        password: secret(PASSWORD),
+    };
+    served.site.core.operator_add_user(user).await.unwrap();
+}
+
+fn customer(n: u32) -> Customer {
+    Customer { wa_id: format!("1555010{n:04}"), name: format!("Customer {n}") }
+}
+
+#[rstest]
+#[case::owner("owner")]
+#[case::admin("admin")]
+#[case::manager("manager")]
+#[case::agent("agent")]
+#[case::sales("sales")]
+#[case::marketing("marketing")]
+#[case::auditor("auditor")]
+#[tokio::test]
+async fn every_operation_as_every_role(#[case] role: &'static str) {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+
+    // An owner arranges two stores, a conversation and contact of the caller's store, one of
+    // the team queue, one of the other store, labels, roles and a colleague to manage.
+    add_user(&served, "root.owner", "owner", &[]).await;
+    let (root, _) = stepped_up(&served, "root.owner", PASSWORD).await;
+    let team = |name: &'static str| {
+        let root = &root;
+        async move {
+            root.json("POST", "/api/v1/teams", Some(json!({ "name": name }))).await["id"].as_i64().unwrap()
+        }
+    };
+    let (store_a, store_b, empty_team) = (team("Store A").await, team("Store B").await, team("Empty").await);
+    let actor = format!("actor.{role}");
+    add_user(&served, &actor, role, &["Store A"]).await;
+    add_user(&served, "tara.agent", "agent", &["Store A"]).await;
+    for n in 1..=3 {
+        assert_eq!(served.customer_writes(&customer(n), &format!("wamid.m{n}"), "Hello").await, 200);
+    }
+    let conversations = root.json("GET", "/api/v1/conversations", None).await;
+    let conversation = |n: u32| {
+        conversations
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["customer_name"] == format!("Customer {n}"))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (mine, queue, other) = (conversation(1), conversation(2), conversation(3));
+    let contacts = root.json("GET", "/api/v1/contacts", None).await;
+    let contact = |n: u32| {
+        contacts.as_array().unwrap().iter().find(|c| c["name"] == format!("Customer {n}")).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (my_contact, queue_contact, other_contact) = (contact(1), contact(2), contact(3));
+    for (id, team) in [(mine, store_a), (queue, store_a), (other, store_b)] {
+        root.call("POST", &format!("/api/v1/conversations/{id}/team"), Some(json!({ "team": team }))).await;
+    }
+    root.json("POST", &format!("/api/v1/conversations/{mine}/assignee"), Some(json!({ "agent": actor })))
+        .await;
+    for (id, team, owner) in
+        [(my_contact, store_a, Some(&actor)), (queue_contact, store_a, None), (other_contact, store_b, None)]
+    {
+        let body = json!({ "team": team, "owner": owner });
+        assert!(root
+            .call("POST", &format!("/api/v1/contacts/{id}/assignment"), Some(body))
+            .await
+            .status()
+            .is_success());
+    }
+    let label = |name: &'static str, restricted: bool| {
+        let root = &root;
+        async move {
+            let body = json!({ "name": name, "restricted": restricted });
+            root.json("POST", "/api/v1/labels", Some(body)).await["id"].as_i64().unwrap()
+        }
+    };
+    let (dealer, doomed_label, _vip) =
+        (label("Dealer", false).await, label("Old", false).await, label("VIP", true).await);
+    let role_body = |name: &str| json!({ "name": name, "grants": [{ "permission": "conversations.view", "scope": "own" }] });
+    root.json("POST", "/api/v1/roles", Some(role_body("Fixture role"))).await;
+    root.json("POST", "/api/v1/roles", Some(role_body("Doomed role"))).await;
+
+    let (me, recovery_codes) = stepped_up(&served, &actor, PASSWORD).await;
+    // A second session of the caller's, to end.
+    served.post("/api/v1/sessions", None, json!({ "username": actor, "password": PASSWORD })).await;
+    let sessions = me.json("GET", "/api/v1/me/sessions", None).await;
+    let second_session =
+        sessions.as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"].as_i64().unwrap();
+
+    let c = |id: i64, rest: &str| format!("/api/v1/conversations/{id}{rest}");
+    let k = |id: i64, rest: &str| format!("/api/v1/contacts/{id}{rest}");
+    let calls: Vec<(&str, &str, String, Option<Value>)> = vec![
+        ("me", "GET", "/api/v1/me".into(), None),
+        ("list_conversations", "GET", "/api/v1/conversations".into(), None),
+        ("conversation_messages", "GET", c(mine, "/messages"), None),
+        ("send_text", "POST", c(mine, "/messages"), Some(json!({ "text": "On our way." }))),
+        ("assign_conversation", "POST", c(mine, "/assignee"), Some(json!({ "agent": actor }))),
+        ("transfer_conversation", "POST", c(queue, "/team"), Some(json!({ "team": store_b }))),
+        ("contacts", "GET", "/api/v1/contacts".into(), None),
+        ("contact", "GET", k(my_contact, ""), None),
+        ("assign_contact", "POST", k(queue_contact, "/assignment"), Some(json!({ "team": store_a }))),
+        ("label_contact", "POST", k(my_contact, "/labels"), Some(json!({ "label": dealer }))),
+        ("unlabel_contact", "DELETE", k(my_contact, &format!("/labels/{dealer}")), None),
+        ("labels", "GET", "/api/v1/labels".into(), None),
+        ("create_label", "POST", "/api/v1/labels".into(), Some(json!({ "name": "Designer" }))),
+        (
+            "update_label",
+            "PUT",
+            format!("/api/v1/labels/{dealer}"),
+            Some(json!({ "name": "Dealer", "colour": "blue" })),
+        ),
+        ("delete_label", "DELETE", format!("/api/v1/labels/{doomed_label}"), None),
+        ("teams", "GET", "/api/v1/teams".into(), None),
+        ("create_team", "POST", "/api/v1/teams".into(), Some(json!({ "name": "Store C" }))),
+        (
+            "rename_team",
+            "PUT",
+            format!("/api/v1/teams/{store_b}"),
+            Some(json!({ "name": "Store B (harbour)" })),
+        ),
+        (
+            "add_team_member",
+            "POST",
+            format!("/api/v1/teams/{store_b}/members"),
+            Some(json!({ "username": "tara.agent" })),
+        ),
+        ("remove_team_member", "DELETE", format!("/api/v1/teams/{store_b}/members/tara.agent"), None),
+        ("delete_team", "DELETE", format!("/api/v1/teams/{empty_team}"), None),
+        ("roles", "GET", "/api/v1/roles".into(), None),
+        ("create_role", "POST", "/api/v1/roles".into(), Some(role_body("Made in the test"))),
+        ("update_role", "PUT", "/api/v1/roles/fixture_role".into(), Some(role_body("Fixture role"))),
+        ("delete_role", "POST", "/api/v1/roles/doomed_role/delete".into(), Some(json!({}))),
+        ("users", "GET", "/api/v1/users".into(), None),
+        (
+            "create_user",
+            "POST",
+            "/api/v1/users".into(),
+            Some(
+                json!({ "username": "new.user", "role": "agent", "password": "a fresh long passphrase 42", "teams": [store_a] }),
+            ),
+        ),
+        ("set_user_role", "PUT", "/api/v1/users/tara.agent/role".into(), Some(json!({ "role": "sales" }))),
+        (
+            "set_user_disabled",
+            "PUT",
+            "/api/v1/users/tara.agent/disabled".into(),
+            Some(json!({ "disabled": true })),
+        ),
+        ("end_user_sessions", "POST", "/api/v1/users/tara.agent/sessions/revoke".into(), None),
+        (
+            "reset_password",
+            "POST",
+            "/api/v1/users/tara.agent/password-reset".into(),
+            Some(json!({ "new_password": "a temporary passphrase 7" })),
+        ),
+        ("unlock_user", "POST", "/api/v1/users/tara.agent/unlock".into(), None),
+        ("security_settings", "GET", "/api/v1/settings/security".into(), None),
+        ("set_security_settings", "PATCH", "/api/v1/settings/security".into(), Some(json!({}))),
+        ("allowlist", "GET", "/api/v1/settings/allowlist".into(), None),
+        ("set_allowlist", "PUT", "/api/v1/settings/allowlist".into(), Some(json!({ "entries": [] }))),
+        ("my_sessions", "GET", "/api/v1/me/sessions".into(), None),
+        ("end_my_session", "DELETE", format!("/api/v1/me/sessions/{second_session}"), None),
+        ("end_my_other_sessions", "DELETE", "/api/v1/me/sessions".into(), None),
+        ("security_keys", "GET", "/api/v1/me/security-keys".into(), None),
+        (
+            "begin_security_key_registration",
+            "POST",
+            "/api/v1/me/security-keys/registration".into(),
+            Some(json!({ "name": "blue key" })),
+        ),
+        (
+            "finish_security_key_registration",
+            "POST",
+            "/api/v1/me/security-keys".into(),
+            Some(json!({ "ceremony": "x", "credential": {} })),
+        ),
+        ("remove_security_key", "DELETE", "/api/v1/me/security-keys/999".into(), None),
+        ("begin_security_key_check", "POST", "/api/v1/sessions/current/security-key/challenge".into(), None),
+        (
+            "finish_security_key_check",
+            "POST",
+            "/api/v1/sessions/current/security-key".into(),
+            Some(json!({ "ceremony": "x", "credential": {} })),
+        ),
+        ("begin_totp_enrolment", "POST", "/api/v1/me/totp".into(), None),
+        (
+            "confirm_totp_enrolment",
+            "POST",
+            "/api/v1/me/totp/confirm".into(),
+            Some(json!({ "code": "000000" })),
+        ),
+        (
+            "step_up",
+            "POST",
+            "/api/v1/sessions/current/step-up".into(),
+            Some(json!({ "code": recovery_codes[0] })),
+        ),
+        ("regenerate_recovery_codes", "POST", "/api/v1/me/recovery-codes".into(), None),
+        (
+            "verify_second_factor",
+            "POST",
+            "/api/v1/sessions/current/second-factor".into(),
+            Some(json!({ "code": "000000" })),
+        ),
+        (
+            "change_password",
+            "POST",
+            "/api/v1/me/password".into(),
+            Some(json!({ "current_password": PASSWORD, "new_password": NEW_PASSWORD })),
+        ),
+        ("lock", "POST", "/api/v1/sessions/current/lock".into(), Some(json!({ "reason": "manual" }))),
+        (
+            "unlock",
+            "POST",
+            "/api/v1/sessions/current/unlock".into(),
+            Some(json!({ "password": NEW_PASSWORD })),
+        ),
+        ("remove_totp", "POST", "/api/v1/me/totp/remove".into(), None),
+        (
+            "login",
+            "POST",
+            "/api/v1/sessions".into(),
+            Some(json!({ "username": actor, "password": NEW_PASSWORD })),
+        ),
+        (
+            "begin_passwordless",
+            "POST",
+            "/api/v1/sessions/passwordless/challenge".into(),
+            Some(json!({ "username": actor })),
+        ),
+        (
+            "finish_passwordless",
+            "POST",
+            "/api/v1/sessions/passwordless".into(),
+            Some(json!({ "ceremony": "x", "credential": {} })),
+        ),
+        ("logout", "DELETE", "/api/v1/sessions/current".into(), None),
+    ];
+
+    let expected = table();
+    let called: BTreeSet<&str> = calls.iter().map(|c| c.0).collect();
+    let rows: BTreeSet<&str> = expected.keys().map(String::as_str).collect();
+    assert_eq!(called, rows, "the test calls every operation in the table");
+    let mut wrong = Vec::new();
+    for (op, method, path, body) in calls {
+        let got = outcome(me.call(method, &path, body).await).await;
+        let want = &expected[op][role];
+        if &got != want {
+            wrong.push(format!("{op}: expected {want}, got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{role}:\n{}", wrong.join("\n"));
+    let sent = sim.received();
+    let replies = usize::from(expected["send_text"][role] == "ok");
+    assert_eq!(sent.len(), replies, "only an allowed reply reaches WhatsApp: {sent:?}");
+}
