@@ -411,3 +411,15 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     let replies = usize::from(expected["send_text"][role] == "ok");
     assert_eq!(sent.len(), replies, "only an allowed reply reaches WhatsApp: {sent:?}");
 }
+
+#[test]
+fn every_api_function_is_a_desktop_command() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/src");
+    let shell: String = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let missing: Vec<_> =
+        api_functions().into_iter().filter(|f| !shell.contains(&format!(".{f}("))).collect();
+    assert!(missing.is_empty(), "api functions no desktop command calls: {missing:?}");
+}
