@@ -180,6 +180,12 @@ impl Core {
         Ok(if user.disabled { owners + 1 } else { owners })
     }
 
+    /// Refuses an administrative action on `user` whose role holds more than `actor` does.
+    pub(crate) async fn may_act_on(&self, actor: &Actor, user: &UserRecord) -> Result<()> {
+        let grants = self.store.role_grants(&user.role).await?.ok_or(Error::NotFound)?;
+        guard::holds(actor, &grants).map_err(|e| Error::NotAllowed(e.message()))
+    }
+
     /// The user called `username`; a malformed or unknown name is `NotFound`.
     pub(crate) async fn user_named(&self, username: &str) -> Result<UserRecord> {
         let name = Username::parse(username).map_err(|_| Error::NotFound)?;

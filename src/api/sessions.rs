@@ -76,6 +76,7 @@ impl Core {
         let proof = self.allow::<act::ManageUsers>(actor, ()).await?;
         let name = Username::parse(username).map_err(|_| Error::NotFound)?;
         let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
+        self.may_act_on(actor, &user).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.revoke_user_sessions(&proof, user.id, now).await?;

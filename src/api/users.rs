@@ -149,6 +149,9 @@ impl Core {
         let proof = self.allow::<act::ManageUsers>(actor, ()).await?;
         let name = Username::parse(username).map_err(|_| Error::NotFound)?;
         let user = self.store.find_user_by_name(&name).await?.ok_or(Error::NotFound)?;
+        // Setting someone's password is taking over their account: only over accounts that
+        // hold nothing the actor does not hold.
+        self.may_act_on(actor, &user).await?;
         self.password_policy().await?.check(&user.username, &new_password)?;
         let hash = self.hash_password(&new_password).await?;
         let now = self.clock.now();

@@ -14,7 +14,7 @@ use crate::support::{graph_sim, secret, Served};
 
 const TABLE: &str = include_str!("authz_matrix.txt");
 const ROLES: [&str; 7] = ["owner", "admin", "manager", "agent", "sales", "marketing", "auditor"];
-const PASSWORD: &str = "quiet meadow copper lantern";
+pub(crate) const PASSWORD: &str = "quiet meadow copper lantern";
 const NEW_PASSWORD: &str = "amber river stone violin";
 
 /// operation → role → expected outcome.
@@ -101,13 +101,13 @@ async fn outcome(response: reqwest::Response) -> String {
     }
 }
 
-struct Caller<'a> {
-    served: &'a Served,
-    token: String,
+pub(crate) struct Caller<'a> {
+    pub(crate) served: &'a Served,
+    pub(crate) token: String,
 }
 
 impl Caller<'_> {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = self
             .served
@@ -120,7 +120,7 @@ impl Caller<'_> {
         request.send().await.unwrap()
     }
 
-    async fn json(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn json(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let response = self.call(method, path, body).await;
         assert!(response.status().is_success(), "{path}: {}", response.status());
         response.json().await.unwrap_or(Value::Null)
@@ -129,7 +129,11 @@ impl Caller<'_> {
 
 /// Signs `username` in and sets up their authenticator (which counts as a fresh second
 /// factor); returns the session and the recovery codes.
-async fn stepped_up<'a>(served: &'a Served, username: &str, password: &str) -> (Caller<'a>, Vec<String>) {
+pub(crate) async fn stepped_up<'a>(
+    served: &'a Served,
+    username: &str,
+    password: &str,
+) -> (Caller<'a>, Vec<String>) {
     let response =
         served.post("/api/v1/sessions", None, json!({ "username": username, "password": password })).await;
     assert_eq!(response.status(), 201, "{username} signs in");
@@ -146,7 +150,7 @@ async fn stepped_up<'a>(served: &'a Served, username: &str, password: &str) -> (
     (caller, codes)
 }
 
-async fn add_user(served: &Served, username: &str, role: &str, teams: &[&str]) {
+pub(crate) async fn add_user(served: &Served, username: &str, role: &str, teams: &[&str]) {
     let user = AddUser {
         username: username.to_owned(),
         role: role.to_owned(),
@@ -156,7 +160,7 @@ async fn add_user(served: &Served, username: &str, role: &str, teams: &[&str]) {
     served.site.core.operator_add_user(user).await.unwrap();
 }
 
-fn customer(n: u32) -> Customer {
+pub(crate) fn customer(n: u32) -> Customer {
     Customer { wa_id: format!("1555010{n:04}"), name: format!("Customer {n}") }
 }
 
