@@ -21,10 +21,10 @@ beforeEach(() => {
   mockIPC((cmd, args) => {
     calls.push(cmd);
     const a = args as Record<string, unknown>;
-    if (cmd === "login") return meAs({ capabilities: ["conversations.read"], lock_after_seconds: 60 });
+    if (cmd === "login") return meAs({ capabilities: ["conversations.view"], lock_after_seconds: 60 });
     if (cmd === "list_conversations") return [conversation];
     if (cmd === "conversation_messages") return [];
-    if (cmd === "lock") return meAs({ locked: true, lock_after_seconds: 60, capabilities: ["conversations.read"] });
+    if (cmd === "lock") return meAs({ locked: true, lock_after_seconds: 60, capabilities: ["conversations.view"] });
     throw new Error(`unexpected ${cmd} ${JSON.stringify(a)}`);
   }, { shouldMockEvents: true });
 });

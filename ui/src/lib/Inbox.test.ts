@@ -6,7 +6,7 @@ import { meAs } from "./fixtures";
 
 afterEach(() => clearMocks());
 
-const agent = meAs({ capabilities: ["conversations.read", "messages.send"] });
+const agent = meAs({ capabilities: ["conversations.view", "conversations.reply"] });
 const conversation = {
   id: 7,
   customer_name: "Sheena Nelson",
@@ -40,7 +40,7 @@ describe("Inbox", () => {
 
   it("hides the reply box from someone who may not send", async () => {
     core();
-    render(Inbox, { me: { ...agent, capabilities: ["conversations.read"] }, onSignedOut: vi.fn() });
+    render(Inbox, { me: { ...agent, capabilities: ["conversations.view"] }, onSignedOut: vi.fn() });
     await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
     await screen.findByText("Is the blue one in stock?", { selector: ".message p" });
     expect(screen.queryByLabelText("Reply")).toBeNull();

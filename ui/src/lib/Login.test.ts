@@ -16,7 +16,7 @@ describe("Login", () => {
     const calls: Array<{ cmd: string; args: unknown }> = [];
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      return { username: "anna", role: "agent", capabilities: ["conversations.read"] };
+      return { username: "anna", role: "agent", capabilities: ["conversations.view"] };
     });
     const onSignedIn = vi.fn();
     render(Login, { onSignedIn });

@@ -4,7 +4,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
 import { meAs } from "./fixtures";
 
-const admin = meAs({ role: "admin", capabilities: ["users.manage"], second_factor_methods: ["totp"] });
+const admin = meAs({ role: "admin", capabilities: ["security.manage"], second_factor_methods: ["totp"] });
 
 afterEach(() => clearMocks());
 

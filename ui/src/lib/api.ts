@@ -2,7 +2,9 @@
 // core authorizes again; the UI holds no token (the shell keeps the session) and decides nothing.
 import { invoke } from "@tauri-apps/api/core";
 
-export type Role = "admin" | "manager" | "agent";
+/** A role's stable slug: a built-in (`owner`, `admin`, `manager`, `agent`, `sales`, `marketing`,
+ * `auditor`) or a custom role's. */
+export type Role = string;
 
 export interface Me {
   username: string;
