@@ -292,7 +292,7 @@ pub async fn assign_conversation(
     let token = state.session()?;
     state
         .core()?
-        .assign_conversation(&*token, ConversationId::new(conversation_id), request)
+        .assign_conversation(&token, ConversationId::new(conversation_id), request)
         .await
         .map_err(|e| ErrorView::from(&e))
 }
@@ -306,7 +306,7 @@ pub async fn transfer_conversation(
     let token = state.session()?;
     state
         .core()?
-        .transfer_conversation(&*token, ConversationId::new(conversation_id), request)
+        .transfer_conversation(&token, ConversationId::new(conversation_id), request)
         .await
         .map_err(|e| ErrorView::from(&e))
 }
@@ -314,19 +314,19 @@ pub async fn transfer_conversation(
 #[tauri::command]
 pub async fn contacts(state: State<'_, AppState>) -> Reply<Vec<ContactView>> {
     let token = state.session()?;
-    state.core()?.contacts(&*token).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.contacts(&token).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn contact(state: State<'_, AppState>, id: i64) -> Reply<ContactView> {
     let token = state.session()?;
-    state.core()?.contact(&*token, id).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.contact(&token, id).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn assign_contact(state: State<'_, AppState>, id: i64, request: AssignContactRequest) -> Reply<()> {
     let token = state.session()?;
-    state.core()?.assign_contact(&*token, id, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.assign_contact(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
@@ -336,109 +336,109 @@ pub async fn label_contact(
     request: ApplyLabelRequest,
 ) -> Reply<ContactView> {
     let token = state.session()?;
-    state.core()?.label_contact(&*token, id, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.label_contact(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn unlabel_contact(state: State<'_, AppState>, id: i64, label: i64) -> Reply<ContactView> {
     let token = state.session()?;
-    state.core()?.unlabel_contact(&*token, id, label).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.unlabel_contact(&token, id, label).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn labels(state: State<'_, AppState>) -> Reply<Vec<LabelView>> {
     let token = state.session()?;
-    state.core()?.labels(&*token).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.labels(&token).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn create_label(state: State<'_, AppState>, request: LabelRequest) -> Reply<LabelView> {
     let token = state.session()?;
-    state.core()?.create_label(&*token, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.create_label(&token, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn update_label(state: State<'_, AppState>, id: i64, request: LabelRequest) -> Reply<LabelView> {
     let token = state.session()?;
-    state.core()?.update_label(&*token, id, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.update_label(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn delete_label(state: State<'_, AppState>, id: i64) -> Reply<()> {
     let token = state.session()?;
-    state.core()?.delete_label(&*token, id).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.delete_label(&token, id).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn teams(state: State<'_, AppState>) -> Reply<Vec<TeamView>> {
     let token = state.session()?;
-    state.core()?.teams(&*token).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.teams(&token).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn create_team(state: State<'_, AppState>, request: TeamRequest) -> Reply<TeamView> {
     let token = state.session()?;
-    state.core()?.create_team(&*token, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.create_team(&token, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn rename_team(state: State<'_, AppState>, id: i64, request: TeamRequest) -> Reply<TeamView> {
     let token = state.session()?;
-    state.core()?.rename_team(&*token, id, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.rename_team(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn delete_team(state: State<'_, AppState>, id: i64) -> Reply<()> {
     let token = state.session()?;
-    state.core()?.delete_team(&*token, id).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.delete_team(&token, id).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn add_team_member(state: State<'_, AppState>, id: i64, request: MemberRequest) -> Reply<TeamView> {
     let token = state.session()?;
-    state.core()?.add_team_member(&*token, id, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.add_team_member(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn remove_team_member(state: State<'_, AppState>, id: i64, username: String) -> Reply<TeamView> {
     let token = state.session()?;
-    state.core()?.remove_team_member(&*token, id, &username).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.remove_team_member(&token, id, &username).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn roles(state: State<'_, AppState>) -> Reply<RolesView> {
     let token = state.session()?;
-    state.core()?.roles(&*token).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.roles(&token).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn create_role(state: State<'_, AppState>, request: RoleRequest) -> Reply<RoleView> {
     let token = state.session()?;
-    state.core()?.create_role(&*token, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.create_role(&token, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn update_role(state: State<'_, AppState>, slug: String, request: RoleRequest) -> Reply<RoleView> {
     let token = state.session()?;
-    state.core()?.update_role(&*token, &slug, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.update_role(&token, &slug, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn delete_role(state: State<'_, AppState>, slug: String, request: DeleteRoleRequest) -> Reply<()> {
     let token = state.session()?;
-    state.core()?.delete_role(&*token, &slug, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.delete_role(&token, &slug, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn users(state: State<'_, AppState>) -> Reply<Vec<UserView>> {
     let token = state.session()?;
-    state.core()?.users(&*token).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.users(&token).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn create_user(state: State<'_, AppState>, request: CreateUserRequest) -> Reply<UserView> {
     let token = state.session()?;
-    state.core()?.create_user(&*token, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.create_user(&token, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
@@ -448,7 +448,7 @@ pub async fn set_user_role(
     request: SetRoleRequest,
 ) -> Reply<UserView> {
     let token = state.session()?;
-    state.core()?.set_user_role(&*token, &username, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.set_user_role(&token, &username, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
@@ -458,13 +458,13 @@ pub async fn set_user_disabled(
     request: SetDisabledRequest,
 ) -> Reply<UserView> {
     let token = state.session()?;
-    state.core()?.set_user_disabled(&*token, &username, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.set_user_disabled(&token, &username, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn end_user_sessions(state: State<'_, AppState>, username: String) -> Reply<()> {
     let token = state.session()?;
-    state.core()?.end_user_sessions(&*token, &username).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.end_user_sessions(&token, &username).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
@@ -474,11 +474,11 @@ pub async fn reset_password(
     request: ResetPasswordRequest,
 ) -> Reply<()> {
     let token = state.session()?;
-    state.core()?.reset_password(&*token, &username, request).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.reset_password(&token, &username, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]
 pub async fn unlock_user(state: State<'_, AppState>, username: String) -> Reply<bool> {
     let token = state.session()?;
-    state.core()?.unlock_user(&*token, &username).await.map_err(|e| ErrorView::from(&e))
+    state.core()?.unlock_user(&token, &username).await.map_err(|e| ErrorView::from(&e))
 }

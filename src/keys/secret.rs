@@ -43,18 +43,6 @@ impl<'de> serde::Deserialize<'de> for SecretString {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_never_shows_the_value() {
-        let s = SecretString::from("hunter2".to_owned());
-        assert_eq!(format!("{s:?}"), "***");
-        assert_eq!(format!("{:?}", Some(&s)), "Some(***)");
-    }
-}
-
 impl utoipa::PartialSchema for SecretString {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
@@ -66,3 +54,15 @@ impl utoipa::PartialSchema for SecretString {
 }
 
 impl utoipa::ToSchema for SecretString {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = SecretString::from("hunter2".to_owned());
+        assert_eq!(format!("{s:?}"), "***");
+        assert_eq!(format!("{:?}", Some(&s)), "Some(***)");
+    }
+}
