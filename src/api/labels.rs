@@ -41,7 +41,7 @@ pub struct ApplyLabelRequest {
 
 fn sees(actor: &Actor, label: &LabelRecord) -> bool {
     match actor {
-        Actor::User { grants, .. } => !label.restricted || grants.conferred().labels().sees(label.id),
+        Actor::User { grants, .. } => grants.sees_label(label.id, label.restricted),
         Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => false,
     }
 }

@@ -77,7 +77,7 @@ impl Core {
         let event = AuditEvent::new(proof.actor().clone(), "user.add")
             .target(format!("user:{}", id.get()))
             .detail("role", &role)
-            .detail("teams", teams.iter().map(|t| t.get().to_string()).collect::<Vec<_>>().join("+"));
+            .detail("teams", super::people::team_list(&teams));
         tx.audit(&event, now).await?;
         tx.commit().await?;
         Ok(id)

@@ -64,10 +64,8 @@ impl Core {
         let username = Username::parse(&request.username)?;
         let role = self.known_role(&request.role).await?;
         let grants = self.store.role_grants(&role).await?.ok_or(Error::NotFound)?;
-        if role.is_owner() && !matches!(&r.actor, Actor::User { grants, .. } if grants.role().is_owner()) {
-            return Err(Error::NotAllowed(guard::Escalation::OwnersOnly.message()));
-        }
-        guard::holds(&r.actor, &grants).map_err(|e| Error::NotAllowed(e.message()))?;
+        guard::may_give(&r.actor, RoleSide { slug: &role, grants: &grants })
+            .map_err(|e| Error::NotAllowed(e.message()))?;
         self.password_policy().await?.check(username.as_str(), &request.password)?;
         let known_teams = self.store.list_teams().await?;
         let teams: Vec<TeamId> = request.teams.iter().copied().map(TeamId::new).collect();
@@ -90,7 +88,7 @@ impl Core {
         let event = AuditEvent::new(proof.actor().clone(), "user.add")
             .target(format!("user:{}", id.get()))
             .detail("role", &role)
-            .detail("teams", teams.iter().map(|t| t.get().to_string()).collect::<Vec<_>>().join("+"));
+            .detail("teams", team_list(&teams));
         tx.audit(&event, now).await?;
         tx.commit().await?;
         self.user_view_of(username.as_str()).await
@@ -197,6 +195,11 @@ impl Core {
         let teams = self.store.list_teams().await?;
         users.iter().find(|u| u.username == username).map(|u| user_view(u, &teams)).ok_or(Error::NotFound)
     }
+}
+
+/// Team ids as the audit trail records them: `2+5`.
+pub(crate) fn team_list(teams: &[TeamId]) -> String {
+    teams.iter().map(|t| t.get().to_string()).collect::<Vec<_>>().join("+")
 }
 
 fn user_view(u: &UserListing, teams: &[crate::store::access::TeamRecord]) -> UserView {

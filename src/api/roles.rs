@@ -62,8 +62,7 @@ fn grants_view(grants: &RoleGrants) -> Vec<GrantView> {
 impl RoleView {
     fn build(role: &RoleRecord, viewer: &Actor) -> Self {
         let holds = guard::holds(viewer, &role.grants).is_ok();
-        let owner_rule =
-            !role.slug.is_owner() || matches!(viewer, Actor::User { grants, .. } if grants.role().is_owner());
+        let side = guard::RoleSide { slug: &role.slug, grants: &role.grants };
         let (all_labels, labels) = match role.grants.labels() {
             LabelAccess::All => (true, Vec::new()),
             LabelAccess::Only(set) => (false, set.iter().map(|l| l.get()).collect()),
@@ -74,7 +73,7 @@ impl RoleView {
             description: role.description.clone(),
             builtin: role.builtin,
             editable: !role.builtin && holds,
-            assignable: holds && owner_rule,
+            assignable: guard::may_give(viewer, side).is_ok(),
             grants: grants_view(&role.grants),
             all_labels,
             labels,

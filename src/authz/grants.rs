@@ -121,6 +121,12 @@ impl Grants {
         self.conferred.scope(permission).is_some()
     }
 
+    /// Whether the actor may see a label (and so the contacts carrying it): any unrestricted
+    /// label, and restricted ones their role was granted.
+    pub fn sees_label(&self, label: LabelId, restricted: bool) -> bool {
+        !restricted || self.conferred.labels.sees(label)
+    }
+
     /// The granted permissions' names, sorted (`session.capabilities`).
     pub fn capability_names(&self) -> Vec<&'static str> {
         let mut names: Vec<_> = self.conferred.permissions().map(|(p, _)| p.as_str()).collect();

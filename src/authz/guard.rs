@@ -106,6 +106,23 @@ pub struct RoleSide<'a> {
     pub grants: &'a RoleGrants,
 }
 
+/// Giving someone `to` as their first role (a new user), or offering it in a list of roles
+/// the actor may give.
+pub fn may_give(actor: &Actor, to: RoleSide<'_>) -> Result<(), Escalation> {
+    if to.slug.is_owner() && !is_owner(actor) {
+        return Err(Escalation::OwnersOnly);
+    }
+    holds(actor, to.grants)
+}
+
+fn is_owner(actor: &Actor) -> bool {
+    match actor {
+        Actor::Operator => true,
+        Actor::User { grants, .. } => grants.role().is_owner(),
+        Actor::VerifiedWebhook | Actor::Anonymous => false,
+    }
+}
+
 /// Moving someone from role `from` to `to` (or, with `to == None`, disabling them).
 /// `enabled_owners` counts the enabled owners now, the person included.
 pub fn may_reassign(
@@ -116,15 +133,8 @@ pub fn may_reassign(
 ) -> Result<(), Escalation> {
     let leaves_owners = from.slug.is_owner() && to.is_none_or(|to| !to.slug.is_owner());
     let becomes_owner = to.is_some_and(|to| to.slug.is_owner()) && !from.slug.is_owner();
-    if leaves_owners || becomes_owner {
-        let is_owner = match actor {
-            Actor::Operator => true,
-            Actor::User { grants, .. } => grants.role().is_owner(),
-            Actor::VerifiedWebhook | Actor::Anonymous => false,
-        };
-        if !is_owner {
-            return Err(Escalation::OwnersOnly);
-        }
+    if (leaves_owners || becomes_owner) && !is_owner(actor) {
+        return Err(Escalation::OwnersOnly);
     }
     if leaves_owners && enabled_owners <= 1 {
         return Err(Escalation::LastOwner);

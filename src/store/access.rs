@@ -4,8 +4,6 @@
 //! A stored permission name this version does not know (written by a newer version) is
 //! skipped, never widened into something else.
 
-use std::collections::BTreeSet;
-
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{is_unique_violation, Store, WriteTx};
@@ -477,12 +475,7 @@ impl WriteTx {
                 "the team still holds {held} conversation(s) or contact(s): transfer them first"
             )));
         }
-        let done = sqlx::query("DELETE FROM teams WHERE id = ?").bind(id.get()).execute(self.conn()).await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        self.delete_row("teams", id.get()).await
     }
 
     /// Adds (`member = true`) or removes a member. Returns whether anything changed.
@@ -493,19 +486,32 @@ impl WriteTx {
         user: UserId,
         member: bool,
     ) -> Result<bool> {
-        let done = if member {
-            sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)")
+        self.set_link("team_members", ("team_id", team.get()), ("user_id", user.get()), member).await
+    }
+
+    /// Inserts (`on`) or deletes the row linking `a` and `b` in `table`; whether anything
+    /// changed. A link to something that does not exist is `NotFound`.
+    async fn set_link(&mut self, table: &str, a: (&str, i64), b: (&str, i64), on: bool) -> Result<bool> {
+        let sql = if on {
+            format!("INSERT OR IGNORE INTO {table} ({}, {}) VALUES (?, ?)", a.0, b.0)
         } else {
-            sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
-        }
-        .bind(team.get())
-        .bind(user.get())
-        .execute(self.conn())
-        .await;
-        match done {
+            format!("DELETE FROM {table} WHERE {} = ? AND {} = ?", a.0, b.0)
+        };
+        match sqlx::query(&sql).bind(a.1).bind(b.1).execute(self.conn()).await {
             Ok(done) => Ok(done.rows_affected() == 1),
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(Error::NotFound),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes row `id` of `table`; `NotFound` if there is none.
+    async fn delete_row(&mut self, table: &str, id: i64) -> Result<()> {
+        let done =
+            sqlx::query(&format!("DELETE FROM {table} WHERE id = ?")).bind(id).execute(self.conn()).await?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
         }
     }
 
@@ -557,12 +563,7 @@ impl WriteTx {
 
     /// Deletes a label (it comes off every contact).
     pub async fn delete_label(&mut self, _proof: &Authorized<act::ManageLabels>, id: LabelId) -> Result<()> {
-        let done = sqlx::query("DELETE FROM labels WHERE id = ?").bind(id.get()).execute(self.conn()).await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        self.delete_row("labels", id.get()).await
     }
 
     /// Puts `label` on the proof's contact, or takes it off. Returns whether anything changed.
@@ -572,20 +573,8 @@ impl WriteTx {
         label: LabelId,
         on: bool,
     ) -> Result<bool> {
-        let done = if on {
-            sqlx::query("INSERT OR IGNORE INTO contact_labels (contact_id, label_id) VALUES (?, ?)")
-        } else {
-            sqlx::query("DELETE FROM contact_labels WHERE contact_id = ? AND label_id = ?")
-        }
-        .bind(proof.resource().get())
-        .bind(label.get())
-        .execute(self.conn())
-        .await;
-        match done {
-            Ok(done) => Ok(done.rows_affected() == 1),
-            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(Error::NotFound),
-            Err(e) => Err(e.into()),
-        }
+        self.set_link("contact_labels", ("contact_id", proof.resource().get()), ("label_id", label.get()), on)
+            .await
     }
 }
 
@@ -600,9 +589,4 @@ pub struct LabelSpec<'a> {
     pub restricted: bool,
     /// Roles that may see its contacts.
     pub roles: &'a [RoleSlug],
-}
-
-/// The set of user ids in `teams`' memberships (for checks such as "is the agent in the team").
-pub fn member_ids(team: &TeamRecord) -> BTreeSet<UserId> {
-    team.members.iter().map(|(id, _)| *id).collect()
 }
