@@ -89,12 +89,25 @@ async fn launch(env: Vec<(&'static str, String)>) -> (Driver, Client) {
 async fn connect(app: &str, port: u16) -> Client {
     let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
     let Value::Object(caps) = caps else { panic!("capabilities are an object") };
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session with the desktop app")
+    // tauri-driver accepts connections before the WebKit driver behind it is ready; a first
+    // session request can then be cut off. Try again a few times before calling it a failure.
+    let mut attempt = 1;
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let session = ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        match session {
+            Ok(client) => return client,
+            Err(e) if attempt < 4 => {
+                eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+            }
+            Err(e) => panic!("WebDriver session with the desktop app: {e:?}"),
+        }
+    }
 }
 
 /// Waits until an element matching `css` contains `text`, and returns it.
