@@ -319,7 +319,8 @@ impl Core {
             .second_factor_pending(second_factor_pending)
             .enrolment_required(enrol)
             .locked(locked)
-            .lock_after_seconds(self.lock_after_seconds().await?))
+            .lock_after_seconds(self.lock_after_seconds().await?)
+            .role_name(self.store.role_name(grants.role()).await?))
     }
 
     /// Refuses a high-risk action unless this session proved a second factor within the

@@ -73,6 +73,8 @@ pub struct MeView {
     pub username: String,
     /// Role (its slug).
     pub role: String,
+    /// The role's display name.
+    pub role_name: String,
     /// Permission names, for showing or hiding controls (the core checks again anyway).
     pub capabilities: Vec<&'static str>,
     /// The user must choose a new password before anything else works.
@@ -96,6 +98,7 @@ impl MeView {
         Self {
             username: user.username.clone(),
             role: grants.role().as_str().to_owned(),
+            role_name: grants.role().as_str().to_owned(),
             capabilities: grants.capability_names(),
             must_change_password: user.must_change_password,
             second_factor_required: false,
@@ -104,6 +107,14 @@ impl MeView {
             lock_after_seconds: crate::api::users::DEFAULT_LOCK_AFTER_SECONDS,
             second_factor_methods: Vec::new(),
         }
+    }
+
+    /// Sets the role's display name.
+    pub fn role_name(mut self, name: Option<String>) -> Self {
+        if let Some(name) = name {
+            self.role_name = name;
+        }
+        self
     }
 
     /// Sets the second factors the user has.

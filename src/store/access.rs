@@ -153,6 +153,14 @@ impl Store {
         Ok(roles)
     }
 
+    /// The display name of the role `slug`.
+    pub async fn role_name(&self, slug: &RoleSlug) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT name FROM roles WHERE slug = ?")
+            .bind(slug.as_str())
+            .fetch_optional(self.read())
+            .await?)
+    }
+
     /// The role named `slug`.
     pub async fn find_role(&self, slug: &RoleSlug) -> Result<Option<RoleRecord>> {
         Ok(self.list_roles().await?.into_iter().find(|r| r.slug == *slug))

@@ -161,6 +161,7 @@ async fn a_custom_role_takes_effect_on_the_next_call() {
     );
     let me = carl.json("GET", "/api/v1/me", None).await;
     assert_eq!(me["capabilities"], json!(["contacts.view"]));
+    assert_eq!((&me["role"], &me["role_name"]), (&json!("counter"), &json!("Counter")));
 
     // A role in use is not deleted until its users have another.
     let refused = root.call("POST", "/api/v1/roles/counter/delete", Some(json!({}))).await;
@@ -168,7 +169,8 @@ async fn a_custom_role_takes_effect_on_the_next_call() {
     let deleted =
         root.call("POST", "/api/v1/roles/counter/delete", Some(json!({ "reassign_to": "agent" }))).await;
     assert_eq!(deleted.status(), 204);
-    assert_eq!(carl.json("GET", "/api/v1/me", None).await["role"], "agent");
+    let me = carl.json("GET", "/api/v1/me", None).await;
+    assert_eq!((&me["role"], &me["role_name"]), (&json!("agent"), &json!("Support agent")));
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { clearMocks } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
-import { meAs } from "./fixtures";
+import { meAs, mockCore } from "./fixtures";
 
 const admin = meAs({ role: "admin", capabilities: ["security.manage"], second_factor_methods: ["totp"] });
 
@@ -19,20 +19,12 @@ const settings = {
 };
 const note = "On a desktop without a server, this is checked against the PC's own addresses";
 
-type Call = [string, Record<string, unknown>];
-
-function core(handlers: Record<string, (args: Record<string, unknown>, n: number) => unknown>) {
-  const calls: Call[] = [];
-  mockIPC((cmd, args) => {
-    const a = (args ?? {}) as Record<string, unknown>;
-    calls.push([cmd, a]);
-    const n = calls.filter(([c]) => c === cmd).length;
-    if (handlers[cmd]) return handlers[cmd](a, n);
-    if (cmd === "security_settings") return settings;
-    if (cmd === "allowlist") return { entries: [], desktop_note: note };
-    throw new Error(`unexpected ${cmd}`);
+function core(handlers: Parameters<typeof mockCore>[0]) {
+  return mockCore({
+    security_settings: () => settings,
+    allowlist: () => ({ entries: [], desktop_note: note }),
+    ...handlers,
   });
-  return calls;
 }
 
 describe("SecuritySettings", () => {

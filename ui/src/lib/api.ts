@@ -9,6 +9,8 @@ export type Role = string;
 export interface Me {
   username: string;
   role: Role;
+  /** The role's display name. */
+  role_name: string;
   capabilities: string[];
   must_change_password: boolean;
   second_factor_required: boolean;
@@ -83,6 +85,105 @@ export interface Message {
   author: string | null;
 }
 
+export interface TeamRef {
+  id: number;
+  name: string;
+}
+
+/** Who a conversation or contact permission reaches: assigned to them, their teams, every team. */
+export type Scope = "own" | "team" | "all";
+
+export interface PermissionInfo {
+  /** Stable name, such as `conversations.reply`. */
+  name: string;
+  label: string;
+  /** A grant of it carries a scope. */
+  scoped: boolean;
+}
+
+export interface PermissionModule {
+  label: string;
+  permissions: PermissionInfo[];
+}
+
+export interface Grant {
+  permission: string;
+  scope: Scope | null;
+}
+
+export interface RoleInfo {
+  slug: string;
+  name: string;
+  description: string;
+  builtin: boolean;
+  /** The viewer may change or delete it. */
+  editable: boolean;
+  /** The viewer may give it to someone. */
+  assignable: boolean;
+  grants: Grant[];
+  /** Sees every restricted label. */
+  all_labels: boolean;
+  /** The restricted labels it sees (when not all). */
+  labels: number[];
+  /** How many users have it. */
+  users: number;
+}
+
+export interface Roles {
+  catalog: PermissionModule[];
+  roles: RoleInfo[];
+}
+
+export interface RoleRequest {
+  name: string;
+  description: string;
+  grants: Grant[];
+  labels: number[];
+}
+
+export interface UserInfo {
+  username: string;
+  role: Role;
+  disabled: boolean;
+  teams: TeamRef[];
+}
+
+export interface NewUser {
+  username: string;
+  role: Role;
+  /** Temporary: they choose their own at the first sign-in. */
+  password: string;
+  teams: number[];
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  /** Receives what nothing else claims; cannot be deleted. */
+  default: boolean;
+  /** Members' user names, for those who may see them. */
+  members: string[] | null;
+}
+
+export const LABEL_COLOURS = ["grey", "red", "orange", "yellow", "green", "teal", "blue", "purple"] as const;
+
+export interface Label {
+  id: number;
+  name: string;
+  colour: string;
+  /** Hides its contacts from roles not listed. */
+  restricted: boolean;
+  /** Roles that see its contacts, for those who manage labels. */
+  roles: Role[] | null;
+}
+
+export interface LabelRequest {
+  name: string;
+  colour: string;
+  restricted: boolean;
+  roles: Role[];
+}
+
 /** An error as the core reports it: a stable code and a message safe to show. */
 export interface CoreError {
   code: string;
@@ -132,6 +233,28 @@ export const api = {
   allowlist: () => invoke<Allowlist>("allowlist"),
   setAllowlist: (entries: AllowEntry[], confirmLockout: boolean) =>
     invoke<Allowlist>("set_allowlist", { entries, confirmLockout }),
+
+  roles: () => invoke<Roles>("roles"),
+  createRole: (request: RoleRequest) => invoke<RoleInfo>("create_role", { request }),
+  updateRole: (slug: string, request: RoleRequest) => invoke<RoleInfo>("update_role", { slug, request }),
+  deleteRole: (slug: string, reassignTo: string | null) =>
+    invoke<void>("delete_role", { slug, request: { reassign_to: reassignTo } }),
+  users: () => invoke<UserInfo[]>("users"),
+  createUser: (request: NewUser) => invoke<UserInfo>("create_user", { request }),
+  setUserRole: (username: string, role: Role) => invoke<UserInfo>("set_user_role", { username, request: { role } }),
+  setUserDisabled: (username: string, disabled: boolean) =>
+    invoke<UserInfo>("set_user_disabled", { username, request: { disabled } }),
+  endUserSessions: (username: string) => invoke<void>("end_user_sessions", { username }),
+  teams: () => invoke<Team[]>("teams"),
+  createTeam: (name: string) => invoke<Team>("create_team", { request: { name } }),
+  renameTeam: (id: number, name: string) => invoke<Team>("rename_team", { id, request: { name } }),
+  deleteTeam: (id: number) => invoke<void>("delete_team", { id }),
+  addTeamMember: (id: number, username: string) => invoke<Team>("add_team_member", { id, request: { username } }),
+  removeTeamMember: (id: number, username: string) => invoke<Team>("remove_team_member", { id, username }),
+  labels: () => invoke<Label[]>("labels"),
+  createLabel: (request: LabelRequest) => invoke<Label>("create_label", { request }),
+  updateLabel: (id: number, request: LabelRequest) => invoke<Label>("update_label", { id, request }),
+  deleteLabel: (id: number) => invoke<void>("delete_label", { id }),
 };
 
 /** Ends the session in the core, then leaves the screen whatever the outcome. */

@@ -1,4 +1,5 @@
 // Test data shared by the component tests.
+import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Me } from "./api";
 
 /** An agent, fully signed in, with `changes` applied. */
@@ -6,6 +7,7 @@ export function meAs(changes: Partial<Me> = {}): Me {
   return {
     username: "anna",
     role: "agent",
+    role_name: "Support agent",
     capabilities: [],
     must_change_password: false,
     second_factor_required: false,
@@ -15,4 +17,27 @@ export function meAs(changes: Partial<Me> = {}): Me {
     second_factor_methods: [],
     ...changes,
   };
+}
+
+export type Call = [string, Record<string, unknown>];
+type Handler = (args: Record<string, unknown>, n: number) => unknown;
+
+/** A core that answers `handlers[command](args, n)` (the n-th call of that command, from 1),
+ * records every call, and fails the test on a command it does not expect. */
+export function mockCore(handlers: Record<string, Handler>): Call[] {
+  const calls: Call[] = [];
+  mockIPC((cmd, args) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    calls.push([cmd, a]);
+    const n = calls.filter(([c]) => c === cmd).length;
+    const handler = handlers[cmd];
+    if (handler === undefined) throw new Error(`unexpected ${cmd}`);
+    return handler(a, n);
+  });
+  return calls;
+}
+
+/** The calls of `command`, by their arguments. */
+export function callsOf(calls: Call[], command: string): Record<string, unknown>[] {
+  return calls.filter(([c]) => c === command).map(([, a]) => a);
 }

@@ -1,0 +1,25 @@
+// Which administration sections a user may open, from the capabilities the core reported.
+// Hiding a section is a courtesy: the core checks every call again.
+import type { Me } from "./api";
+
+export type Section = "people" | "roles" | "teams" | "labels" | "security";
+
+const SECTIONS: { section: Section; label: string; needs: string[] }[] = [
+  { section: "people", label: "People", needs: ["users.view"] },
+  { section: "roles", label: "Roles", needs: ["roles.view"] },
+  { section: "teams", label: "Teams", needs: ["teams.manage"] },
+  { section: "labels", label: "Labels", needs: ["labels.manage"] },
+  { section: "security", label: "Security", needs: ["security.manage"] },
+];
+
+/** The sections `me` may open, in menu order. */
+export function sectionsFor(me: Me): { section: Section; label: string }[] {
+  return SECTIONS.filter((s) => s.needs.some((n) => me.capabilities.includes(n))).map(({ section, label }) => ({
+    section,
+    label,
+  }));
+}
+
+export function may(me: Me, capability: string): boolean {
+  return me.capabilities.includes(capability);
+}
