@@ -474,6 +474,7 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     wait_for_text(&client, "[data-testid=session]", "This device", Duration::from_secs(10)).await;
     screenshot(&client, "10-my-account.png").await;
     click(&client, "nav.tabs button:nth-child(3)").await;
+    click(&client, "[data-testid=admin-security]").await;
     wait_for_text(&client, ".note", "weaker control", Duration::from_secs(10)).await;
     let lock_after = element(&client, "select[name=lock_after_seconds]", 5).await;
     assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("8"));
@@ -489,11 +490,7 @@ async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
     sign_in(&client, "demo.agent", PASSWORD).await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
 
-    click(&client, "nav.tabs button:nth-child(2)").await;
-    let keys = element(&client, "[data-testid=security-keys]", 10).await;
-    type_into(&keys, "input[name=key-name]", "Counter key").await;
-    click(&keys, "[data-testid=use-security-key]").await;
-    wait_for_text(&client, "[data-testid=security-key]", "Counter key", Duration::from_secs(15)).await;
+    add_security_key(&client, "Counter key").await;
     screenshot(&client, "12-security-key-added.png").await;
 
     click(&client, "[data-testid=lock]").await;
@@ -508,6 +505,113 @@ async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
     type_into(&form, "input[name=username]", "demo.agent").await;
     click(&form, "[data-testid=use-security-key]").await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
+    client.close().await.unwrap();
+}
+
+/// Adds a security key (the demo build's software key) on My account.
+async fn add_security_key(client: &Client, name: &str) {
+    click(client, "nav.tabs button:nth-child(2)").await;
+    let keys = element(client, "[data-testid=security-keys]", 10).await;
+    type_into(&keys, "input[name=key-name]", name).await;
+    click(&keys, "[data-testid=use-security-key]").await;
+    wait_for_text(client, "[data-testid=security-key]", name, Duration::from_secs(15)).await;
+}
+
+/// Waits for the success notice of an administration screen.
+async fn notice(client: &Client, text: &str) {
+    wait_for_text(client, "[role=status]", text, Duration::from_secs(15)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call() {
+    let (_driver, client) = launch(demo_env(free_port())).await;
+    sign_in(&client, "demo.admin", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin · Admin", Duration::from_secs(15)).await;
+    // Changing roles needs a recent second factor: the administrator brings a security key.
+    add_security_key(&client, "Admin key").await;
+
+    click(&client, "nav.tabs button:nth-child(3)").await;
+    wait_for_text(&client, "[data-testid=user]", "demo.agent", Duration::from_secs(10)).await;
+    screenshot(&client, "14-admin-people.png").await;
+
+    // Clone the Support agent template into a role that reads but does not reply.
+    click(&client, "[data-testid=admin-roles]").await;
+    wait_for_text(&client, "[data-testid=role]", "Support agent", Duration::from_secs(10))
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&client, "[data-testid=clone-role]").await;
+    let editor = element(&client, "[data-testid=role-editor]", 5).await;
+    editor.child("input[name=role-name]").await.clear().await.unwrap();
+    type_into(&editor, "input[name=role-name]", "Counter trainee").await;
+    click(&editor, "input[data-permission='conversations.reply']").await;
+    // (The key was just used, so the step-up window is still open.)
+    click(&editor, "[data-testid=save-role]").await;
+    notice(&client, "from their next action").await;
+    wait_for_text(&client, "[data-testid=role]", "Counter trainee", Duration::from_secs(5)).await;
+    client.execute("document.querySelector('.admin-body').scrollTo(0, 0)", vec![]).await.unwrap();
+    screenshot(&client, "15-admin-roles.png").await;
+
+    // Give it to the agent.
+    click(&client, "[data-testid=admin-people]").await;
+    let role = element(&client, "select[aria-label='Role of demo.agent']", 10).await;
+    role.select_by_value("counter_trainee").await.unwrap();
+    notice(&client, "demo.agent is now Counter trainee").await;
+
+    // A team for a store, with the agent in it, and a label only the trainees see.
+    click(&client, "[data-testid=admin-teams]").await;
+    type_into(&client, "input[name=team-name]", "Store 12, Leeds").await;
+    click(&client, "form.inline-form button[type=submit]").await;
+    notice(&client, "Store 12, Leeds").await;
+    let add = element(&client, "select[aria-label='Add someone to Store 12, Leeds']", 5).await;
+    add.select_by_value("demo.agent").await.unwrap();
+    let team = wait_for_text(&client, "[data-testid=team]", "Store 12, Leeds", Duration::from_secs(5)).await;
+    click(&team, ".inline-form button").await;
+    notice(&client, "demo.agent joined Store 12, Leeds").await;
+    screenshot(&client, "16-admin-teams.png").await;
+
+    click(&client, "[data-testid=admin-labels]").await;
+    click(&client, "[data-testid=new-label]").await;
+    let form = element(&client, "[data-testid=label-form]", 5).await;
+    type_into(&form, "input[name=label-name]", "Dealer").await;
+    form.child("select[name=label-colour]").await.select_by_value("blue").await.unwrap();
+    click(&form, "input[name=label-restricted]").await;
+    let trainee = wait_for_text(
+        &client,
+        "[data-testid=label-form] fieldset label",
+        "Counter trainee",
+        Duration::from_secs(5),
+    )
+    .await;
+    trainee.click().await.unwrap();
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=label]", "Counter trainee", Duration::from_secs(10)).await;
+    screenshot(&client, "17-admin-labels.png").await;
+
+    // The agent's next session works under the new role: reads, does not reply.
+    click(&client, "[data-testid=lock]").await;
+    element(&client, "[data-testid=lock-screen]", 10).await;
+    click(&client, "[data-testid=switch-user]").await;
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    wait_for_text(
+        &client,
+        "[data-testid=signed-in-as]",
+        "demo.agent · Counter trainee",
+        Duration::from_secs(15),
+    )
+    .await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "[data-testid=message]", "blue trail runners", Duration::from_secs(10)).await;
+    wait_for_text(&client, "[data-testid=read-only]", "not reply", Duration::from_secs(5)).await;
+    assert!(client.find(Locator::Css("textarea#reply")).await.is_err(), "no reply box for a trainee");
+    let tabs = client.find(Locator::Css("nav.tabs")).await.unwrap().text().await.unwrap();
+    assert!(!tabs.contains("Admin"), "a trainee has no administration: {tabs}");
+    screenshot(&client, "18-trainee-reads-only.png").await;
     client.close().await.unwrap();
 }
 

@@ -38,12 +38,13 @@ describe("Inbox", () => {
     expect(await screen.findByText("Is the blue one in stock?", { selector: ".message p" })).toBeTruthy();
   });
 
-  it("hides the reply box from someone who may not send", async () => {
+  it("hides the reply box from someone who may not send, and says why", async () => {
     core();
     render(Inbox, { me: { ...agent, capabilities: ["conversations.view"] }, onSignedOut: vi.fn() });
     await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
     await screen.findByText("Is the blue one in stock?", { selector: ".message p" });
     expect(screen.queryByLabelText("Reply")).toBeNull();
+    expect(screen.getByTestId("read-only").textContent).toContain("not reply");
   });
 
   it("keeps the draft and shows why when a send fails", async () => {
