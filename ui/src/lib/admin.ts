@@ -23,3 +23,9 @@ export function sectionsFor(me: Me): { section: Section; label: string }[] {
 export function may(me: Me, capability: string): boolean {
   return me.capabilities.includes(capability);
 }
+
+/** `list` with `item` in it (`on`) or not, for a ticked or unticked checkbox. */
+export function ticked<T>(list: T[], item: T, on: boolean): T[] {
+  const others = list.filter((x) => x !== item);
+  return on ? [...others, item] : others;
+}
