@@ -213,11 +213,46 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     wait_for_text(&client, "[data-testid=message].outbound", reply, Duration::from_secs(10)).await;
     screenshot(&client, "02-inbox-reply.png").await;
 
-    let received = sim_received(sim_port).await;
+    // The reply is committed to the outbox first; the sender delivers it within moments.
+    let mut received = Vec::new();
+    for _ in 0..100 {
+        received = sim_received(sim_port).await;
+        if received.iter().any(|r| r["to"] == "16505550101" && r["text"]["body"] == reply) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(
         received.iter().any(|r| r["to"] == "16505550101" && r["text"]["body"] == reply),
         "the simulated Cloud API received the reply: {received:?}"
     );
+    let mut status = String::new();
+    for _ in 0..50 {
+        let shown = element(&client, "[data-testid=message].outbound [data-testid=status]", 10).await;
+        status = shown.text().await.unwrap();
+        if !status.is_empty() && status != "Waiting to send" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        ["Sent to WhatsApp", "Sent", "Delivered", "Read"].contains(&status.as_str()),
+        "the inbox shows it went out: {status:?}"
+    );
+
+    // Other message types show as what they are: Ana's photo with its caption, Ben's location
+    // (tags are upper-cased by CSS, so WebDriver reads them so).
+    let photo =
+        wait_for_text(&client, "[data-testid=message]", "These ones, in blue", Duration::from_secs(20)).await;
+    assert!(photo.text().await.unwrap().to_lowercase().contains("photo"), "a photo is named as one");
+    wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(5))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let place = wait_for_text(&client, "[data-testid=message]", "14 Park Row", Duration::from_secs(20)).await;
+    assert!(place.text().await.unwrap().to_lowercase().contains("location"), "a location is named as one");
+    screenshot(&client, "03-message-types.png").await;
     client.close().await.unwrap();
 }
 

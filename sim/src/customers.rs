@@ -51,6 +51,23 @@ pub fn text_webhook(
     text: &str,
     timestamp: i64,
 ) -> Vec<u8> {
+    message_webhook(target, customer, wamid, inbound::text(text), timestamp)
+}
+
+/// The body of a `messages` webhook carrying one message of any type: `message` is the
+/// message object without `from`, `id` and `timestamp` (see [`inbound`]), exactly as Meta
+/// shapes it.
+pub fn message_webhook(
+    target: &WebhookTarget,
+    customer: &Customer,
+    wamid: &str,
+    message: Value,
+    timestamp: i64,
+) -> Vec<u8> {
+    let mut message = message;
+    message["from"] = json!(customer.wa_id);
+    message["id"] = json!(wamid);
+    message["timestamp"] = json!(timestamp.to_string());
     let body = json!({
         "object": "whatsapp_business_account",
         "entry": [{
@@ -63,19 +80,62 @@ pub fn text_webhook(
                         "phone_number_id": target.phone_number_id
                     },
                     "contacts": [{ "profile": { "name": customer.name }, "wa_id": customer.wa_id }],
-                    "messages": [{
-                        "from": customer.wa_id,
-                        "id": wamid,
-                        "timestamp": timestamp.to_string(),
-                        "type": "text",
-                        "text": { "body": text }
-                    }]
+                    "messages": [message]
                 },
                 "field": "messages"
             }]
         }]
     });
     to_ascii_json(&body)
+}
+
+/// The body of a `messages` webhook reporting `status` of a message the business sent, as
+/// Meta shapes it (with the sender's `biz_opaque_callback_data` when it gave one).
+pub fn status_webhook(target: &WebhookTarget, status: &StatusReport, timestamp: i64) -> Vec<u8> {
+    let mut report = json!({
+        "id": status.wamid,
+        "status": status.status,
+        "timestamp": timestamp.to_string(),
+        "recipient_id": status.recipient,
+    });
+    if let Some(callback) = &status.callback {
+        report["biz_opaque_callback_data"] = json!(callback);
+    }
+    if status.status == "sent" {
+        report["conversation"] = json!({ "id": "CONVERSATION_ID", "origin": { "type": "service" } });
+        report["pricing"] = json!({ "billable": true, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" });
+    }
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "102290129340398",
+            "changes": [{
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {
+                        "display_phone_number": target.display_phone_number,
+                        "phone_number_id": target.phone_number_id
+                    },
+                    "statuses": [report]
+                },
+                "field": "messages"
+            }]
+        }]
+    });
+    to_ascii_json(&body)
+}
+
+/// A delivery status to report for a message the business sent.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    /// The message's id, as the send answered.
+    pub wamid: String,
+    /// `sent`, `delivered`, `read` or `failed`.
+    pub status: &'static str,
+    /// Who it went to.
+    pub recipient: String,
+    /// The sender's `biz_opaque_callback_data`.
+    pub callback: Option<String>,
 }
 
 /// JSON with every non-ASCII character escaped as `\uXXXX`, as Meta sends it.
@@ -136,6 +196,144 @@ pub async fn deliver(
     Ok(response.status().as_u16())
 }
 
+/// Message objects of every inbound type, shaped as Meta documents them (without `from`,
+/// `id` and `timestamp`, which [`message_webhook`] adds).
+pub mod inbound {
+    use serde_json::{json, Value};
+
+    /// Text.
+    pub fn text(body: &str) -> Value {
+        json!({ "type": "text", "text": { "body": body } })
+    }
+    /// Text answering `wamid` (the customer swiped to reply).
+    pub fn reply(wamid: &str, body: &str) -> Value {
+        let mut message = text(body);
+        message["context"] = json!({ "from": "15550001111", "id": wamid });
+        message
+    }
+    /// Text that was forwarded (many times when `frequently`).
+    pub fn forwarded(body: &str, frequently: bool) -> Value {
+        let mut message = text(body);
+        let key = if frequently { "frequently_forwarded" } else { "forwarded" };
+        message["context"] = json!({ key: true });
+        message
+    }
+    /// The first text of a chat started from a click-to-WhatsApp ad.
+    pub fn from_ad(body: &str, headline: &str) -> Value {
+        let mut message = text(body);
+        message["referral"] = json!({
+            "source_url": "https://fb.me/3cr4Wqqkv", "source_id": "120226305854810726",
+            "source_type": "ad", "headline": headline, "body": "Free delivery this week",
+            "media_type": "image", "image_url": "https://scontent.xx.fbcdn.net/v/t45.1-0/ad.jpg",
+            "ctwa_clid": "ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-ZABe"
+        });
+        message
+    }
+    /// A photo, video, audio file, voice note (`voice`), document or sticker.
+    pub fn media(kind: &str, media_id: &str, caption: Option<&str>) -> Value {
+        let (mime, extra) = match kind {
+            "image" => ("image/jpeg", json!({})),
+            "video" => ("video/mp4", json!({})),
+            "voice" => ("audio/ogg; codecs=opus", json!({ "voice": true })),
+            "audio" => ("audio/mpeg", json!({ "voice": false })),
+            "sticker" => ("image/webp", json!({ "animated": false })),
+            _ => ("application/pdf", json!({ "filename": "receipt.pdf" })),
+        };
+        let wire = if kind == "voice" { "audio" } else { kind };
+        let mut part = json!({
+            "mime_type": mime,
+            "sha256": "a5d4f3b8e4c1f2f0b9d2c4a1e7f6d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6",
+            "id": media_id,
+            "url": format!("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={media_id}")
+        });
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            part[k] = v.clone();
+        }
+        if let Some(caption) = caption {
+            part["caption"] = json!(caption);
+        }
+        json!({ "type": wire, wire: part })
+    }
+    /// A place.
+    pub fn location(latitude: f64, longitude: f64, name: &str, address: &str) -> Value {
+        json!({ "type": "location", "location": {
+            "latitude": latitude, "longitude": longitude, "name": name, "address": address,
+            "url": "https://maps.example.com" } })
+    }
+    /// A contact card.
+    pub fn contact(first: &str, last: &str, phone: &str) -> Value {
+        json!({ "type": "contacts", "contacts": [{
+            "name": { "first_name": first, "last_name": last, "formatted_name": format!("{first} {last}") },
+            "phones": [{ "phone": phone, "type": "MOBILE" }] }] })
+    }
+    /// The customer tapped a reply button (`button_reply`) or chose a list entry (`list_reply`).
+    pub fn chose(kind: &str, id: &str, title: &str) -> Value {
+        json!({ "type": "interactive", "context": { "from": "15550001111", "id": "wamid.SIMOUT" },
+                "interactive": { "type": kind, kind: { "id": id, "title": title } } })
+    }
+    /// The customer tapped a template's quick-reply button.
+    pub fn button(text: &str, payload: &str) -> Value {
+        json!({ "type": "button", "button": { "text": text, "payload": payload } })
+    }
+    /// The customer completed a WhatsApp Flow form.
+    pub fn form(answers: &Value) -> Value {
+        let mut response = answers.clone();
+        response["flow_token"] = json!("AQAAAAACS5FpgQ_cAAAAAD0QI3s.");
+        json!({ "type": "interactive", "interactive": { "type": "nfm_reply", "nfm_reply": {
+            "name": "flow", "body": "Sent", "response_json": response.to_string() } } })
+    }
+    /// A reaction to `wamid`; `None` takes it back.
+    pub fn reaction(wamid: &str, emoji: Option<&str>) -> Value {
+        let mut reaction = json!({ "message_id": wamid });
+        if let Some(emoji) = emoji {
+            reaction["emoji"] = json!(emoji);
+        }
+        json!({ "type": "reaction", "reaction": reaction })
+    }
+    /// An order from the catalog.
+    pub fn order(lines: &[(&str, u32, f64)], currency: &str) -> Value {
+        let items: Vec<Value> = lines
+            .iter()
+            .map(|(product, quantity, price)| json!({
+                "product_retailer_id": product, "quantity": quantity, "item_price": price, "currency": currency }))
+            .collect();
+        json!({ "type": "order", "order": { "catalog_id": "354160437058781", "text": "", "product_items": items } })
+    }
+    /// WhatsApp's notice that the customer changed number.
+    pub fn changed_number(new_wa_id: &str) -> Value {
+        json!({ "type": "system", "system": {
+            "body": format!("User changed from their old number to {new_wa_id}"),
+            "wa_id": new_wa_id, "type": "user_changed_number" } })
+    }
+    /// The customer edited `wamid` to say `body`.
+    pub fn edit(wamid: &str, body: &str) -> Value {
+        json!({ "type": "edit", "edit": { "original_message_id": wamid, "message": text(body) } })
+    }
+    /// The customer deleted `wamid` for everyone.
+    pub fn revoke(wamid: &str) -> Value {
+        json!({ "type": "revoke", "revoke": { "original_message_id": wamid } })
+    }
+    /// A message of a type the Cloud API does not support, as WhatsApp reports it.
+    pub fn unsupported() -> Value {
+        json!({ "type": "unsupported", "unsupported": { "type": "poll_creation" }, "errors": [{
+            "code": 131051, "title": "Message type unknown", "message": "Message type unknown",
+            "error_data": { "details": "Message type is currently not supported." } }] })
+    }
+}
+
+/// A customer sends a message of any type (see [`inbound`]); returns the HTTP status.
+pub async fn send_message(
+    client: &reqwest::Client,
+    target: &WebhookTarget,
+    customer: &Customer,
+    wamid: &str,
+    message: Value,
+) -> reqwest::Result<u16> {
+    let body = message_webhook(target, customer, wamid, message, now_unix_seconds());
+    let signature = sign(&target.app_secret, &body);
+    deliver(client, &target.url, &signature, body).await
+}
+
 /// A customer sends a text; returns the HTTP status Countersign answered.
 pub async fn send_text(
     client: &reqwest::Client,
@@ -149,19 +347,21 @@ pub async fn send_text(
     deliver(client, &target.url, &signature, body).await
 }
 
-/// The demo's cast and what they say, in order.
-pub fn demo_script() -> Vec<(Customer, &'static str)> {
+/// The demo's cast and what they send, in order.
+pub fn demo_script() -> Vec<(Customer, Value)> {
     let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
     let ben = Customer { wa_id: "447700900202".to_owned(), name: "Ben Okafor".to_owned() };
     let chloe = Customer { wa_id: "4915155550303".to_owned(), name: "Chloé Martin".to_owned() };
     vec![
-        (ana.clone(), "Hi! Do you have the blue trail runners in size 39?"),
-        (ben.clone(), "My order #4471 hasn't arrived yet, can you check?"),
-        (chloe.clone(), "Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂"),
-        (ana.clone(), "Also, can I pick them up at the Main Street store?"),
-        (ben.clone(), "The tracking page says 'label created' since Monday."),
-        (chloe, "Merci ! Je passerai samedi alors."),
-        (ana, "Great, thank you!"),
+        (ana.clone(), inbound::text("Hi! Do you have the blue trail runners in size 39?")),
+        (ben.clone(), inbound::text("My order #4471 hasn't arrived yet, can you check?")),
+        (chloe.clone(), inbound::text("Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂")),
+        (ana.clone(), inbound::text("Also, can I pick them up at the Main Street store?")),
+        (ben.clone(), inbound::text("The tracking page says 'label created' since Monday.")),
+        (ana.clone(), inbound::media("image", "1203948573920", Some("These ones, in blue"))),
+        (ben.clone(), inbound::location(53.7997, -1.5492, "Home", "14 Park Row, Leeds LS1 5HD")),
+        (chloe, inbound::text("Merci ! Je passerai samedi alors.")),
+        (ana, inbound::text("Great, thank you!")),
     ]
 }
 
@@ -169,14 +369,14 @@ pub fn demo_script() -> Vec<(Customer, &'static str)> {
 /// script goes on (a demo should keep running while the app restarts).
 pub async fn run_script(
     target: WebhookTarget,
-    script: Vec<(Customer, &'static str)>,
+    script: Vec<(Customer, Value)>,
     interval: Duration,
     first_id: u64,
 ) {
     let client = reqwest::Client::new();
-    for (n, (customer, text)) in script.into_iter().enumerate() {
+    for (n, (customer, message)) in script.into_iter().enumerate() {
         let wamid = format!("wamid.SIMIN{:016}", first_id + n as u64);
-        match send_text(&client, &target, &customer, &wamid, text).await {
+        match send_message(&client, &target, &customer, &wamid, message).await {
             Ok(200) => tracing::info!(message = n, "simulated customer message delivered"),
             Ok(status) => tracing::warn!(message = n, status, "simulated delivery refused"),
             Err(e) => {

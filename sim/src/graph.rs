@@ -11,6 +11,32 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::customers::{deliver, now_unix_seconds, sign, status_webhook, StatusReport, WebhookTarget};
+
+/// A refusal to script: the next send is answered with this HTTP status and Graph error code
+/// (`None`: an empty body, as a proxy or a crashed server would answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimFailure {
+    /// HTTP status.
+    pub http_status: u16,
+    /// Graph error code.
+    pub code: Option<i64>,
+}
+
+/// What Meta's documentation says each scripted code's message is.
+fn graph_message(code: i64) -> &'static str {
+    match code {
+        130429 => "(#130429) Rate limit hit",
+        131056 => "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+        131047 => "(#131047) Re-engagement message",
+        131026 => "(#131026) Message undeliverable",
+        131000 => "(#131000) Something went wrong",
+        133004 => "(#133004) Server temporarily unavailable",
+        190 => "Invalid OAuth access token - Cannot parse access token",
+        _ => "(#100) Invalid parameter",
+    }
+}
+
 /// What the simulated WhatsApp business account looks like.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -25,6 +51,11 @@ struct SimState {
     config: SimConfig,
     received: Mutex<Vec<Value>>,
     next_id: AtomicU64,
+    failures: Mutex<std::collections::VecDeque<SimFailure>>,
+    latency: Mutex<Duration>,
+    status_delay: Mutex<Duration>,
+    statuses_to: Mutex<Option<WebhookTarget>>,
+    http: reqwest::Client,
 }
 
 /// A running Graph API simulator.
@@ -38,8 +69,16 @@ pub struct GraphSim {
 impl GraphSim {
     /// Starts serving on `bind` (use port 0 for any free port).
     pub async fn start(config: SimConfig, bind: SocketAddr) -> std::io::Result<Self> {
-        let state =
-            Arc::new(SimState { config, received: Mutex::new(Vec::new()), next_id: AtomicU64::new(1) });
+        let state = Arc::new(SimState {
+            config,
+            received: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+            failures: Mutex::new(std::collections::VecDeque::new()),
+            latency: Mutex::new(Duration::ZERO),
+            status_delay: Mutex::new(Duration::ZERO),
+            statuses_to: Mutex::new(None),
+            http: reqwest::Client::new(),
+        });
         let app = Router::new()
             .route("/{version}/{phone_number_id}/messages", post(send_message))
             .route("/sim/received", get(list_received))
@@ -65,6 +104,37 @@ impl GraphSim {
     }
 
     /// Waits up to `timeout` until at least `n` requests were accepted; returns them.
+    /// Answers the next sends with these refusals, in order (then accepts again).
+    pub fn fail_next(&self, failures: impl IntoIterator<Item = SimFailure>) {
+        if let Ok(mut queue) = self.state.failures.lock() {
+            queue.extend(failures);
+        }
+    }
+
+    /// Takes this long to answer each send (a slow network, or Meta under load); the send
+    /// itself is taken at once, so a caller that gives up waiting has still sent it.
+    pub fn set_latency(&self, latency: Duration) {
+        if let Ok(mut l) = self.state.latency.lock() {
+            *l = latency;
+        }
+    }
+
+    /// Waits this long after accepting a message before reporting its statuses (Meta's come
+    /// some time after the send's answer).
+    pub fn set_status_delay(&self, delay: Duration) {
+        if let Ok(mut d) = self.state.status_delay.lock() {
+            *d = delay;
+        }
+    }
+
+    /// Reports `sent` then `delivered` for every accepted message to `target`, signed like
+    /// Meta's status webhooks (repeating the sender's `biz_opaque_callback_data`).
+    pub fn report_statuses_to(&self, target: WebhookTarget) {
+        if let Ok(mut t) = self.state.statuses_to.lock() {
+            *t = Some(target);
+        }
+    }
+
     pub async fn wait_for_received(&self, n: usize, timeout: Duration) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -109,9 +179,27 @@ async fn send_message(
         let msg = format!("Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
         return graph_error(StatusCode::BAD_REQUEST, 100, &msg);
     }
+    // The answer is slow, not the work: what Meta took, it sends, even if the caller has gone.
+    let latency = state.latency.lock().map(|l| *l).unwrap_or_default();
+    let answer = tokio::spawn(take(state, body));
+    tokio::time::sleep(latency).await;
+    answer
+        .await
+        .unwrap_or_else(|_| graph_error(StatusCode::INTERNAL_SERVER_ERROR, 1, "An unknown error occurred"))
+}
+
+async fn take(state: Arc<SimState>, body: axum::body::Bytes) -> (StatusCode, Json<Value>) {
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
     };
+    let scripted = state.failures.lock().ok().and_then(|mut q| q.pop_front());
+    if let Some(failure) = scripted {
+        let status = StatusCode::from_u16(failure.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return match failure.code {
+            Some(code) => graph_error(status, code, graph_message(code)),
+            None => (status, Json(Value::Null)),
+        };
+    }
     let accepted = accepts(&request);
     if accepted == Accepted::No {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
@@ -121,16 +209,41 @@ async fn send_message(
         return (StatusCode::OK, Json(json!({ "success": true })));
     }
     let to = request.get("to").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let callback = request.get("biz_opaque_callback_data").and_then(Value::as_str).map(str::to_owned);
     let n = state.next_id.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut received) = state.received.lock() {
         received.push(request);
+    }
+    let id = format!("wamid.SIM{n:020}");
+    let target = state.statuses_to.lock().ok().and_then(|t| t.clone());
+    if let Some(target) = target {
+        let http = state.http.clone();
+        let report = StatusReport { wamid: id.clone(), status: "sent", recipient: to.clone(), callback };
+        let delay = state.status_delay.lock().map(|d| *d).unwrap_or_default();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            for status in ["sent", "delivered"] {
+                let body =
+                    status_webhook(&target, &StatusReport { status, ..report.clone() }, now_unix_seconds());
+                let signature = sign(&target.app_secret, &body);
+                // Like Meta, keep trying until the business's endpoint takes it (Meta: for
+                // days; here: for a minute).
+                for _ in 0..300 {
+                    match deliver(&http, &target.url, &signature, body.clone()).await {
+                        Ok(200) => break,
+                        Ok(status) => tracing::warn!(status, "status webhook refused; trying again"),
+                        Err(e) => tracing::debug!(error = %e, "status webhook not delivered; trying again"),
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
     }
     let contact = if to.starts_with("US.") {
         json!({ "input": to, "user_id": to })
     } else {
         json!({ "input": to, "wa_id": to.trim_start_matches('+') })
     };
-    let id = format!("wamid.SIM{n:020}");
     (
         StatusCode::OK,
         Json(json!({ "messaging_product": "whatsapp", "contacts": [contact], "messages": [{ "id": id }] })),

@@ -9,5 +9,5 @@
 pub mod customers;
 mod graph;
 
-pub use customers::{Customer, WebhookTarget};
-pub use graph::{accepts, Accepted, GraphSim, SimConfig};
+pub use customers::{Customer, StatusReport, WebhookTarget};
+pub use graph::{accepts, Accepted, GraphSim, SimConfig, SimFailure};

@@ -77,7 +77,7 @@ pub async fn conversation_messages(
 #[tauri::command]
 pub async fn send_text(state: State<'_, AppState>, conversation_id: i64, text: String) -> Reply<MessageView> {
     let id = ConversationId::new(conversation_id);
-    let request = SendTextRequest { text };
+    let request = SendTextRequest { text, preview_url: false };
     state.core()?.send_text(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 

@@ -90,6 +90,8 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
         phone_number_id: PHONE_NUMBER_ID.to_owned(),
         display_phone_number: "15550001000".to_owned(),
     };
+    // Replies get `sent` and `delivered` webhooks back, as from Meta.
+    sim.report_statuses_to(target.clone());
     let interval = Duration::from_millis(env_or("COUNTERSIGN_DEMO_INTERVAL_MS", 4000));
     tauri::async_runtime::spawn(async move {
         run_script(target, demo_script(), interval, 1).await;

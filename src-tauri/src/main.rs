@@ -37,7 +37,18 @@ async fn open_core() -> Result<Core, Error> {
     let key = KeySource::choose(std::env::var_os("COUNTERSIGN_KEY_FILE").map(PathBuf::from), &dir);
     let core = Core::open(&dir, &key).await?;
     start_intake(&core).await;
+    start_outbox(&core);
     Ok(core)
+}
+
+/// Sends the replies committed to the outbox, for as long as the app runs.
+fn start_outbox(core: &Core) {
+    let sender = core.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = sender.run_outbox(std::future::pending()).await {
+            tracing::error!(error = %e, "the outbox's sender could not start");
+        }
+    });
 }
 
 /// Starts the webhook endpoint if the administrator enabled it for this PC.
@@ -84,6 +95,7 @@ async fn start() -> anyhow::Result<(AppState, Option<PathBuf>)> {
         {
             // The demo's security key is the library's software token: no hardware needed.
             let (core, dir) = demo::start().await?;
+            start_outbox(&core);
             let keys = std::sync::Arc::new(keys::SoftKey::new()?);
             return Ok((AppState::with_keys(Ok(core), keys), Some(dir)));
         }

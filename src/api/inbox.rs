@@ -7,11 +7,15 @@ use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::act;
+use crate::channel::whatsapp::client::text_request;
 use crate::domain::{reply_window_open, ConversationId, TeamId};
 use crate::error::{Error, Result};
 
 /// WhatsApp's limit for a text message body.
 pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// How long a send waits for the sender's first attempt before answering "queued".
+const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Who to assign a conversation to.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -32,6 +36,9 @@ pub struct TransferRequest {
 pub struct SendTextRequest {
     /// The text to send.
     pub text: String,
+    /// Ask WhatsApp to show a preview of the first link in it.
+    #[serde(default)]
+    pub preview_url: bool,
 }
 
 impl Core {
@@ -53,10 +60,11 @@ impl Core {
         let proof = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
         self.store.get_conversation(&proof).await?;
         let messages = self.store.list_messages(&proof).await?;
-        Ok(messages.iter().map(|m| MessageView::build(m, &r.grants)).collect())
+        Ok(MessageView::build_thread(&messages, &r.grants))
     }
 
-    /// Sends a text reply through the Cloud API and stores it once WhatsApp accepted it.
+    /// Commits a text reply to the outbox and answers once the sender's first attempt is done
+    /// (or after a few seconds, with the reply still queued).
     pub async fn send_text(
         &self,
         token: &SessionToken,
@@ -84,17 +92,26 @@ impl Core {
             .as_deref()
             .or(conversation.customer.user_id.as_deref())
             .ok_or(Error::NotFound)?;
-        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
-        let wa_message_id = self.cloud.send_text(&channel, recipient, text).await?;
+        if self.store.find_channel().await?.is_none() {
+            return Err(Error::ChannelNotConfigured);
+        }
+        // Committed first; the outbox's sender sends it (and retries it) from there.
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let message_id = tx.insert_reply(&proof, &wa_message_id, text, now).await?;
+        let preview_url = request.preview_url;
+        let graph_request = |callback: &str| {
+            let mut body = text_request(recipient, text, preview_url);
+            body["biz_opaque_callback_data"] = callback.into();
+            body
+        };
+        let message_id = tx.enqueue_reply(&proof, recipient, text, graph_request, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "message.sent")
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get());
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        tracing::info!(conversation = id.get(), message = message_id.get(), "reply sent");
+        tracing::info!(conversation = id.get(), message = message_id.get(), "reply queued");
+        self.await_first_attempt(message_id, FIRST_ATTEMPT_WAIT).await?;
         let messages = self
             .store
             .list_messages(&self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?)

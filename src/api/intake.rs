@@ -104,8 +104,9 @@ impl Core {
                 receipt.messages += self.store_chat(tx, proof, delivery_id, &m, Direction::Outbound).await?
             }
             Item::Status(s) => {
-                receipt.statuses +=
-                    usize::from(tx.record_status(proof, delivery_id, &s, &s.raw.to_string()).await?);
+                receipt.statuses += usize::from(
+                    tx.record_status(proof, delivery_id, &s, &s.raw.to_string(), self.clock.now()).await?,
+                );
             }
             Item::Event(e) => {
                 tx.insert_event(proof, delivery_id, &e.field, &e.raw.to_string()).await?;
@@ -131,7 +132,7 @@ impl Core {
         let raw = m.raw.to_string();
         let new = NewMessage {
             conversation,
-            wa_message_id: &m.wa_message_id,
+            wa_message_id: Some(&m.wa_message_id),
             direction,
             kind: &m.kind,
             body: m.text.as_deref(),

@@ -12,6 +12,7 @@ pub mod lock;
 pub mod mfa;
 pub mod network;
 pub mod operator;
+pub mod outbox;
 pub mod people;
 pub mod roles;
 pub mod session;
@@ -43,6 +44,7 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     cloud: CloudApi,
+    outbox: Arc<outbox::Outbox>,
 }
 
 impl Core {
@@ -75,7 +77,13 @@ impl Core {
 
     /// A core over an open store with the given clock and randomness (tests pin both).
     pub fn with_parts(store: Store, clock: Arc<dyn Clock>, rng: Arc<dyn RandomSource>) -> Result<Self> {
-        Ok(Self { store, clock, rng, cloud: CloudApi::new()? })
+        Ok(Self {
+            store,
+            clock,
+            rng,
+            cloud: CloudApi::new()?,
+            outbox: Arc::new(outbox::Outbox::new(outbox::OutboxPolicy::default())),
+        })
     }
 
     /// Counts of what the store holds (no personal data).

@@ -94,7 +94,14 @@ impl Core {
             .target(format!("phone_number:{}", config.phone_number_id))
             .detail("graph_base_url", config.graph_base_url.as_str());
         tx.audit(&event, now).await?;
-        tx.commit().await
+        // Replies held by a refused token go out with the new settings at once.
+        let released = tx.outbox_release_held(&proof, now).await?;
+        tx.commit().await?;
+        if released > 0 {
+            tracing::info!(items = released, "held replies released by the new channel settings");
+        }
+        self.wake_outbox();
+        Ok(())
     }
 
     /// Makes the desktop app accept webhooks on `listen` (or, with `None`, stop).

@@ -1,10 +1,13 @@
 //! Views: the only types that leave the core (DESIGN §3.1). Each is built by a function that
 //! takes the actor's grants, so masking cannot be skipped by accident.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::authz::{Grants, Permission};
-use crate::domain::{CustomerRef, TeamId};
+use crate::domain::{Content, Context, CustomerRef, Forwarded, TeamId};
 use crate::mask;
 use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
@@ -248,27 +251,285 @@ pub struct MessageView {
     pub direction: &'static str,
     /// The WhatsApp message type.
     pub kind: String,
-    /// The text; `null` for types the inbox does not render yet (shown as unsupported).
-    pub text: Option<String>,
+    /// The message in words (its text, or what it is: "Photo: caption", "Location: …").
+    pub text: String,
+    /// What it says, by type, for rendering.
+    pub content: ContentView,
     /// When it was sent (ms since the epoch).
     pub sent_at: i64,
     /// Delivery status of outbound messages.
     pub status: Option<String>,
     /// The staff member who sent it.
     pub author: Option<String>,
+    /// Why an outbound message is not delivered, or not sent yet, in words for staff.
+    pub failure: Option<String>,
+    /// The message it answers, in words, when that message is in this conversation.
+    pub quote: Option<String>,
+    /// `forwarded` or `frequently_forwarded`.
+    pub forwarded: Option<&'static str>,
+    /// The ad the customer tapped to start the chat.
+    pub referral: Option<ReferralView>,
+    /// The customer's reaction to it.
+    pub reaction: Option<String>,
+    /// The customer edited it (the content is the latest version).
+    pub edited: bool,
+    /// The customer deleted it for everyone; Countersign keeps what it received.
+    pub deleted: bool,
+}
+
+/// What a message says, by type.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContentView {
+    /// Text.
+    Text {
+        /// The text.
+        body: String,
+    },
+    /// A photo, video, audio file, voice note, document or sticker.
+    Media {
+        /// `image`, `video`, `audio`, `voice`, `document` or `sticker`.
+        media: &'static str,
+        /// Its caption.
+        caption: Option<String>,
+        /// Its file name (documents).
+        filename: Option<String>,
+        /// Its MIME type.
+        mime_type: Option<String>,
+    },
+    /// A place.
+    Location {
+        /// Latitude.
+        latitude: Option<f64>,
+        /// Longitude.
+        longitude: Option<f64>,
+        /// Name.
+        name: Option<String>,
+        /// Address.
+        address: Option<String>,
+    },
+    /// Contact cards.
+    Contacts {
+        /// The cards.
+        contacts: Vec<SharedContactView>,
+    },
+    /// A button or list entry the customer chose.
+    Choice {
+        /// What they chose.
+        title: String,
+    },
+    /// A completed form.
+    Form {
+        /// The form's summary.
+        body: Option<String>,
+        /// The answers.
+        answers: Vec<AnswerView>,
+    },
+    /// An order.
+    Order {
+        /// The customer's note.
+        note: Option<String>,
+        /// The lines.
+        lines: Vec<OrderLineView>,
+    },
+    /// A notice from WhatsApp, or a reaction, edit or deletion of a message not shown here.
+    Notice {
+        /// What happened.
+        body: String,
+    },
+    /// A type the inbox does not show; WhatsApp's message is stored whole.
+    Unsupported {
+        /// WhatsApp's type name.
+        kind: String,
+        /// WhatsApp's reason.
+        reason: Option<String>,
+    },
+}
+
+/// A shared contact card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SharedContactView {
+    /// Name.
+    pub name: String,
+    /// Phone numbers.
+    pub phones: Vec<String>,
+    /// Company.
+    pub company: Option<String>,
+}
+
+/// One answer of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AnswerView {
+    /// The field.
+    pub name: String,
+    /// The answer.
+    pub value: String,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct OrderLineView {
+    /// The product's catalog id.
+    pub product: String,
+    /// How many.
+    pub quantity: u64,
+    /// Price of one.
+    pub price: Option<f64>,
+    /// Currency.
+    pub currency: Option<String>,
+}
+
+/// A click-to-WhatsApp ad.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReferralView {
+    /// The ad's headline.
+    pub headline: Option<String>,
+    /// Its link.
+    pub source_url: Option<String>,
+}
+
+impl ContentView {
+    fn build(content: &Content) -> Self {
+        match content {
+            Content::Text { body } => Self::Text { body: body.clone() },
+            Content::Media(m) => Self::Media {
+                media: m.kind.as_str(),
+                caption: m.caption.clone(),
+                filename: m.filename.clone(),
+                mime_type: m.mime_type.clone(),
+            },
+            Content::Location { latitude, longitude, name, address } => Self::Location {
+                latitude: *latitude,
+                longitude: *longitude,
+                name: name.clone(),
+                address: address.clone(),
+            },
+            Content::Contacts(cards) => Self::Contacts {
+                contacts: cards
+                    .iter()
+                    .map(|c| SharedContactView {
+                        name: c.name.clone(),
+                        phones: c.phones.clone(),
+                        company: c.company.clone(),
+                    })
+                    .collect(),
+            },
+            Content::Choice { title, .. } => Self::Choice { title: title.clone() },
+            Content::FormReply { body, answers } => Self::Form {
+                body: body.clone(),
+                answers: answers
+                    .iter()
+                    .map(|(name, value)| AnswerView { name: name.clone(), value: value.clone() })
+                    .collect(),
+            },
+            Content::Order { note, lines } => Self::Order {
+                note: note.clone(),
+                lines: lines
+                    .iter()
+                    .map(|l| OrderLineView {
+                        product: l.product.clone(),
+                        quantity: l.quantity,
+                        price: l.price,
+                        currency: l.currency.clone(),
+                    })
+                    .collect(),
+            },
+            Content::System { .. }
+            | Content::Reaction { .. }
+            | Content::Edit { .. }
+            | Content::Revoke { .. } => Self::Notice { body: content.summary() },
+            Content::Unsupported { kind, reason } => {
+                Self::Unsupported { kind: kind.clone(), reason: reason.clone() }
+            }
+        }
+    }
 }
 
 impl MessageView {
-    /// Builds the view for an actor with `grants`.
-    pub fn build(m: &MessageRecord, _grants: &Grants) -> Self {
+    /// Builds the views of a conversation's messages (oldest first) for an actor with
+    /// `grants`. Reactions, edits and deletions are shown on the message they concern when it
+    /// is in the list, and as a notice of their own otherwise.
+    pub fn build_thread(messages: &[MessageRecord], grants: &Grants) -> Vec<Self> {
+        let mut views: Vec<Self> = Vec::with_capacity(messages.len());
+        let mut by_wamid: HashMap<&str, usize> = HashMap::new();
+        for m in messages {
+            let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
+            let content = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
+            let target = match &content {
+                Content::Reaction { target, .. }
+                | Content::Edit { target, .. }
+                | Content::Revoke { target } => by_wamid.get(target.as_str()).copied(),
+                _ => None,
+            };
+            if let Some(index) = target {
+                let shown = &mut views[index];
+                match content {
+                    Content::Reaction { emoji, .. } => shown.reaction = emoji,
+                    Content::Edit { content, .. } => {
+                        shown.text = content.summary();
+                        shown.content = ContentView::build(&content);
+                        shown.edited = true;
+                    }
+                    _ => shown.deleted = true,
+                }
+                continue;
+            }
+            let context = Context::read(&raw);
+            let quote =
+                context.reply_to.as_deref().and_then(|id| by_wamid.get(id)).map(|&i| views[i].text.clone());
+            if let Some(wamid) = m.wa_message_id.as_deref() {
+                by_wamid.insert(wamid, views.len());
+            }
+            views.push(Self::build_one(m, &content, &context, quote, grants));
+        }
+        views
+    }
+
+    /// Builds the view of one message for an actor with `grants`.
+    pub fn build(m: &MessageRecord, grants: &Grants) -> Self {
+        let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
+        let content = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
+        Self::build_one(m, &content, &Context::read(&raw), None, grants)
+    }
+
+    fn build_one(
+        m: &MessageRecord,
+        content: &Content,
+        context: &Context,
+        quote: Option<String>,
+        _grants: &Grants,
+    ) -> Self {
         Self {
             id: m.id.get(),
             direction: m.direction.as_str(),
             kind: m.kind.as_str().to_owned(),
-            text: m.body.clone(),
+            text: content.summary(),
+            content: ContentView::build(content),
             sent_at: m.sent_at.as_millis(),
             status: m.status.clone(),
             author: m.author.clone(),
+            failure: match (m.failure_code, m.status.as_deref()) {
+                (Some(code), Some("queued")) => {
+                    Some(crate::channel::whatsapp::client::explain_waiting(code).to_owned())
+                }
+                (Some(code), _) => Some(crate::channel::whatsapp::client::explain(code).to_owned()),
+                (None, Some("failed")) => {
+                    Some("it could not be sent in time; write again if it still matters".to_owned())
+                }
+                (None, _) => None,
+            },
+            quote,
+            forwarded: context.forwarded.map(|f| match f {
+                Forwarded::Once => "forwarded",
+                Forwarded::Frequently => "frequently_forwarded",
+            }),
+            referral: context
+                .referral
+                .as_ref()
+                .map(|r| ReferralView { headline: r.headline.clone(), source_url: r.source_url.clone() }),
+            reaction: None,
+            edited: false,
+            deleted: false,
         }
     }
 }

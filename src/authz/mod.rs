@@ -84,6 +84,9 @@ pub enum Action {
     ConfigureChannel,
     /// Store what a signed webhook delivery carried.
     IngestDelivery,
+    /// Send what the outbox holds and record the outcome (the installation's own sender: it
+    /// sends only what an authorized call committed).
+    DeliverOutbox,
     /// Start a session for an authenticated user.
     OpenSession,
     /// End one's own session.
@@ -156,6 +159,12 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ManageLabels => needs(actor, P::LabelsManage),
         Action::ConfigureSecurity => operator_or(actor, P::SecurityManage),
         Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
+        Action::DeliverOutbox => match actor {
+            Actor::Operator => Decision::Allow,
+            Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
+        },
         Action::IngestDelivery => match actor {
             Actor::VerifiedWebhook => Decision::Allow,
             Actor::User { .. } | Actor::Operator | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
@@ -276,6 +285,7 @@ acts! {
     ConfigureSecurity => (),
     ConfigureChannel => (),
     IngestDelivery => (),
+    DeliverOutbox => (),
     OpenSession => UserId,
     CloseSession => UserId,
     ChangeOwnPassword => UserId,
@@ -571,6 +581,9 @@ mod tests {
     // Intake and identity.
     #[case::webhook_ingests(Actor::VerifiedWebhook, Action::IngestDelivery, None, true)]
     #[case::webhook_cannot_send(Actor::VerifiedWebhook, Action::SendMessage, mine(), false)]
+    #[case::the_installation_delivers_its_outbox(Actor::Operator, Action::DeliverOutbox, None, true)]
+    #[case::no_user_drives_the_outbox(builtin("owner"), Action::DeliverOutbox, None, false)]
+    #[case::webhook_cannot_drive_the_outbox(Actor::VerifiedWebhook, Action::DeliverOutbox, None, false)]
     #[case::agent_opens_a_session(builtin("agent"), Action::OpenSession, None, true)]
     #[case::operator_has_no_session(Actor::Operator, Action::OpenSession, None, false)]
     #[case::agent_changes_own_password(builtin("agent"), Action::ChangeOwnPassword, None, true)]
@@ -717,6 +730,7 @@ mod tests {
         Action::ConfigureSecurity,
         Action::ConfigureChannel,
         Action::IngestDelivery,
+        Action::DeliverOutbox,
         Action::OpenSession,
         Action::CloseSession,
         Action::ChangeOwnPassword,

@@ -52,6 +52,8 @@ impl MessageKind {
 /// before, or without, `delivered`), so a status only ever moves forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DeliveryStatus {
+    /// Committed to the outbox, not yet accepted by the Cloud API.
+    Queued,
     /// Accepted by the Cloud API.
     Accepted,
     /// Sent to the customer's phone.
@@ -67,9 +69,10 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    /// Stable name (WhatsApp's, plus `accepted`).
+    /// Stable name (WhatsApp's, plus `queued` and `accepted`).
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::Queued => "queued",
             Self::Accepted => "accepted",
             Self::Sent => "sent",
             Self::Delivered => "delivered",
@@ -81,6 +84,7 @@ impl DeliveryStatus {
     /// Parses WhatsApp's status name; `None` for names we do not know (they are still stored).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
+            "queued" => Self::Queued,
             "accepted" => Self::Accepted,
             "sent" => Self::Sent,
             "delivered" => Self::Delivered,

@@ -1,10 +1,12 @@
 //! Plain types and rules of the inbox, with no I/O. None of them implements `Serialize`: what
 //! leaves the core is built in `api::views` from these and the actor's grants.
 
+mod content;
 mod ids;
 mod message;
 mod user;
 
+pub use content::{Content, Context, Forwarded, Media, MediaKind, OrderLine, Referral, SharedContact};
 pub use ids::{ContactId, ConversationId, LabelId, MessageId, RoleId, TeamId, UserId};
 pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
 pub use user::{RoleSlug, Username};

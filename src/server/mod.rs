@@ -71,8 +71,23 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The peer address is what sign-in throttling (and later the IP allowlist) is keyed on.
+    let sender = core.clone();
     let app = router(core).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // The outbox's sender runs as long as the server: both stop on `shutdown`.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let outbox = sender.run_outbox(async move {
+        let mut stopped = stopped;
+        let _ = stopped.wait_for(|stop| *stop).await;
+    });
+    let (served, sent) = tokio::join!(async move { server.await }, outbox);
+    if let Err(e) = sent {
+        tracing::error!(error = %e, "the outbox's sender stopped");
+    }
+    served
 }
 
 /// A core error as an HTTP answer: a status and the safe `ErrorView`, the detail logged.

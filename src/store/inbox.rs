@@ -42,12 +42,18 @@ pub struct MessageRecord {
     pub direction: Direction,
     /// The WhatsApp type.
     pub kind: MessageKind,
-    /// The text, for text messages.
+    /// The message in words (text, or a summary of other types).
     pub body: Option<String>,
+    /// WhatsApp's id (none for a reply still in the outbox).
+    pub wa_message_id: Option<String>,
+    /// The message object as WhatsApp sent it (empty for replies written here).
+    pub raw_json: String,
     /// Furthest delivery status, for outbound messages.
     pub status: Option<String>,
     /// The staff member who sent it, for replies sent from Countersign.
     pub author: Option<String>,
+    /// Why it is not (yet) delivered: a Graph or webhook error code.
+    pub failure_code: Option<i64>,
     /// When it was sent.
     pub sent_at: Timestamp,
 }
@@ -57,8 +63,8 @@ pub struct MessageRecord {
 pub struct NewMessage<'a> {
     /// The conversation.
     pub conversation: ConversationId,
-    /// WhatsApp's id.
-    pub wa_message_id: &'a str,
+    /// WhatsApp's id (none yet for a reply still in the outbox).
+    pub wa_message_id: Option<&'a str>,
     /// Who wrote it.
     pub direction: Direction,
     /// Its type.
@@ -131,7 +137,7 @@ impl Store {
         proof: &Authorized<act::ReadConversation>,
     ) -> Result<Vec<MessageRecord>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.direction, m.kind, m.body, m.status, m.sent_at, u.username AS author
+            "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at, u.username AS author
              FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
              WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
         )
@@ -149,8 +155,11 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord> {
         direction: Direction::parse(&direction).ok_or_else(|| Error::Internal("bad direction".to_owned()))?,
         kind: MessageKind::from_wire(Some(r.try_get::<String, _>("kind")?.as_str())),
         body: r.try_get("body")?,
+        wa_message_id: r.try_get("wa_message_id")?,
+        raw_json: r.try_get::<Option<String>, _>("raw_json")?.unwrap_or_default(),
         status: r.try_get("status")?,
         author: r.try_get("author")?,
+        failure_code: r.try_get("failure_code")?,
         sent_at: Timestamp::from_millis(r.try_get("sent_at")?),
     })
 }
@@ -251,36 +260,7 @@ impl WriteTx {
         self.insert_message_row(m, None, None, now).await
     }
 
-    /// Stores a reply the proof's actor sent from Countersign.
-    pub async fn insert_reply(
-        &mut self,
-        proof: &Authorized<act::SendMessage>,
-        wa_message_id: &str,
-        body: &str,
-        now: Timestamp,
-    ) -> Result<MessageId> {
-        let kind = MessageKind::text();
-        let message = NewMessage {
-            conversation: *proof.resource(),
-            wa_message_id,
-            direction: Direction::Outbound,
-            kind: &kind,
-            body: Some(body),
-            raw_json: "",
-            sent_at: now,
-            delivery_id: None,
-        };
-        let author = proof.actor().user_id();
-        let id = self.insert_message_row(&message, author, Some("accepted"), now).await?;
-        sqlx::query("UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?")
-            .bind(now.as_millis())
-            .bind(proof.resource().get())
-            .execute(self.conn())
-            .await?;
-        id.ok_or_else(|| Error::Internal("WhatsApp returned a message id that is already stored".to_owned()))
-    }
-
-    async fn insert_message_row(
+    pub(super) async fn insert_message_row(
         &mut self,
         m: &NewMessage<'_>,
         author: Option<UserId>,

@@ -86,10 +86,11 @@ impl WriteTx {
     /// arrive out of order). Returns whether the report was new.
     pub async fn record_status(
         &mut self,
-        _proof: &Authorized<act::IngestDelivery>,
+        proof: &Authorized<act::IngestDelivery>,
         delivery_id: i64,
         update: &StatusUpdate,
         raw_json: &str,
+        now: Timestamp,
     ) -> Result<bool> {
         let inserted = sqlx::query(
             "INSERT INTO message_statuses (wa_message_id, status, occurred_at, raw_json, delivery_id)
@@ -104,6 +105,17 @@ impl WriteTx {
         .await?
         .rows_affected()
             == 1;
+        // A reply whose sending was interrupted is recognised by the item it names.
+        if let Some(callback) = update.raw.get("biz_opaque_callback_data").and_then(serde_json::Value::as_str)
+        {
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE wa_message_id = ?")
+                .bind(&update.wa_message_id)
+                .fetch_optional(self.conn())
+                .await?;
+            if known.is_none() {
+                self.outbox_confirm(proof, callback, &update.wa_message_id, now).await?;
+            }
+        }
         let Some(incoming) = DeliveryStatus::parse(&update.status) else {
             return Ok(inserted);
         };
@@ -114,8 +126,10 @@ impl WriteTx {
                 .await?;
         if let Some(current) = current {
             let next = DeliveryStatus::advance(current.as_deref().and_then(DeliveryStatus::parse), incoming);
-            sqlx::query("UPDATE messages SET status = ? WHERE wa_message_id = ?")
+            let failure = update.raw.pointer("/errors/0/code").and_then(serde_json::Value::as_i64);
+            sqlx::query("UPDATE messages SET status = ?, failure_code = coalesce(?, failure_code) WHERE wa_message_id = ?")
                 .bind(next.as_str())
+                .bind(failure)
                 .bind(&update.wa_message_id)
                 .execute(self.conn())
                 .await?;

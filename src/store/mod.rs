@@ -17,6 +17,7 @@ pub mod channel;
 pub mod inbox;
 pub mod intake;
 pub mod mfa;
+pub mod outbox;
 pub mod throttle;
 pub mod users;
 pub mod webauthn;

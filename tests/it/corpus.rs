@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use rstest::rstest;
 use serde_json::Value;
 
+use countersign::api::session::{LoginRequest, Origin};
+
 use crate::support::*;
 
 /// What a delivery should leave in the store, counted independently of the parser.
@@ -93,6 +95,42 @@ async fn every_real_webhook_is_stored_without_loss(
         vec![bytes],
         "raw delivery kept byte for byte"
     );
+    every_message_reads_as_what_it_is(&site, &payload, &path).await;
+}
+
+/// The inbox shows each stored message as its type, "unsupported" only where WhatsApp itself
+/// sent no content to show; every message has words for lists and notifications.
+async fn every_message_reads_as_what_it_is(site: &Site, payload: &Value, path: &std::path::Path) {
+    use countersign::api::views::ContentView;
+    let request = LoginRequest { username: ADMIN.to_owned(), password: secret(ADMIN_PASSWORD) };
+    let token = site.core.login(request, Origin::Desktop, "test").await.unwrap().token;
+    let mut unsupported = 0;
+    let mut shown = 0;
+    for conversation in site.core.list_conversations(&token).await.unwrap() {
+        let id = countersign::domain::ConversationId::new(conversation.id);
+        for message in site.core.conversation_messages(&token, id).await.unwrap() {
+            assert!(!message.text.is_empty(), "{}: message {} has no words", path.display(), message.id);
+            unsupported += usize::from(matches!(message.content, ContentView::Unsupported { .. }));
+            shown += 1;
+        }
+    }
+    let sent_without_content = |m: &Value| {
+        let kind = m["type"].as_str().unwrap_or("unsupported");
+        kind == "unsupported" || m.get(kind).is_none()
+    };
+    let changes = payload["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["changes"].as_array().into_iter().flatten());
+    let expected = changes
+        .flat_map(|c| {
+            let list = if c["field"] == "smb_message_echoes" { "message_echoes" } else { "messages" };
+            c["value"][list].as_array().cloned().unwrap_or_default()
+        })
+        .filter(|m| m.get("id").is_some() && sent_without_content(m))
+        .count();
+    assert_eq!(unsupported, expected.min(shown), "{}: a known type shown as unsupported", path.display());
 }
 
 /// A payload of the Graph API itself (not a webhook): what Countersign and the simulator make of it.

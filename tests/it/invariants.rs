@@ -101,7 +101,7 @@ async fn logs_carry_nothing_personal_or_secret() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.contains("webhook stored") && logs.contains("reply sent"),
+        logs.contains("webhook stored") && logs.contains("reply queued") && logs.contains("reply sent"),
         "the subscriber captured the story:\n{logs}"
     );
     for private in [

@@ -59,6 +59,7 @@ fn api_functions() -> BTreeSet<String> {
         "desktop_intake_listen",
         "verify_subscription",
         "receive_webhook",
+        "run_outbox",
     ];
     let mut names = BTreeSet::new();
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api")).unwrap() {

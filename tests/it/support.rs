@@ -94,7 +94,13 @@ pub struct Served {
 
 impl Served {
     pub async fn new(graph_base_url: &str) -> Self {
-        let site = site(graph_base_url).await;
+        Self::with_outbox(graph_base_url, countersign::api::outbox::OutboxPolicy::default()).await
+    }
+
+    /// A site whose outbox paces and retries by `policy`.
+    pub async fn with_outbox(graph_base_url: &str, policy: countersign::api::outbox::OutboxPolicy) -> Self {
+        let mut site = site(graph_base_url).await;
+        site.core = site.core.with_outbox_policy(policy);
         let addr = serve(site.core.clone()).await;
         Self { site, addr, http: reqwest::Client::new() }
     }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -76,39 +76,114 @@ impl CloudApi {
         Ok(Self { http })
     }
 
-    /// Sends a text message to `to` (a `wa_id` or a business-scoped user id) and returns
-    /// WhatsApp's message id.
-    pub async fn send_text(&self, config: &ChannelConfig, to: &str, body: &str) -> Result<String> {
-        let payload = json!({
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": to,
-            "type": "text",
-            "text": { "preview_url": false, "body": body },
-        });
+    /// Sends one message request (a body as Meta documents it). The failure says whether
+    /// trying again later may succeed.
+    pub async fn send(
+        &self,
+        config: &ChannelConfig,
+        payload: &Value,
+    ) -> std::result::Result<String, SendFailure> {
+        let url = messages_url(config)
+            .map_err(|_| SendFailure::permanent(None, "the Graph base URL is not valid"))?;
         let response = self
             .http
-            .post(messages_url(config)?)
+            .post(url)
             .bearer_auth(config.access_token.dangerously_expose())
-            .json(&payload)
+            .json(payload)
             .send()
             .await
             .map_err(|e| {
                 tracing::warn!(error = %e.without_url(), "Cloud API unreachable");
-                Error::Channel("WhatsApp could not be reached; check the network and try again".to_owned())
+                SendFailure::transient(None, "WhatsApp could not be reached; it will be tried again")
             })?;
         let status = response.status();
-        let bytes =
-            response.bytes().await.map_err(|_| Error::Channel("WhatsApp's answer was cut off".to_owned()))?;
+        let bytes = response.bytes().await.map_err(|_| {
+            SendFailure::transient(None, "WhatsApp's answer was cut off; it will be tried again")
+        })?;
         if status.is_success() {
-            return parse_send_response(&bytes);
+            return parse_send_response(&bytes).map_err(|e| SendFailure::permanent(None, &e.to_string()));
         }
-        Err(graph_error(status.as_u16(), &bytes))
+        Err(SendFailure::from_graph(status.as_u16(), &bytes))
     }
 }
 
-/// WhatsApp's message id from a successful send answer
-/// (`{"messaging_product":"whatsapp","contacts":[…],"messages":[{"id":"wamid.…"}]}`).
+/// A text message request (`preview_url` asks WhatsApp to show a link's preview).
+pub fn text_request(to: &str, body: &str, preview_url: bool) -> Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "text",
+        "text": { "preview_url": preview_url, "body": body },
+    })
+}
+
+/// What to do about a refused or failed send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// May succeed later: network, 5xx, rate limits, Meta's temporary errors.
+    Transient,
+    /// Will not succeed as it is: the request, the recipient or the window is the problem.
+    Permanent,
+    /// The access token was refused (190): nothing can be sent until an administrator renews it.
+    TokenRejected,
+}
+
+/// A send that did not succeed: how to treat it, Graph's code if any, and words for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    /// How to treat it.
+    pub kind: FailureKind,
+    /// Graph's error code, when Graph answered with one.
+    pub code: Option<i64>,
+    /// A short reason safe to show to staff (never Graph's own message, which can echo content).
+    pub reason: String,
+}
+
+impl SendFailure {
+    fn transient(code: Option<i64>, reason: &str) -> Self {
+        Self { kind: FailureKind::Transient, code, reason: reason.to_owned() }
+    }
+
+    fn permanent(code: Option<i64>, reason: &str) -> Self {
+        Self { kind: FailureKind::Permanent, code, reason: reason.to_owned() }
+    }
+
+    /// Classifies Graph's answer with HTTP status `http_status` and body `body`.
+    pub fn from_graph(http_status: u16, body: &[u8]) -> Self {
+        let Some(error) = parse_graph_error(body) else {
+            tracing::warn!(http_status, "Cloud API error without a Graph error body");
+            let reason = format!("WhatsApp answered with HTTP {http_status}");
+            return if http_status >= 500 || http_status == 429 {
+                Self::transient(None, &reason)
+            } else {
+                Self::permanent(None, &reason)
+            };
+        };
+        tracing::warn!(http_status, code = error.code, subcode = ?error.error_subcode, "Cloud API refused a send");
+        let kind = match error.code {
+            190 => FailureKind::TokenRejected,
+            code if is_transient(code) || (http_status >= 500 && !is_permanent(code)) => {
+                FailureKind::Transient
+            }
+            _ => FailureKind::Permanent,
+        };
+        Self { kind, code: Some(error.code), reason: explain(error.code).to_owned() }
+    }
+}
+
+/// Graph codes that mean "later": rate limits (130429 throughput, 131056 pair, 80007 and 4
+/// app/account limits, 131048 spam rate), temporary errors (1, 2, 131000, 131016, 133004).
+fn is_transient(code: i64) -> bool {
+    matches!(code, 1 | 2 | 4 | 80007 | 130429 | 131000 | 131016 | 131048 | 131056 | 133004)
+}
+
+/// Graph codes that never succeed as sent: the window (131047), an unreachable recipient
+/// (131026), template problems (1320xx), invalid requests (100, 131008, 131009, 131051).
+fn is_permanent(code: i64) -> bool {
+    matches!(code, 100 | 131008 | 131009 | 131026 | 131047 | 131051) || (132000..133000).contains(&code)
+}
+
 pub fn parse_send_response(body: &[u8]) -> Result<String> {
     let parsed: SendResponse = serde_json::from_slice(body)
         .map_err(|_| Error::Channel("WhatsApp answered in an unexpected format".to_owned()))?;
@@ -134,17 +209,6 @@ fn messages_url(config: &ChannelConfig) -> Result<Url> {
     base.join(&path).map_err(|_| Error::Invalid("the Graph base URL is not valid".to_owned()))
 }
 
-/// A Graph error answer as a safe message.
-fn graph_error(http_status: u16, body: &[u8]) -> Error {
-    let Some(error) = parse_graph_error(body) else {
-        tracing::warn!(http_status, "Cloud API error without a Graph error body");
-        return Error::Channel(format!("WhatsApp answered with HTTP {http_status}"));
-    };
-    tracing::warn!(http_status, code = error.code, subcode = ?error.error_subcode, "Cloud API refused a send");
-    Error::Channel(explain(error.code).to_owned())
-}
-
-/// The message for Graph error codes without a specific explanation.
 pub const GENERIC_REFUSAL: &str = "WhatsApp refused the message";
 
 /// What a Graph error code means for the person at the counter.
@@ -155,8 +219,20 @@ pub fn explain(code: i64) -> &'static str {
         190 => "the WhatsApp access token is invalid or expired; ask an administrator to renew it",
         131026 => "this customer cannot receive WhatsApp messages",
         131049 => "WhatsApp did not deliver this message to keep engagement healthy; try again later",
+        131000 | 131016 | 133004 | 1 | 2 => "WhatsApp had a temporary problem; send it again if it still matters",
+        131051 => "WhatsApp does not support this kind of message",
+        code if (132000..133000).contains(&code) => "the template does not match an approved template (name, language or parameters)",
         100 => "WhatsApp rejected the request as invalid",
         _ => GENERIC_REFUSAL,
+    }
+}
+
+/// Why a reply the outbox still holds has not gone out yet, in words for staff. The outbox
+/// retries by itself, so this never asks them to send again (that would send it twice).
+pub fn explain_waiting(code: i64) -> &'static str {
+    match code {
+        190 => "waiting: WhatsApp refused the access token; it goes out once an administrator renews it",
+        _ => "waiting: WhatsApp asked us to try later; Countersign keeps trying",
     }
 }
 
@@ -198,8 +274,29 @@ mod tests {
     fn graph_errors_become_safe_messages() {
         let body = br#"{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException",
             "code":130429,"error_subcode":2494055,"fbtrace_id":"Az8or2yhqkZfEZ-_4Qn_Bam"}}"#;
-        let err = graph_error(400, body);
-        assert!(err.to_string().contains("limiting how fast"), "{err}");
-        assert!(!err.to_string().contains("OAuthException"));
+        let failure = SendFailure::from_graph(400, body);
+        assert_eq!((failure.kind, failure.code), (FailureKind::Transient, Some(130429)));
+        assert!(failure.reason.contains("limiting how fast"), "{failure:?}");
+        assert!(!failure.reason.contains("OAuthException"));
+    }
+
+    #[rstest]
+    #[case::throughput(400, Some(130429), FailureKind::Transient)]
+    #[case::pair_rate(400, Some(131056), FailureKind::Transient)]
+    #[case::server_error_with_generic_code(500, Some(131000), FailureKind::Transient)]
+    #[case::server_error_without_body(503, None, FailureKind::Transient)]
+    #[case::window_closed(400, Some(131047), FailureKind::Permanent)]
+    #[case::window_closed_even_on_a_5xx(500, Some(131047), FailureKind::Permanent)]
+    #[case::unreachable_recipient(400, Some(131026), FailureKind::Permanent)]
+    #[case::template_mismatch(400, Some(132001), FailureKind::Permanent)]
+    #[case::bad_request_without_body(400, None, FailureKind::Permanent)]
+    #[case::expired_token(401, Some(190), FailureKind::TokenRejected)]
+    fn failures_are_classified_by_what_trying_again_would_do(
+        #[case] http_status: u16,
+        #[case] code: Option<i64>,
+        #[case] kind: FailureKind,
+    ) {
+        let body = code.map_or_else(String::new, |c| format!(r#"{{"error":{{"message":"m","code":{c}}}}}"#));
+        assert_eq!(SendFailure::from_graph(http_status, body.as_bytes()).kind, kind);
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::clock::Timestamp;
-use crate::domain::{CustomerRef, MessageKind};
+use crate::domain::{Content, CustomerRef, MessageKind};
 
 /// The business phone number a change concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,7 +35,7 @@ pub struct ChatMessage {
     pub sent_at: Option<Timestamp>,
     /// The message type.
     pub kind: MessageKind,
-    /// The text, for text messages.
+    /// The message in words: its text, or what it is ("Photo: caption", "Location: …").
     pub text: Option<String>,
     /// The message object exactly as received.
     pub raw: Value,
@@ -189,10 +189,7 @@ fn chat_item(
         });
     };
     let kind = MessageKind::from_wire(text(raw, "type"));
-    let body = match kind.as_str() {
-        "text" => raw.get("text").and_then(|t| t.get("body")).and_then(Value::as_str).map(str::to_owned),
-        _ => None,
-    };
+    let body = Some(Content::read(kind.as_str(), raw, None).summary());
     wrap(ChatMessage {
         business: business.clone(),
         customer,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { meAs } from "./fixtures";
+import { meAs, message } from "./fixtures";
 
 afterEach(() => clearMocks());
 
@@ -14,7 +14,7 @@ const conversation = {
   last_message_preview: "Is the blue one in stock?",
   last_message_at: Date.now(),
 };
-const inbound = { id: 1, direction: "inbound", kind: "text", text: "Is the blue one in stock?", sent_at: Date.now(), status: null, author: null };
+const inbound = message({ id: 1, text: "Is the blue one in stock?" });
 
 type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
 
@@ -60,6 +60,19 @@ describe("Inbox", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Send" }));
     expect((await screen.findByRole("alert")).textContent).toContain("try again later");
     expect(reply.value).toBe("Yes, size 39");
+  });
+
+  it.each([
+    ["queued", "waiting: WhatsApp asked us to try later; Countersign keeps trying", "Waiting to send"],
+    ["failed", "this customer cannot receive WhatsApp messages", "Not delivered"],
+  ])("shows a %s reply with the reason in words", async (status, failure, label) => {
+    const reply = message({ id: 2, direction: "outbound", text: "Yes, size 39", status, author: "demo.agent", failure });
+    core({ conversation_messages: () => [inbound, reply] });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await screen.findByText("Yes, size 39", { selector: ".message p" });
+    expect(screen.getAllByTestId("status").map((s) => s.textContent)).toContain(label);
+    expect(screen.getByTestId("failure").textContent).toBe(failure);
   });
 
   it("returns to sign-in when the session has ended", async () => {

@@ -75,14 +75,47 @@ export interface ConversationSummary {
   last_message_at: number;
 }
 
+/** What a message says, by type (the core reads WhatsApp's message object). */
+export type Content =
+  | { type: "text"; body: string }
+  | {
+      type: "media";
+      media: "image" | "video" | "audio" | "voice" | "document" | "sticker";
+      caption: string | null;
+      filename: string | null;
+      mime_type: string | null;
+    }
+  | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null }
+  | { type: "contacts"; contacts: { name: string; phones: string[]; company: string | null }[] }
+  | { type: "choice"; title: string }
+  | { type: "form"; body: string | null; answers: { name: string; value: string }[] }
+  | {
+      type: "order";
+      note: string | null;
+      lines: { product: string; quantity: number; price: number | null; currency: string | null }[];
+    }
+  | { type: "notice"; body: string }
+  | { type: "unsupported"; kind: string; reason: string | null };
+
 export interface Message {
   id: number;
   direction: "inbound" | "outbound";
   kind: string;
-  text: string | null;
+  /** The message in words: its text, or what it is ("Photo: caption"). */
+  text: string;
+  content: Content;
+  /** The message it answers, in words. */
+  quote: string | null;
+  forwarded: "forwarded" | "frequently_forwarded" | null;
+  referral: { headline: string | null; source_url: string | null } | null;
+  reaction: string | null;
+  edited: boolean;
+  deleted: boolean;
   sent_at: number;
   status: string | null;
   author: string | null;
+  /** Why an outbound message is not delivered or not sent yet, in words for staff. */
+  failure: string | null;
 }
 
 export interface TeamRef {

@@ -1,6 +1,6 @@
 // Test data shared by the component tests.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { Me } from "./api";
+import type { Me, Message } from "./api";
 
 /** An agent, fully signed in, with `changes` applied. */
 export function meAs(changes: Partial<Me> = {}): Me {
@@ -15,6 +15,29 @@ export function meAs(changes: Partial<Me> = {}): Me {
     locked: false,
     lock_after_seconds: 300,
     second_factor_methods: [],
+    ...changes,
+  };
+}
+
+/** An inbound text message, with `changes` applied (`content` follows `text` unless given). */
+export function message(changes: Partial<Message> = {}): Message {
+  const text = changes.text ?? "Hello";
+  return {
+    id: 1,
+    direction: "inbound",
+    kind: "text",
+    text,
+    content: { type: "text", body: text },
+    sent_at: Date.now(),
+    status: null,
+    author: null,
+    failure: null,
+    quote: null,
+    forwarded: null,
+    referral: null,
+    reaction: null,
+    edited: false,
+    deleted: false,
     ...changes,
   };
 }

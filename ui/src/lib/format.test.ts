@@ -3,6 +3,7 @@ import { formatTime, statusLabel } from "./format";
 
 describe("statusLabel", () => {
   it.each([
+    ["queued", "Waiting to send"],
     ["accepted", "Sent to WhatsApp"],
     ["read", "Read"],
     ["failed", "Not delivered"],

@@ -8,6 +8,7 @@ export function formatTime(ms: number, now: Date = new Date()): string {
 }
 
 const STATUS_LABELS: Record<string, string> = {
+  queued: "Waiting to send",
   accepted: "Sent to WhatsApp",
   sent: "Sent",
   delivered: "Delivered",
@@ -20,4 +21,29 @@ const STATUS_LABELS: Record<string, string> = {
 export function statusLabel(status: string | null): string {
   if (status === null) return "";
   return STATUS_LABELS[status] ?? status;
+}
+
+const MEDIA_LABELS: Record<string, string> = {
+  image: "Photo",
+  video: "Video",
+  audio: "Audio",
+  voice: "Voice message",
+  document: "Document",
+  sticker: "Sticker",
+};
+
+/** What a piece of media is, in words. */
+export function mediaLabel(media: string): string {
+  return MEDIA_LABELS[media] ?? "File";
+}
+
+/** A price with its currency, or nothing when the order line has none. */
+export function money(amount: number | null, currency: string | null): string {
+  if (amount === null) return "";
+  if (currency === null) return String(amount);
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
+  } catch {
+    return `${amount} ${currency}`; // a currency code Intl does not know
+  }
 }

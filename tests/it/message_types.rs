@@ -1,0 +1,102 @@
+//! Every inbound message type (issue 5) reaches the inbox as what it is: a customer of the
+//! simulator sends each one as a signed webhook, and the agent's thread over the HTTP API
+//! shows it by type, with reactions, edits and deletions on the message they concern.
+
+use countersign_sim::customers::{inbound, send_message};
+use countersign_sim::Customer;
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+fn ana() -> Customer {
+    Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() }
+}
+
+/// Sends `messages` (wamid, message) from Ana and returns the agent's view of the thread.
+async fn thread_after(messages: Vec<(&str, Value)>) -> Vec<Value> {
+    let served = Served::new("http://127.0.0.1:9").await;
+    for (wamid, message) in messages {
+        let status = send_message(&served.http, &target(served.addr), &ana(), wamid, message).await.unwrap();
+        assert_eq!(status, 200, "{wamid} taken");
+    }
+    let token = served.login().await;
+    let conversations: Vec<Value> =
+        served.get("/api/v1/conversations", Some(&token)).await.json().await.unwrap();
+    let [conversation] = conversations.as_slice() else { panic!("one conversation: {conversations:?}") };
+    let path = format!("/api/v1/conversations/{}/messages", conversation["id"]);
+    served.get(&path, Some(&token)).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_inbound_type_is_shown_as_what_it_is() {
+    let sent = vec![
+        ("wamid.ad", inbound::from_ad("Is this still on?", "Winter trail sale")),
+        ("wamid.photo", inbound::media("image", "9001", Some("These ones, in blue"))),
+        ("wamid.video", inbound::media("video", "9002", None)),
+        ("wamid.voice", inbound::media("voice", "9003", None)),
+        ("wamid.audio", inbound::media("audio", "9004", None)),
+        ("wamid.doc", inbound::media("document", "9005", None)),
+        ("wamid.sticker", inbound::media("sticker", "9006", None)),
+        ("wamid.place", inbound::location(53.7997, -1.5492, "Home", "14 Park Row, Leeds")),
+        ("wamid.card", inbound::contact("Barbara", "Johnson", "+1 415 555 0829")),
+        ("wamid.list", inbound::chose("list_reply", "store-12", "Leeds, Briggate")),
+        ("wamid.button", inbound::chose("button_reply", "yes", "Yes please")),
+        ("wamid.quick", inbound::button("Track my order", "track")),
+        ("wamid.form", inbound::form(&json!({ "size": "39" }))),
+        ("wamid.order", inbound::order(&[("TRAIL-39", 2, 89.0)], "GBP")),
+        ("wamid.system", inbound::changed_number("16505550199")),
+        ("wamid.fwd", inbound::forwarded("Look at this deal", true)),
+        ("wamid.unsupported", inbound::unsupported()),
+    ];
+    let thread = thread_after(sent).await;
+    let shown: Vec<(String, String)> = thread
+        .iter()
+        .map(|m| (m["content"]["type"].as_str().unwrap().to_owned(), m["text"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [
+        ("text", "Is this still on?"),
+        ("media", "Photo: These ones, in blue"),
+        ("media", "Video"),
+        ("media", "Voice message"),
+        ("media", "Audio"),
+        ("media", "Document: receipt.pdf"),
+        ("media", "Sticker"),
+        ("location", "Location: Home"),
+        ("contacts", "Contact: Barbara Johnson"),
+        ("choice", "Chose: Leeds, Briggate"),
+        ("choice", "Chose: Yes please"),
+        ("choice", "Chose: Track my order"),
+        ("form", "Form: Sent"),
+        ("order", "Order: 2 items"),
+        ("notice", "User changed from their old number to 16505550199"),
+        ("text", "Look at this deal"),
+        ("unsupported", "Unsupported message (unsupported)"),
+    ]
+    .map(|(t, s)| (t.to_owned(), s.to_owned()));
+    assert_eq!(shown, expected);
+    assert_eq!(thread[0]["referral"]["headline"], "Winter trail sale", "the ad the chat came from");
+    assert_eq!(thread[15]["forwarded"], "frequently_forwarded");
+    assert_eq!(thread[12]["content"]["answers"], json!([{ "name": "size", "value": "39" }]), "no flow token");
+    assert_eq!(thread[16]["content"]["reason"], "Message type is currently not supported.");
+}
+
+#[tokio::test]
+async fn reactions_edits_and_deletions_show_on_the_message_they_concern() {
+    let thread = thread_after(vec![
+        ("wamid.q", inbound::text("Do you have size 39?")),
+        ("wamid.r", inbound::reply("wamid.q", "Or 40")),
+        ("wamid.like", inbound::reaction("wamid.q", Some("👍"))),
+        ("wamid.edit", inbound::edit("wamid.r", "Or 41")),
+        ("wamid.gone", inbound::revoke("wamid.r")),
+        ("wamid.stray", inbound::reaction("wamid.not-here", Some("❤️"))),
+        ("wamid.unlike", inbound::reaction("wamid.q", None)),
+        ("wamid.like2", inbound::reaction("wamid.q", Some("🙏"))),
+    ])
+    .await;
+    let texts: Vec<&str> = thread.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Do you have size 39?", "Or 41", "Reacted ❤️"], "folded onto their messages");
+    assert_eq!(thread[0]["reaction"], "🙏", "the latest reaction counts");
+    assert_eq!(thread[1]["quote"], "Do you have size 39?", "what the reply answers");
+    assert_eq!((&thread[1]["edited"], &thread[1]["deleted"]), (&json!(true), &json!(true)));
+    assert_eq!(thread[2]["content"]["type"], "notice", "a reaction to a message not here is a notice");
+}
