@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::authz::{Grants, Permission};
-use crate::domain::{Content, Context, CustomerRef, Forwarded, TeamId};
+use crate::domain::{Content, Context, CustomerRef, Forwarded, TeamId, REPLY_WINDOW_MS};
 use crate::mask;
 use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
@@ -196,6 +196,9 @@ pub struct ConversationSummaryView {
     pub team: TeamRefView,
     /// The agent it is assigned to, if any.
     pub assignee: Option<String>,
+    /// Until when a free-form reply may be sent (ms since the epoch): 24 hours after the
+    /// customer's last message. `null` if they never wrote. After it, only templates.
+    pub reply_window_closes_at: Option<i64>,
 }
 
 /// A team, by id and name.
@@ -229,6 +232,7 @@ impl ConversationSummaryView {
             last_message_at: c.last_message_at.as_millis(),
             team: TeamRefView::build(&c.team),
             assignee: c.assignee.as_ref().map(|a| a.1.clone()),
+            reply_window_closes_at: c.last_inbound_at.map(|t| t.plus_millis(REPLY_WINDOW_MS).as_millis()),
         }
     }
 }

@@ -24,7 +24,14 @@ async fn thread_after(messages: Vec<(&str, Value)>) -> Vec<Value> {
         served.get("/api/v1/conversations", Some(&token)).await.json().await.unwrap();
     let [conversation] = conversations.as_slice() else { panic!("one conversation: {conversations:?}") };
     let path = format!("/api/v1/conversations/{}/messages", conversation["id"]);
-    served.get(&path, Some(&token)).await.json().await.unwrap()
+    let thread: Vec<Value> = served.get(&path, Some(&token)).await.json().await.unwrap();
+    let last_inbound = thread.iter().map(|m| m["sent_at"].as_i64().unwrap()).max().unwrap();
+    assert_eq!(
+        conversation["reply_window_closes_at"].as_i64(),
+        Some(last_inbound + 24 * 3600 * 1000),
+        "the reply window closes 24 hours after the customer's last message"
+    );
+    thread
 }
 
 #[tokio::test]

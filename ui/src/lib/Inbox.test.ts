@@ -13,6 +13,7 @@ const conversation = {
   customer_handle: "+*******1234",
   last_message_preview: "Is the blue one in stock?",
   last_message_at: Date.now(),
+  reply_window_closes_at: Date.now() + 3_600_000,
 };
 const inbound = message({ id: 1, text: "Is the blue one in stock?" });
 
@@ -45,6 +46,25 @@ describe("Inbox", () => {
     await screen.findByText("Is the blue one in stock?", { selector: ".message p" });
     expect(screen.queryByLabelText("Reply")).toBeNull();
     expect(screen.getByTestId("read-only").textContent).toContain("not reply");
+  });
+
+  it.each([
+    ["closed a day ago", Date.now() - 1000, "More than 24 hours have passed"],
+    ["never opened", null, "has not written yet"],
+  ])("offers no free-form reply when the window %s, and says why", async (_, closes, why) => {
+    core({ list_conversations: () => [{ ...conversation, reply_window_closes_at: closes }] });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    expect((await screen.findByTestId("window-closed")).textContent).toContain(why);
+    expect(screen.queryByLabelText("Reply")).toBeNull();
+  });
+
+  it("says until when the window is open", async () => {
+    core();
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    expect((await screen.findByTestId("window-open")).textContent).toContain("Reply window open until");
+    expect(screen.getByLabelText("Reply")).toBeTruthy();
   });
 
   it("keeps the draft and shows why when a send fails", async () => {

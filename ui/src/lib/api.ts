@@ -73,6 +73,8 @@ export interface ConversationSummary {
   customer_handle: string;
   last_message_preview: string;
   last_message_at: number;
+  /** Until when a free-form reply may be sent (24 hours after the customer last wrote). */
+  reply_window_closes_at: number | null;
 }
 
 /** What a message says, by type (the core reads WhatsApp's message object). */
