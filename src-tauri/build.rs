@@ -21,6 +21,8 @@ fn main() {
         "end_other_sessions",
         "security_settings",
         "set_security_settings",
+        "channel_settings",
+        "set_channel_settings",
         "allowlist",
         "set_allowlist",
         "register_security_key",

@@ -624,6 +624,15 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     wait_for_text(&client, "[data-testid=label]", "Counter trainee", Duration::from_secs(10)).await;
     screenshot(&client, "17-admin-labels.png").await;
 
+    // The WhatsApp channel: every secret is set and none is shown, not even in the page.
+    click(&client, "[data-testid=admin-channel]").await;
+    let token = element(&client, "[data-testid=secret-access_token]", 10).await;
+    assert_eq!(token.attr("type").await.unwrap().as_deref(), Some("password"));
+    assert_eq!(token.prop("value").await.unwrap().as_deref(), Some(""), "the stored token is not filled in");
+    let placeholder = token.attr("placeholder").await.unwrap().unwrap_or_default();
+    assert!(placeholder.contains("leave blank to keep it"), "{placeholder}");
+    screenshot(&client, "19-admin-channel.png").await;
+
     // The agent's next session works under the new role: reads, does not reply.
     click(&client, "[data-testid=lock]").await;
     element(&client, "[data-testid=lock-screen]", 10).await;

@@ -2,6 +2,7 @@
 //! session the shell holds, calls the core, and returns a View or an `ErrorView`. The session
 //! token never crosses into the webview: the UI only learns who is signed in.
 
+use countersign::api::channel::{ChannelUpdate, ChannelView};
 use countersign::api::inbox::SendTextRequest;
 use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
@@ -155,6 +156,16 @@ pub async fn security_settings(state: State<'_, AppState>) -> Reply<SecuritySett
 #[tauri::command]
 pub async fn set_security_settings(state: State<'_, AppState>, settings: SecuritySettings) -> Reply<()> {
     state.core()?.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn channel_settings(state: State<'_, AppState>) -> Reply<ChannelView> {
+    state.core()?.channel_settings(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_channel_settings(state: State<'_, AppState>, update: ChannelUpdate) -> Reply<ChannelView> {
+    state.core()?.set_channel_settings(&*state.session()?, update).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

@@ -131,6 +131,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::end_other_sessions,
         commands::security_settings,
         commands::set_security_settings,
+        commands::channel_settings,
+        commands::set_channel_settings,
         commands::allowlist,
         commands::set_allowlist,
         commands::register_security_key,

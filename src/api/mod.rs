@@ -3,6 +3,7 @@
 //! holds the data key) and a plain request, and returns a View. No callbacks, no borrowed
 //! data, so the same call works in-process, over Tauri IPC and over HTTPS.
 
+pub mod channel;
 pub mod contacts;
 pub mod inbox;
 pub mod intake;

@@ -85,14 +85,29 @@ impl Core {
 
     /// Connects (or reconnects) the WhatsApp channel.
     pub async fn operator_set_channel(&self, settings: ChannelSettings) -> Result<()> {
+        self.set_channel_as(&Actor::Operator, settings, &["verify_token", "app_secret", "access_token"]).await
+    }
+
+    /// Replaces the channel settings as `actor`; `changed` names the secrets that are new (for
+    /// the audit trail, which never holds their values).
+    pub(super) async fn set_channel_as(
+        &self,
+        actor: &Actor,
+        settings: ChannelSettings,
+        changed: &[&str],
+    ) -> Result<()> {
         let config = validate_channel(settings)?;
-        let proof = self.allow::<act::ConfigureChannel>(&Actor::Operator, ()).await?;
+        let proof = self.allow::<act::ConfigureChannel>(actor, ()).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_channel(&proof, &config, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "channel.set")
             .target(format!("phone_number:{}", config.phone_number_id))
-            .detail("graph_base_url", config.graph_base_url.as_str());
+            .detail("graph_base_url", config.graph_base_url.as_str())
+            .detail(
+                "secrets_changed",
+                if changed.is_empty() { "none".to_owned() } else { changed.join(",") },
+            );
         tx.audit(&event, now).await?;
         // Replies held by a refused token go out with the new settings at once.
         let released = tx.outbox_release_held(&proof, now).await?;

@@ -19,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiError;
+use crate::api::channel::{ChannelUpdate, ChannelView};
 use crate::api::contacts::AssignContactRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
@@ -120,6 +121,8 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(unlock_user))
         .routes(routes!(security_settings))
         .routes(routes!(set_security_settings))
+        .routes(routes!(channel_settings))
+        .routes(routes!(set_channel_settings))
         .routes(routes!(allowlist))
         .routes(routes!(set_allowlist))
         .split_for_parts()
@@ -719,6 +722,24 @@ async fn set_security_settings(
     let request = body(json)?;
     core.set_security_settings(&token, request).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/channel", operation_id = "channel_settings", tag = "settings", security(("session" = [])), responses((status = 200, body = ChannelView), (status = "4XX", body = ErrorView)))]
+async fn channel_settings(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<ChannelView>, ApiError> {
+    Ok(Json(core.channel_settings(&token).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/channel", operation_id = "set_channel_settings", tag = "settings", security(("session" = [])), request_body = ChannelUpdate, responses((status = 200, body = ChannelView), (status = "4XX", body = ErrorView)))]
+async fn set_channel_settings(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<ChannelUpdate>, JsonRejection>,
+) -> Result<Json<ChannelView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_channel_settings(&token, request).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/settings/allowlist", operation_id = "allowlist", tag = "settings", security(("session" = [])), responses((status = 200, body = AllowlistView), (status = "4XX", body = ErrorView)))]

@@ -321,6 +321,13 @@ impl Store {
             .flatten())
     }
 
+    /// Replies waiting because WhatsApp refused the access token (error 190).
+    pub async fn outbox_held_by_token(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'queued' AND last_error_code = 190")
+            .fetch_one(self.read())
+            .await?)
+    }
+
     /// How many items are in each state (for tests and diagnostics; no content).
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query("SELECT state, count(*) AS n FROM outbox GROUP BY state ORDER BY state")

@@ -318,6 +318,13 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("unlock_user", "POST", "/api/v1/users/tara.agent/unlock".into(), None),
         ("security_settings", "GET", "/api/v1/settings/security".into(), None),
         ("set_security_settings", "PATCH", "/api/v1/settings/security".into(), Some(json!({}))),
+        ("channel_settings", "GET", "/api/v1/settings/channel".into(), None),
+        (
+            "set_channel_settings",
+            "PUT",
+            "/api/v1/settings/channel".into(),
+            Some(json!({ "phone_number_id": crate::support::PHONE_NUMBER_ID })),
+        ),
         ("allowlist", "GET", "/api/v1/settings/allowlist".into(), None),
         ("set_allowlist", "PUT", "/api/v1/settings/allowlist".into(), Some(json!({ "entries": [] }))),
         ("my_sessions", "GET", "/api/v1/me/sessions".into(), None),

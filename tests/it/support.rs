@@ -121,6 +121,16 @@ impl Served {
         self.request(reqwest::Method::POST, path, token).json(&body).send().await.unwrap()
     }
 
+    pub async fn request_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.request(method, path, Some(token)).json(&body).send().await.unwrap()
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         self.request(reqwest::Method::DELETE, path, token).send().await.unwrap()
     }

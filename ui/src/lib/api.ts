@@ -41,6 +41,28 @@ export interface SessionInfo {
   last_seen_at: number;
 }
 
+/** The WhatsApp channel as an admin sees it: whether each secret is set, never its value. */
+export interface ChannelSettings {
+  configured: boolean;
+  phone_number_id: string | null;
+  graph_base_url: string | null;
+  api_version: string | null;
+  verify_token_set: boolean;
+  app_secret_set: boolean;
+  access_token_set: boolean;
+  replies_held_by_token: number;
+}
+
+/** A change to the channel; a secret left out (or blank) keeps the stored one. */
+export interface ChannelUpdate {
+  phone_number_id: string;
+  graph_base_url?: string;
+  api_version?: string;
+  verify_token?: string;
+  app_secret?: string;
+  access_token?: string;
+}
+
 export interface SecuritySettings {
   password_min_length: number;
   lockout_max_failures: number;
@@ -265,6 +287,8 @@ export const api = {
   securitySettings: () => invoke<SecuritySettings>("security_settings"),
   setSecuritySettings: (settings: Partial<SecuritySettings>) =>
     invoke<void>("set_security_settings", { settings }),
+  channelSettings: () => invoke<ChannelSettings>("channel_settings"),
+  setChannelSettings: (update: ChannelUpdate) => invoke<ChannelSettings>("set_channel_settings", { update }),
   allowlist: () => invoke<Allowlist>("allowlist"),
   setAllowlist: (entries: AllowEntry[], confirmLockout: boolean) =>
     invoke<Allowlist>("set_allowlist", { entries, confirmLockout }),
