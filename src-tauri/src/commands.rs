@@ -2,7 +2,7 @@
 //! session the shell holds, calls the core, and returns a View or an `ErrorView`. The session
 //! token never crosses into the webview: the UI only learns who is signed in.
 
-use countersign::api::channel::{ChannelUpdate, ChannelView};
+use countersign::api::channel::ChannelUpdate;
 use countersign::api::inbox::SendTextRequest;
 use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
@@ -10,6 +10,7 @@ use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use countersign::api::users::SecuritySettings;
+use countersign::api::views::ChannelView;
 use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,

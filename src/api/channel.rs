@@ -3,9 +3,10 @@
 //! secret out keeps the stored one. Changing anything needs the channel permission and a
 //! fresh second factor.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::operator::ChannelSettings;
+use super::views::ChannelView;
 use super::Core;
 use crate::auth::session::SessionToken;
 use crate::authz::act;
@@ -14,27 +15,6 @@ use crate::keys::SecretString;
 
 /// Where the Cloud API lives unless a setting says otherwise.
 pub const GRAPH_BASE_URL: &str = "https://graph.facebook.com";
-
-/// The channel's settings as an admin sees them: no secret ever leaves the core.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ChannelView {
-    /// Whether the channel has been set up.
-    pub configured: bool,
-    /// The Cloud API phone-number id.
-    pub phone_number_id: Option<String>,
-    /// The Graph API base URL.
-    pub graph_base_url: Option<String>,
-    /// The Graph API version.
-    pub api_version: Option<String>,
-    /// Whether a webhook verify token is set.
-    pub verify_token_set: bool,
-    /// Whether an app secret is set.
-    pub app_secret_set: bool,
-    /// Whether an access token is set.
-    pub access_token_set: bool,
-    /// Replies waiting because WhatsApp refused the access token (renew it to send them).
-    pub replies_held_by_token: i64,
-}
 
 /// A change from the admin screen. Left-out secrets keep their stored value; left-out URL
 /// and version keep theirs (or the defaults, on first set-up).

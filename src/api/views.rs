@@ -786,3 +786,24 @@ pub struct LabelView {
     /// Roles that may see its contacts (only for those who manage labels).
     pub roles: Option<Vec<String>>,
 }
+
+/// The channel's settings as an admin sees them: no secret ever leaves the core.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChannelView {
+    /// Whether the channel has been set up.
+    pub configured: bool,
+    /// The Cloud API phone-number id.
+    pub phone_number_id: Option<String>,
+    /// The Graph API base URL.
+    pub graph_base_url: Option<String>,
+    /// The Graph API version.
+    pub api_version: Option<String>,
+    /// Whether a webhook verify token is set.
+    pub verify_token_set: bool,
+    /// Whether an app secret is set.
+    pub app_secret_set: bool,
+    /// Whether an access token is set.
+    pub access_token_set: bool,
+    /// Replies waiting because WhatsApp refused the access token (renew it to send them).
+    pub replies_held_by_token: i64,
+}

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiError;
-use crate::api::channel::{ChannelUpdate, ChannelView};
+use crate::api::channel::ChannelUpdate;
 use crate::api::contacts::AssignContactRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
@@ -32,6 +32,7 @@ use crate::api::roles::{DeleteRoleRequest, RoleRequest};
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::teams::{MemberRequest, TeamRequest};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
+use crate::api::views::ChannelView;
 use crate::api::views::*;
 use crate::api::Core;
 use crate::auth::session::SessionToken;
