@@ -22,6 +22,7 @@ fn main() {
         "security_settings",
         "set_security_settings",
         "channel_settings",
+        "message_media",
         "set_channel_settings",
         "allowlist",
         "set_allowlist",

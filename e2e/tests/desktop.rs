@@ -245,6 +245,24 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     let photo =
         wait_for_text(&client, "[data-testid=message]", "These ones, in blue", Duration::from_secs(20)).await;
     assert!(photo.text().await.unwrap().to_lowercase().contains("photo"), "a photo is named as one");
+    // The photo itself: fetched from the simulated Graph API, checked, kept, and decoded by WebKit.
+    element(&client, "[data-testid=message] img.media-preview", 20).await;
+    let mut width = Value::Null;
+    for _ in 0..50 {
+        width = client
+            .execute(
+                "return document.querySelector('[data-testid=message] img.media-preview').naturalWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if width.as_u64().is_some_and(|w| w > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(width, 320, "the customer's photo is shown");
+    screenshot(&client, "03-photo.png").await;
     wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(5))
         .await
         .click()

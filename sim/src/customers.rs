@@ -254,6 +254,15 @@ pub mod inbound {
         }
         json!({ "type": wire, wire: part })
     }
+    /// A file the simulator holds (see `GraphSim::add_media`), as `kind` (`image`, `voice`,
+    /// `document`…), with the id and checksum WhatsApp would put in the webhook.
+    pub fn media_file(kind: &str, media: &crate::SimMedia, caption: Option<&str>) -> Value {
+        let mut message = self::media(kind, &media.id, caption);
+        let wire = if kind == "voice" { "audio" } else { kind };
+        message[wire]["mime_type"] = json!(media.mime_type);
+        message[wire]["sha256"] = json!(media.sha256);
+        message
+    }
     /// A place.
     pub fn location(latitude: f64, longitude: f64, name: &str, address: &str) -> Value {
         json!({ "type": "location", "location": {
@@ -347,8 +356,17 @@ pub async fn send_text(
     deliver(client, &target.url, &signature, body).await
 }
 
-/// The demo's cast and what they send, in order.
-pub fn demo_script() -> Vec<(Customer, Value)> {
+/// The demo's photo: a picture of the shoes Ana asks about.
+pub const DEMO_PHOTO: &[u8] = include_bytes!("../assets/blue-runners.png");
+
+/// The demo's cast and what they send, in order. `photo` is the demo photo as the simulator
+/// holds it (see `GraphSim::add_media`); without one, Ana's photo names a file WhatsApp does not
+/// have, as a long-expired one would.
+pub fn demo_script(photo: Option<&crate::SimMedia>) -> Vec<(Customer, Value)> {
+    let photo_message = match photo {
+        Some(photo) => inbound::media_file("image", photo, Some("These ones, in blue")),
+        None => inbound::media("image", "1203948573920", Some("These ones, in blue")),
+    };
     let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
     let ben = Customer { wa_id: "447700900202".to_owned(), name: "Ben Okafor".to_owned() };
     let chloe = Customer { wa_id: "4915155550303".to_owned(), name: "Chloé Martin".to_owned() };
@@ -358,7 +376,7 @@ pub fn demo_script() -> Vec<(Customer, Value)> {
         (chloe.clone(), inbound::text("Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂")),
         (ana.clone(), inbound::text("Also, can I pick them up at the Main Street store?")),
         (ben.clone(), inbound::text("The tracking page says 'label created' since Monday.")),
-        (ana.clone(), inbound::media("image", "1203948573920", Some("These ones, in blue"))),
+        (ana.clone(), photo_message),
         (ben.clone(), inbound::location(53.7997, -1.5492, "Home", "14 Park Row, Leeds LS1 5HD")),
         (chloe, inbound::text("Merci ! Je passerai samedi alors.")),
         (ana, inbound::text("Great, thank you!")),

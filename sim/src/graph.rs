@@ -1,4 +1,5 @@
-//! The Graph API side: `POST /{version}/{phone-number-id}/messages`.
+//! The Graph API side: `POST /{version}/{phone-number-id}/messages`, and media: `GET
+//! /{version}/{media-id}` and the download it points to.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,7 +56,22 @@ struct SimState {
     latency: Mutex<Duration>,
     status_delay: Mutex<Duration>,
     statuses_to: Mutex<Option<WebhookTarget>>,
+    media: Mutex<std::collections::HashMap<String, SimMedia>>,
+    base_url: Mutex<String>,
     http: reqwest::Client,
+}
+
+/// A file the simulated WhatsApp holds, as a customer's message names it.
+#[derive(Debug, Clone)]
+pub struct SimMedia {
+    /// The media id to put in a webhook.
+    pub id: String,
+    /// Its MIME type.
+    pub mime_type: String,
+    /// Its SHA-256 as webhooks carry it (base64).
+    pub sha256: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// A running Graph API simulator.
@@ -77,14 +93,21 @@ impl GraphSim {
             latency: Mutex::new(Duration::ZERO),
             status_delay: Mutex::new(Duration::ZERO),
             statuses_to: Mutex::new(None),
+            media: Mutex::new(std::collections::HashMap::new()),
+            base_url: Mutex::new(String::new()),
             http: reqwest::Client::new(),
         });
         let app = Router::new()
             .route("/{version}/{phone_number_id}/messages", post(send_message))
             .route("/sim/received", get(list_received))
+            .route("/{version}/{media_id}", get(media_info))
+            .route("/sim/media/{media_id}", get(media_download))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
+        if let Ok(mut base) = state.base_url.lock() {
+            *base = format!("http://{addr}");
+        }
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "simulator stopped");
@@ -127,6 +150,24 @@ impl GraphSim {
         }
     }
 
+    /// Holds a file, as if a customer had sent it; put the answer's id and checksum in the
+    /// webhook (see `customers::inbound::media_file`).
+    pub fn add_media(&self, mime_type: &str, bytes: Vec<u8>) -> SimMedia {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let n = self.state.next_id.fetch_add(1, Ordering::SeqCst);
+        let media = SimMedia {
+            id: format!("{}", 1_000_000_000_000 + n),
+            mime_type: mime_type.to_owned(),
+            sha256: base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&bytes)),
+            bytes,
+        };
+        if let Ok(mut held) = self.state.media.lock() {
+            held.insert(media.id.clone(), media.clone());
+        }
+        media
+    }
+
     /// Reports `sent` then `delivered` for every accepted message to `target`, signed like
     /// Meta's status webhooks (repeating the sender's `biz_opaque_callback_data`).
     pub fn report_statuses_to(&self, target: WebhookTarget) {
@@ -166,14 +207,8 @@ async fn send_message(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> (StatusCode, Json<Value>) {
-    let bearer =
-        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if bearer != Some(state.config.access_token.as_str()) {
-        return graph_error(
-            StatusCode::UNAUTHORIZED,
-            190,
-            "Invalid OAuth access token - Cannot parse access token",
-        );
+    if !bearer_ok(&state, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, graph_message(190));
     }
     if phone_number_id != state.config.phone_number_id {
         let msg = format!("Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
@@ -286,6 +321,56 @@ fn valid_content(request: &Value) -> bool {
             .and_then(Value::as_str)
             .is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
         other => request.get(other).is_some(),
+    }
+}
+
+fn bearer_ok(state: &SimState, headers: &HeaderMap) -> bool {
+    let bearer =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    bearer == Some(state.config.access_token.as_str())
+}
+
+/// `GET /{version}/{media-id}`: where to download a file, as Graph answers (the SHA-256 in hex).
+async fn media_info(
+    State(state): State<Arc<SimState>>,
+    Path((_version, media_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    use sha2::Digest as _;
+    if !bearer_ok(&state, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, graph_message(190));
+    }
+    let held = state.media.lock().ok().and_then(|m| m.get(&media_id).cloned());
+    let Some(media) = held else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
+    };
+    let base = state.base_url.lock().map(|b| b.clone()).unwrap_or_default();
+    (
+        StatusCode::OK,
+        Json(json!({
+            "messaging_product": "whatsapp",
+            "url": format!("{base}/sim/media/{media_id}"),
+            "mime_type": media.mime_type,
+            "sha256": hex::encode(sha2::Sha256::digest(&media.bytes)),
+            "file_size": media.bytes.len(),
+            "id": media.id,
+        })),
+    )
+}
+
+/// The download itself: needs the access token, like Meta's.
+async fn media_download(
+    State(state): State<Arc<SimState>>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !bearer_ok(&state, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, graph_message(190)).into_response();
+    }
+    match state.media.lock().ok().and_then(|m| m.get(&media_id).cloned()) {
+        Some(media) => ([(axum::http::header::CONTENT_TYPE, media.mime_type)], media.bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 

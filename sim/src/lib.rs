@@ -10,4 +10,4 @@ pub mod customers;
 mod graph;
 
 pub use customers::{Customer, StatusReport, WebhookTarget};
-pub use graph::{accepts, Accepted, GraphSim, SimConfig, SimFailure};
+pub use graph::{accepts, Accepted, GraphSim, SimConfig, SimFailure, SimMedia};

@@ -15,7 +15,7 @@ use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
-use countersign::domain::ConversationId;
+use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
 use countersign::Error;
 use tauri::State;
@@ -65,6 +65,17 @@ pub async fn me(state: State<'_, AppState>) -> Reply<MeView> {
 #[tauri::command]
 pub async fn list_conversations(state: State<'_, AppState>) -> Reply<Vec<ConversationSummaryView>> {
     state.core()?.list_conversations(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+/// The file a media message carries, as raw bytes (an `ArrayBuffer` in the web view).
+#[tauri::command]
+pub async fn message_media(state: State<'_, AppState>, message_id: i64) -> Reply<tauri::ipc::Response> {
+    let file = state
+        .core()?
+        .message_media(&*state.session()?, MessageId::new(message_id))
+        .await
+        .map_err(|e| ErrorView::from(&e))?;
+    Ok(tauri::ipc::Response::new(file.bytes))
 }
 
 #[tauri::command]

@@ -132,6 +132,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::security_settings,
         commands::set_security_settings,
         commands::channel_settings,
+        commands::message_media,
         commands::set_channel_settings,
         commands::allowlist,
         commands::set_allowlist,

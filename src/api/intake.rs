@@ -79,6 +79,9 @@ impl Core {
             .detail("events", receipt.events);
         tx.audit(&event, now).await?;
         tx.commit().await?;
+        if receipt.messages > 0 {
+            self.wake_worker(); // media to fetch
+        }
         tracing::info!(
             delivery = delivery_id,
             messages = receipt.messages,
@@ -143,6 +146,9 @@ impl Core {
         let Some(id) = tx.insert_message(proof, &new, now).await? else {
             return Ok(0);
         };
+        if let Some(media) = &m.media {
+            tx.enqueue_media(proof, id, media, now).await?;
+        }
         let action = if direction == Direction::Inbound { "message.received" } else { "message.echoed" };
         let event = AuditEvent::new(proof.actor().clone(), action)
             .target(format!("conversation:{}", conversation.get()))

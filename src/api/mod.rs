@@ -10,6 +10,7 @@ pub mod intake;
 pub mod keys;
 pub mod labels;
 pub mod lock;
+pub mod media;
 pub mod mfa;
 pub mod network;
 pub mod operator;

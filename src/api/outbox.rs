@@ -113,12 +113,15 @@ impl Core {
         self
     }
 
-    /// Sends the outbox until `shutdown` completes. Run one per store (the desktop app and
-    /// `countersign serve` each run it); dropping the future mid-send is safe.
+    /// Sends the outbox, and fetches the media customers sent (`api::media`), until `shutdown`
+    /// completes. Run one per store (the desktop app and `countersign serve` each run it);
+    /// dropping the future mid-send is safe.
     pub async fn run_outbox(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
         let proof = self.allow::<act::DeliverOutbox>(&Actor::Operator, ()).await?;
+        let fetching = self.allow::<act::FetchMedia>(&Actor::Operator, ()).await?;
         let mut tx = self.store.write().await?;
         let interrupted = tx.outbox_recover(&proof, self.clock.now()).await?;
+        tx.media_recover(&fetching, self.clock.now()).await?;
         tx.commit().await?;
         if interrupted > 0 {
             tracing::warn!(
@@ -137,6 +140,10 @@ impl Core {
                     Duration::from_secs(1)
                 }
             };
+            let pause = pause.min(self.fetch_due_media(&fetching).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "media could not be fetched; trying again shortly");
+                Duration::from_secs(1)
+            }));
             tokio::select! {
                 () = &mut shutdown => return Ok(()),
                 () = self.outbox.wake.notified() => {}
@@ -274,7 +281,7 @@ impl Core {
 
     /// The delay before retry number `attempts + 1`: doubling from `retry_base` up to
     /// `retry_cap`, half of it fixed and half random (so that many senders do not retry in step).
-    fn backoff(&self, attempts: i64) -> Duration {
+    pub(super) fn backoff(&self, attempts: i64) -> Duration {
         let policy = &self.outbox.policy;
         let doubled = policy.retry_base.saturating_mul(1 << attempts.clamp(0, 20));
         let delay = doubled.min(policy.retry_cap);
@@ -287,6 +294,11 @@ impl Core {
     /// Wakes the sender (new work, or new channel settings) and forgets a token alert.
     pub(super) fn wake_outbox(&self) {
         self.outbox.token_alerted.store(false, Ordering::SeqCst);
+        self.outbox.wake.notify_one();
+    }
+
+    /// Wakes the channel worker (new media to fetch).
+    pub(super) fn wake_worker(&self) {
         self.outbox.wake.notify_one();
     }
 

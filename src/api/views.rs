@@ -300,6 +300,13 @@ pub enum ContentView {
         filename: Option<String>,
         /// Its MIME type.
         mime_type: Option<String>,
+        /// The file: `pending` (being downloaded), `stored` (ask for it with the message id),
+        /// `refused` or `failed`; `null` when WhatsApp named no file.
+        file: Option<String>,
+        /// Why the file is not available, in words.
+        problem: Option<&'static str>,
+        /// Its size in bytes, once stored.
+        size: Option<i64>,
     },
     /// A place.
     Location {
@@ -401,6 +408,9 @@ impl ContentView {
                 caption: m.caption.clone(),
                 filename: m.filename.clone(),
                 mime_type: m.mime_type.clone(),
+                file: None,
+                problem: None,
+                size: None,
             },
             Content::Location { latitude, longitude, name, address } => Self::Location {
                 latitude: *latitude,
@@ -503,12 +513,20 @@ impl MessageView {
         quote: Option<String>,
         _grants: &Grants,
     ) -> Self {
+        let mut content_view = ContentView::build(content);
+        if let (ContentView::Media { file, problem, size, .. }, Some((state, reason, stored))) =
+            (&mut content_view, &m.media)
+        {
+            *file = Some(if state == "fetching" { "pending".to_owned() } else { state.clone() });
+            *problem = crate::api::media::explain(state, reason.as_deref());
+            *size = *stored;
+        }
         Self {
             id: m.id.get(),
             direction: m.direction.as_str(),
             kind: m.kind.as_str().to_owned(),
             text: content.summary(),
-            content: ContentView::build(content),
+            content: content_view,
             sent_at: m.sent_at.as_millis(),
             status: m.status.clone(),
             author: m.author.clone(),

@@ -87,6 +87,9 @@ pub enum Action {
     /// Send what the outbox holds and record the outcome (the installation's own sender: it
     /// sends only what an authorized call committed).
     DeliverOutbox,
+    /// Download the media customers sent and keep it (the installation's own fetcher: it
+    /// fetches only what a verified webhook named).
+    FetchMedia,
     /// Start a session for an authenticated user.
     OpenSession,
     /// End one's own session.
@@ -159,7 +162,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ManageLabels => needs(actor, P::LabelsManage),
         Action::ConfigureSecurity => operator_or(actor, P::SecurityManage),
         Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
-        Action::DeliverOutbox => match actor {
+        Action::DeliverOutbox | Action::FetchMedia => match actor {
             Actor::Operator => Decision::Allow,
             Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => {
                 Decision::Deny(DenyReason::WrongActor)
@@ -286,6 +289,7 @@ acts! {
     ConfigureChannel => (),
     IngestDelivery => (),
     DeliverOutbox => (),
+    FetchMedia => (),
     OpenSession => UserId,
     CloseSession => UserId,
     ChangeOwnPassword => UserId,
@@ -584,6 +588,8 @@ mod tests {
     #[case::the_installation_delivers_its_outbox(Actor::Operator, Action::DeliverOutbox, None, true)]
     #[case::no_user_drives_the_outbox(builtin("owner"), Action::DeliverOutbox, None, false)]
     #[case::webhook_cannot_drive_the_outbox(Actor::VerifiedWebhook, Action::DeliverOutbox, None, false)]
+    #[case::the_installation_fetches_media(Actor::Operator, Action::FetchMedia, None, true)]
+    #[case::no_user_fetches_media_for_others(builtin("owner"), Action::FetchMedia, None, false)]
     #[case::agent_opens_a_session(builtin("agent"), Action::OpenSession, None, true)]
     #[case::operator_has_no_session(Actor::Operator, Action::OpenSession, None, false)]
     #[case::agent_changes_own_password(builtin("agent"), Action::ChangeOwnPassword, None, true)]
@@ -731,6 +737,7 @@ mod tests {
         Action::ConfigureChannel,
         Action::IngestDelivery,
         Action::DeliverOutbox,
+        Action::FetchMedia,
         Action::OpenSession,
         Action::CloseSession,
         Action::ChangeOwnPassword,

@@ -54,6 +54,9 @@ pub struct MessageRecord {
     pub author: Option<String>,
     /// Why it is not (yet) delivered: a Graph or webhook error code.
     pub failure_code: Option<i64>,
+    /// Its media file's state (`pending`, `fetching`, `stored`, `refused`, `failed`), reason
+    /// code and size, for media messages.
+    pub media: Option<(String, Option<String>, Option<i64>)>,
     /// When it was sent.
     pub sent_at: Timestamp,
 }
@@ -137,8 +140,9 @@ impl Store {
         proof: &Authorized<act::ReadConversation>,
     ) -> Result<Vec<MessageRecord>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at, u.username AS author
-             FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+            "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at,
+                    u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
+             FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN media md ON md.message_id = m.id
              WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
         )
         .bind(proof.resource().get())
@@ -160,6 +164,10 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord> {
         status: r.try_get("status")?,
         author: r.try_get("author")?,
         failure_code: r.try_get("failure_code")?,
+        media: r
+            .try_get::<Option<String>, _>("media_state")?
+            .map(|state| Ok::<_, sqlx::Error>((state, r.try_get("media_reason")?, r.try_get("media_size")?)))
+            .transpose()?,
         sent_at: Timestamp::from_millis(r.try_get("sent_at")?),
     })
 }

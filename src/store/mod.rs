@@ -16,6 +16,7 @@ pub mod audit;
 pub mod channel;
 pub mod inbox;
 pub mod intake;
+pub mod media;
 pub mod mfa;
 pub mod outbox;
 pub mod throttle;

@@ -14,6 +14,7 @@ mod key_storage;
 mod keys;
 mod lock;
 mod matrix;
+mod media;
 mod message_types;
 mod mfa;
 mod outbox;

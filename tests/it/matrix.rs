@@ -195,6 +195,12 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     for n in 1..=3 {
         assert_eq!(served.customer_writes(&customer(n), &format!("wamid.m{n}"), "Hello").await, 200);
     }
+    // A photo in the caller's conversation, fetched by the channel worker.
+    let photo = sim.add_media("image/png", b"\x89PNG\r\n\x1a\n a photo".to_vec());
+    let message = countersign_sim::customers::inbound::media_file("image", &photo, None);
+    let (target, ana) = (crate::support::target(served.addr), customer(1));
+    let sent = countersign_sim::customers::send_message(&served.http, &target, &ana, "wamid.photo", message);
+    assert_eq!(sent.await.unwrap(), 200);
     let conversations = root.json("GET", "/api/v1/conversations", None).await;
     let conversation = |n: u32| {
         conversations
@@ -207,6 +213,17 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             .unwrap()
     };
     let (mine, queue, other) = (conversation(1), conversation(2), conversation(3));
+    let mut photo_message = None;
+    for _ in 0..100 {
+        let thread = root.json("GET", &format!("/api/v1/conversations/{mine}/messages"), None).await;
+        let stored = thread.as_array().unwrap().iter().find(|m| m["content"]["file"] == "stored").cloned();
+        if let Some(stored) = stored {
+            photo_message = stored["id"].as_i64();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let photo_message = photo_message.expect("the photo was fetched");
     let contacts = root.json("GET", "/api/v1/contacts", None).await;
     let contact = |n: u32| {
         contacts.as_array().unwrap().iter().find(|c| c["name"] == format!("Customer {n}")).unwrap()["id"]
@@ -256,6 +273,7 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("list_conversations", "GET", "/api/v1/conversations".into(), None),
         ("conversation_messages", "GET", c(mine, "/messages"), None),
         ("send_text", "POST", c(mine, "/messages"), Some(json!({ "text": "On our way." }))),
+        ("message_media", "GET", format!("/api/v1/messages/{photo_message}/media"), None),
         ("assign_conversation", "POST", c(mine, "/assignee"), Some(json!({ "agent": actor }))),
         ("transfer_conversation", "POST", c(queue, "/team"), Some(json!({ "team": store_b }))),
         ("contacts", "GET", "/api/v1/contacts".into(), None),

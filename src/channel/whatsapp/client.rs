@@ -107,6 +107,138 @@ impl CloudApi {
     }
 }
 
+/// What Graph says about a media id (`GET {base}/{version}/{media-id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MediaInfo {
+    /// Where to download it (valid for a few minutes; needs the access token).
+    pub url: String,
+    /// Its MIME type.
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    /// Its SHA-256.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// Its size in bytes (Graph sends a number or a string).
+    #[serde(default, deserialize_with = "size_from_either")]
+    pub file_size: Option<u64>,
+}
+
+fn size_from_either<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    Ok(value.and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok())))
+}
+
+/// Why a media file could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchFailure {
+    /// May work later (network, 5xx, rate limits).
+    Transient,
+    /// The access token was refused (190); works once it is renewed.
+    TokenRejected,
+    /// WhatsApp no longer has it (media ids expire after 30 days) or never had it.
+    Gone,
+    /// Larger than allowed for its kind (known before or during the download).
+    TooLarge,
+    /// The download URL is not one of Meta's (the token is never sent elsewhere).
+    UntrustedUrl,
+}
+
+/// Hosts Graph's media URLs may point to; the access token goes nowhere else. The configured
+/// Graph host (the simulator's, in tests) is trusted too.
+const MEDIA_HOSTS: &[&str] = &[".fbsbx.com", ".facebook.com", ".fbcdn.net", ".whatsapp.net"];
+
+impl CloudApi {
+    /// Looks up a media id.
+    pub async fn media_info(
+        &self,
+        config: &ChannelConfig,
+        media_id: &str,
+    ) -> std::result::Result<MediaInfo, FetchFailure> {
+        if media_id.is_empty() || !media_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(FetchFailure::Gone);
+        }
+        let mut url = graph_url(config, media_id).map_err(|_| FetchFailure::Gone)?;
+        url.query_pairs_mut().append_pair("phone_number_id", &config.phone_number_id);
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(config.access_token.dangerously_expose())
+            .send()
+            .await
+            .map_err(|_| FetchFailure::Transient)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|_| FetchFailure::Transient)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|_| FetchFailure::Gone);
+        }
+        Err(fetch_failure(status.as_u16(), &bytes))
+    }
+
+    /// Downloads a media file from `url` (as [`MediaInfo`] gave it), at most `limit` bytes.
+    /// Returns the bytes and the MIME type the server named.
+    pub async fn download(
+        &self,
+        config: &ChannelConfig,
+        url: &str,
+        limit: u64,
+    ) -> std::result::Result<(Vec<u8>, Option<String>), FetchFailure> {
+        let url = Url::parse(url).map_err(|_| FetchFailure::UntrustedUrl)?;
+        if !trusted_media_url(&url, &config.graph_base_url) {
+            tracing::warn!(
+                host = url.host_str().unwrap_or(""),
+                "media URL outside Meta's hosts; not fetched"
+            );
+            return Err(FetchFailure::UntrustedUrl);
+        }
+        let mut response = self
+            .http
+            .get(url)
+            .bearer_auth(config.access_token.dangerously_expose())
+            .timeout(Duration::from_secs(300))
+            .send()
+            .await
+            .map_err(|_| FetchFailure::Transient)?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(fetch_failure(status.as_u16(), &body));
+        }
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(FetchFailure::TooLarge);
+        }
+        let mime = response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|_| FetchFailure::Transient)? {
+            if u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+                return Err(FetchFailure::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((bytes, mime))
+    }
+}
+
+fn fetch_failure(http_status: u16, body: &[u8]) -> FetchFailure {
+    match parse_graph_error(body).map(|e| e.code) {
+        Some(190) => FetchFailure::TokenRejected,
+        Some(code) if is_transient(code) => FetchFailure::Transient,
+        _ if http_status >= 500 || http_status == 429 => FetchFailure::Transient,
+        _ => FetchFailure::Gone,
+    }
+}
+
+/// Whether the access token may be sent to `url`: https on one of Meta's media hosts, or the
+/// configured Graph host itself.
+pub fn trusted_media_url(url: &Url, graph_base_url: &Url) -> bool {
+    let same_as_graph = url.scheme() == graph_base_url.scheme()
+        && url.host_str() == graph_base_url.host_str()
+        && url.port_or_known_default() == graph_base_url.port_or_known_default();
+    let metas = url.scheme() == "https"
+        && url.host_str().is_some_and(|h| MEDIA_HOSTS.iter().any(|suffix| h.ends_with(suffix)));
+    same_as_graph || metas
+}
+
 /// A text message request (`preview_url` asks WhatsApp to show a link's preview).
 pub fn text_request(to: &str, body: &str, preview_url: bool) -> Value {
     json!({
@@ -201,7 +333,11 @@ pub fn parse_graph_error(body: &[u8]) -> Option<GraphError> {
 }
 
 fn messages_url(config: &ChannelConfig) -> Result<Url> {
-    let path = format!("{}/{}/messages", config.api_version, config.phone_number_id);
+    graph_url(config, &format!("{}/messages", config.phone_number_id))
+}
+
+fn graph_url(config: &ChannelConfig, rest: &str) -> Result<Url> {
+    let path = format!("{}/{rest}", config.api_version);
     let mut base = config.graph_base_url.clone();
     if !base.path().ends_with('/') {
         base.set_path(&format!("{}/", base.path()));
@@ -250,6 +386,26 @@ mod tests {
             app_secret: SecretString::from("s".to_owned()),
             access_token: SecretString::from("t".to_owned()),
         }
+    }
+
+    #[rstest]
+    #[case::metas_media_host("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", true)]
+    #[case::graph_itself("https://graph.facebook.com/v23.0/1", true)]
+    #[case::plain_http_on_metas_host("http://lookaside.fbsbx.com/x", false)]
+    #[case::lookalike("https://fbsbx.com.evil.example/x", false)]
+    #[case::elsewhere("https://attacker.example/x", false)]
+    fn the_token_goes_only_to_metas_media_hosts(#[case] url: &str, #[case] trusted: bool) {
+        let graph = Url::parse("https://graph.facebook.com").unwrap();
+        assert_eq!(trusted_media_url(&Url::parse(url).unwrap(), &graph), trusted);
+    }
+
+    #[test]
+    fn a_media_answer_reads_its_size_as_number_or_text() {
+        let info: MediaInfo = serde_json::from_str(
+            r#"{"url":"u","mime_type":"image/jpeg","sha256":"h","file_size":"303833","id":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!(info.file_size, Some(303_833));
     }
 
     #[rstest]

@@ -3,6 +3,7 @@
 //! production and to `countersign-sim` in demo mode and tests.
 
 pub mod client;
+pub mod media;
 pub mod signature;
 pub mod webhook;
 

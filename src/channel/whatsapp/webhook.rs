@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::clock::Timestamp;
-use crate::domain::{Content, CustomerRef, MessageKind};
+use crate::domain::{Content, CustomerRef, Media, MessageKind};
 
 /// The business phone number a change concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -37,6 +37,8 @@ pub struct ChatMessage {
     pub kind: MessageKind,
     /// The message in words: its text, or what it is ("Photo: caption", "Location: …").
     pub text: Option<String>,
+    /// The media it carries, to fetch.
+    pub media: Option<Media>,
     /// The message object exactly as received.
     pub raw: Value,
 }
@@ -189,7 +191,12 @@ fn chat_item(
         });
     };
     let kind = MessageKind::from_wire(text(raw, "type"));
-    let body = Some(Content::read(kind.as_str(), raw, None).summary());
+    let content = Content::read(kind.as_str(), raw, None);
+    let body = Some(content.summary());
+    let media = match content {
+        Content::Media(media) => Some(media),
+        _ => None,
+    };
     wrap(ChatMessage {
         business: business.clone(),
         customer,
@@ -197,6 +204,7 @@ fn chat_item(
         sent_at: timestamp(raw),
         kind,
         text: body,
+        media,
         raw: raw.clone(),
     })
 }

@@ -4,14 +4,15 @@ import MessageBody from "./MessageBody.svelte";
 import { message } from "./fixtures";
 import type { Content } from "./api";
 
+const noFile = { file: null, problem: null, size: null };
 const shown = (content: Content, changes = {}) =>
   render(MessageBody, { message: message({ content, ...changes }) }).container.textContent?.replace(/\s+/g, " ").trim();
 
 describe("MessageBody", () => {
   it.each<[string, Content, string[]]>([
-    ["a photo with its caption", { type: "media", media: "image", caption: "Scratch on the heel", filename: null, mime_type: "image/jpeg" }, ["Photo", "Scratch on the heel"]],
-    ["a voice note", { type: "media", media: "voice", caption: null, filename: null, mime_type: "audio/ogg" }, ["Voice message"]],
-    ["a document by name", { type: "media", media: "document", caption: null, filename: "receipt.pdf", mime_type: "application/pdf" }, ["Document", "receipt.pdf"]],
+    ["a photo with its caption", { type: "media", media: "image", caption: "Scratch on the heel", filename: null, mime_type: "image/jpeg", ...noFile }, ["Photo", "Scratch on the heel"]],
+    ["a voice note", { type: "media", media: "voice", caption: null, filename: null, mime_type: "audio/ogg", ...noFile }, ["Voice message"]],
+    ["a document by name", { type: "media", media: "document", caption: null, filename: "receipt.pdf", mime_type: "application/pdf", ...noFile }, ["Document", "receipt.pdf"]],
     ["a place", { type: "location", latitude: 53.8008, longitude: -1.5491, name: "Store 12", address: "Briggate, Leeds" }, ["Location", "Store 12, Briggate, Leeds", "53.80080"]],
     ["a contact card", { type: "contacts", contacts: [{ name: "Barbara Johnson", phones: ["+1 415 555 0829"], company: "Social Tsunami" }] }, ["Barbara Johnson", "+1 415 555 0829", "Social Tsunami"]],
     ["a chosen list entry", { type: "choice", title: "Leeds, Briggate" }, ["Chose", "Leeds, Briggate"]],

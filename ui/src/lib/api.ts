@@ -108,6 +108,11 @@ export type Content =
       caption: string | null;
       filename: string | null;
       mime_type: string | null;
+      /** The file: being downloaded, kept (fetch it with `api.messageMedia`), refused or failed. */
+      file: "pending" | "stored" | "refused" | "failed" | null;
+      /** Why the file is not available, in words. */
+      problem: string | null;
+      size: number | null;
     }
   | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null }
   | { type: "contacts"; contacts: { name: string; phones: string[]; company: string | null }[] }
@@ -287,6 +292,8 @@ export const api = {
   securitySettings: () => invoke<SecuritySettings>("security_settings"),
   setSecuritySettings: (settings: Partial<SecuritySettings>) =>
     invoke<void>("set_security_settings", { settings }),
+  /** The file a media message carries (only for someone who may read its conversation). */
+  messageMedia: (messageId: number) => invoke<ArrayBuffer>("message_media", { messageId }),
   channelSettings: () => invoke<ChannelSettings>("channel_settings"),
   setChannelSettings: (update: ChannelUpdate) => invoke<ChannelSettings>("set_channel_settings", { update }),
   allowlist: () => invoke<Allowlist>("allowlist"),

@@ -47,3 +47,10 @@ export function money(amount: number | null, currency: string | null): string {
     return `${amount} ${currency}`; // a currency code Intl does not know
   }
 }
+
+/** A file size as people read it. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
