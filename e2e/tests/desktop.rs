@@ -271,6 +271,29 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     let place = wait_for_text(&client, "[data-testid=message]", "14 Park Row", Duration::from_secs(20)).await;
     assert!(place.text().await.unwrap().to_lowercase().contains("location"), "a location is named as one");
     screenshot(&client, "03-message-types.png").await;
+
+    // Dana wrote two days ago: no free text, only an approved template, filled and previewed.
+    wait_for_text(&client, "[data-testid=conversation]", "Dana Whitfield", Duration::from_secs(5))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "[data-testid=window-closed]", "More than 24 hours", Duration::from_secs(10))
+        .await;
+    assert!(client.find(Locator::Css("textarea#reply")).await.is_err(), "no free text outside the window");
+    let composer = element(&client, "[data-testid=template-composer]", 10).await;
+    composer.child("select[name=template]").await.select_by_value("we_are_here/en_GB").await.unwrap();
+    type_into(&composer, "input[name=slot-0]", "Dana").await;
+    let preview = composer.child("[data-testid=template-preview]").await.text().await.unwrap();
+    assert!(preview.starts_with("Hello Dana, we saw your message"), "{preview}");
+    screenshot(&client, "04-template.png").await;
+    click(&composer, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=message].outbound", "Hello Dana", Duration::from_secs(10)).await;
+    let received = sim_received(sim_port).await;
+    assert!(
+        received.iter().any(|r| r["type"] == "template" && r["template"]["name"] == "we_are_here"),
+        "the simulated Cloud API received the template: {received:?}"
+    );
     client.close().await.unwrap();
 }
 
@@ -650,6 +673,13 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     let placeholder = token.attr("placeholder").await.unwrap().unwrap_or_default();
     assert!(placeholder.contains("leave blank to keep it"), "{placeholder}");
     screenshot(&client, "19-admin-channel.png").await;
+
+    // The template catalog the demo synchronised from the simulated account, with its reviews.
+    click(&client, "[data-testid=admin-templates]").await;
+    wait_for_text(&client, "[data-testid=template]", "winter_sale", Duration::from_secs(10)).await;
+    let rows = client.find_all(Locator::Css("[data-testid=template]")).await.unwrap();
+    assert_eq!(rows.len(), 3, "the simulated account's three templates");
+    screenshot(&client, "20-admin-templates.png").await;
 
     // The agent's next session works under the new role: reads, does not reply.
     click(&client, "[data-testid=lock]").await;

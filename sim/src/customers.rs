@@ -55,8 +55,8 @@ pub fn text_webhook(
 }
 
 /// The body of a `messages` webhook carrying one message of any type: `message` is the
-/// message object without `from`, `id` and `timestamp` (see [`inbound`]), exactly as Meta
-/// shapes it.
+/// message object without `from` and `id` (see [`inbound`]), exactly as Meta shapes it; it
+/// is stamped `timestamp` unless it carries its own (a message written earlier).
 pub fn message_webhook(
     target: &WebhookTarget,
     customer: &Customer,
@@ -67,7 +67,9 @@ pub fn message_webhook(
     let mut message = message;
     message["from"] = json!(customer.wa_id);
     message["id"] = json!(wamid);
-    message["timestamp"] = json!(timestamp.to_string());
+    if message.get("timestamp").is_none() {
+        message["timestamp"] = json!(timestamp.to_string());
+    }
     let body = json!({
         "object": "whatsapp_business_account",
         "entry": [{
@@ -370,7 +372,12 @@ pub fn demo_script(photo: Option<&crate::SimMedia>) -> Vec<(Customer, Value)> {
     let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
     let ben = Customer { wa_id: "447700900202".to_owned(), name: "Ben Okafor".to_owned() };
     let chloe = Customer { wa_id: "4915155550303".to_owned(), name: "Chloé Martin".to_owned() };
+    let dana = Customer { wa_id: "353851230404".to_owned(), name: "Dana Whitfield".to_owned() };
+    // Dana wrote the day before yesterday: her window has closed; only a template reaches her.
+    let mut dana_wrote = inbound::text("Do you still have the green rain jacket in M? I'll come by later.");
+    dana_wrote["timestamp"] = json!((now_unix_seconds() - 50 * 3600).to_string());
     vec![
+        (dana, dana_wrote),
         (ana.clone(), inbound::text("Hi! Do you have the blue trail runners in size 39?")),
         (ben.clone(), inbound::text("My order #4471 hasn't arrived yet, can you check?")),
         (chloe.clone(), inbound::text("Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂")),

@@ -31,6 +31,8 @@ fn graph_message(code: i64) -> &'static str {
         131056 => "(#131056) (Business Account, Consumer Account) pair rate limit hit",
         131047 => "(#131047) Re-engagement message",
         131026 => "(#131026) Message undeliverable",
+        132000 => "(#132000) Number of parameters does not match the expected number of params",
+        132001 => "(#132001) Template name does not exist in the translation",
         131000 => "(#131000) Something went wrong",
         133004 => "(#133004) Server temporarily unavailable",
         190 => "Invalid OAuth access token - Cannot parse access token",
@@ -58,7 +60,24 @@ struct SimState {
     statuses_to: Mutex<Option<WebhookTarget>>,
     media: Mutex<std::collections::HashMap<String, SimMedia>>,
     base_url: Mutex<String>,
+    templates: Mutex<Vec<Value>>,
     http: reqwest::Client,
+}
+
+/// The templates a new simulator's business account has, as Graph lists them: two approved
+/// (one with a header) and one still in review.
+pub fn default_templates() -> Vec<Value> {
+    vec![
+        json!({ "name": "order_ready", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1001",
+                "components": [
+                    { "type": "HEADER", "format": "TEXT", "text": "Order {{1}}" },
+                    { "type": "BODY", "text": "Hi {{1}}, your order {{2}} is ready to collect at {{3}}." },
+                    { "type": "FOOTER", "text": "Reply STOP to opt out" } ] }),
+        json!({ "name": "we_are_here", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1002",
+                "components": [ { "type": "BODY", "text": "Hello {{1}}, we saw your message after hours. How can we help today?" } ] }),
+        json!({ "name": "winter_sale", "language": "en_GB", "status": "PENDING", "category": "MARKETING", "id": "1003",
+                "components": [ { "type": "BODY", "text": "Our winter sale starts {{1}}." } ] }),
+    ]
 }
 
 /// A file the simulated WhatsApp holds, as a customer's message names it.
@@ -95,12 +114,14 @@ impl GraphSim {
             statuses_to: Mutex::new(None),
             media: Mutex::new(std::collections::HashMap::new()),
             base_url: Mutex::new(String::new()),
+            templates: Mutex::new(default_templates()),
             http: reqwest::Client::new(),
         });
         let app = Router::new()
             .route("/{version}/{phone_number_id}/messages", post(send_message))
             .route("/sim/received", get(list_received))
             .route("/{version}/{media_id}", get(media_info))
+            .route("/{version}/{waba_id}/message_templates", get(list_templates))
             .route("/sim/media/{media_id}", get(media_download))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(bind).await?;
@@ -147,6 +168,13 @@ impl GraphSim {
     pub fn set_status_delay(&self, delay: Duration) {
         if let Ok(mut d) = self.state.status_delay.lock() {
             *d = delay;
+        }
+    }
+
+    /// Replaces the business account's templates (entries as Graph lists them).
+    pub fn set_templates(&self, templates: Vec<Value>) {
+        if let Ok(mut t) = self.state.templates.lock() {
+            *t = templates;
         }
     }
 
@@ -239,6 +267,12 @@ async fn take(state: Arc<SimState>, body: axum::body::Bytes) -> (StatusCode, Jso
     if accepted == Accepted::No {
         return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
     }
+    if request.get("type").and_then(Value::as_str) == Some("template") {
+        let templates = state.templates.lock().map(|t| t.clone()).unwrap_or_default();
+        if let Err((code, message)) = template_matches(&request, &templates) {
+            return graph_error(StatusCode::BAD_REQUEST, code, message);
+        }
+    }
     if accepted == Accepted::ReadReceipt {
         // Mark-as-read (and the typing indicator riding on it) answers `success`, sends nothing.
         return (StatusCode::OK, Json(json!({ "success": true })));
@@ -322,6 +356,61 @@ fn valid_content(request: &Value) -> bool {
             .is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
         other => request.get(other).is_some(),
     }
+}
+
+/// Graph's checks of a template send: the template exists in that language, is approved, and
+/// each component has as many parameters as it has placeholders.
+fn template_matches(request: &Value, templates: &[Value]) -> Result<(), (i64, &'static str)> {
+    let name = request.pointer("/template/name").and_then(Value::as_str).unwrap_or_default();
+    let language = request.pointer("/template/language/code").and_then(Value::as_str).unwrap_or_default();
+    let found = templates.iter().find(|t| t["name"] == name && t["language"] == language);
+    let Some(template) = found else {
+        return Err((132001, "(#132001) Template name does not exist in the translation"));
+    };
+    if template["status"] != "APPROVED" {
+        return Err((132001, "(#132001) Template name does not exist in the translation"));
+    }
+    let sent = |part: &str| {
+        request
+            .pointer("/template/components")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|c| c["type"] == part)
+            .and_then(|c| c["parameters"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    let components = template["components"].as_array().cloned().unwrap_or_default();
+    for (part, graph_part) in [("header", "HEADER"), ("body", "BODY")] {
+        let text = components
+            .iter()
+            .find(|c| c["type"] == graph_part)
+            .and_then(|c| c["text"].as_str())
+            .unwrap_or("");
+        let mut names: Vec<&str> =
+            text.split("{{").skip(1).filter_map(|p| p.split("}}").next()).map(str::trim).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() != sent(part) {
+            return Err((
+                132000,
+                "(#132000) Number of parameters does not match the expected number of params",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `GET /{version}/{waba-id}/message_templates`: the account's templates, one page.
+async fn list_templates(State(state): State<Arc<SimState>>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    if !bearer_ok(&state, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, graph_message(190));
+    }
+    let templates = state.templates.lock().map(|t| t.clone()).unwrap_or_default();
+    (
+        StatusCode::OK,
+        Json(json!({ "data": templates, "paging": { "cursors": { "before": "MAZDZD", "after": "MjQZD" } } })),
+    )
 }
 
 fn bearer_ok(state: &SimState, headers: &HeaderMap) -> bool {

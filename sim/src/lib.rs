@@ -10,4 +10,4 @@ pub mod customers;
 mod graph;
 
 pub use customers::{Customer, StatusReport, WebhookTarget};
-pub use graph::{accepts, Accepted, GraphSim, SimConfig, SimFailure, SimMedia};
+pub use graph::{accepts, default_templates, Accepted, GraphSim, SimConfig, SimFailure, SimMedia};

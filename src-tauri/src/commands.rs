@@ -9,8 +9,10 @@ use countersign::api::lock::{LockReason, UnlockRequest};
 use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
+use countersign::api::templates::{SendTemplateRequest, TemplateRequest};
 use countersign::api::users::SecuritySettings;
 use countersign::api::views::ChannelView;
+use countersign::api::views::TemplateView;
 use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
@@ -168,6 +170,31 @@ pub async fn security_settings(state: State<'_, AppState>) -> Reply<SecuritySett
 #[tauri::command]
 pub async fn set_security_settings(state: State<'_, AppState>, settings: SecuritySettings) -> Reply<()> {
     state.core()?.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn templates(state: State<'_, AppState>) -> Reply<Vec<TemplateView>> {
+    state.core()?.templates(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn sync_templates(state: State<'_, AppState>) -> Reply<Vec<TemplateView>> {
+    state.core()?.sync_templates(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn save_template(state: State<'_, AppState>, request: TemplateRequest) -> Reply<TemplateView> {
+    state.core()?.save_template(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn send_template(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    request: SendTemplateRequest,
+) -> Reply<MessageView> {
+    let id = ConversationId::new(conversation_id);
+    state.core()?.send_template(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

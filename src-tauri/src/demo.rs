@@ -90,6 +90,8 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
         phone_number_id: PHONE_NUMBER_ID.to_owned(),
         display_phone_number: "15550001000".to_owned(),
     };
+    // The account's templates, as the simulator lists them.
+    core.operator_sync_templates("102290129340398").await?;
     // Replies get `sent` and `delivered` webhooks back, as from Meta.
     sim.report_statuses_to(target.clone());
     let photo = sim.add_media("image/png", countersign_sim::customers::DEMO_PHOTO.to_vec());

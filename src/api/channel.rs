@@ -13,6 +13,9 @@ use crate::authz::act;
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
 
+/// Setting: the WhatsApp Business Account id (its templates are listed under it).
+pub const BUSINESS_ACCOUNT_ID: &str = "channel.business_account_id";
+
 /// Where the Cloud API lives unless a setting says otherwise.
 pub const GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 
@@ -22,6 +25,8 @@ pub const GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub struct ChannelUpdate {
     /// The Cloud API phone-number id (digits).
     pub phone_number_id: String,
+    /// The WhatsApp Business Account id (digits), for the template catalog; left out keeps it.
+    pub business_account_id: Option<String>,
     /// The Graph API base URL.
     pub graph_base_url: Option<String>,
     /// The Graph API version.
@@ -67,6 +72,7 @@ impl Core {
             app_secret_set: set(config.as_ref().map(|c| &c.app_secret)),
             access_token_set: set(config.as_ref().map(|c| &c.access_token)),
             replies_held_by_token: self.store.outbox_held_by_token().await?,
+            business_account_id: self.store.find_setting(BUSINESS_ACCOUNT_ID).await?,
         })
     }
 
@@ -109,7 +115,17 @@ impl Core {
             app_secret,
             access_token,
         };
+        let waba = update.business_account_id.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
+        if waba.as_deref().is_some_and(|w| !w.chars().all(|c| c.is_ascii_digit())) {
+            return Err(Error::Invalid("the WhatsApp Business Account id is digits only".to_owned()));
+        }
         self.set_channel_as(&r.actor, settings, &changed).await?;
+        if let Some(waba) = waba {
+            let proof = self.allow::<act::ConfigureChannel>(&r.actor, ()).await?;
+            let mut tx = self.store.write().await?;
+            tx.set_channel_setting(&proof, BUSINESS_ACCOUNT_ID, Some(&waba)).await?;
+            tx.commit().await?;
+        }
         self.channel_settings(token).await
     }
 }

@@ -8,7 +8,7 @@ use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::act;
 use crate::channel::whatsapp::client::text_request;
-use crate::domain::{reply_window_open, ConversationId, TeamId};
+use crate::domain::{reply_window_open, ConversationId, MessageKind, TeamId};
 use crate::error::{Error, Result};
 
 /// WhatsApp's limit for a text message body.
@@ -104,13 +104,25 @@ impl Core {
             body["biz_opaque_callback_data"] = callback.into();
             body
         };
-        let message_id = tx.enqueue_reply(&proof, recipient, text, graph_request, now).await?;
+        let message_id =
+            tx.enqueue_reply(&proof, recipient, &MessageKind::text(), text, graph_request, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "message.sent")
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get());
         tx.audit(&event, now).await?;
         tx.commit().await?;
         tracing::info!(conversation = id.get(), message = message_id.get(), "reply queued");
+        self.queued_view(&r, id, message_id).await
+    }
+
+    /// The view of a message just committed to the outbox, once the sender's first attempt
+    /// is done (or after a few seconds, still queued).
+    pub(super) async fn queued_view(
+        &self,
+        r: &super::session::Resolved,
+        id: ConversationId,
+        message_id: crate::domain::MessageId,
+    ) -> Result<MessageView> {
         self.await_first_attempt(message_id, FIRST_ATTEMPT_WAIT).await?;
         let messages = self
             .store

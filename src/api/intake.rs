@@ -114,6 +114,16 @@ impl Core {
             Item::Event(e) => {
                 tx.insert_event(proof, delivery_id, &e.field, &e.raw.to_string()).await?;
                 receipt.events += 1;
+                if e.field == "message_template_status_update" {
+                    // Meta reviewed a template: the catalog follows (its language as en-US or en_US).
+                    let text = |key: &str| e.raw.get(key).and_then(serde_json::Value::as_str);
+                    if let (Some(name), Some(language), Some(status)) =
+                        (text("message_template_name"), text("message_template_language"), text("event"))
+                    {
+                        let language = language.replace('-', "_");
+                        tx.set_template_status(proof, name, &language, &status.to_ascii_uppercase()).await?;
+                    }
+                }
             }
         }
         Ok(())

@@ -20,6 +20,7 @@ pub mod roles;
 pub mod session;
 pub mod sessions;
 pub mod teams;
+pub mod templates;
 pub mod users;
 pub mod views;
 

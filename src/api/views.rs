@@ -824,4 +824,55 @@ pub struct ChannelView {
     pub access_token_set: bool,
     /// Replies waiting because WhatsApp refused the access token (renew it to send them).
     pub replies_held_by_token: i64,
+    /// The WhatsApp Business Account id (for the template catalog).
+    pub business_account_id: Option<String>,
+}
+
+/// A message template in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TemplateView {
+    /// Its name.
+    pub name: String,
+    /// Its language code.
+    pub language: String,
+    /// Meta's review status (`APPROVED` templates can be sent).
+    pub status: String,
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`.
+    pub category: String,
+    /// Header text.
+    pub header: Option<String>,
+    /// Body text, with placeholders.
+    pub body: String,
+    /// Footer text.
+    pub footer: Option<String>,
+    /// `graph` (synchronised) or `admin` (entered by hand).
+    pub source: String,
+    /// The values to fill, in order.
+    pub slots: Vec<SlotView>,
+}
+
+/// One placeholder of a template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SlotView {
+    /// `header` or `body`.
+    pub part: &'static str,
+    /// Its number or name.
+    pub name: String,
+}
+
+impl TemplateView {
+    /// The view of a catalog entry.
+    pub fn build(t: &crate::domain::Template, source: &str) -> Self {
+        Self {
+            slots: t.slots().into_iter().map(|(part, name)| SlotView { part, name }).collect(),
+            name: t.name.clone(),
+            language: t.language.clone(),
+            status: t.status.clone(),
+            category: t.category.clone(),
+            header: t.header.clone(),
+            body: t.body.clone(),
+            footer: t.footer.clone(),
+            source: source.to_owned(),
+        }
+    }
 }

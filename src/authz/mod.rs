@@ -82,6 +82,12 @@ pub enum Action {
     ConfigureSecurity,
     /// Connect the WhatsApp channel and change its secrets.
     ConfigureChannel,
+    /// See the message-template catalog.
+    ViewTemplates,
+    /// Synchronise the catalog, or enter templates by hand.
+    ManageTemplates,
+    /// Send an approved template in a conversation.
+    SendTemplate,
     /// Store what a signed webhook delivery carried.
     IngestDelivery,
     /// Send what the outbox holds and record the outcome (the installation's own sender: it
@@ -162,6 +168,12 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ManageLabels => needs(actor, P::LabelsManage),
         Action::ConfigureSecurity => operator_or(actor, P::SecurityManage),
         Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
+        Action::ViewTemplates => needs(actor, P::TemplatesView),
+        Action::ManageTemplates => operator_or(actor, P::TemplatesManage),
+        Action::SendTemplate => both(
+            both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
+            needs(actor, P::TemplatesView),
+        ),
         Action::DeliverOutbox | Action::FetchMedia => match actor {
             Actor::Operator => Decision::Allow,
             Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => {
@@ -287,6 +299,9 @@ acts! {
     ManageLabels => (),
     ConfigureSecurity => (),
     ConfigureChannel => (),
+    ViewTemplates => (),
+    ManageTemplates => (),
+    SendTemplate => ConversationId,
     IngestDelivery => (),
     DeliverOutbox => (),
     FetchMedia => (),
@@ -344,7 +359,25 @@ macro_rules! on_conversation {
     )*};
 }
 
-on_conversation!(ReadConversation, SendMessage, AssignConversation, TransferConversation);
+on_conversation!(ReadConversation, SendMessage, SendTemplate, AssignConversation, TransferConversation);
+
+/// A proof that allows sending a message into its conversation (free text or a template).
+pub trait MaySend: OnConversation {
+    /// Who sends it, as the audit trail names them.
+    fn sender(&self) -> &AuditActor;
+}
+
+impl MaySend for Authorized<act::SendMessage> {
+    fn sender(&self) -> &AuditActor {
+        &self.actor
+    }
+}
+
+impl MaySend for Authorized<act::SendTemplate> {
+    fn sender(&self) -> &AuditActor {
+        &self.actor
+    }
+}
 
 /// A proof that concerns one contact.
 pub trait OnContact {
@@ -578,6 +611,10 @@ mod tests {
     #[case::agent_cannot_manage_labels(builtin("agent"), Action::ManageLabels, None, false)]
     #[case::everyone_sees_the_directory(builtin("auditor"), Action::ViewDirectory, None, true)]
     #[case::manager_cannot_configure_channel(builtin("manager"), Action::ConfigureChannel, None, false)]
+    #[case::agent_sees_templates(builtin("agent"), Action::ViewTemplates, None, true)]
+    #[case::agent_cannot_change_templates(builtin("agent"), Action::ManageTemplates, None, false)]
+    #[case::marketing_manages_templates(builtin("marketing"), Action::ManageTemplates, None, true)]
+    #[case::auditor_cannot_send_templates(builtin("auditor"), Action::SendTemplate, None, false)]
     #[case::admin_configures_security(builtin("admin"), Action::ConfigureSecurity, None, true)]
     #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
     #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
@@ -735,6 +772,9 @@ mod tests {
         Action::ManageLabels,
         Action::ConfigureSecurity,
         Action::ConfigureChannel,
+        Action::ViewTemplates,
+        Action::ManageTemplates,
+        Action::SendTemplate,
         Action::IngestDelivery,
         Action::DeliverOutbox,
         Action::FetchMedia,

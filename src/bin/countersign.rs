@@ -183,6 +183,14 @@ enum ChannelCommand {
         #[arg(long, required = true)]
         access_token_stdin: bool,
     },
+    /// Record the WhatsApp Business Account id and synchronise its message templates.
+    Templates {
+        #[command(flatten)]
+        location: Location,
+        /// The WhatsApp Business Account id (digits, from Meta's WhatsApp Manager).
+        #[arg(long)]
+        business_account_id: String,
+    },
     /// Let the desktop app accept webhooks itself on ADDR (for a single-PC site), or stop it.
     DesktopIntake {
         #[command(flatten)]
@@ -338,6 +346,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             core.operator_set_channel(settings).await?;
             println!("WhatsApp channel saved. Secrets are stored encrypted and will not be shown again.");
+            core.close().await;
+        }
+        Command::Channel { command: ChannelCommand::Templates { location, business_account_id } } => {
+            let core = location.open().await?;
+            let listed = core.operator_sync_templates(&business_account_id).await?;
+            println!("{listed} message templates synchronised from WhatsApp.");
             core.close().await;
         }
         Command::Channel { command: ChannelCommand::DesktopIntake { location, listen, off: _ } } => {

@@ -31,8 +31,10 @@ use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use crate::api::roles::{DeleteRoleRequest, RoleRequest};
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::teams::{MemberRequest, TeamRequest};
+use crate::api::templates::{SendTemplateRequest, TemplateRequest};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
 use crate::api::views::ChannelView;
+use crate::api::views::TemplateView;
 use crate::api::views::*;
 use crate::api::Core;
 use crate::auth::session::SessionToken;
@@ -123,6 +125,10 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(security_settings))
         .routes(routes!(set_security_settings))
         .routes(routes!(message_media))
+        .routes(routes!(templates))
+        .routes(routes!(save_template))
+        .routes(routes!(sync_templates))
+        .routes(routes!(send_template))
         .routes(routes!(channel_settings))
         .routes(routes!(set_channel_settings))
         .routes(routes!(allowlist))
@@ -747,6 +753,43 @@ async fn set_security_settings(
     let request = body(json)?;
     core.set_security_settings(&token, request).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/templates", operation_id = "templates", tag = "templates", security(("session" = [])), responses((status = 200, body = Vec<TemplateView>), (status = "4XX", body = ErrorView)))]
+async fn templates(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<TemplateView>>, ApiError> {
+    Ok(Json(core.templates(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/templates/sync", operation_id = "sync_templates", tag = "templates", security(("session" = [])), responses((status = 200, body = Vec<TemplateView>), (status = "4XX", body = ErrorView)))]
+async fn sync_templates(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<TemplateView>>, ApiError> {
+    Ok(Json(core.sync_templates(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/templates", operation_id = "save_template", tag = "templates", security(("session" = [])), request_body = TemplateRequest, responses((status = 200, body = TemplateView), (status = "4XX", body = ErrorView)))]
+async fn save_template(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<TemplateRequest>, JsonRejection>,
+) -> Result<Json<TemplateView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.save_template(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/templates", operation_id = "send_template", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = SendTemplateRequest, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
+async fn send_template(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<SendTemplateRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.send_template(&token, ConversationId::new(id), request).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/settings/channel", operation_id = "channel_settings", tag = "settings", security(("session" = [])), responses((status = 200, body = ChannelView), (status = "4XX", body = ErrorView)))]

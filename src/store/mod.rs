@@ -19,6 +19,7 @@ pub mod intake;
 pub mod media;
 pub mod mfa;
 pub mod outbox;
+pub mod templates;
 pub mod throttle;
 pub mod users;
 pub mod webauthn;

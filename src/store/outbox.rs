@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use super::inbox::NewMessage;
 use super::{Store, WriteTx};
-use crate::authz::{act, Authorized};
+use crate::authz::{act, Act, Authorized, MaySend, OnConversation};
 use crate::clock::Timestamp;
 use crate::domain::{Direction, MessageId, MessageKind};
 use crate::error::{Error, Result};
@@ -40,26 +40,29 @@ pub struct OutboxItem {
 impl WriteTx {
     /// Commits a reply and its outbox item; `request` builds the Graph request from the
     /// callback data that names the item. The message is `queued` until the sender takes it.
-    pub async fn enqueue_reply(
+    pub async fn enqueue_reply<A: Act>(
         &mut self,
-        proof: &Authorized<act::SendMessage>,
+        proof: &Authorized<A>,
         recipient: &str,
+        kind: &MessageKind,
         body: &str,
         request: impl FnOnce(&str) -> Value,
         now: Timestamp,
-    ) -> Result<MessageId> {
-        let kind = MessageKind::text();
+    ) -> Result<MessageId>
+    where
+        Authorized<A>: MaySend,
+    {
         let message = NewMessage {
-            conversation: *proof.resource(),
+            conversation: proof.conversation(),
             wa_message_id: None,
             direction: Direction::Outbound,
-            kind: &kind,
+            kind,
             body: Some(body),
             raw_json: "",
             sent_at: now,
             delivery_id: None,
         };
-        let author = proof.actor().user_id();
+        let author = proof.sender().user_id();
         let id = self
             .insert_message_row(&message, author, Some("queued"), now)
             .await?
@@ -79,7 +82,7 @@ impl WriteTx {
         .await?;
         sqlx::query("UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?")
             .bind(now.as_millis())
-            .bind(proof.resource().get())
+            .bind(proof.conversation().get())
             .execute(self.conn())
             .await?;
         Ok(id)

@@ -194,3 +194,26 @@ fn it_can_sign_a_user_out_everywhere() {
     let out = ok(&[&["user", "sign-out-everywhere", "--username", "rita"], &l[..]].concat(), "");
     assert!(out.contains("Every session of rita has ended"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn it_synchronises_the_message_templates() {
+    let sim = graph_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let base = sim.base_url();
+    let args = [
+        &["channel", "set", "--phone-number-id", PHONE_NUMBER_ID, "--verify-token", VERIFY_TOKEN][..],
+        &["--graph-base-url", &base, "--app-secret-stdin", "--access-token-stdin"],
+        &l[..],
+    ]
+    .concat();
+    ok(&args, &format!("{APP_SECRET}\n{ACCESS_TOKEN}\n"));
+    let out =
+        ok(&[&["channel", "templates", "--business-account-id", "102290129340398"], &l[..]].concat(), "");
+    assert!(out.contains("3 message templates synchronised"), "{out}");
+    let refused =
+        countersign(&[&["channel", "templates", "--business-account-id", "WABA-1"], &l[..]].concat(), "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("digits only"));
+}

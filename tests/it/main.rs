@@ -21,3 +21,4 @@ mod outbox;
 mod sessions;
 mod story;
 mod support;
+mod templates;

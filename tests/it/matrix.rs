@@ -256,6 +256,9 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     let (dealer, doomed_label, _vip) =
         (label("Dealer", false).await, label("Old", false).await, label("VIP", true).await);
     let role_body = |name: &str| json!({ "name": name, "grants": [{ "permission": "conversations.view", "scope": "own" }] });
+    let template =
+        json!({ "name": "hello_again", "language": "en_GB", "category": "UTILITY", "body": "Hello {{1}}" });
+    root.json("POST", "/api/v1/templates", Some(template)).await;
     root.json("POST", "/api/v1/roles", Some(role_body("Fixture role"))).await;
     root.json("POST", "/api/v1/roles", Some(role_body("Doomed role"))).await;
 
@@ -274,6 +277,23 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("conversation_messages", "GET", c(mine, "/messages"), None),
         ("send_text", "POST", c(mine, "/messages"), Some(json!({ "text": "On our way." }))),
         ("message_media", "GET", format!("/api/v1/messages/{photo_message}/media"), None),
+        (
+            "send_template",
+            "POST",
+            c(mine, "/templates"),
+            Some(json!({ "name": "hello_again", "language": "en_GB", "values": ["Ana"] })),
+        ),
+        ("templates", "GET", "/api/v1/templates".into(), None),
+        (
+            "save_template",
+            "POST",
+            "/api/v1/templates".into(),
+            Some(
+                json!({ "name": "see_you_soon", "language": "en", "category": "UTILITY", "body": "See you soon" }),
+            ),
+        ),
+        // No WhatsApp Business Account id is set, so those allowed are told to set one first.
+        ("sync_templates", "POST", "/api/v1/templates/sync".into(), None),
         ("assign_conversation", "POST", c(mine, "/assignee"), Some(json!({ "agent": actor }))),
         ("transfer_conversation", "POST", c(queue, "/team"), Some(json!({ "team": store_b }))),
         ("contacts", "GET", "/api/v1/contacts".into(), None),

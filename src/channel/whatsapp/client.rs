@@ -219,6 +219,52 @@ impl CloudApi {
     }
 }
 
+impl CloudApi {
+    /// The templates of WhatsApp Business Account `waba_id`, every page (Graph pages by 100;
+    /// a next page is followed only on the Graph host, at most 50 pages).
+    pub async fn list_templates(
+        &self,
+        config: &ChannelConfig,
+        waba_id: &str,
+    ) -> std::result::Result<Vec<Value>, SendFailure> {
+        if waba_id.is_empty() || !waba_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(SendFailure::permanent(None, "the WhatsApp Business Account id is digits only"));
+        }
+        let mut url = graph_url(config, &format!("{waba_id}/message_templates"))
+            .map_err(|_| SendFailure::permanent(None, "the Graph base URL is not valid"))?;
+        url.query_pairs_mut()
+            .append_pair("fields", "name,language,status,category,components")
+            .append_pair("limit", "100");
+        let mut templates = Vec::new();
+        for _ in 0..50 {
+            let response = self
+                .http
+                .get(url.clone())
+                .bearer_auth(config.access_token.dangerously_expose())
+                .send()
+                .await
+                .map_err(|_| SendFailure::transient(None, "WhatsApp could not be reached; try again"))?;
+            let status = response.status();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|_| SendFailure::transient(None, "WhatsApp's answer was cut off"))?;
+            if !status.is_success() {
+                return Err(SendFailure::from_graph(status.as_u16(), &bytes));
+            }
+            let page: Value = serde_json::from_slice(&bytes)
+                .map_err(|_| SendFailure::permanent(None, "WhatsApp answered in an unexpected format"))?;
+            templates.extend(page.get("data").and_then(Value::as_array).cloned().unwrap_or_default());
+            let next = page.pointer("/paging/next").and_then(Value::as_str).and_then(|n| Url::parse(n).ok());
+            match next {
+                Some(next) if next.host_str() == config.graph_base_url.host_str() => url = next,
+                _ => break,
+            }
+        }
+        Ok(templates)
+    }
+}
+
 fn fetch_failure(http_status: u16, body: &[u8]) -> FetchFailure {
     match parse_graph_error(body).map(|e| e.code) {
         Some(190) => FetchFailure::TokenRejected,

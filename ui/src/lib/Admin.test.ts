@@ -9,11 +9,11 @@ import { createRawSnippet } from "svelte";
 
 afterEach(() => clearMocks());
 
-const everything = ["users.view", "users.manage", "roles.view", "roles.manage", "teams.manage", "labels.manage", "channel.manage", "security.manage"];
+const everything = ["users.view", "users.manage", "roles.view", "roles.manage", "teams.manage", "labels.manage", "templates.manage", "channel.manage", "security.manage"];
 
 describe("Administration", () => {
   it.each([
-    ["an owner", everything, ["People", "Roles", "Teams", "Labels", "WhatsApp", "Security"]],
+    ["an owner", everything, ["People", "Roles", "Teams", "Labels", "Templates", "WhatsApp", "Security"]],
     ["a store manager", ["users.view", "conversations.view"], ["People"]],
     ["an auditor", ["users.view", "roles.view", "audit.view"], ["People", "Roles"]],
     ["a marketer", ["labels.manage", "contacts.view"], ["Labels"]],

@@ -17,6 +17,7 @@ const configured: ChannelSettings = {
   app_secret_set: true,
   access_token_set: true,
   replies_held_by_token: 0,
+  business_account_id: "102290129340398",
 };
 
 describe("WhatsApp channel", () => {
@@ -36,6 +37,7 @@ describe("WhatsApp channel", () => {
           phone_number_id: "106540352242922",
           graph_base_url: "https://graph.facebook.com/",
           api_version: "v23.0",
+          business_account_id: "102290129340398",
           access_token: "EAAG-new-token",
         },
       },

@@ -51,11 +51,36 @@ export interface ChannelSettings {
   app_secret_set: boolean;
   access_token_set: boolean;
   replies_held_by_token: number;
+  business_account_id: string | null;
+}
+
+/** A message template in the catalog; only `APPROVED` ones can be sent. */
+export interface Template {
+  name: string;
+  language: string;
+  status: string;
+  category: string;
+  header: string | null;
+  body: string;
+  footer: string | null;
+  source: "graph" | "admin";
+  slots: { part: "header" | "body"; name: string }[];
+}
+
+export interface TemplateRequest {
+  name: string;
+  language: string;
+  category: string;
+  header?: string;
+  body: string;
+  footer?: string;
+  status?: string;
 }
 
 /** A change to the channel; a secret left out (or blank) keeps the stored one. */
 export interface ChannelUpdate {
   phone_number_id: string;
+  business_account_id?: string;
   graph_base_url?: string;
   api_version?: string;
   verify_token?: string;
@@ -294,6 +319,11 @@ export const api = {
     invoke<void>("set_security_settings", { settings }),
   /** The file a media message carries (only for someone who may read its conversation). */
   messageMedia: (messageId: number) => invoke<ArrayBuffer>("message_media", { messageId }),
+  templates: () => invoke<Template[]>("templates"),
+  syncTemplates: () => invoke<Template[]>("sync_templates"),
+  saveTemplate: (request: TemplateRequest) => invoke<Template>("save_template", { request }),
+  sendTemplate: (conversationId: number, name: string, language: string, values: string[]) =>
+    invoke<Message>("send_template", { conversationId, request: { name, language, values } }),
   channelSettings: () => invoke<ChannelSettings>("channel_settings"),
   setChannelSettings: (update: ChannelUpdate) => invoke<ChannelSettings>("set_channel_settings", { update }),
   allowlist: () => invoke<Allowlist>("allowlist"),

@@ -54,3 +54,17 @@ export function fileSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** A template's text with `values` (one per slot, header first) in place of its placeholders;
+ * a slot without a value shows as its placeholder. */
+export function renderTemplate(
+  t: { header: string | null; body: string; footer: string | null; slots: { part: string; name: string }[] },
+  values: string[],
+): string {
+  const fill = (text: string, part: string) =>
+    t.slots.reduce((out, slot, i) => {
+      if (slot.part !== part || !values[i]) return out;
+      return out.split(`{{${slot.name}}}`).join(values[i]);
+    }, text);
+  return [t.header && fill(t.header, "header"), fill(t.body, "body"), t.footer].filter(Boolean).join("\n");
+}

@@ -1,0 +1,255 @@
+//! The message-template catalog and sending templates: the only way to write to a customer
+//! whose 24-hour window has closed. The catalog is synchronised from the Graph API (the
+//! account's approved and pending templates) or, in standalone mode, entered by an
+//! administrator as Meta approved them; Meta's status webhooks keep statuses current.
+
+use serde::Deserialize;
+
+use super::channel::BUSINESS_ACCOUNT_ID;
+use super::views::{MessageView, TemplateView};
+use super::Core;
+use crate::audit::AuditEvent;
+use crate::auth::session::SessionToken;
+use crate::authz::{act, Actor};
+use crate::domain::{ConversationId, MessageKind, Template};
+use crate::error::{Error, Result};
+
+/// A template entered by hand (standalone mode), as approved in Meta's WhatsApp Manager.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TemplateRequest {
+    /// Its name (lower case letters, digits, underscores).
+    pub name: String,
+    /// Its language code (`en_GB`).
+    pub language: String,
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`.
+    pub category: String,
+    /// Header text.
+    pub header: Option<String>,
+    /// Body text with `{{1}}`-style placeholders.
+    pub body: String,
+    /// Footer text.
+    pub footer: Option<String>,
+    /// Meta's status for it (`APPROVED` by default).
+    pub status: Option<String>,
+}
+
+/// A template to send.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SendTemplateRequest {
+    /// Its name.
+    pub name: String,
+    /// Its language code.
+    pub language: String,
+    /// A value per placeholder, in the order the catalog lists them.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+const STATUSES: &[&str] = &["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"];
+const CATEGORIES: &[&str] = &["MARKETING", "UTILITY", "AUTHENTICATION"];
+
+fn checked(request: TemplateRequest) -> Result<Template> {
+    let invalid = |m: &str| Err(Error::Invalid(m.to_owned()));
+    let name = request.name.trim().to_owned();
+    if name.is_empty()
+        || name.len() > 512
+        || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return invalid(
+            "a template name is lower-case letters, digits and underscores, as in WhatsApp Manager",
+        );
+    }
+    let language = request.language.trim().to_owned();
+    let (lang, region) = language.split_once('_').unwrap_or((&language, ""));
+    let lang_ok = (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_lowercase());
+    let region_ok =
+        region.is_empty() || (region.len() == 2 && region.chars().all(|c| c.is_ascii_uppercase()));
+    if !(lang_ok && region_ok) {
+        return invalid("the language is a code such as en, en_GB or pt_BR");
+    }
+    let body = request.body.trim().to_owned();
+    if body.is_empty() || body.chars().count() > 1024 {
+        return invalid("the body is between 1 and 1024 characters");
+    }
+    let category = request.category.trim().to_ascii_uppercase();
+    if !CATEGORIES.contains(&category.as_str()) {
+        return invalid("the category is MARKETING, UTILITY or AUTHENTICATION");
+    }
+    let status = request.status.map_or_else(|| "APPROVED".to_owned(), |s| s.trim().to_ascii_uppercase());
+    if !STATUSES.contains(&status.as_str()) {
+        return invalid("the status is APPROVED, PENDING, REJECTED, PAUSED or DISABLED");
+    }
+    let text = |t: Option<String>| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    Ok(Template {
+        name,
+        language,
+        status,
+        category,
+        header: text(request.header),
+        body,
+        footer: text(request.footer),
+    })
+}
+
+impl Core {
+    /// The catalog.
+    pub async fn templates(&self, token: &SessionToken) -> Result<Vec<TemplateView>> {
+        let r = self.resolve(token).await?;
+        self.allow::<act::ViewTemplates>(&r.actor, ()).await?;
+        Ok(self
+            .store
+            .list_templates()
+            .await?
+            .iter()
+            .map(|(t, source)| TemplateView::build(t, source))
+            .collect())
+    }
+
+    /// Replaces the synchronised part of the catalog with what the Graph API lists now.
+    pub async fn sync_templates(&self, token: &SessionToken) -> Result<Vec<TemplateView>> {
+        let r = self.resolve(token).await?;
+        self.sync_templates_as(&r.actor).await?;
+        self.templates(token).await
+    }
+
+    /// The same for IT at the machine (and the demo): records the WhatsApp Business Account id
+    /// and synchronises its templates. Returns how many are listed.
+    pub async fn operator_sync_templates(&self, business_account_id: &str) -> Result<usize> {
+        let proof = self.allow::<act::ConfigureChannel>(&Actor::Operator, ()).await?;
+        if business_account_id.is_empty() || !business_account_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::Invalid("the WhatsApp Business Account id is digits only".to_owned()));
+        }
+        let mut tx = self.store.write().await?;
+        tx.set_channel_setting(&proof, BUSINESS_ACCOUNT_ID, Some(business_account_id)).await?;
+        tx.commit().await?;
+        self.sync_templates_as(&Actor::Operator).await
+    }
+
+    async fn sync_templates_as(&self, actor: &Actor) -> Result<usize> {
+        let proof = self.allow::<act::ManageTemplates>(actor, ()).await?;
+        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+        let waba = self.store.find_setting(BUSINESS_ACCOUNT_ID).await?.ok_or_else(|| {
+            Error::Invalid("enter the WhatsApp Business Account id in the channel settings first".to_owned())
+        })?;
+        let listed =
+            self.cloud.list_templates(&channel, &waba).await.map_err(|f| Error::Channel(f.reason))?;
+        let templates: Vec<Template> = listed.iter().filter_map(Template::from_graph).collect();
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        for t in &templates {
+            tx.put_template(&proof, t, "graph", now).await?;
+        }
+        let keep: Vec<(String, String)> =
+            templates.iter().map(|t| (t.name.clone(), t.language.clone())).collect();
+        let dropped = tx.drop_graph_templates_except(&proof, &keep).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "templates.synced")
+            .detail("listed", templates.len())
+            .detail("removed", dropped);
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        tracing::info!(templates = templates.len(), removed = dropped, "template catalog synchronised");
+        Ok(templates.len())
+    }
+
+    /// Adds or changes a template by hand (standalone mode).
+    pub async fn save_template(
+        &self,
+        token: &SessionToken,
+        request: TemplateRequest,
+    ) -> Result<TemplateView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTemplates>(&r.actor, ()).await?;
+        let template = checked(request)?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.put_template(&proof, &template, "admin", now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "template.saved")
+            .target(format!("template:{}/{}", template.name, template.language))
+            .detail("status", &template.status);
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(TemplateView::build(&template, "admin"))
+    }
+
+    /// Sends an approved template in a conversation (also outside the 24-hour window).
+    pub async fn send_template(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+        request: SendTemplateRequest,
+    ) -> Result<MessageView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_on_conversation::<act::SendTemplate>(&r.actor, id).await?;
+        let template = self
+            .store
+            .find_template(&request.name, &request.language)
+            .await?
+            .ok_or_else(|| Error::Invalid("there is no such template in the catalog".to_owned()))?;
+        let values: Vec<String> = request.values.iter().map(|v| v.trim().to_owned()).collect();
+        template.check(&values).map_err(|e| Error::Invalid(e.to_string()))?;
+        let conversation = self.store.get_conversation(&proof).await?;
+        let recipient = conversation
+            .customer
+            .wa_id
+            .as_deref()
+            .or(conversation.customer.user_id.as_deref())
+            .ok_or(Error::NotFound)?;
+        if self.store.find_channel().await?.is_none() {
+            return Err(Error::ChannelNotConfigured);
+        }
+        let now = self.clock.now();
+        let text = template.render(&values);
+        let mut tx = self.store.write().await?;
+        let graph_request = |callback: &str| {
+            let mut body = template.request(recipient, &values);
+            body["biz_opaque_callback_data"] = callback.into();
+            body
+        };
+        let kind = MessageKind::from_wire(Some("template"));
+        let message_id = tx.enqueue_reply(&proof, recipient, &kind, &text, graph_request, now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "message.sent")
+            .target(format!("conversation:{}", id.get()))
+            .detail("message", message_id.get())
+            .detail("template", format!("{}/{}", template.name, template.language));
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        tracing::info!(conversation = id.get(), message = message_id.get(), "template queued");
+        self.queued_view(&r, id, message_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn request(name: &str, language: &str, category: &str) -> TemplateRequest {
+        TemplateRequest {
+            name: name.to_owned(),
+            language: language.to_owned(),
+            category: category.to_owned(),
+            header: Some("  ".to_owned()),
+            body: "Hi {{1}}".to_owned(),
+            footer: None,
+            status: None,
+        }
+    }
+
+    #[rstest]
+    #[case::fine("order_ready", "en_GB", "utility", true)]
+    #[case::spaces_in_name("Order ready", "en_GB", "UTILITY", false)]
+    #[case::bad_language("order_ready", "english", "UTILITY", false)]
+    #[case::bad_category("order_ready", "en", "PROMO", false)]
+    fn a_hand_entered_template_is_checked_like_whatsapp_manager(
+        #[case] name: &str,
+        #[case] language: &str,
+        #[case] category: &str,
+        #[case] ok: bool,
+    ) {
+        let result = checked(request(name, language, category));
+        assert_eq!(result.is_ok(), ok, "{result:?}");
+        if let Ok(t) = result {
+            assert_eq!((t.status.as_str(), t.category.as_str(), t.header), ("APPROVED", "UTILITY", None));
+        }
+    }
+}

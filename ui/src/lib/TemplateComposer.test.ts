@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import TemplateComposer from "./TemplateComposer.svelte";
+import { callsOf, message, mockCore } from "./fixtures";
+import type { Template } from "./api";
+
+afterEach(() => clearMocks());
+
+const orderReady: Template = {
+  name: "order_ready",
+  language: "en_GB",
+  status: "APPROVED",
+  category: "UTILITY",
+  header: "Order {{1}}",
+  body: "Hi {{1}}, order {{2}} is ready.",
+  footer: null,
+  source: "graph",
+  slots: [
+    { part: "header", name: "1" },
+    { part: "body", name: "1" },
+    { part: "body", name: "2" },
+  ],
+};
+const pending: Template = { ...orderReady, name: "winter_sale", status: "PENDING", slots: [] };
+
+describe("TemplateComposer", () => {
+  it("offers approved templates, shows what the customer will read, and sends the values", async () => {
+    const sent = message({ id: 5, direction: "outbound", text: "Order 4471\nHi Ben, order 4471 is ready.", status: "accepted" });
+    const calls = mockCore({ templates: () => [orderReady, pending], send_template: () => sent });
+    const onSent = vi.fn();
+    render(TemplateComposer, { conversationId: 3, onSent });
+    const select = (await screen.findByRole("combobox", { name: "Template" })) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(["Choose an approved template…", "order_ready (en_GB)"]);
+    await fireEvent.change(select, { target: { value: "order_ready/en_GB" } });
+    const inputs = screen.getAllByRole("textbox");
+    expect(inputs).toHaveLength(3);
+    const send = screen.getByRole("button", { name: "Send template" }) as HTMLButtonElement;
+    expect(send.disabled).toBe(true);
+    for (const [i, v] of ["4471", "Ben", "4471"].entries()) await fireEvent.input(inputs[i], { target: { value: v } });
+    expect(screen.getByTestId("template-preview").textContent).toBe("Order 4471\nHi Ben, order 4471 is ready.");
+    await fireEvent.click(send);
+    await waitFor(() => expect(onSent).toHaveBeenCalledWith(sent));
+    expect(callsOf(calls, "send_template")).toEqual([
+      { conversationId: 3, request: { name: "order_ready", language: "en_GB", values: ["4471", "Ben", "4471"] } },
+    ]);
+  });
+
+  it("says where templates come from when there are none", async () => {
+    mockCore({ templates: () => [pending] });
+    render(TemplateComposer, { conversationId: 3, onSent: vi.fn() });
+    expect((await screen.findByTestId("no-templates")).textContent).toContain("Admin → Templates");
+  });
+});

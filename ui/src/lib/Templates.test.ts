@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import Templates from "./Templates.svelte";
+import { callsOf, meAs, mockCore } from "./fixtures";
+import type { Template } from "./api";
+
+afterEach(() => clearMocks());
+
+const marketing = meAs({ role: "marketing", capabilities: ["templates.view", "templates.manage"] });
+const hello: Template = {
+  name: "we_are_here",
+  language: "en_GB",
+  status: "APPROVED",
+  category: "UTILITY",
+  header: null,
+  body: "Hello {{1}}",
+  footer: null,
+  source: "graph",
+  slots: [{ part: "body", name: "1" }],
+};
+
+describe("Templates", () => {
+  it("synchronises the catalog from WhatsApp and lists each template's review status", async () => {
+    const calls = mockCore({ templates: () => [], sync_templates: () => [hello, { ...hello, name: "winter_sale", status: "REJECTED" }] });
+    render(Templates, { me: marketing, onSignedOut: vi.fn() });
+    expect(await screen.findByText(/No templates yet/)).toBeTruthy();
+    await fireEvent.click(screen.getByTestId("sync-templates"));
+    await waitFor(() => expect(screen.getAllByTestId("template")).toHaveLength(2));
+    expect(screen.getAllByTestId("template")[1].textContent).toContain("rejected");
+    expect(callsOf(calls, "sync_templates")).toHaveLength(1);
+    expect((await screen.findByRole("status")).textContent).toContain("synchronised");
+  });
+
+  it("saves a template entered by hand", async () => {
+    const calls = mockCore({ templates: (_, n) => (n === 1 ? [] : [{ ...hello, source: "admin" }]), save_template: () => hello });
+    render(Templates, { me: marketing, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: "Add by hand" }));
+    const form = screen.getByTestId("template-form");
+    await fireEvent.input(within(form).getByRole("textbox", { name: "Name" }), { target: { value: "we_are_here" } });
+    await fireEvent.input(within(form).getByRole("textbox", { name: /^Text/ }), { target: { value: "Hello {{1}}" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save template" }));
+    await waitFor(() => expect(screen.getByTestId("template").textContent).toContain("(by hand)"));
+    expect(callsOf(calls, "save_template")).toEqual([
+      { request: { name: "we_are_here", language: "en_GB", category: "UTILITY", body: "Hello {{1}}", status: "APPROVED" } },
+    ]);
+  });
+});
