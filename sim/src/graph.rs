@@ -49,6 +49,19 @@ pub struct SimConfig {
     pub access_token: String,
 }
 
+/// Throughput limits the simulated business number enforces, as Meta does: messages per
+/// second for the number (error 130429) and a burst per customer (error 131056).
+#[derive(Debug, Default)]
+struct Limits {
+    per_second: Option<usize>,
+    pair_burst: Option<usize>,
+    sent_this_second: (u64, usize),
+    /// Sends per customer in the current 6-second period (Meta's pair limit: about one
+    /// message every 6 seconds after a burst).
+    per_recipient: std::collections::HashMap<String, (u64, usize)>,
+    refused: usize,
+}
+
 #[derive(Debug)]
 struct SimState {
     config: SimConfig,
@@ -57,6 +70,9 @@ struct SimState {
     failures: Mutex<std::collections::VecDeque<SimFailure>>,
     latency: Mutex<Duration>,
     status_delay: Mutex<Duration>,
+    statuses: Mutex<Vec<&'static str>>,
+    limits: Mutex<Limits>,
+    read_receipts: Mutex<Vec<Value>>,
     statuses_to: Mutex<Option<WebhookTarget>>,
     media: Mutex<std::collections::HashMap<String, SimMedia>>,
     base_url: Mutex<String>,
@@ -111,6 +127,9 @@ impl GraphSim {
             failures: Mutex::new(std::collections::VecDeque::new()),
             latency: Mutex::new(Duration::ZERO),
             status_delay: Mutex::new(Duration::ZERO),
+            statuses: Mutex::new(vec!["sent", "delivered"]),
+            limits: Mutex::new(Limits::default()),
+            read_receipts: Mutex::new(Vec::new()),
             statuses_to: Mutex::new(None),
             media: Mutex::new(std::collections::HashMap::new()),
             base_url: Mutex::new(String::new()),
@@ -161,6 +180,33 @@ impl GraphSim {
         if let Ok(mut l) = self.state.latency.lock() {
             *l = latency;
         }
+    }
+
+    /// Reports these statuses for every accepted message, in this order (Meta's arrive out of
+    /// order and more than once: `["read", "sent", "delivered", "sent"]` is realistic).
+    pub fn set_status_sequence(&self, statuses: &[&'static str]) {
+        if let Ok(mut s) = self.state.statuses.lock() {
+            *s = statuses.to_vec();
+        }
+    }
+
+    /// Refuses sends beyond `per_second` a second for the number (130429) and beyond
+    /// `pair_burst` to one customer in 6 seconds (131056), as Meta's throughput and pair
+    /// limits do.
+    pub fn set_limits(&self, per_second: Option<usize>, pair_burst: Option<usize>) {
+        if let Ok(mut l) = self.state.limits.lock() {
+            *l = Limits { per_second, pair_burst, ..Limits::default() };
+        }
+    }
+
+    /// Every mark-as-read request taken (with its typing indicator, if any), in order.
+    pub fn read_receipts(&self) -> Vec<Value> {
+        self.state.read_receipts.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// How many sends the limits refused.
+    pub fn refused_by_limits(&self) -> usize {
+        self.state.limits.lock().map(|l| l.refused).unwrap_or_default()
     }
 
     /// Waits this long after accepting a message before reporting its statuses (Meta's come
@@ -275,9 +321,15 @@ async fn take(state: Arc<SimState>, body: axum::body::Bytes) -> (StatusCode, Jso
     }
     if accepted == Accepted::ReadReceipt {
         // Mark-as-read (and the typing indicator riding on it) answers `success`, sends nothing.
+        if let Ok(mut receipts) = state.read_receipts.lock() {
+            receipts.push(request);
+        }
         return (StatusCode::OK, Json(json!({ "success": true })));
     }
     let to = request.get("to").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some((code, message)) = over_limit(&state, &to) {
+        return graph_error(StatusCode::BAD_REQUEST, code, message);
+    }
     let callback = request.get("biz_opaque_callback_data").and_then(Value::as_str).map(str::to_owned);
     let n = state.next_id.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut received) = state.received.lock() {
@@ -289,9 +341,11 @@ async fn take(state: Arc<SimState>, body: axum::body::Bytes) -> (StatusCode, Jso
         let http = state.http.clone();
         let report = StatusReport { wamid: id.clone(), status: "sent", recipient: to.clone(), callback };
         let delay = state.status_delay.lock().map(|d| *d).unwrap_or_default();
+        let state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            for status in ["sent", "delivered"] {
+            let sequence = state.statuses.lock().map(|s| s.clone()).unwrap_or_default();
+            for status in sequence {
                 let body =
                     status_webhook(&target, &StatusReport { status, ..report.clone() }, now_unix_seconds());
                 let signature = sign(&target.app_secret, &body);
@@ -356,6 +410,30 @@ fn valid_content(request: &Value) -> bool {
             .is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
         other => request.get(other).is_some(),
     }
+}
+
+/// Whether a send to `to` now goes over the number's throughput or the customer's burst.
+fn over_limit(state: &SimState, to: &str) -> Option<(i64, &'static str)> {
+    let mut limits = state.limits.lock().ok()?;
+    let second = crate::customers::now_unix_seconds().unsigned_abs();
+    if limits.sent_this_second.0 != second {
+        limits.sent_this_second = (second, 0);
+    }
+    let over_number = limits.per_second.is_some_and(|max| limits.sent_this_second.1 >= max);
+    let period = second / 6;
+    let to_them = limits.per_recipient.get(to).filter(|(p, _)| *p == period).map_or(0, |(_, n)| *n);
+    let over_pair = limits.pair_burst.is_some_and(|max| to_them >= max);
+    if over_number || over_pair {
+        limits.refused += 1;
+        return Some(if over_number {
+            (130429, "(#130429) Rate limit hit")
+        } else {
+            (131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit")
+        });
+    }
+    limits.sent_this_second.1 += 1;
+    limits.per_recipient.insert(to.to_owned(), (period, to_them + 1));
+    None
 }
 
 /// Graph's checks of a template send: the template exists in that language, is approved, and

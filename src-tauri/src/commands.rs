@@ -3,7 +3,7 @@
 //! token never crosses into the webview: the UI only learns who is signed in.
 
 use countersign::api::channel::ChannelUpdate;
-use countersign::api::inbox::SendTextRequest;
+use countersign::api::inbox::{MarkReadRequest, SendTextRequest};
 use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
 use countersign::api::mfa::CodeRequest;
@@ -90,9 +90,14 @@ pub async fn conversation_messages(
 }
 
 #[tauri::command]
-pub async fn send_text(state: State<'_, AppState>, conversation_id: i64, text: String) -> Reply<MessageView> {
+pub async fn send_text(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    text: String,
+    reply_to: Option<i64>,
+) -> Reply<MessageView> {
     let id = ConversationId::new(conversation_id);
-    let request = SendTextRequest { text, preview_url: false };
+    let request = SendTextRequest { text, preview_url: false, reply_to };
     state.core()?.send_text(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
@@ -170,6 +175,16 @@ pub async fn security_settings(state: State<'_, AppState>) -> Reply<SecuritySett
 #[tauri::command]
 pub async fn set_security_settings(state: State<'_, AppState>, settings: SecuritySettings) -> Reply<()> {
     state.core()?.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn mark_read(state: State<'_, AppState>, conversation_id: i64, typing: bool) -> Reply<()> {
+    let id = ConversationId::new(conversation_id);
+    state
+        .core()?
+        .mark_read(&*state.session()?, id, MarkReadRequest { typing })
+        .await
+        .map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

@@ -8,7 +8,7 @@ use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::act;
 use crate::channel::whatsapp::client::text_request;
-use crate::domain::{reply_window_open, ConversationId, MessageKind, TeamId};
+use crate::domain::{reply_window_open, ConversationId, MessageId, MessageKind, TeamId};
 use crate::error::{Error, Result};
 
 /// WhatsApp's limit for a text message body.
@@ -39,6 +39,17 @@ pub struct SendTextRequest {
     /// Ask WhatsApp to show a preview of the first link in it.
     #[serde(default)]
     pub preview_url: bool,
+    /// The message (in this conversation) it answers; the customer sees it quoted.
+    #[serde(default)]
+    pub reply_to: Option<i64>,
+}
+
+/// What to tell the customer on opening a conversation or starting to type.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct MarkReadRequest {
+    /// Also show the customer that a reply is being typed.
+    #[serde(default)]
+    pub typing: bool,
 }
 
 impl Core {
@@ -98,9 +109,18 @@ impl Core {
         // Committed first; the outbox's sender sends it (and retries it) from there.
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
+        let quoted = match request.reply_to {
+            Some(message) => Some(self.store.message_wamid(&proof, MessageId::new(message)).await?.ok_or_else(|| {
+                Error::Invalid("the message you answer is not in this conversation, or WhatsApp has not named it yet".to_owned())
+            })?),
+            None => None,
+        };
         let preview_url = request.preview_url;
         let graph_request = |callback: &str| {
             let mut body = text_request(recipient, text, preview_url);
+            if let Some(wamid) = &quoted {
+                body["context"] = serde_json::json!({ "message_id": wamid });
+            }
             body["biz_opaque_callback_data"] = callback.into();
             body
         };
@@ -113,6 +133,26 @@ impl Core {
         tx.commit().await?;
         tracing::info!(conversation = id.get(), message = message_id.get(), "reply queued");
         self.queued_view(&r, id, message_id).await
+    }
+
+    /// Tells the customer their messages were read (blue ticks), and with `typing` that a
+    /// reply is being written. Best effort: WhatsApp's refusal is logged, not shown, since the
+    /// agent's work does not depend on it. Only someone who may reply sends these.
+    pub async fn mark_read(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+        request: MarkReadRequest,
+    ) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_on_conversation::<act::SendMessage>(&r.actor, id).await?;
+        let Some(wamid) = self.store.latest_inbound_wamid(&proof).await? else { return Ok(()) };
+        let Some(channel) = self.store.find_channel().await? else { return Err(Error::ChannelNotConfigured) };
+        let graph = crate::channel::whatsapp::client::read_request(&wamid, request.typing);
+        if let Err(failure) = self.cloud.mark_read(&channel, &graph).await {
+            tracing::warn!(conversation = id.get(), code = ?failure.code, "read receipt not taken");
+        }
+        Ok(())
     }
 
     /// The view of a message just committed to the outbox, once the sender's first attempt

@@ -266,6 +266,11 @@ impl Content {
                 }
                 _ => unsupported(),
             },
+            // A template Countersign sent: its rendered text is stored beside the request.
+            "template" => match body {
+                Some(body) => Self::Text { body: body.to_owned() },
+                None => unsupported(),
+            },
             "revoke" => match str_at(part, "original_message_id") {
                 Some(target) => Self::Revoke { target: target.to_owned() },
                 None => unsupported(),
@@ -410,7 +415,8 @@ impl Context {
             None
         };
         Self {
-            reply_to: owned(context, "id"),
+            // Inbound: `context.id`; a request Countersign sent: `context.message_id`.
+            reply_to: owned(context, "id").or_else(|| owned(context, "message_id")),
             forwarded,
             referral: raw.get("referral").map(|r| Referral {
                 source_type: owned(r, "source_type"),

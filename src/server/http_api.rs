@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::ApiError;
 use crate::api::channel::ChannelUpdate;
 use crate::api::contacts::AssignContactRequest;
-use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
+use crate::api::inbox::{AssignRequest, MarkReadRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
@@ -125,6 +125,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(security_settings))
         .routes(routes!(set_security_settings))
         .routes(routes!(message_media))
+        .routes(routes!(mark_read))
         .routes(routes!(templates))
         .routes(routes!(save_template))
         .routes(routes!(sync_templates))
@@ -752,6 +753,18 @@ async fn set_security_settings(
 ) -> Result<StatusCode, ApiError> {
     let request = body(json)?;
     core.set_security_settings(&token, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", operation_id = "mark_read", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = MarkReadRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
+async fn mark_read(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<MarkReadRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let request = body(json)?;
+    core.mark_read(&token, ConversationId::new(id), request).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

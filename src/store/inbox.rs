@@ -150,6 +150,33 @@ impl Store {
         .await?;
         rows.iter().map(message_from_row).collect()
     }
+
+    /// WhatsApp's id of the customer's latest message in the proof's conversation.
+    pub async fn latest_inbound_wamid(&self, proof: &Authorized<act::SendMessage>) -> Result<Option<String>> {
+        let wamid: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT wa_message_id FROM messages WHERE conversation_id = ? AND direction = 'inbound'
+             ORDER BY sent_at DESC, id DESC LIMIT 1",
+        )
+        .bind(proof.resource().get())
+        .fetch_optional(self.read())
+        .await?;
+        Ok(wamid.flatten())
+    }
+
+    /// WhatsApp's id of `message`, which must be in the proof's conversation.
+    pub async fn message_wamid(
+        &self,
+        proof: &Authorized<act::SendMessage>,
+        message: MessageId,
+    ) -> Result<Option<String>> {
+        let wamid: Option<Option<String>> =
+            sqlx::query_scalar("SELECT wa_message_id FROM messages WHERE id = ? AND conversation_id = ?")
+                .bind(message.get())
+                .bind(proof.resource().get())
+                .fetch_optional(self.read())
+                .await?;
+        Ok(wamid.flatten())
+    }
 }
 
 fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord> {

@@ -68,6 +68,13 @@ impl WriteTx {
             .await?
             .ok_or_else(|| Error::Internal("a queued reply was not stored".to_owned()))?;
         let request = request(&format!("{CALLBACK_PREFIX}{}", id.get()));
+        // The message keeps what was asked of WhatsApp (its context, its template), like an
+        // inbound message keeps what WhatsApp delivered.
+        sqlx::query("UPDATE messages SET raw_json = ? WHERE id = ?")
+            .bind(request.to_string())
+            .bind(id.get())
+            .execute(self.conn())
+            .await?;
         sqlx::query(
             "INSERT INTO outbox (message_id, recipient, request_json, state, next_attempt_at, created_at, updated_at)
              VALUES (?, ?, ?, 'queued', ?, ?, ?)",

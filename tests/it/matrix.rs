@@ -277,6 +277,7 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("conversation_messages", "GET", c(mine, "/messages"), None),
         ("send_text", "POST", c(mine, "/messages"), Some(json!({ "text": "On our way." }))),
         ("message_media", "GET", format!("/api/v1/messages/{photo_message}/media"), None),
+        ("mark_read", "POST", c(mine, "/read"), Some(json!({ "typing": true }))),
         (
             "send_template",
             "POST",

@@ -175,6 +175,44 @@ async fn replies_to_one_customer_arrive_in_the_order_written_within_the_pair_lim
     assert_eq!(bodies, texts, "in the order written, the retried first one included");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn over_whatsapps_throughput_limit_every_reply_still_arrives_once() {
+    let sim = graph_sim().await;
+    sim.set_limits(Some(4), None); // Meta allows this number 4 messages a second
+    let (served, token) = opened(&sim, quick()).await;
+    let texts: Vec<String> = (1..=12).map(|n| format!("Update {n}")).collect();
+    for text in &texts {
+        reply(&served, &token, 1, text).await;
+    }
+    let received = sim.wait_for_received(12, Duration::from_secs(15)).await;
+    let mut bodies: Vec<&str> = received.iter().map(|r| r["text"]["body"].as_str().unwrap()).collect();
+    assert!(sim.refused_by_limits() > 0, "the limit was reached (130429) and the outbox waited");
+    assert_eq!(bodies, texts, "each once, in order");
+    bodies.dedup();
+    assert_eq!(bodies.len(), 12);
+}
+
+#[tokio::test]
+async fn statuses_out_of_order_and_repeated_end_at_the_furthest() {
+    let sim = graph_sim().await;
+    sim.set_status_sequence(&["read", "sent", "delivered", "sent"]);
+    let (served, token) = opened(&sim, quick()).await;
+    sim.report_statuses_to(target(served.addr));
+    reply(&served, &token, 1, "Your parcel left the depot").await;
+    for _ in 0..100 {
+        if served.site.core.stats().await.unwrap().statuses >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await; // the repeat arrives last
+    // Every report is kept; a repeat of the very same delivery (same bytes) is kept once.
+    let kept = served.site.core.stats().await.unwrap().statuses;
+    assert!((3..=4).contains(&kept), "{kept} status reports kept");
+    let status = shown(&served, &token, 1, "Your parcel left the depot").await["status"].clone();
+    assert_eq!(status, "read", "read first, then sent and delivered late and twice: still read");
+}
+
 /// Serves `core` on `addr` (port 0: any) in a runtime of its own, so that shutting the runtime
 /// down stops everything it ran at once (the server, its connections, the sender and any send
 /// in flight), as a crash of the process would.
@@ -291,4 +329,35 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("timed out after 30 s");
+}
+
+#[tokio::test]
+async fn an_answer_quotes_the_customers_message_and_reading_shows_blue_ticks() {
+    let sim = graph_sim().await;
+    let (served, token) = opened(&sim, quick()).await;
+    let thread: Vec<Value> =
+        served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+    let hello = thread[0]["id"].as_i64().unwrap();
+
+    let body = json!({ "text": "Hi! How can we help?", "reply_to": hello });
+    let response = served.post("/api/v1/conversations/1/messages", Some(&token), body).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(sim.received()[0]["context"], json!({ "message_id": "wamid.open1" }), "WhatsApp quotes it");
+    assert_eq!(
+        shown(&served, &token, 1, "Hi! How can we help?").await["quote"],
+        "Hello?",
+        "so does the inbox"
+    );
+
+    let elsewhere = json!({ "text": "?", "reply_to": 999 });
+    let response = served.post("/api/v1/conversations/1/messages", Some(&token), elsewhere).await;
+    assert_eq!(response.status(), 422, "only a message of this conversation can be answered");
+
+    let response = served.post("/api/v1/conversations/1/read", Some(&token), json!({ "typing": true })).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        sim.read_receipts(),
+        [json!({ "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.open1",
+                 "typing_indicator": { "type": "text" } })]
+    );
 }

@@ -285,6 +285,42 @@ pub fn trusted_media_url(url: &Url, graph_base_url: &Url) -> bool {
     same_as_graph || metas
 }
 
+/// A mark-as-read request for `wamid` (the customer sees blue ticks), optionally with the
+/// typing indicator (shown until the reply or for 25 seconds).
+pub fn read_request(wamid: &str, typing: bool) -> Value {
+    let mut request = json!({ "messaging_product": "whatsapp", "status": "read", "message_id": wamid });
+    if typing {
+        request["typing_indicator"] = json!({ "type": "text" });
+    }
+    request
+}
+
+impl CloudApi {
+    /// Sends a mark-as-read request (answered `{"success": true}`).
+    pub async fn mark_read(
+        &self,
+        config: &ChannelConfig,
+        request: &Value,
+    ) -> std::result::Result<(), SendFailure> {
+        let url = messages_url(config)
+            .map_err(|_| SendFailure::permanent(None, "the Graph base URL is not valid"))?;
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(config.access_token.dangerously_expose())
+            .json(request)
+            .send()
+            .await
+            .map_err(|_| SendFailure::transient(None, "WhatsApp could not be reached"))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        Err(SendFailure::from_graph(status.as_u16(), &body))
+    }
+}
+
 /// A text message request (`preview_url` asks WhatsApp to show a link's preview).
 pub fn text_request(to: &str, body: &str, preview_url: bool) -> Value {
     json!({

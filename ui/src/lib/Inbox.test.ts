@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { meAs, message } from "./fixtures";
+import { callsOf, meAs, message, mockCore } from "./fixtures";
 
 afterEach(() => clearMocks());
 
@@ -93,6 +93,30 @@ describe("Inbox", () => {
     await screen.findByText("Yes, size 39", { selector: ".message p" });
     expect(screen.getAllByTestId("status").map((s) => s.textContent)).toContain(label);
     expect(screen.getByTestId("failure").textContent).toBe(failure);
+  });
+
+  it("answers a chosen message, tells the customer it was read, and that a reply is being typed", async () => {
+    const calls = mockCore({
+      list_conversations: () => [conversation],
+      conversation_messages: () => [inbound],
+      mark_read: () => null,
+      send_text: () => message({ id: 2, direction: "outbound", text: "Yes, size 39", status: "accepted" }),
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await waitFor(() => expect(callsOf(calls, "mark_read")).toEqual([{ conversationId: 7, typing: false }]));
+    await fireEvent.click(await screen.findByRole("button", { name: "Answer this message" }));
+    expect(screen.getByTestId("answering").textContent).toContain("Is the blue one in stock?");
+    const reply = screen.getByLabelText("Reply");
+    await fireEvent.input(reply, { target: { value: "Yes" } });
+    await fireEvent.input(reply, { target: { value: "Yes, size 39" } });
+    expect(callsOf(calls, "mark_read")).toEqual([
+      { conversationId: 7, typing: false },
+      { conversationId: 7, typing: true },
+    ]);
+    await fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    await waitFor(() => expect(callsOf(calls, "send_text")).toEqual([{ conversationId: 7, text: "Yes, size 39", replyTo: 1 }]));
+    await waitFor(() => expect(screen.queryByTestId("answering")).toBeNull());
   });
 
   it("returns to sign-in when the session has ended", async () => {

@@ -296,8 +296,8 @@ export const api = {
   confirmTotpEnrolment: (code: string) => invoke<{ codes: string[] }>("confirm_totp_enrolment", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>
     invoke<Me>("change_password", { currentPassword, newPassword }),
-  sendText: (conversationId: number, text: string) =>
-    invoke<Message>("send_text", { conversationId, text }),
+  sendText: (conversationId: number, text: string, replyTo: number | null = null) =>
+    invoke<Message>("send_text", { conversationId, text, replyTo }),
   registerSecurityKey: (name: string, pin: string | null) =>
     invoke<SecurityKey[]>("register_security_key", { name, pin }),
   securityKeys: () => invoke<SecurityKey[]>("security_keys"),
@@ -319,6 +319,8 @@ export const api = {
     invoke<void>("set_security_settings", { settings }),
   /** The file a media message carries (only for someone who may read its conversation). */
   messageMedia: (messageId: number) => invoke<ArrayBuffer>("message_media", { messageId }),
+  /** Blue ticks for the customer's messages; with `typing`, "typing…" until the reply. */
+  markRead: (conversationId: number, typing: boolean) => invoke<void>("mark_read", { conversationId, typing }),
   templates: () => invoke<Template[]>("templates"),
   syncTemplates: () => invoke<Template[]>("sync_templates"),
   saveTemplate: (request: TemplateRequest) => invoke<Template>("save_template", { request }),
