@@ -294,6 +294,37 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         received.iter().any(|r| r["type"] == "template" && r["template"]["name"] == "we_are_here"),
         "the simulated Cloud API received the template: {received:?}"
     );
+
+    // Back to Ana: a photo sent from the PC, with the typed text as its caption.
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(5))
+        .await
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, "textarea#reply", "Here they are in 39").await;
+    // WebKitWebDriver does not fill file inputs; the page is handed the file as a user's
+    // choice would (a File in the input, then its change event), and the app does the rest.
+    let photo = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/assets/blue-runners.png"),
+    )
+    .unwrap();
+    let choose = "const bytes = new Uint8Array(arguments[0]);
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'blue-runners.png', { type: 'image/png' }));
+        const input = document.querySelector('input#attach');
+        input.files = transfer.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+        return input.files.length;";
+    assert_eq!(client.execute(choose, vec![serde_json::json!(photo)]).await.unwrap(), 1);
+    wait_for_text(&client, "[data-testid=message].outbound", "Here they are in 39", Duration::from_secs(15))
+        .await;
+    element(&client, "[data-testid=message].outbound img.media-preview", 10).await;
+    let received = sim_received(sim_port).await;
+    assert!(
+        received.iter().any(|r| r["type"] == "image" && r["image"]["caption"] == "Here they are in 39"),
+        "the simulated Cloud API received the photo: {received:?}"
+    );
+    screenshot(&client, "05-photo-sent.png").await;
     client.close().await.unwrap();
 }
 

@@ -141,7 +141,10 @@ impl GraphSim {
             .route("/sim/received", get(list_received))
             .route("/{version}/{media_id}", get(media_info))
             .route("/{version}/{waba_id}/message_templates", get(list_templates))
+            .route("/{version}/{phone_number_id}/media", post(upload_media))
             .route("/sim/media/{media_id}", get(media_download))
+            // Meta takes uploads up to 100 MB (documents).
+            .layer(axum::extract::DefaultBodyLimit::max(101 * 1024 * 1024))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
@@ -215,6 +218,11 @@ impl GraphSim {
         if let Ok(mut d) = self.state.status_delay.lock() {
             *d = delay;
         }
+    }
+
+    /// A file WhatsApp holds (sent by a customer, or uploaded by the business).
+    pub fn media(&self, id: &str) -> Option<SimMedia> {
+        self.state.media.lock().ok().and_then(|m| m.get(id).cloned())
     }
 
     /// Replaces the business account's templates (entries as Graph lists them).
@@ -523,6 +531,48 @@ async fn media_info(
             "id": media.id,
         })),
     )
+}
+
+/// `POST /{version}/{phone-number-id}/media`: a multipart upload (`messaging_product`, `type`,
+/// `file`), answered with the media id to send it by.
+async fn upload_media(
+    State(state): State<Arc<SimState>>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> (StatusCode, Json<Value>) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    if !bearer_ok(&state, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, graph_message(190));
+    }
+    if phone_number_id != state.config.phone_number_id {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
+    }
+    let (mut product, mut mime, mut file) = (None, None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or_default() {
+            "messaging_product" => product = field.text().await.ok(),
+            "type" => mime = field.text().await.ok(),
+            "file" => file = field.bytes().await.ok(),
+            _ => {}
+        }
+    }
+    let (Some("whatsapp"), Some(mime), Some(file)) = (product.as_deref(), mime, file) else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter");
+    };
+    let n = state.next_id.fetch_add(1, Ordering::SeqCst);
+    let media = SimMedia {
+        id: format!("{}", 2_000_000_000_000 + n),
+        mime_type: mime,
+        sha256: base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&file)),
+        bytes: file.to_vec(),
+    };
+    let id = media.id.clone();
+    if let Ok(mut held) = state.media.lock() {
+        held.insert(id.clone(), media);
+    }
+    (StatusCode::OK, Json(json!({ "id": id })))
 }
 
 /// The download itself: needs the access token, like Meta's.

@@ -6,6 +6,7 @@ use countersign::api::channel::ChannelUpdate;
 use countersign::api::inbox::{MarkReadRequest, SendTextRequest};
 use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
+use countersign::api::media::SendMediaRequest;
 use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
@@ -67,6 +68,32 @@ pub async fn me(state: State<'_, AppState>) -> Reply<MeView> {
 #[tauri::command]
 pub async fn list_conversations(state: State<'_, AppState>) -> Reply<Vec<ConversationSummaryView>> {
     state.core()?.list_conversations(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+/// Sends a file: the bytes are the raw request body (no JSON encoding of megabytes); the
+/// conversation, name, type (`File-Type`: the IPC fixes `Content-Type` for raw bodies) and
+/// caption come as headers (name and caption percent-encoded).
+#[tauri::command]
+pub async fn send_media(state: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> Reply<MessageView> {
+    let invalid = |m: &str| ErrorView::from(&Error::Invalid(m.to_owned()));
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(invalid("the file did not arrive as bytes"));
+    };
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let decoded = |name: &str| {
+        header(name).map(|v| percent_encoding::percent_decode_str(&v).decode_utf8_lossy().into_owned())
+    };
+    let conversation_id: i64 = header("conversation-id")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| invalid("which conversation?"))?;
+    let media = SendMediaRequest {
+        filename: decoded("file-name").unwrap_or_default(),
+        mime_type: header("file-type").unwrap_or_default(),
+        caption: decoded("caption"),
+        bytes: bytes.clone(),
+    };
+    let id = ConversationId::new(conversation_id);
+    state.core()?.send_media(&*state.session()?, id, media).await.map_err(|e| ErrorView::from(&e))
 }
 
 /// The file a media message carries, as raw bytes (an `ArrayBuffer` in the web view).

@@ -93,19 +93,8 @@ impl Core {
             )));
         }
         let proof = self.allow_on_conversation::<act::SendMessage>(&r.actor, id).await?;
-        let conversation = self.store.get_conversation(&proof).await?;
-        if !reply_window_open(conversation.last_inbound_at, self.clock.now()) {
-            return Err(Error::Invalid(crate::channel::whatsapp::client::explain(131047).to_owned()));
-        }
-        let recipient = conversation
-            .customer
-            .wa_id
-            .as_deref()
-            .or(conversation.customer.user_id.as_deref())
-            .ok_or(Error::NotFound)?;
-        if self.store.find_channel().await?.is_none() {
-            return Err(Error::ChannelNotConfigured);
-        }
+        let recipient = self.recipient(&proof, true).await?;
+        let recipient = recipient.as_str();
         // Committed first; the outbox's sender sends it (and retries it) from there.
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -153,6 +142,26 @@ impl Core {
             tracing::warn!(conversation = id.get(), code = ?failure.code, "read receipt not taken");
         }
         Ok(())
+    }
+
+    /// Whom a message in the proof's conversation goes to (their WhatsApp id, or business-scoped
+    /// user id), once the channel is set up and, for free-form messages (`in_window`), the
+    /// customer's 24-hour window is open.
+    pub(super) async fn recipient(
+        &self,
+        proof: &impl crate::authz::OnConversation,
+        in_window: bool,
+    ) -> Result<String> {
+        let conversation = self.store.get_conversation(proof).await?;
+        if in_window && !reply_window_open(conversation.last_inbound_at, self.clock.now()) {
+            return Err(Error::Invalid(crate::channel::whatsapp::client::explain(131047).to_owned()));
+        }
+        let recipient =
+            conversation.customer.wa_id.or(conversation.customer.user_id).ok_or(Error::NotFound)?;
+        if self.store.find_channel().await?.is_none() {
+            return Err(Error::ChannelNotConfigured);
+        }
+        Ok(recipient)
     }
 
     /// The view of a message just committed to the outbox, once the sender's first attempt

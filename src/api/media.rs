@@ -7,12 +7,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::views::MessageView;
 use super::Core;
+use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::{act, Actor, Authorized};
+use crate::channel::whatsapp::client::media_request;
 use crate::channel::whatsapp::client::{ChannelConfig, FetchFailure};
-use crate::channel::whatsapp::media::{allowed, check, essence, max_bytes};
+use crate::channel::whatsapp::media::{allowed, check, essence, kind_for, max_bytes};
 use crate::domain::MessageId;
+use crate::domain::{Content, ConversationId, Media, MessageKind};
 use crate::error::{Error, Result};
 use crate::store::media::{MediaFile, MediaJob};
 
@@ -133,6 +137,102 @@ fn failed(failure: &FetchFailure) -> Outcome {
         FetchFailure::Gone => Outcome::Failed("gone"),
         FetchFailure::TooLarge => Outcome::Refused("too_large"),
         FetchFailure::UntrustedUrl => Outcome::Failed("untrusted_url"),
+    }
+}
+
+/// A file an agent sends.
+#[derive(Debug)]
+pub struct SendMediaRequest {
+    /// The file's name (documents show it).
+    pub filename: String,
+    /// Its MIME type.
+    pub mime_type: String,
+    /// A caption.
+    pub caption: Option<String>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Core {
+    /// Sends a file in a conversation (within the 24-hour window): checked against the same
+    /// allowlist and size limits as files customers send, uploaded to WhatsApp, kept in the
+    /// store for the thread, and committed to the outbox like a text reply. If the upload
+    /// fails the agent is told at once, and nothing is stored.
+    pub async fn send_media(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+        request: SendMediaRequest,
+    ) -> Result<MessageView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_on_conversation::<act::SendMessage>(&r.actor, id).await?;
+        let mime = essence(&request.mime_type);
+        let kind = kind_for(&mime);
+        if !allowed(kind, &mime) {
+            return Err(Error::Invalid("this kind of file cannot be sent (photos, videos, audio, PDF, office documents and text only)".to_owned()));
+        }
+        if request.bytes.is_empty()
+            || u64::try_from(request.bytes.len()).unwrap_or(u64::MAX) > max_bytes(kind)
+        {
+            return Err(Error::Invalid(format!(
+                "WhatsApp takes files of this kind up to {} MB",
+                max_bytes(kind) / (1024 * 1024)
+            )));
+        }
+        let caption = request.caption.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        if caption.as_ref().is_some_and(|c| c.chars().count() > 1024) {
+            return Err(Error::Invalid("a caption holds at most 1024 characters".to_owned()));
+        }
+        let filename = sanitized_filename(&request.filename);
+        let recipient = self.recipient(&proof, true).await?;
+        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+        let media_id = self
+            .cloud
+            .upload_media(&channel, request.bytes.clone(), &mime, &filename)
+            .await
+            .map_err(|f| Error::Channel(f.reason))?;
+        let wire = kind.as_str();
+        let media = Media {
+            kind,
+            media_id: Some(media_id.clone()),
+            mime_type: Some(mime.clone()),
+            sha256: None,
+            caption: caption.clone(),
+            filename: Some(filename.clone()),
+        };
+        let summary = Content::Media(media.clone()).summary();
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let graph_request = |callback: &str| {
+            let mut body = media_request(&recipient, wire, &media_id, caption.as_deref(), Some(&filename));
+            body["biz_opaque_callback_data"] = callback.into();
+            body
+        };
+        let message_kind = MessageKind::from_wire(Some(wire));
+        let message_id =
+            tx.enqueue_reply(&proof, &recipient, &message_kind, &summary, graph_request, now).await?;
+        tx.attach_sent_media(&proof, message_id, &media, &request.bytes, now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "message.sent")
+            .target(format!("conversation:{}", id.get()))
+            .detail("message", message_id.get())
+            .detail("media", wire);
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        tracing::info!(conversation = id.get(), message = message_id.get(), kind = wire, "file queued");
+        self.queued_view(&r, id, message_id).await
+    }
+}
+
+/// A file name safe to hand to WhatsApp and back to staff: no path, no control characters,
+/// at most 200 characters.
+fn sanitized_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let clean = clean.trim().trim_start_matches('.').to_owned();
+    if clean.is_empty() {
+        "file".to_owned()
+    } else {
+        clean
     }
 }
 

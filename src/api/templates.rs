@@ -187,16 +187,8 @@ impl Core {
             .ok_or_else(|| Error::Invalid("there is no such template in the catalog".to_owned()))?;
         let values: Vec<String> = request.values.iter().map(|v| v.trim().to_owned()).collect();
         template.check(&values).map_err(|e| Error::Invalid(e.to_string()))?;
-        let conversation = self.store.get_conversation(&proof).await?;
-        let recipient = conversation
-            .customer
-            .wa_id
-            .as_deref()
-            .or(conversation.customer.user_id.as_deref())
-            .ok_or(Error::NotFound)?;
-        if self.store.find_channel().await?.is_none() {
-            return Err(Error::ChannelNotConfigured);
-        }
+        let recipient = self.recipient(&proof, false).await?;
+        let recipient = recipient.as_str();
         let now = self.clock.now();
         let text = template.render(&values);
         let mut tx = self.store.write().await?;

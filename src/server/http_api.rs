@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::{Json, Router};
@@ -25,6 +25,7 @@ use crate::api::inbox::{AssignRequest, MarkReadRequest, SendTextRequest, Transfe
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
+use crate::api::media::SendMediaRequest;
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
@@ -126,6 +127,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(set_security_settings))
         .routes(routes!(message_media))
         .routes(routes!(mark_read))
+        .merge(OpenApiRouter::new().routes(routes!(send_media)).layer(DefaultBodyLimit::max(MAX_MEDIA_BODY)))
         .routes(routes!(templates))
         .routes(routes!(save_template))
         .routes(routes!(sync_templates))
@@ -754,6 +756,40 @@ async fn set_security_settings(
     let request = body(json)?;
     core.set_security_settings(&token, request).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where the file to send is described: its name and caption travel in the query string, its
+/// type in `Content-Type`, its bytes as the body.
+#[derive(Deserialize, utoipa::IntoParams)]
+struct MediaQuery {
+    /// The file's name.
+    filename: Option<String>,
+    /// A caption.
+    caption: Option<String>,
+}
+
+/// The largest body the media route takes: WhatsApp's largest file (a 100 MB document) and
+/// some room. The bearer token is checked before the body is read.
+const MAX_MEDIA_BODY: usize = 101 * 1024 * 1024;
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/media", operation_id = "send_media", tag = "inbox", security(("session" = [])), params(("id" = i64, Path), MediaQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file, with its type in Content-Type"), responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
+async fn send_media(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    axum::extract::Query(query): axum::extract::Query<MediaQuery>,
+    headers: axum::http::HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let mime_type =
+        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let request = SendMediaRequest {
+        filename: query.filename.unwrap_or_default(),
+        mime_type: mime_type.to_owned(),
+        caption: query.caption,
+        bytes: bytes.to_vec(),
+    };
+    Ok((StatusCode::CREATED, Json(core.send_media(&token, ConversationId::new(id), request).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", operation_id = "mark_read", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = MarkReadRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]

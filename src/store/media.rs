@@ -78,6 +78,37 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Keeps a file an agent sent with `message`, as uploaded (`media` names its id and type).
+    pub async fn attach_sent_media(
+        &mut self,
+        _proof: &Authorized<act::SendMessage>,
+        message: MessageId,
+        media: &Media,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<()> {
+        let (media_id, mime_type) =
+            (media.media_id.as_deref().unwrap_or_default(), media.mime_type.as_deref());
+        sqlx::query(
+            "INSERT INTO media (message_id, media_id, kind, declared_mime, state, next_attempt_at, mime_type, size,
+                                bytes, created_at, updated_at)
+             VALUES (?, ?, ?, ?, 'stored', ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(message.get())
+        .bind(media_id)
+        .bind(media.kind.as_str())
+        .bind(mime_type)
+        .bind(now.as_millis())
+        .bind(mime_type)
+        .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+        .bind(bytes)
+        .bind(now.as_millis())
+        .bind(now.as_millis())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
     /// Claims up to `limit` files due at `now`.
     pub async fn claim_media(
         &mut self,

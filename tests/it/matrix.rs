@@ -278,6 +278,8 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("send_text", "POST", c(mine, "/messages"), Some(json!({ "text": "On our way." }))),
         ("message_media", "GET", format!("/api/v1/messages/{photo_message}/media"), None),
         ("mark_read", "POST", c(mine, "/read"), Some(json!({ "typing": true }))),
+        // A JSON body is not a file WhatsApp takes: those allowed are told so (422).
+        ("send_media", "POST", c(mine, "/media?filename=x.json"), Some(json!({}))),
         (
             "send_template",
             "POST",

@@ -94,3 +94,52 @@ async fn a_file_whatsapp_no_longer_has_is_reported_not_retried_forever() {
     assert_eq!(message["content"]["file"], "failed", "{message}");
     assert!(message["content"]["problem"].as_str().unwrap().contains("no longer has"), "{message}");
 }
+
+#[tokio::test]
+async fn an_agent_sends_a_photo_and_a_large_document_and_the_customer_gets_them() {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    assert_eq!(served.customer_writes(&ana(), "wamid.hi", "Can I see it?").await, 200);
+    let token = served.login().await;
+    let upload = |query: &str, mime: &str, bytes: Vec<u8>| {
+        served
+            .http
+            .post(format!("http://{}/api/v1/conversations/1/media?{query}", served.addr))
+            .bearer_auth(&token)
+            .header("content-type", mime)
+            .body(bytes)
+            .send()
+    };
+
+    let response =
+        upload("filename=runners.png&caption=Size%2039%2C%20blue", "image/png", PNG.to_vec()).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let sent: Value = response.json().await.unwrap();
+    assert_eq!((&sent["status"], &sent["text"]), (&json!("accepted"), &json!("Photo: Size 39, blue")));
+    assert_eq!(sent["content"]["file"], "stored", "the thread shows what was sent");
+    let request = &sim.received()[0];
+    assert_eq!(request["type"], "image");
+    assert_eq!(request["image"]["caption"], "Size 39, blue");
+    let uploaded = sim.media(request["image"]["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (uploaded.bytes.as_slice(), uploaded.mime_type.as_str()),
+        (PNG, "image/png"),
+        "uploaded as is"
+    );
+
+    // Larger than the API's general 1 MiB limit; a path in the name is dropped.
+    let pdf = [b"%PDF-1.7\n".as_slice(), &vec![b'x'; 2 * 1024 * 1024]].concat();
+    let response =
+        upload("filename=..%2F..%2Freceipt%204471.pdf", "application/pdf", pdf.clone()).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let request = &sim.received()[1];
+    assert_eq!(
+        (&request["type"], &request["document"]["filename"]),
+        (&json!("document"), &json!("receipt 4471.pdf"))
+    );
+    assert_eq!(sim.media(request["document"]["id"].as_str().unwrap()).unwrap().bytes, pdf);
+
+    let response = upload("filename=page.html", "text/html", b"<script>".to_vec()).await.unwrap();
+    assert_eq!(response.status(), 422, "a web page is not sent");
+    assert_eq!(sim.received().len(), 2);
+}

@@ -206,7 +206,7 @@ async fn statuses_out_of_order_and_repeated_end_at_the_furthest() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await; // the repeat arrives last
-    // Every report is kept; a repeat of the very same delivery (same bytes) is kept once.
+                                                          // Every report is kept; a repeat of the very same delivery (same bytes) is kept once.
     let kept = served.site.core.stats().await.unwrap().statuses;
     assert!((3..=4).contains(&kept), "{kept} status reports kept");
     let status = shown(&served, &token, 1, "Your parcel left the depot").await["status"].clone();

@@ -285,6 +285,68 @@ pub fn trusted_media_url(url: &Url, graph_base_url: &Url) -> bool {
     same_as_graph || metas
 }
 
+impl CloudApi {
+    /// Uploads a file for sending (`POST {base}/{version}/{phone-number-id}/media`); returns
+    /// the media id to send it by.
+    pub async fn upload_media(
+        &self,
+        config: &ChannelConfig,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> std::result::Result<String, SendFailure> {
+        let url = graph_url(config, &format!("{}/media", config.phone_number_id))
+            .map_err(|_| SendFailure::permanent(None, "the Graph base URL is not valid"))?;
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_owned())
+            .mime_str(mime_type)
+            .map_err(|_| SendFailure::permanent(None, "the file's type is not valid"))?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", mime_type.to_owned())
+            .part("file", part);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(config.access_token.dangerously_expose())
+            .multipart(form)
+            .timeout(Duration::from_secs(300))
+            .send()
+            .await
+            .map_err(|_| SendFailure::transient(None, "WhatsApp could not be reached; try again"))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|_| SendFailure::transient(None, "WhatsApp's answer was cut off"))?;
+        if !status.is_success() {
+            return Err(SendFailure::from_graph(status.as_u16(), &body));
+        }
+        serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+            .ok_or_else(|| SendFailure::permanent(None, "WhatsApp answered in an unexpected format"))
+    }
+}
+
+/// A media message request: `kind` is `image`, `video`, `audio` or `document`.
+pub fn media_request(
+    to: &str,
+    kind: &str,
+    media_id: &str,
+    caption: Option<&str>,
+    filename: Option<&str>,
+) -> Value {
+    let mut media = json!({ "id": media_id });
+    if let Some(caption) = caption.filter(|c| !c.is_empty() && kind != "audio") {
+        media["caption"] = json!(caption);
+    }
+    if let Some(filename) = filename.filter(|_| kind == "document") {
+        media["filename"] = json!(filename);
+    }
+    json!({ "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": kind, kind: media })
+}
+
 /// A mark-as-read request for `wamid` (the customer sees blue ticks), optionally with the
 /// typing indicator (shown until the reply or for 25 seconds).
 pub fn read_request(wamid: &str, typing: bool) -> Value {

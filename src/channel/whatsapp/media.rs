@@ -73,6 +73,21 @@ pub fn allowed(kind: MediaKind, mime: &str) -> bool {
     ALLOWED.iter().any(|(k, types)| *k == kind && types.contains(&mime.as_str()))
 }
 
+/// The kind a file to send is, by its MIME type: photos, videos and audio as such, anything
+/// else as a document.
+pub fn kind_for(mime: &str) -> MediaKind {
+    let mime = essence(mime);
+    if allowed(MediaKind::Image, &mime) {
+        MediaKind::Image
+    } else if allowed(MediaKind::Video, &mime) {
+        MediaKind::Video
+    } else if allowed(MediaKind::Audio, &mime) {
+        MediaKind::Audio
+    } else {
+        MediaKind::Document
+    }
+}
+
 /// Whether `bytes` match `declared`, which WhatsApp writes as base64 in webhooks and as hex
 /// in media URL answers.
 pub fn checksum_matches(bytes: &[u8], declared: &str) -> bool {
@@ -136,6 +151,16 @@ mod tests {
     #[case::garbage("not a hash".to_owned(), false)]
     fn the_declared_checksum_is_checked_in_either_spelling(#[case] declared: String, #[case] ok: bool) {
         assert_eq!(checksum_matches(PHOTO, &declared), ok);
+    }
+
+    #[rstest]
+    #[case::photo("image/jpeg", MediaKind::Image)]
+    #[case::clip("video/mp4", MediaKind::Video)]
+    #[case::song("audio/mpeg", MediaKind::Audio)]
+    #[case::pdf("application/pdf", MediaKind::Document)]
+    #[case::svg_goes_as_a_document_and_is_then_refused("image/svg+xml", MediaKind::Document)]
+    fn a_file_to_send_goes_as_its_kind(#[case] mime: &str, #[case] kind: MediaKind) {
+        assert_eq!(kind_for(mime), kind);
     }
 
     #[test]

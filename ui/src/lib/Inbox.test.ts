@@ -80,6 +80,9 @@ describe("Inbox", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Send" }));
     expect((await screen.findByRole("alert")).textContent).toContain("try again later");
     expect(reply.value).toBe("Yes, size 39");
+    // The inbox refreshes every 2 s; the reason stays in view.
+    await new Promise((done) => setTimeout(done, 2200));
+    expect(screen.getByRole("alert").textContent).toContain("try again later");
   });
 
   it.each([
@@ -117,6 +120,28 @@ describe("Inbox", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Send" }));
     await waitFor(() => expect(callsOf(calls, "send_text")).toEqual([{ conversationId: 7, text: "Yes, size 39", replyTo: 1 }]));
     await waitFor(() => expect(screen.queryByTestId("answering")).toBeNull());
+  });
+
+  it("sends a chosen file with the draft as its caption", async () => {
+    const photo = message({ id: 9, direction: "outbound", kind: "image", text: "Photo: This pair", status: "accepted" });
+    const calls = mockCore({
+      list_conversations: () => [conversation],
+      conversation_messages: (_, n) => (n === 1 ? [inbound] : [inbound, photo]),
+      mark_read: () => null,
+      send_media: () => photo,
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await fireEvent.input(await screen.findByLabelText("Reply"), { target: { value: "This pair" } });
+    const file = new File([new Uint8Array([0x89, 0x50])], "runners.png", { type: "image/png" });
+    // jsdom's File has no arrayBuffer(); the webview's has.
+    Object.defineProperty(file, "arrayBuffer", { value: async () => new Uint8Array([0x89, 0x50]).buffer });
+    const input = document.getElementById("attach") as HTMLInputElement;
+    Object.defineProperty(input, "files", { value: [file] });
+    await fireEvent.change(input);
+    await waitFor(() => expect(callsOf(calls, "send_media")).toHaveLength(1));
+    expect(await screen.findByText("Photo: This pair", { exact: false })).toBeTruthy();
+    expect((screen.getByLabelText("Reply") as HTMLTextAreaElement).value).toBe("");
   });
 
   it("returns to sign-in when the session has ended", async () => {

@@ -319,6 +319,17 @@ export const api = {
     invoke<void>("set_security_settings", { settings }),
   /** The file a media message carries (only for someone who may read its conversation). */
   messageMedia: (messageId: number) => invoke<ArrayBuffer>("message_media", { messageId }),
+  /** Sends a file (the caption may be empty): the bytes travel as the raw request body. */
+  sendMedia: async (conversationId: number, file: File, caption: string) =>
+    invoke<Message>("send_media", new Uint8Array(await file.arrayBuffer()), {
+      headers: {
+        "Conversation-Id": String(conversationId),
+        "File-Name": encodeURIComponent(file.name),
+        // Not Content-Type: the IPC sets that to application/octet-stream for raw bodies.
+        "File-Type": file.type || "application/octet-stream",
+        Caption: encodeURIComponent(caption),
+      },
+    }),
   /** Blue ticks for the customer's messages; with `typing`, "typing…" until the reply. */
   markRead: (conversationId: number, typing: boolean) => invoke<void>("mark_read", { conversationId, typing }),
   templates: () => invoke<Template[]>("templates"),
