@@ -23,6 +23,7 @@ fn main() {
         "set_security_settings",
         "channel_settings",
         "message_media",
+        "send_message",
         "send_media",
         "mark_read",
         "templates",

@@ -416,6 +416,11 @@ fn valid_content(request: &Value) -> bool {
             .pointer("/text/body")
             .and_then(Value::as_str)
             .is_some_and(|b| !b.is_empty() && b.chars().count() <= 4096),
+        // Reply buttons: one to three (Graph answers 131009 otherwise; 100 here).
+        "interactive" if request.pointer("/interactive/type") == Some(&json!("button")) => request
+            .pointer("/interactive/action/buttons")
+            .and_then(Value::as_array)
+            .is_some_and(|b| (1..=3).contains(&b.len())),
         other => request.get(other).is_some(),
     }
 }

@@ -3,6 +3,7 @@
 //! token never crosses into the webview: the UI only learns who is signed in.
 
 use countersign::api::channel::ChannelUpdate;
+use countersign::api::compose::OutboundMessage;
 use countersign::api::inbox::{MarkReadRequest, SendTextRequest};
 use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
@@ -212,6 +213,16 @@ pub async fn mark_read(state: State<'_, AppState>, conversation_id: i64, typing:
         .mark_read(&*state.session()?, id, MarkReadRequest { typing })
         .await
         .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    message: OutboundMessage,
+) -> Reply<MessageView> {
+    let id = ConversationId::new(conversation_id);
+    state.core()?.send_message(&*state.session()?, id, message).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

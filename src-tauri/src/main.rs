@@ -133,6 +133,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::set_security_settings,
         commands::channel_settings,
         commands::message_media,
+        commands::send_message,
         commands::send_media,
         commands::mark_read,
         commands::templates,

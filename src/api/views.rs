@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::authz::{Grants, Permission};
-use crate::domain::{Content, Context, CustomerRef, Forwarded, TeamId, REPLY_WINDOW_MS};
+use crate::domain::{Content, Context, CustomerRef, Direction, Forwarded, TeamId, REPLY_WINDOW_MS};
 use crate::mask;
 use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
@@ -275,6 +275,8 @@ pub struct MessageView {
     pub referral: Option<ReferralView>,
     /// The customer's reaction to it.
     pub reaction: Option<String>,
+    /// The business's reaction to it.
+    pub our_reaction: Option<String>,
     /// The customer edited it (the content is the latest version).
     pub edited: bool,
     /// The customer deleted it for everyone; Countersign keeps what it received.
@@ -328,6 +330,13 @@ pub enum ContentView {
     Choice {
         /// What they chose.
         title: String,
+    },
+    /// A question the business asked, with the answers it offered.
+    Question {
+        /// The question.
+        body: String,
+        /// The answers offered.
+        options: Vec<String>,
     },
     /// A completed form.
     Form {
@@ -429,6 +438,9 @@ impl ContentView {
                     .collect(),
             },
             Content::Choice { title, .. } => Self::Choice { title: title.clone() },
+            Content::Question { body, options } => {
+                Self::Question { body: body.clone(), options: options.clone() }
+            }
             Content::FormReply { body, answers } => Self::Form {
                 body: body.clone(),
                 answers: answers
@@ -478,6 +490,9 @@ impl MessageView {
             if let Some(index) = target {
                 let shown = &mut views[index];
                 match content {
+                    Content::Reaction { emoji, .. } if m.direction == Direction::Outbound => {
+                        shown.our_reaction = emoji
+                    }
                     Content::Reaction { emoji, .. } => shown.reaction = emoji,
                     Content::Edit { content, .. } => {
                         shown.text = content.summary();
@@ -550,6 +565,7 @@ impl MessageView {
                 .as_ref()
                 .map(|r| ReferralView { headline: r.headline.clone(), source_url: r.source_url.clone() }),
             reaction: None,
+            our_reaction: None,
             edited: false,
             deleted: false,
         }

@@ -108,6 +108,13 @@ pub enum Content {
         /// What the customer saw and chose.
         title: String,
     },
+    /// The business asked a question with reply buttons or a list to choose from.
+    Question {
+        /// The question.
+        body: String,
+        /// The answers offered.
+        options: Vec<String>,
+    },
     /// The customer completed a form (a WhatsApp Flow).
     FormReply {
         /// The form's summary line.
@@ -309,6 +316,7 @@ impl Content {
                 many => format!("{} contacts", many.len()),
             },
             Self::Choice { title, .. } => format!("Chose: {title}"),
+            Self::Question { body, .. } => format!("Asked: {body}"),
             Self::FormReply { body, .. } => format!("Form: {}", body.as_deref().unwrap_or("answered")),
             Self::Reaction { emoji: Some(emoji), .. } => format!("Reacted {emoji}"),
             Self::Reaction { emoji: None, .. } => "Took back a reaction".to_owned(),
@@ -370,6 +378,25 @@ fn contact(card: &Value) -> SharedContact {
 
 fn interactive(part: &Value) -> Option<Content> {
     let kind = str_at(part, "type")?;
+    if matches!(kind, "button" | "list") {
+        // The business's own question (as sent): the body and the answers it offers.
+        let action = part.get("action").unwrap_or(&Value::Null);
+        let titles = |items: &Value, key: &str| -> Vec<String> {
+            items
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| owned(i.get(key).unwrap_or(i), "title"))
+                .collect()
+        };
+        let options = if kind == "button" {
+            titles(action.get("buttons").unwrap_or(&Value::Null), "reply")
+        } else {
+            let sections = action.get("sections").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+            sections.iter().flat_map(|s| titles(s.get("rows").unwrap_or(&Value::Null), "title")).collect()
+        };
+        return Some(Content::Question { body: owned(part.get("body")?, "text")?, options });
+    }
     let reply = part.get(kind)?;
     match kind {
         "button_reply" | "list_reply" => {
@@ -453,6 +480,7 @@ mod tests {
     #[case::system(json!({"type":"system","system":{"body":"User changed number"}}), "User changed number")]
     #[case::edit(json!({"type":"edit","edit":{"original_message_id":"wamid.A","message":{"type":"text","text":{"body":"size 40"}}}}), "Edited: size 40")]
     #[case::revoke(json!({"type":"revoke","revoke":{"original_message_id":"wamid.A"}}), "Deleted a message")]
+    #[case::question_sent(json!({"type":"interactive","interactive":{"type":"button","body":{"text":"Which store?"},"action":{"buttons":[{"type":"reply","reply":{"id":"b1","title":"Leeds"}}]}}}), "Asked: Which store?")]
     #[case::call_permission(json!({"type":"interactive","interactive":{"type":"call_permission_reply","call_permission_reply":{"response":"accept"}}}), "The customer allowed WhatsApp calls from the business")]
     #[case::unknown_type(json!({"type":"hologram","hologram":{}}), "Unsupported message (hologram)")]
     #[case::text_without_body(json!({"type":"text","text":{}}), "Unsupported message (text)")]

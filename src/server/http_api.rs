@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 
 use super::ApiError;
 use crate::api::channel::ChannelUpdate;
+use crate::api::compose::OutboundMessage;
 use crate::api::contacts::AssignContactRequest;
 use crate::api::inbox::{AssignRequest, MarkReadRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
@@ -127,6 +128,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(set_security_settings))
         .routes(routes!(message_media))
         .routes(routes!(mark_read))
+        .routes(routes!(send_message))
         .merge(OpenApiRouter::new().routes(routes!(send_media)).layer(DefaultBodyLimit::max(MAX_MEDIA_BODY)))
         .routes(routes!(templates))
         .routes(routes!(save_template))
@@ -790,6 +792,17 @@ async fn send_media(
         bytes: bytes.to_vec(),
     };
     Ok((StatusCode::CREATED, Json(core.send_media(&token, ConversationId::new(id), request).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/compose", operation_id = "send_message", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = OutboundMessage, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
+async fn send_message(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<OutboundMessage>, JsonRejection>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let request = body(json)?;
+    Ok((StatusCode::CREATED, Json(core.send_message(&token, ConversationId::new(id), request).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", operation_id = "mark_read", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = MarkReadRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]

@@ -84,8 +84,8 @@ pub struct NewMessage<'a> {
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
     k.wa_id, k.user_id, k.profile_name, k.username, c.team_id, t.name AS team_name, c.assignee_id, a.username AS assignee,
-    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS last_text,
-    (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS last_kind";
+    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_text,
+    (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_kind";
 
 const CONVERSATION_FROM: &str = "FROM conversations c JOIN contacts k ON k.id = c.contact_id
     JOIN teams t ON t.id = c.team_id LEFT JOIN users a ON a.id = c.assignee_id";
@@ -134,7 +134,9 @@ impl Store {
         row.as_ref().map(conversation_from_row).transpose()?.ok_or(Error::NotFound)
     }
 
-    /// The messages of the proof's conversation, oldest first.
+    /// The messages of the proof's conversation, oldest first. WhatsApp stamps messages to
+    /// the second and replies are stamped to the millisecond, so within one second the order
+    /// of arrival decides (a customer's answer is not shown before the question it answers).
     pub async fn list_messages(
         &self,
         proof: &Authorized<act::ReadConversation>,
@@ -143,7 +145,7 @@ impl Store {
             "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at,
                     u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
              FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN media md ON md.message_id = m.id
-             WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
+             WHERE m.conversation_id = ? ORDER BY m.sent_at / 1000, m.id",
         )
         .bind(proof.resource().get())
         .fetch_all(self.read())

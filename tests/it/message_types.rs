@@ -107,3 +107,53 @@ async fn reactions_edits_and_deletions_show_on_the_message_they_concern() {
     assert_eq!((&thread[1]["edited"], &thread[1]["deleted"]), (&json!(true), &json!(true)));
     assert_eq!(thread[2]["content"]["type"], "notice", "a reaction to a message not here is a notice");
 }
+
+#[tokio::test]
+async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    let question = inbound::text("Which store is nearest?");
+    let status = send_message(&served.http, &target(served.addr), &ana(), "wamid.q", question).await;
+    assert_eq!(status.unwrap(), 200);
+    let token = served.login().await;
+    let compose = |message: Value| served.post("/api/v1/conversations/1/compose", Some(&token), message);
+
+    let sent = [
+        json!({ "type": "location", "latitude": 53.7997, "longitude": -1.5492, "name": "Store 12", "address": "Briggate, Leeds" }),
+        json!({ "type": "contact", "name": "Priya (Store 12)", "phone": "+44 113 496 0000" }),
+        json!({ "type": "buttons", "body": "Which store suits you?", "buttons": ["Leeds", "York"] }),
+    ];
+    let mut texts = Vec::new();
+    for message in sent {
+        let response = compose(message).await;
+        assert_eq!(response.status(), 201);
+        let view: Value = response.json().await.unwrap();
+        texts.push(view["text"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(texts, ["Location: Store 12", "Contact: Priya (Store 12)", "Asked: Which store suits you?"]);
+
+    let thread: Vec<Value> =
+        served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+    let question = json!({ "type": "reaction", "message_id": thread[0]["id"], "emoji": "👍" });
+    assert_eq!(compose(question).await.status(), 201);
+    let four = json!({ "type": "buttons", "body": "?", "buttons": ["A", "B", "C", "D"] });
+    assert_eq!(compose(four).await.status(), 422, "WhatsApp allows three buttons");
+
+    let answer = inbound::chose("button_reply", "b2", "York");
+    assert_eq!(
+        send_message(&served.http, &target(served.addr), &ana(), "wamid.a", answer).await.unwrap(),
+        200
+    );
+    let thread: Vec<Value> =
+        served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+    assert_eq!(thread[0]["our_reaction"], "👍", "our reaction shows on the customer's message");
+    assert_eq!(
+        thread[3]["content"],
+        json!({ "type": "question", "body": "Which store suits you?", "options": ["Leeds", "York"] })
+    );
+    assert_eq!(thread.last().unwrap()["text"], "Chose: York");
+    let received = sim.received();
+    let kinds: Vec<&str> = received.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["location", "contacts", "interactive", "reaction"]);
+    assert_eq!(received[3]["reaction"], json!({ "message_id": "wamid.q", "emoji": "👍" }));
+}

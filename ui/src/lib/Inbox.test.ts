@@ -144,6 +144,23 @@ describe("Inbox", () => {
     expect((screen.getByLabelText("Reply") as HTMLTextAreaElement).value).toBe("");
   });
 
+  it("reacts to a customer's message and can take the reaction back", async () => {
+    const liked = { ...inbound, our_reaction: "👍" };
+    const calls = mockCore({
+      list_conversations: () => [conversation],
+      conversation_messages: (_, n) => (n === 1 ? [inbound] : [liked]),
+      mark_read: () => null,
+      send_message: () => message({ id: 3, direction: "outbound", kind: "reaction" }),
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await fireEvent.click(await screen.findByRole("button", { name: "React with 👍" }));
+    await waitFor(() => expect(screen.getByRole("button", { name: "Take back our 👍" })).toBeTruthy());
+    expect(callsOf(calls, "send_message")).toEqual([
+      { conversationId: 7, message: { type: "reaction", message_id: 1, emoji: "👍" } },
+    ]);
+  });
+
   it("returns to sign-in when the session has ended", async () => {
     core({
       list_conversations: () => {

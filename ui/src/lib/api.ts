@@ -142,6 +142,7 @@ export type Content =
   | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null }
   | { type: "contacts"; contacts: { name: string; phones: string[]; company: string | null }[] }
   | { type: "choice"; title: string }
+  | { type: "question"; body: string; options: string[] }
   | { type: "form"; body: string | null; answers: { name: string; value: string }[] }
   | {
       type: "order";
@@ -150,6 +151,12 @@ export type Content =
     }
   | { type: "notice"; body: string }
   | { type: "unsupported"; kind: string; reason: string | null };
+
+export type OutboundMessage =
+  | { type: "location"; latitude: number; longitude: number; name?: string; address?: string }
+  | { type: "contact"; name: string; phone: string }
+  | { type: "buttons"; body: string; buttons: string[] }
+  | { type: "reaction"; message_id: number; emoji: string };
 
 export interface Message {
   id: number;
@@ -163,6 +170,7 @@ export interface Message {
   forwarded: "forwarded" | "frequently_forwarded" | null;
   referral: { headline: string | null; source_url: string | null } | null;
   reaction: string | null;
+  our_reaction: string | null;
   edited: boolean;
   deleted: boolean;
   sent_at: number;
@@ -330,6 +338,9 @@ export const api = {
         Caption: encodeURIComponent(caption),
       },
     }),
+  /** A place, a contact card, a question with buttons, or a reaction. */
+  sendMessage: (conversationId: number, message: OutboundMessage) =>
+    invoke<Message>("send_message", { conversationId, message }),
   /** Blue ticks for the customer's messages; with `typing`, "typing…" until the reply. */
   markRead: (conversationId: number, typing: boolean) => invoke<void>("mark_read", { conversationId, typing }),
   templates: () => invoke<Template[]>("templates"),

@@ -36,6 +36,7 @@ export function message(changes: Partial<Message> = {}): Message {
     forwarded: null,
     referral: null,
     reaction: null,
+    our_reaction: null,
     edited: false,
     deleted: false,
     ...changes,
