@@ -70,23 +70,26 @@ pub fn message_webhook(
     if message.get("timestamp").is_none() {
         message["timestamp"] = json!(timestamp.to_string());
     }
+    let contacts = json!([{ "profile": { "name": customer.name }, "wa_id": customer.wa_id }]);
+    messages_change(target, [("contacts", contacts), ("messages", json!([message]))])
+}
+
+/// A delivery of one `messages` change for the business number of `target`, carrying `parts`
+/// beside its metadata, as Meta's bytes (non-ASCII escaped).
+fn messages_change<const N: usize>(target: &WebhookTarget, parts: [(&str, Value); N]) -> Vec<u8> {
+    let mut value = json!({
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": target.display_phone_number,
+            "phone_number_id": target.phone_number_id
+        }
+    });
+    for (key, part) in parts {
+        value[key] = part;
+    }
     let body = json!({
         "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {
-                        "display_phone_number": target.display_phone_number,
-                        "phone_number_id": target.phone_number_id
-                    },
-                    "contacts": [{ "profile": { "name": customer.name }, "wa_id": customer.wa_id }],
-                    "messages": [message]
-                },
-                "field": "messages"
-            }]
-        }]
+        "entry": [{ "id": "102290129340398", "changes": [{ "value": value, "field": "messages" }] }]
     });
     to_ascii_json(&body)
 }
@@ -107,24 +110,7 @@ pub fn status_webhook(target: &WebhookTarget, status: &StatusReport, timestamp: 
         report["conversation"] = json!({ "id": "CONVERSATION_ID", "origin": { "type": "service" } });
         report["pricing"] = json!({ "billable": true, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" });
     }
-    let body = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {
-                        "display_phone_number": target.display_phone_number,
-                        "phone_number_id": target.phone_number_id
-                    },
-                    "statuses": [report]
-                },
-                "field": "messages"
-            }]
-        }]
-    });
-    to_ascii_json(&body)
+    messages_change(target, [("statuses", json!([report]))])
 }
 
 /// A delivery status to report for a message the business sent.

@@ -85,14 +85,19 @@ impl CloudApi {
     ) -> std::result::Result<String, SendFailure> {
         let url = messages_url(config)
             .map_err(|_| SendFailure::permanent(None, "the Graph base URL is not valid"))?;
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(config.access_token.dangerously_expose())
-            .json(payload)
-            .send()
-            .await
-            .map_err(|e| {
+        let bytes = self.call(config, self.http.post(url).json(payload)).await?;
+        parse_send_response(&bytes).map_err(|e| SendFailure::permanent(None, &e.to_string()))
+    }
+
+    /// Sends a Graph request with the access token and returns the body of a successful
+    /// answer; a refusal is classified (see [`SendFailure::from_graph`]).
+    async fn call(
+        &self,
+        config: &ChannelConfig,
+        request: reqwest::RequestBuilder,
+    ) -> std::result::Result<Vec<u8>, SendFailure> {
+        let response =
+            request.bearer_auth(config.access_token.dangerously_expose()).send().await.map_err(|e| {
                 tracing::warn!(error = %e.without_url(), "Cloud API unreachable");
                 SendFailure::transient(None, "WhatsApp could not be reached; it will be tried again")
             })?;
@@ -101,9 +106,10 @@ impl CloudApi {
             SendFailure::transient(None, "WhatsApp's answer was cut off; it will be tried again")
         })?;
         if status.is_success() {
-            return parse_send_response(&bytes).map_err(|e| SendFailure::permanent(None, &e.to_string()));
+            Ok(bytes.to_vec())
+        } else {
+            Err(SendFailure::from_graph(status.as_u16(), &bytes))
         }
-        Err(SendFailure::from_graph(status.as_u16(), &bytes))
     }
 }
 
@@ -237,21 +243,7 @@ impl CloudApi {
             .append_pair("limit", "100");
         let mut templates = Vec::new();
         for _ in 0..50 {
-            let response = self
-                .http
-                .get(url.clone())
-                .bearer_auth(config.access_token.dangerously_expose())
-                .send()
-                .await
-                .map_err(|_| SendFailure::transient(None, "WhatsApp could not be reached; try again"))?;
-            let status = response.status();
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|_| SendFailure::transient(None, "WhatsApp's answer was cut off"))?;
-            if !status.is_success() {
-                return Err(SendFailure::from_graph(status.as_u16(), &bytes));
-            }
+            let bytes = self.call(config, self.http.get(url.clone())).await?;
             let page: Value = serde_json::from_slice(&bytes)
                 .map_err(|_| SendFailure::permanent(None, "WhatsApp answered in an unexpected format"))?;
             templates.extend(page.get("data").and_then(Value::as_array).cloned().unwrap_or_default());
@@ -305,23 +297,8 @@ impl CloudApi {
             .text("messaging_product", "whatsapp")
             .text("type", mime_type.to_owned())
             .part("file", part);
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(config.access_token.dangerously_expose())
-            .multipart(form)
-            .timeout(Duration::from_secs(300))
-            .send()
-            .await
-            .map_err(|_| SendFailure::transient(None, "WhatsApp could not be reached; try again"))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|_| SendFailure::transient(None, "WhatsApp's answer was cut off"))?;
-        if !status.is_success() {
-            return Err(SendFailure::from_graph(status.as_u16(), &body));
-        }
+        let body =
+            self.call(config, self.http.post(url).multipart(form).timeout(Duration::from_secs(300))).await?;
         serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
@@ -366,20 +343,7 @@ impl CloudApi {
     ) -> std::result::Result<(), SendFailure> {
         let url = messages_url(config)
             .map_err(|_| SendFailure::permanent(None, "the Graph base URL is not valid"))?;
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(config.access_token.dangerously_expose())
-            .json(request)
-            .send()
-            .await
-            .map_err(|_| SendFailure::transient(None, "WhatsApp could not be reached"))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let body = response.bytes().await.unwrap_or_default();
-        Err(SendFailure::from_graph(status.as_u16(), &body))
+        self.call(config, self.http.post(url).json(request)).await.map(|_| ())
     }
 }
 
