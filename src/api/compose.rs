@@ -1,5 +1,5 @@
 //! Messages other than plain text and templates, as an agent composes them: a place, a
-//! contact card, a question with reply buttons, and reactions. Each is checked against
+//! contact card, a question with reply buttons or a list, and reactions. Each is checked against
 //! WhatsApp's limits before it is committed, needs the customer's 24-hour window, and goes
 //! through the outbox like a text reply.
 
@@ -42,6 +42,15 @@ pub enum OutboundMessage {
         body: String,
         /// The buttons' titles (at most 20 characters each).
         buttons: Vec<String>,
+    },
+    /// A question with a list of up to ten answers behind a button ("Which store?").
+    List {
+        /// The question.
+        body: String,
+        /// The button's label that opens the list (at most 20 characters).
+        button: String,
+        /// The answers (at most 24 characters each).
+        rows: Vec<String>,
     },
     /// A reaction to a message of this conversation; an empty emoji takes it back.
     Reaction {
@@ -111,6 +120,31 @@ fn request(message: &OutboundMessage, wamid: Option<&str>) -> Result<(Value, &'s
                 .collect();
             let interactive =
                 json!({ "type": "button", "body": { "text": body }, "action": { "buttons": buttons } });
+            (json!({ "type": "interactive", "interactive": interactive }), "interactive")
+        }
+        OutboundMessage::List { body, button, rows } => {
+            let (body, button) = (body.trim(), button.trim());
+            let titles: Vec<&str> = rows.iter().map(|r| r.trim()).collect();
+            if body.is_empty() || body.chars().count() > 1024 {
+                return invalid("the question is between 1 and 1024 characters");
+            }
+            if button.is_empty() || button.chars().count() > 20 {
+                return invalid("the list's button label is between 1 and 20 characters");
+            }
+            let unique = titles.iter().enumerate().all(|(i, t)| !titles[..i].contains(t));
+            if titles.is_empty() || titles.len() > 10 || !unique {
+                return invalid("a list has one to ten different answers");
+            }
+            if titles.iter().any(|t| t.is_empty() || t.chars().count() > 24) {
+                return invalid("an answer in a list is between 1 and 24 characters");
+            }
+            let rows: Vec<Value> = titles
+                .iter()
+                .enumerate()
+                .map(|(i, title)| json!({ "id": format!("r{}", i + 1), "title": title }))
+                .collect();
+            let interactive = json!({ "type": "list", "body": { "text": body },
+                                      "action": { "button": button, "sections": [{ "rows": rows }] } });
             (json!({ "type": "interactive", "interactive": interactive }), "interactive")
         }
         OutboundMessage::Reaction { emoji, .. } => {
@@ -188,6 +222,8 @@ mod tests {
     #[case::four_buttons(buttons(&["A", "B", "C", "D"]), false)]
     #[case::same_twice(buttons(&["Leeds", "Leeds"]), false)]
     #[case::title_too_long(buttons(&["Leeds, Briggate and Trinity"]), false)]
+    #[case::list(OutboundMessage::List { body: "Which store?".into(), button: "Stores".into(), rows: vec!["Leeds, Briggate".into(), "York".into()] }, true)]
+    #[case::list_of_eleven(OutboundMessage::List { body: "?".into(), button: "Stores".into(), rows: (1..=11).map(|n| n.to_string()).collect() }, false)]
     #[case::north_pole_and_beyond(OutboundMessage::Location { latitude: 91.0, longitude: 0.0, name: None, address: None }, false)]
     #[case::a_store(OutboundMessage::Location { latitude: 53.8, longitude: -1.54, name: Some("Store 12".into()), address: None }, true)]
     #[case::card_without_number(OutboundMessage::Contact { name: "Priya".into(), phone: "call me".into() }, false)]

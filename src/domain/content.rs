@@ -381,19 +381,15 @@ fn interactive(part: &Value) -> Option<Content> {
     if matches!(kind, "button" | "list") {
         // The business's own question (as sent): the body and the answers it offers.
         let action = part.get("action").unwrap_or(&Value::Null);
-        let titles = |items: &Value, key: &str| -> Vec<String> {
-            items
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|i| owned(i.get(key).unwrap_or(i), "title"))
-                .collect()
-        };
+        let list = |v: Option<&Value>| v.and_then(Value::as_array).map_or(&[][..], Vec::as_slice).to_vec();
         let options = if kind == "button" {
-            titles(action.get("buttons").unwrap_or(&Value::Null), "reply")
+            // Each button is `{"type":"reply","reply":{"id","title"}}`.
+            list(action.get("buttons")).iter().filter_map(|b| owned(b.get("reply")?, "title")).collect()
         } else {
-            let sections = action.get("sections").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-            sections.iter().flat_map(|s| titles(s.get("rows").unwrap_or(&Value::Null), "title")).collect()
+            // A list's sections each hold rows `{"id","title","description"}`.
+            let rows =
+                list(action.get("sections")).iter().flat_map(|s| list(s.get("rows"))).collect::<Vec<_>>();
+            rows.iter().filter_map(|r| owned(r, "title")).collect()
         };
         return Some(Content::Question { body: owned(part.get("body")?, "text")?, options });
     }
@@ -480,6 +476,7 @@ mod tests {
     #[case::system(json!({"type":"system","system":{"body":"User changed number"}}), "User changed number")]
     #[case::edit(json!({"type":"edit","edit":{"original_message_id":"wamid.A","message":{"type":"text","text":{"body":"size 40"}}}}), "Edited: size 40")]
     #[case::revoke(json!({"type":"revoke","revoke":{"original_message_id":"wamid.A"}}), "Deleted a message")]
+    #[case::list_sent(json!({"type":"interactive","interactive":{"type":"list","body":{"text":"Which store?"},"action":{"button":"Stores","sections":[{"rows":[{"id":"r1","title":"Leeds"}]}]}}}), "Asked: Which store?")]
     #[case::question_sent(json!({"type":"interactive","interactive":{"type":"button","body":{"text":"Which store?"},"action":{"buttons":[{"type":"reply","reply":{"id":"b1","title":"Leeds"}}]}}}), "Asked: Which store?")]
     #[case::call_permission(json!({"type":"interactive","interactive":{"type":"call_permission_reply","call_permission_reply":{"response":"accept"}}}), "The customer allowed WhatsApp calls from the business")]
     #[case::unknown_type(json!({"type":"hologram","hologram":{}}), "Unsupported message (hologram)")]

@@ -122,6 +122,7 @@ async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
         json!({ "type": "location", "latitude": 53.7997, "longitude": -1.5492, "name": "Store 12", "address": "Briggate, Leeds" }),
         json!({ "type": "contact", "name": "Priya (Store 12)", "phone": "+44 113 496 0000" }),
         json!({ "type": "buttons", "body": "Which store suits you?", "buttons": ["Leeds", "York"] }),
+        json!({ "type": "list", "body": "Which day?", "button": "Days", "rows": ["Friday", "Saturday"] }),
     ];
     let mut texts = Vec::new();
     for message in sent {
@@ -130,7 +131,15 @@ async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
         let view: Value = response.json().await.unwrap();
         texts.push(view["text"].as_str().unwrap().to_owned());
     }
-    assert_eq!(texts, ["Location: Store 12", "Contact: Priya (Store 12)", "Asked: Which store suits you?"]);
+    assert_eq!(
+        texts,
+        [
+            "Location: Store 12",
+            "Contact: Priya (Store 12)",
+            "Asked: Which store suits you?",
+            "Asked: Which day?"
+        ]
+    );
 
     let thread: Vec<Value> =
         served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
@@ -154,6 +163,11 @@ async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
     assert_eq!(thread.last().unwrap()["text"], "Chose: York");
     let received = sim.received();
     let kinds: Vec<&str> = received.iter().map(|r| r["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["location", "contacts", "interactive", "reaction"]);
-    assert_eq!(received[3]["reaction"], json!({ "message_id": "wamid.q", "emoji": "👍" }));
+    assert_eq!(kinds, ["location", "contacts", "interactive", "interactive", "reaction"]);
+    assert_eq!(
+        received[3]["interactive"]["action"]["sections"][0]["rows"][1],
+        json!({ "id": "r2", "title": "Saturday" })
+    );
+    assert_eq!(received[4]["reaction"], json!({ "message_id": "wamid.q", "emoji": "👍" }));
+    assert_eq!(thread[4]["content"]["options"], json!(["Friday", "Saturday"]));
 }

@@ -156,6 +156,7 @@ export type OutboundMessage =
   | { type: "location"; latitude: number; longitude: number; name?: string; address?: string }
   | { type: "contact"; name: string; phone: string }
   | { type: "buttons"; body: string; buttons: string[] }
+  | { type: "list"; body: string; button: string; rows: string[] }
   | { type: "reaction"; message_id: number; emoji: string };
 
 export interface Message {
