@@ -325,6 +325,29 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         "the simulated Cloud API received the photo: {received:?}"
     );
     screenshot(&client, "05-photo-sent.png").await;
+
+    // A question with reply buttons: "Which store?".
+    click(&client, "[data-testid=ask]").await;
+    let form = element(&client, "[data-testid=ask-question]", 5).await;
+    type_into(&form, "input[name=question]", "Which store suits you?").await;
+    type_into(&form, "input[name=answer-0]", "Main Street").await;
+    type_into(&form, "input[name=answer-1]", "Station Road").await;
+    screenshot(&client, "06-ask-form.png").await;
+    click(&form, "button[type=submit]").await;
+    let asked = wait_for_text(
+        &client,
+        "[data-testid=message].outbound",
+        "Which store suits you?",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(asked.text().await.unwrap().contains("Station Road"), "the answers offered are shown");
+    let received = sim_received(sim_port).await;
+    assert!(
+        received.iter().any(|r| r["interactive"]["action"]["buttons"][1]["reply"]["title"] == "Station Road"),
+        "the simulated Cloud API received the buttons: {received:?}"
+    );
+    screenshot(&client, "07-question.png").await;
     client.close().await.unwrap();
 }
 
