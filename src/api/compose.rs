@@ -186,14 +186,8 @@ impl Core {
         let summary = Content::read(kind, &graph, None).summary();
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let graph_request = |callback: &str| {
-            let mut body = graph.clone();
-            body["biz_opaque_callback_data"] = callback.into();
-            body
-        };
         let message_kind = MessageKind::from_wire(Some(kind));
-        let message_id =
-            tx.enqueue_reply(&proof, &recipient, &message_kind, &summary, graph_request, now).await?;
+        let message_id = tx.enqueue_reply(&proof, &recipient, &message_kind, &summary, graph, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "message.sent")
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get())

@@ -105,14 +105,10 @@ impl Core {
             None => None,
         };
         let preview_url = request.preview_url;
-        let graph_request = |callback: &str| {
-            let mut body = text_request(recipient, text, preview_url);
-            if let Some(wamid) = &quoted {
-                body["context"] = serde_json::json!({ "message_id": wamid });
-            }
-            body["biz_opaque_callback_data"] = callback.into();
-            body
-        };
+        let mut graph_request = text_request(recipient, text, preview_url);
+        if let Some(wamid) = &quoted {
+            graph_request["context"] = serde_json::json!({ "message_id": wamid });
+        }
         let message_id =
             tx.enqueue_reply(&proof, recipient, &MessageKind::text(), text, graph_request, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "message.sent")

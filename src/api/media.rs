@@ -41,9 +41,7 @@ impl Core {
         let jobs = tx.claim_media(proof, now, PARALLEL_FETCHES).await?;
         tx.commit().await?;
         if jobs.is_empty() {
-            let next = self.store.media_next_due().await?;
-            let wait = next.map_or(60_000, |at| (at.as_millis() - now.as_millis()).clamp(0, 60_000));
-            return Ok(Duration::from_millis(u64::try_from(wait).unwrap_or(0)));
+            return Ok(super::outbox::until(self.store.media_next_due().await?, now));
         }
         let channel = self.store.find_channel().await?.map(Arc::new);
         for job in jobs {
@@ -203,11 +201,7 @@ impl Core {
         let summary = Content::Media(media.clone()).summary();
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let graph_request = |callback: &str| {
-            let mut body = media_request(&recipient, wire, &media_id, caption.as_deref(), Some(&filename));
-            body["biz_opaque_callback_data"] = callback.into();
-            body
-        };
+        let graph_request = media_request(&recipient, wire, &media_id, caption.as_deref(), Some(&filename));
         let message_kind = MessageKind::from_wire(Some(wire));
         let message_id =
             tx.enqueue_reply(&proof, &recipient, &message_kind, &summary, graph_request, now).await?;

@@ -102,6 +102,12 @@ impl Drop for Running<'_> {
     }
 }
 
+/// How long the worker may sleep until `next` is due (at most a minute; none if nothing is).
+pub(super) fn until(next: Option<Timestamp>, now: Timestamp) -> Duration {
+    let wait = next.map_or(60_000, |at| (at.as_millis() - now.as_millis()).clamp(0, 60_000));
+    Duration::from_millis(u64::try_from(wait).unwrap_or(0))
+}
+
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -168,9 +174,7 @@ impl Core {
             );
         }
         if items.is_empty() {
-            let next = self.store.outbox_next_due().await?;
-            let wait = next.map_or(60_000, |at| (at.as_millis() - now.as_millis()).clamp(0, 60_000));
-            return Ok(Duration::from_millis(u64::try_from(wait).unwrap_or(0)));
+            return Ok(until(self.store.outbox_next_due().await?, now));
         }
         let channel = self.store.find_channel().await?.map(Arc::new);
         let mut sends = tokio::task::JoinSet::new();

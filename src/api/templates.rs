@@ -192,11 +192,7 @@ impl Core {
         let now = self.clock.now();
         let text = template.render(&values);
         let mut tx = self.store.write().await?;
-        let graph_request = |callback: &str| {
-            let mut body = template.request(recipient, &values);
-            body["biz_opaque_callback_data"] = callback.into();
-            body
-        };
+        let graph_request = template.request(recipient, &values);
         let kind = MessageKind::from_wire(Some("template"));
         let message_id = tx.enqueue_reply(&proof, recipient, &kind, &text, graph_request, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), "message.sent")

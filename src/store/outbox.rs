@@ -38,15 +38,15 @@ pub struct OutboxItem {
 }
 
 impl WriteTx {
-    /// Commits a reply and its outbox item; `request` builds the Graph request from the
-    /// callback data that names the item. The message is `queued` until the sender takes it.
+    /// Commits a reply and its outbox item with `request`, the Graph request, to which the
+    /// callback data naming the item is added. The message is `queued` until the sender takes it.
     pub async fn enqueue_reply<A: Act>(
         &mut self,
         proof: &Authorized<A>,
         recipient: &str,
         kind: &MessageKind,
         body: &str,
-        request: impl FnOnce(&str) -> Value,
+        mut request: Value,
         now: Timestamp,
     ) -> Result<MessageId>
     where
@@ -67,7 +67,8 @@ impl WriteTx {
             .insert_message_row(&message, author, Some("queued"), now)
             .await?
             .ok_or_else(|| Error::Internal("a queued reply was not stored".to_owned()))?;
-        let request = request(&format!("{CALLBACK_PREFIX}{}", id.get()));
+        // The request names its item, so that a status webhook settles an interrupted send.
+        request["biz_opaque_callback_data"] = format!("{CALLBACK_PREFIX}{}", id.get()).into();
         // The message keeps what was asked of WhatsApp (its context, its template), like an
         // inbound message keeps what WhatsApp delivered.
         sqlx::query("UPDATE messages SET raw_json = ? WHERE id = ?")
