@@ -30,6 +30,8 @@ fn main() {
         "sync_templates",
         "save_template",
         "send_template",
+        "set_template_audience",
+        "sending_options",
         "set_channel_settings",
         "allowlist",
         "set_allowlist",

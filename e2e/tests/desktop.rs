@@ -706,6 +706,8 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     let form = element(&client, "[data-testid=label-form]", 5).await;
     type_into(&form, "input[name=label-name]", "Dealer").await;
     form.child("select[name=label-colour]").await.select_by_value("blue").await.unwrap();
+    // Dealers get photos but no documents.
+    form.child("select[name=label-files]").await.select_by_value("no_documents").await.unwrap();
     click(&form, "input[name=label-restricted]").await;
     let trainee = wait_for_text(
         &client,
@@ -716,7 +718,10 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     .await;
     trainee.click().await.unwrap();
     click(&form, "button[type=submit]").await;
-    wait_for_text(&client, "[data-testid=label]", "Counter trainee", Duration::from_secs(10)).await;
+    let dealer =
+        wait_for_text(&client, "[data-testid=label]", "Counter trainee", Duration::from_secs(10)).await;
+    let files = dealer.find(Locator::Css("[data-testid=label-files]")).await.unwrap().text().await.unwrap();
+    assert_eq!(files, "Photos, videos and audio, no documents");
     screenshot(&client, "17-admin-labels.png").await;
 
     // The WhatsApp channel: every secret is set and none is shown, not even in the page.
@@ -732,8 +737,43 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     click(&client, "[data-testid=admin-templates]").await;
     wait_for_text(&client, "[data-testid=template]", "winter_sale", Duration::from_secs(10)).await;
     let rows = client.find_all(Locator::Css("[data-testid=template]")).await.unwrap();
-    assert_eq!(rows.len(), 3, "the simulated account's three templates");
+    assert_eq!(rows.len(), 4, "the simulated account's four templates");
+    // The trade price list is for dealers only.
+    click(&client, "button[aria-label='Change who trade_prices is for']").await;
+    let audience = element(&client, "[data-testid=audience-form]", 5).await;
+    wait_for_text(&client, "[data-testid=audience-form] label", "Dealer", Duration::from_secs(5))
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&audience, "button[type=submit]").await;
+    notice(&client, "only for the labels chosen").await;
+    wait_for_text(
+        &client,
+        "[data-testid=template-audience]",
+        "Contacts labelled Dealer",
+        Duration::from_secs(5),
+    )
+    .await;
     screenshot(&client, "20-admin-templates.png").await;
+
+    // Dana (no label, window closed) is not offered the dealers' template, and is told so.
+    click(&client, "nav.tabs button:nth-child(1)").await;
+    wait_for_text(&client, "[data-testid=conversation]", "Dana Whitfield", Duration::from_secs(30))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=templates-withheld]",
+        "1 more template is only for contacts with other labels",
+        Duration::from_secs(10),
+    )
+    .await;
+    let offered = element(&client, "select[name=template]", 5).await.text().await.unwrap();
+    assert!(offered.contains("we_are_here") && !offered.contains("trade_prices"), "{offered}");
+    screenshot(&client, "21-template-for-other-labels.png").await;
 
     // The agent's next session works under the new role: reads, does not reply.
     click(&client, "[data-testid=lock]").await;

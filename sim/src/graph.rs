@@ -80,8 +80,8 @@ struct SimState {
     http: reqwest::Client,
 }
 
-/// The templates a new simulator's business account has, as Graph lists them: two approved
-/// (one with a header) and one still in review.
+/// The templates a new simulator's business account has, as Graph lists them: three approved
+/// (one with a header, one a trade price list for dealers) and one still in review.
 pub fn default_templates() -> Vec<Value> {
     vec![
         json!({ "name": "order_ready", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1001",
@@ -93,6 +93,8 @@ pub fn default_templates() -> Vec<Value> {
                 "components": [ { "type": "BODY", "text": "Hello {{1}}, we saw your message after hours. How can we help today?" } ] }),
         json!({ "name": "winter_sale", "language": "en_GB", "status": "PENDING", "category": "MARKETING", "id": "1003",
                 "components": [ { "type": "BODY", "text": "Our winter sale starts {{1}}." } ] }),
+        json!({ "name": "trade_prices", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1004",
+                "components": [ { "type": "BODY", "text": "Hello {{1}}, this month's trade prices are attached." } ] }),
     ]
 }
 

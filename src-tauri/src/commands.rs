@@ -11,14 +11,14 @@ use countersign::api::media::SendMediaRequest;
 use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
-use countersign::api::templates::{SendTemplateRequest, TemplateRequest};
+use countersign::api::templates::{SendTemplateRequest, TemplateAudienceRequest, TemplateRequest};
 use countersign::api::users::SecuritySettings;
 use countersign::api::views::ChannelView;
-use countersign::api::views::TemplateView;
 use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
+use countersign::api::views::{SendingOptionsView, TemplateView};
 use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
 use countersign::Error;
@@ -248,6 +248,25 @@ pub async fn send_template(
 ) -> Reply<MessageView> {
     let id = ConversationId::new(conversation_id);
     state.core()?.send_template(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_template_audience(
+    state: State<'_, AppState>,
+    name: String,
+    language: String,
+    request: TemplateAudienceRequest,
+) -> Reply<TemplateView> {
+    let core = state.core()?;
+    core.set_template_audience(&*state.session()?, &name, &language, request)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn sending_options(state: State<'_, AppState>, conversation_id: i64) -> Reply<SendingOptionsView> {
+    let id = ConversationId::new(conversation_id);
+    state.core()?.sending_options(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

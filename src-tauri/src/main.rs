@@ -140,6 +140,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::sync_templates,
         commands::save_template,
         commands::send_template,
+        commands::set_template_audience,
+        commands::sending_options,
         commands::set_channel_settings,
         commands::allowlist,
         commands::set_allowlist,

@@ -6,11 +6,12 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::views::MessageView;
+use super::views::{MessageView, SendingOptionsView, TemplateView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::act;
+use crate::authz::sending::{self, Files};
+use crate::authz::{act, decide, Action, Decision};
 use crate::domain::{Content, ConversationId, MessageId, MessageKind};
 use crate::error::{Error, Result};
 
@@ -196,6 +197,44 @@ impl Core {
         tx.commit().await?;
         tracing::info!(conversation = id.get(), message = message_id.get(), kind, "message queued");
         self.queued_view(&r, id, message_id).await
+    }
+}
+
+impl Core {
+    /// What the composer may offer in a conversation: which files may be sent (the contact's
+    /// labels decide) and the approved templates meant for this contact. The core checks again
+    /// on every send.
+    pub async fn sending_options(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+    ) -> Result<SendingOptionsView> {
+        let r = self.resolve(token).await?;
+        self.allow_on_conversation::<act::SendMessage>(&r.actor, id).await?;
+        let labels = self.store.conversation_label_rules(id).await?;
+        let (files, decided_by) = sending::files_for(&labels);
+        let files_note = decided_by.and_then(|label| match files {
+            Files::Any => None,
+            Files::NoDocuments => Some(format!(
+                "Contacts labelled {} may receive photos, videos and audio, not documents.",
+                label.name
+            )),
+            Files::None => Some(format!("No files may be sent to contacts labelled {}.", label.name)),
+        });
+        let placement = self.store.conversation_placement(id).await?.ok_or(Error::NotFound)?;
+        let may_send_templates = decide(&r.actor, Action::SendTemplate, Some(&placement)) == Decision::Allow;
+        let (mut templates, mut templates_withheld) = (Vec::new(), 0);
+        if may_send_templates {
+            let visible = self.visible_labels(&r.actor).await?;
+            for t in self.store.list_templates().await?.iter().filter(|t| t.template.status == "APPROVED") {
+                if sending::may_send_template(&labels, &t.audience).is_ok() {
+                    templates.push(TemplateView::build(t, &visible));
+                } else {
+                    templates_withheld += 1;
+                }
+            }
+        }
+        Ok(SendingOptionsView { files: files.as_str(), files_note, templates, templates_withheld })
     }
 }
 

@@ -9,6 +9,7 @@ use super::views::{ContactView, LabelView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
+use crate::authz::sending::Files;
 use crate::authz::{act, decide, guard, Action, Actor, Decision};
 use crate::domain::{ContactId, LabelId, RoleSlug};
 use crate::error::{Error, Result};
@@ -30,6 +31,8 @@ pub struct LabelRequest {
     /// Roles that may see its contacts when restricted (slugs).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Which files may be sent to its contacts: `any` (when left out), `no_documents` or `none`.
+    pub files: Option<String>,
 }
 
 /// A label to put on a contact.
@@ -39,6 +42,7 @@ pub struct ApplyLabelRequest {
     pub label: i64,
 }
 
+/// Whether `actor` sees `label` (a restricted one only when granted).
 fn sees(actor: &Actor, label: &LabelRecord) -> bool {
     match actor {
         Actor::User { grants, .. } => grants.sees_label(label.id, label.restricted),
@@ -52,20 +56,7 @@ impl Core {
         let r = self.resolve(token).await?;
         self.allow::<act::ViewDirectory>(&r.actor, ()).await?;
         let manages = decide(&r.actor, Action::ManageLabels, None) == Decision::Allow;
-        Ok(self
-            .store
-            .list_labels()
-            .await?
-            .iter()
-            .filter(|l| sees(&r.actor, l))
-            .map(|l| LabelView {
-                id: l.id.get(),
-                name: l.name.clone(),
-                colour: l.colour.clone(),
-                restricted: l.restricted,
-                roles: manages.then(|| l.roles.iter().map(|r| r.as_str().to_owned()).collect()),
-            })
-            .collect())
+        Ok(self.visible_labels(&r.actor).await?.iter().map(|l| LabelView::build(l, manages)).collect())
     }
 
     /// Creates a label.
@@ -88,6 +79,15 @@ impl Core {
         let r = self.resolve(token).await?;
         let proof = self.allow::<act::ManageLabels>(&r.actor, ()).await?;
         let label = self.visible_label(&r.actor, LabelId::new(id)).await?;
+        // Deleting a label a template is meant for would open the template to every contact.
+        let templates = self.store.label_templates(label.id).await?;
+        if !templates.is_empty() {
+            return Err(Error::Conflict(format!(
+                "these templates are only for contacts labelled {}: {}; change them under Templates first",
+                label.name,
+                templates.join(", ")
+            )));
+        }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.delete_label(&proof, label.id).await?;
@@ -109,6 +109,12 @@ impl Core {
             return Err(Error::Invalid("a label's name has 1 to 40 characters".to_owned()));
         }
         let colour = request.colour.as_deref().unwrap_or("grey");
+        let files = match request.files.as_deref() {
+            None => Files::Any,
+            Some(name) => Files::parse(name).ok_or_else(|| {
+                Error::Invalid("a label lets through any file, no_documents or none".to_owned())
+            })?,
+        };
         if !COLOURS.contains(&colour) {
             return Err(Error::Invalid(format!("a label's colour is one of: {}", COLOURS.join(", "))));
         }
@@ -131,7 +137,7 @@ impl Core {
         }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let spec = LabelSpec { name, colour, restricted: request.restricted, roles: &roles };
+        let spec = LabelSpec { name, colour, restricted: request.restricted, roles: &roles, files };
         let saved = tx.save_label(&proof, id, &spec, now).await?;
         let event = AuditEvent::new(
             proof.actor().clone(),
@@ -139,17 +145,11 @@ impl Core {
         )
         .target(format!("label:{}", saved.get()))
         .detail("restricted", request.restricted)
-        .detail("roles", roles.iter().map(RoleSlug::as_str).collect::<Vec<_>>().join("+"));
+        .detail("roles", roles.iter().map(RoleSlug::as_str).collect::<Vec<_>>().join("+"))
+        .detail("files", files.as_str());
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        let label = self.any_label(saved).await?;
-        Ok(LabelView {
-            id: label.id.get(),
-            name: label.name.clone(),
-            colour: label.colour.clone(),
-            restricted: label.restricted,
-            roles: Some(label.roles.iter().map(|r| r.as_str().to_owned()).collect()),
-        })
+        Ok(LabelView::build(&self.any_label(saved).await?, true))
     }
 
     /// Puts a label on a contact the actor can see.
@@ -198,6 +198,11 @@ impl Core {
         // With a restricted label just put on, the contact may be out of the actor's sight now.
         let read = self.allow_on_contact::<act::ReadContact>(&r.actor, id).await?;
         Ok(ContactView::build(&self.store.get_contact(&read).await?, &r.grants))
+    }
+
+    /// Every label the actor may see.
+    pub(super) async fn visible_labels(&self, actor: &Actor) -> Result<Vec<LabelRecord>> {
+        Ok(self.store.list_labels().await?.into_iter().filter(|l| sees(actor, l)).collect())
     }
 
     /// A label the actor may see; others are `NotFound`.

@@ -11,7 +11,7 @@ use super::views::MessageView;
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::{act, Actor, Authorized};
+use crate::authz::{act, sending, Action, Actor, Authorized};
 use crate::channel::whatsapp::client::media_request;
 use crate::channel::whatsapp::client::{ChannelConfig, FetchFailure};
 use crate::channel::whatsapp::media::{allowed, check, essence, kind_for, max_bytes};
@@ -176,6 +176,10 @@ impl Core {
                 "WhatsApp takes files of this kind up to {} MB",
                 max_bytes(kind) / (1024 * 1024)
             )));
+        }
+        let labels = self.store.conversation_label_rules(id).await?;
+        if let Err(refusal) = sending::may_send_file(&labels, kind) {
+            return Err(self.refused_by_label(&r.actor, Action::SendMessage, id, &refusal).await);
         }
         let caption = request.caption.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
         if caption.as_ref().is_some_and(|c| c.chars().count() > 1024) {

@@ -180,6 +180,21 @@ impl Core {
         }
     }
 
+    /// Refuses a send a label rules out ([`crate::authz::sending`]): recorded in the audit
+    /// trail like any refusal, and answered with the rule's reason (the contact is visible to
+    /// the actor, and so are its labels).
+    async fn refused_by_label(
+        &self,
+        actor: &Actor,
+        action: crate::authz::Action,
+        id: ConversationId,
+        refusal: &crate::authz::sending::Refusal,
+    ) -> Error {
+        let denied = Denied { action, reason: crate::authz::DenyReason::LabelRule };
+        let target = Some(format!("conversation:{}", id.get()));
+        self.refused(actor, denied, target, Error::NotAllowed(refusal.to_string())).await
+    }
+
     /// Records a refusal in the audit trail (in its own transaction: there is no change to go
     /// with it) and returns `answer`. Failing to record is logged, never shown.
     async fn refused(&self, actor: &Actor, denied: Denied, target: Option<String>, answer: Error) -> Error {

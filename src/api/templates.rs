@@ -10,8 +10,8 @@ use super::views::{MessageView, TemplateView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::{act, Actor};
-use crate::domain::{ConversationId, MessageKind, Template};
+use crate::authz::{act, sending, Action, Actor};
+use crate::domain::{ConversationId, LabelId, MessageKind, Template};
 use crate::error::{Error, Result};
 
 /// A template entered by hand (standalone mode), as approved in Meta's WhatsApp Manager.
@@ -33,6 +33,14 @@ pub struct TemplateRequest {
     pub status: Option<String>,
 }
 
+/// Which labels a template is meant for.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TemplateAudienceRequest {
+    /// Label ids; empty for every contact.
+    #[serde(default)]
+    pub labels: Vec<i64>,
+}
+
 /// A template to send.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SendTemplateRequest {
@@ -43,6 +51,11 @@ pub struct SendTemplateRequest {
     /// A value per placeholder, in the order the catalog lists them.
     #[serde(default)]
     pub values: Vec<String>,
+}
+
+/// `label:1+label:4`, for the audit trail.
+fn label_list(labels: &[LabelId]) -> String {
+    labels.iter().map(|l| format!("label:{}", l.get())).collect::<Vec<_>>().join("+")
 }
 
 const STATUSES: &[&str] = &["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"];
@@ -96,13 +109,43 @@ impl Core {
     pub async fn templates(&self, token: &SessionToken) -> Result<Vec<TemplateView>> {
         let r = self.resolve(token).await?;
         self.allow::<act::ViewTemplates>(&r.actor, ()).await?;
-        Ok(self
-            .store
-            .list_templates()
-            .await?
-            .iter()
-            .map(|(t, source)| TemplateView::build(t, source))
-            .collect())
+        let visible = self.visible_labels(&r.actor).await?;
+        Ok(self.store.list_templates().await?.iter().map(|t| TemplateView::build(t, &visible)).collect())
+    }
+
+    /// Limits a template to contacts carrying one of `labels` (none: every contact).
+    pub async fn set_template_audience(
+        &self,
+        token: &SessionToken,
+        name: &str,
+        language: &str,
+        request: TemplateAudienceRequest,
+    ) -> Result<TemplateView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTemplates>(&r.actor, ()).await?;
+        let visible = self.visible_labels(&r.actor).await?;
+        let mut audience = Vec::with_capacity(request.labels.len());
+        for id in request.labels {
+            // A label the actor does not see does not exist for them.
+            let label = visible.iter().find(|l| l.id.get() == id).ok_or(Error::NotFound)?;
+            audience.push(label.id);
+        }
+        audience.sort();
+        audience.dedup();
+        let before = self.store.find_template(name, language).await?.ok_or(Error::NotFound)?;
+        // Labels the actor cannot see stay as they were: they may not be taken off unseen.
+        audience.extend(before.audience.iter().filter(|id| !visible.iter().any(|l| l.id == **id)));
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.set_template_audience(&proof, name, language, &audience).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "template.audience")
+            .target(format!("template:{name}/{language}"))
+            .detail("before", label_list(&before.audience))
+            .detail("labels", label_list(&audience));
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        let saved = self.store.find_template(name, language).await?.ok_or(Error::NotFound)?;
+        Ok(TemplateView::build(&saved, &visible))
     }
 
     /// Replaces the synchronised part of the catalog with what the Graph API lists now.
@@ -168,7 +211,9 @@ impl Core {
             .detail("status", &template.status);
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        Ok(TemplateView::build(&template, "admin"))
+        let saved =
+            self.store.find_template(&template.name, &template.language).await?.ok_or(Error::NotFound)?;
+        Ok(TemplateView::build(&saved, &self.visible_labels(&r.actor).await?))
     }
 
     /// Sends an approved template in a conversation (also outside the 24-hour window).
@@ -180,11 +225,16 @@ impl Core {
     ) -> Result<MessageView> {
         let r = self.resolve(token).await?;
         let proof = self.allow_on_conversation::<act::SendTemplate>(&r.actor, id).await?;
-        let template = self
+        let record = self
             .store
             .find_template(&request.name, &request.language)
             .await?
             .ok_or_else(|| Error::Invalid("there is no such template in the catalog".to_owned()))?;
+        let labels = self.store.conversation_label_rules(id).await?;
+        if let Err(refusal) = sending::may_send_template(&labels, &record.audience) {
+            return Err(self.refused_by_label(&r.actor, Action::SendTemplate, id, &refusal).await);
+        }
+        let template = record.template;
         let values: Vec<String> = request.values.iter().map(|v| v.trim().to_owned()).collect();
         template.check(&values).map_err(|e| Error::Invalid(e.to_string()))?;
         let recipient = self.recipient(&proof, false).await?;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::authz::{Grants, Permission};
 use crate::domain::{Content, Context, CustomerRef, Direction, Forwarded, TeamId, REPLY_WINDOW_MS};
 use crate::mask;
+use crate::store::access::LabelRecord;
 use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
 
@@ -681,7 +682,7 @@ pub struct ContactView {
 }
 
 /// A label on a contact.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LabelRefView {
     /// Label id.
     pub id: i64,
@@ -819,6 +820,43 @@ pub struct LabelView {
     pub restricted: bool,
     /// Roles that may see its contacts (only for those who manage labels).
     pub roles: Option<Vec<String>>,
+    /// Which files may be sent to its contacts: `any`, `no_documents` or `none`.
+    pub files: &'static str,
+}
+
+impl LabelView {
+    /// A label; which roles see it only for those who `manage` labels.
+    pub fn build(l: &LabelRecord, manage: bool) -> Self {
+        Self {
+            id: l.id.get(),
+            name: l.name.clone(),
+            colour: l.colour.clone(),
+            restricted: l.restricted,
+            roles: manage.then(|| l.roles.iter().map(|r| r.as_str().to_owned()).collect()),
+            files: l.files.as_str(),
+        }
+    }
+}
+
+impl LabelRefView {
+    /// A label by id, name and colour.
+    pub fn of(l: &LabelRecord) -> Self {
+        Self { id: l.id.get(), name: l.name.clone(), colour: l.colour.clone(), restricted: l.restricted }
+    }
+}
+
+/// What may be sent in one conversation, for the composer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SendingOptionsView {
+    /// Which files may be sent: `any`, `no_documents` or `none` (the strictest label decides).
+    pub files: &'static str,
+    /// Why files are limited, in words (names the label), when they are.
+    pub files_note: Option<String>,
+    /// Approved templates that may be sent to this contact (empty if the actor may not send
+    /// templates).
+    pub templates: Vec<TemplateView>,
+    /// How many approved templates are meant for contacts with other labels.
+    pub templates_withheld: usize,
 }
 
 /// The channel's settings as an admin sees them: no secret ever leaves the core.
@@ -865,6 +903,8 @@ pub struct TemplateView {
     pub source: String,
     /// The values to fill, in order.
     pub slots: Vec<SlotView>,
+    /// The labels it is meant for (empty: every contact). Only labels the actor sees.
+    pub audience: Vec<LabelRefView>,
 }
 
 /// One placeholder of a template.
@@ -877,9 +917,15 @@ pub struct SlotView {
 }
 
 impl TemplateView {
-    /// The view of a catalog entry.
-    pub fn build(t: &crate::domain::Template, source: &str) -> Self {
+    /// The view of a catalog entry; `visible` are the labels the actor sees.
+    pub fn build(record: &crate::store::templates::TemplateRecord, visible: &[LabelRecord]) -> Self {
+        let t = &record.template;
         Self {
+            audience: visible
+                .iter()
+                .filter(|l| record.audience.contains(&l.id))
+                .map(LabelRefView::of)
+                .collect(),
             slots: t.slots().into_iter().map(|(part, name)| SlotView { part, name }).collect(),
             name: t.name.clone(),
             language: t.language.clone(),
@@ -888,7 +934,7 @@ impl TemplateView {
             header: t.header.clone(),
             body: t.body.clone(),
             footer: t.footer.clone(),
-            source: source.to_owned(),
+            source: record.source.clone(),
         }
     }
 }

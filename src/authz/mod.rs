@@ -15,6 +15,7 @@
 mod grants;
 pub mod guard;
 mod permission;
+pub mod sending;
 pub mod template;
 
 use std::fmt::Debug;
@@ -127,6 +128,9 @@ pub enum DenyReason {
     NoPlacement,
     /// This kind of actor never does this.
     WrongActor,
+    /// A label on the contact (or the template's audience) rules out what was to be sent
+    /// ([`sending`]).
+    LabelRule,
 }
 
 /// The outcome of [`decide`].

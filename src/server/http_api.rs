@@ -19,28 +19,24 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiError;
-use crate::api::channel::ChannelUpdate;
-use crate::api::compose::OutboundMessage;
+
+mod whatsapp;
 use crate::api::contacts::AssignContactRequest;
-use crate::api::inbox::{AssignRequest, MarkReadRequest, SendTextRequest, TransferRequest};
+use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
-use crate::api::media::SendMediaRequest;
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use crate::api::roles::{DeleteRoleRequest, RoleRequest};
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::teams::{MemberRequest, TeamRequest};
-use crate::api::templates::{SendTemplateRequest, TemplateRequest};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
-use crate::api::views::ChannelView;
-use crate::api::views::TemplateView;
 use crate::api::views::*;
 use crate::api::Core;
 use crate::auth::session::SessionToken;
-use crate::domain::{ConversationId, MessageId};
+use crate::domain::ConversationId;
 use crate::error::Error;
 
 #[derive(OpenApi)]
@@ -126,16 +122,22 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(unlock_user))
         .routes(routes!(security_settings))
         .routes(routes!(set_security_settings))
-        .routes(routes!(message_media))
-        .routes(routes!(mark_read))
-        .routes(routes!(send_message))
-        .merge(OpenApiRouter::new().routes(routes!(send_media)).layer(DefaultBodyLimit::max(MAX_MEDIA_BODY)))
-        .routes(routes!(templates))
-        .routes(routes!(save_template))
-        .routes(routes!(sync_templates))
-        .routes(routes!(send_template))
-        .routes(routes!(channel_settings))
-        .routes(routes!(set_channel_settings))
+        .routes(routes!(whatsapp::message_media))
+        .routes(routes!(whatsapp::mark_read))
+        .routes(routes!(whatsapp::send_message))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(whatsapp::send_media))
+                .layer(DefaultBodyLimit::max(whatsapp::MAX_MEDIA_BODY)),
+        )
+        .routes(routes!(whatsapp::templates))
+        .routes(routes!(whatsapp::save_template))
+        .routes(routes!(whatsapp::sync_templates))
+        .routes(routes!(whatsapp::send_template))
+        .routes(routes!(whatsapp::set_template_audience))
+        .routes(routes!(whatsapp::sending_options))
+        .routes(routes!(whatsapp::channel_settings))
+        .routes(routes!(whatsapp::set_channel_settings))
         .routes(routes!(allowlist))
         .routes(routes!(set_allowlist))
         .split_for_parts()
@@ -433,29 +435,6 @@ async fn conversation_messages(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
     Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
-}
-
-#[utoipa::path(get, path = "/api/v1/messages/{id}/media", operation_id = "message_media", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, description = "the file, as the customer sent it", content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", body = ErrorView)))]
-async fn message_media(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    let file = core.message_media(&token, MessageId::new(id)).await?;
-    // Never rendered by a browser as a page: the type is from the allowlist, sniffing is off
-    // and it is a download; nothing is cached on the way.
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.mime_type),
-            (header::CONTENT_DISPOSITION, "attachment".to_owned()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        file.bytes,
-    )
-        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", operation_id = "send_text", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = SendTextRequest, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
@@ -762,116 +741,6 @@ async fn set_security_settings(
 
 /// Where the file to send is described: its name and caption travel in the query string, its
 /// type in `Content-Type`, its bytes as the body.
-#[derive(Deserialize, utoipa::IntoParams)]
-struct MediaQuery {
-    /// The file's name.
-    filename: Option<String>,
-    /// A caption.
-    caption: Option<String>,
-}
-
-/// The largest body the media route takes: WhatsApp's largest file (a 100 MB document) and
-/// some room. The bearer token is checked before the body is read.
-const MAX_MEDIA_BODY: usize = 101 * 1024 * 1024;
-
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/media", operation_id = "send_media", tag = "inbox", security(("session" = [])), params(("id" = i64, Path), MediaQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file, with its type in Content-Type"), responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
-async fn send_media(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-    axum::extract::Query(query): axum::extract::Query<MediaQuery>,
-    headers: axum::http::HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let mime_type =
-        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let request = SendMediaRequest {
-        filename: query.filename.unwrap_or_default(),
-        mime_type: mime_type.to_owned(),
-        caption: query.caption,
-        bytes: bytes.to_vec(),
-    };
-    Ok((StatusCode::CREATED, Json(core.send_media(&token, ConversationId::new(id), request).await?)))
-}
-
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/compose", operation_id = "send_message", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = OutboundMessage, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
-async fn send_message(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-    json: Result<Json<OutboundMessage>, JsonRejection>,
-) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let request = body(json)?;
-    Ok((StatusCode::CREATED, Json(core.send_message(&token, ConversationId::new(id), request).await?)))
-}
-
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", operation_id = "mark_read", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = MarkReadRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]
-async fn mark_read(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-    json: Result<Json<MarkReadRequest>, JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    let request = body(json)?;
-    core.mark_read(&token, ConversationId::new(id), request).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/api/v1/templates", operation_id = "templates", tag = "templates", security(("session" = [])), responses((status = 200, body = Vec<TemplateView>), (status = "4XX", body = ErrorView)))]
-async fn templates(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-) -> Result<Json<Vec<TemplateView>>, ApiError> {
-    Ok(Json(core.templates(&token).await?))
-}
-
-#[utoipa::path(post, path = "/api/v1/templates/sync", operation_id = "sync_templates", tag = "templates", security(("session" = [])), responses((status = 200, body = Vec<TemplateView>), (status = "4XX", body = ErrorView)))]
-async fn sync_templates(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-) -> Result<Json<Vec<TemplateView>>, ApiError> {
-    Ok(Json(core.sync_templates(&token).await?))
-}
-
-#[utoipa::path(post, path = "/api/v1/templates", operation_id = "save_template", tag = "templates", security(("session" = [])), request_body = TemplateRequest, responses((status = 200, body = TemplateView), (status = "4XX", body = ErrorView)))]
-async fn save_template(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<TemplateRequest>, JsonRejection>,
-) -> Result<Json<TemplateView>, ApiError> {
-    let request = body(json)?;
-    Ok(Json(core.save_template(&token, request).await?))
-}
-
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/templates", operation_id = "send_template", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = SendTemplateRequest, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]
-async fn send_template(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    Path(id): Path<i64>,
-    json: Result<Json<SendTemplateRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let request = body(json)?;
-    Ok((StatusCode::CREATED, Json(core.send_template(&token, ConversationId::new(id), request).await?)))
-}
-
-#[utoipa::path(get, path = "/api/v1/settings/channel", operation_id = "channel_settings", tag = "settings", security(("session" = [])), responses((status = 200, body = ChannelView), (status = "4XX", body = ErrorView)))]
-async fn channel_settings(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-) -> Result<Json<ChannelView>, ApiError> {
-    Ok(Json(core.channel_settings(&token).await?))
-}
-
-#[utoipa::path(put, path = "/api/v1/settings/channel", operation_id = "set_channel_settings", tag = "settings", security(("session" = [])), request_body = ChannelUpdate, responses((status = 200, body = ChannelView), (status = "4XX", body = ErrorView)))]
-async fn set_channel_settings(
-    State(core): State<Core>,
-    Bearer(token): Bearer,
-    json: Result<Json<ChannelUpdate>, JsonRejection>,
-) -> Result<Json<ChannelView>, ApiError> {
-    let request = body(json)?;
-    Ok(Json(core.set_channel_settings(&token, request).await?))
-}
-
 #[utoipa::path(get, path = "/api/v1/settings/allowlist", operation_id = "allowlist", tag = "settings", security(("session" = [])), responses((status = 200, body = AllowlistView), (status = "4XX", body = ErrorView)))]
 async fn allowlist(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<AllowlistView>, ApiError> {
     Ok(Json(core.allowlist(&token).await?))

@@ -7,6 +7,7 @@
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{is_unique_violation, Store, WriteTx};
+use crate::authz::sending::{Files, LabelRule};
 use crate::authz::{act, template, Authorized, Grants, LabelAccess, ListScope, Placement, RoleGrants, Scope};
 use crate::clock::Timestamp;
 use crate::domain::{ContactId, ConversationId, LabelId, RoleId, RoleSlug, TeamId, UserId};
@@ -69,6 +70,8 @@ pub struct LabelRecord {
     pub restricted: bool,
     /// Roles that may see its contacts (slugs).
     pub roles: Vec<RoleSlug>,
+    /// Which files may be sent to its contacts.
+    pub files: Files,
 }
 
 fn role_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(RoleId, RoleSlug, String, String, bool, i64)> {
@@ -200,10 +203,11 @@ impl Store {
 
     /// Every label with the roles that may see it.
     pub async fn list_labels(&self) -> Result<Vec<LabelRecord>> {
-        let labels =
-            sqlx::query("SELECT id, name, colour, restricted FROM labels ORDER BY name COLLATE NOCASE")
-                .fetch_all(self.read())
-                .await?;
+        let labels = sqlx::query(
+            "SELECT id, name, colour, restricted, files FROM labels ORDER BY name COLLATE NOCASE",
+        )
+        .fetch_all(self.read())
+        .await?;
         let roles = sqlx::query(
             "SELECT rl.label_id, r.slug FROM role_labels rl JOIN roles r ON r.id = rl.role_id ORDER BY r.id",
         )
@@ -224,6 +228,7 @@ impl Store {
                     colour: l.try_get("colour")?,
                     restricted: l.try_get::<i64, _>("restricted")? != 0,
                     roles,
+                    files: files_from(l)?,
                 })
             })
             .collect()
@@ -256,6 +261,27 @@ impl Store {
             assignee: row.try_get::<Option<i64>, _>("owner_id")?.map(UserId::new),
             restricted_labels: self.restricted_labels(id).await?,
         }))
+    }
+
+    /// The labels on a conversation's contact, as the sending rules see them.
+    pub async fn conversation_label_rules(&self, id: ConversationId) -> Result<Vec<LabelRule>> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.name, l.files FROM conversations c
+             JOIN contact_labels cl ON cl.contact_id = c.contact_id JOIN labels l ON l.id = cl.label_id
+             WHERE c.id = ? ORDER BY l.id",
+        )
+        .bind(id.get())
+        .fetch_all(self.read())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LabelRule {
+                    id: LabelId::new(r.try_get("id")?),
+                    name: r.try_get("name")?,
+                    files: files_from(r)?,
+                })
+            })
+            .collect()
     }
 
     async fn restricted_labels(&self, contact: ContactId) -> Result<Vec<LabelId>> {
@@ -533,24 +559,28 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<LabelId> {
         let done = match id {
-            None => {
-                sqlx::query("INSERT INTO labels (name, colour, restricted, created_at) VALUES (?, ?, ?, ?)")
+            None => sqlx::query(
+                "INSERT INTO labels (name, colour, restricted, files, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(label.name)
+            .bind(label.colour)
+            .bind(label.restricted)
+            .bind(label.files.as_str())
+            .bind(now.as_millis())
+            .execute(self.conn())
+            .await
+            .map(|d| LabelId::new(d.last_insert_rowid())),
+            Some(id) => {
+                sqlx::query("UPDATE labels SET name = ?, colour = ?, restricted = ?, files = ? WHERE id = ?")
                     .bind(label.name)
                     .bind(label.colour)
                     .bind(label.restricted)
-                    .bind(now.as_millis())
+                    .bind(label.files.as_str())
+                    .bind(id.get())
                     .execute(self.conn())
                     .await
-                    .map(|d| LabelId::new(d.last_insert_rowid()))
+                    .and_then(|d| if d.rows_affected() == 1 { Ok(id) } else { Err(sqlx::Error::RowNotFound) })
             }
-            Some(id) => sqlx::query("UPDATE labels SET name = ?, colour = ?, restricted = ? WHERE id = ?")
-                .bind(label.name)
-                .bind(label.colour)
-                .bind(label.restricted)
-                .bind(id.get())
-                .execute(self.conn())
-                .await
-                .and_then(|d| if d.rows_affected() == 1 { Ok(id) } else { Err(sqlx::Error::RowNotFound) }),
         };
         let id = match done {
             Ok(id) => id,
@@ -570,8 +600,16 @@ impl WriteTx {
     }
 
     /// Deletes a label (it comes off every contact).
+    /// A label a template is meant for is kept (`Conflict`).
     pub async fn delete_label(&mut self, _proof: &Authorized<act::ManageLabels>, id: LabelId) -> Result<()> {
-        self.delete_row("labels", id.get()).await
+        match self.delete_row("labels", id.get()).await {
+            Err(Error::Store(sqlx::Error::Database(db))) if db.is_foreign_key_violation() => {
+                Err(Error::Conflict(
+                    "a template is only for contacts with this label; change it first".to_owned(),
+                ))
+            }
+            done => done,
+        }
     }
 
     /// Puts `label` on the proof's contact, or takes it off. Returns whether anything changed.
@@ -597,4 +635,12 @@ pub struct LabelSpec<'a> {
     pub restricted: bool,
     /// Roles that may see its contacts.
     pub roles: &'a [RoleSlug],
+    /// Which files may be sent to its contacts.
+    pub files: Files,
+}
+
+/// A label's file policy from its row.
+fn files_from(row: &sqlx::sqlite::SqliteRow) -> Result<Files> {
+    let name: String = row.try_get("files")?;
+    Files::parse(&name).ok_or_else(|| Error::Internal(format!("unknown file policy {name:?} in the store")))
 }

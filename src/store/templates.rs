@@ -5,12 +5,24 @@ use sqlx::Row;
 use super::{Store, WriteTx};
 use crate::authz::{act, Authorized};
 use crate::clock::Timestamp;
-use crate::domain::Template;
-use crate::error::Result;
+use crate::domain::{LabelId, Template};
+use crate::error::{Error, Result};
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(Template, String)> {
-    Ok((
-        Template {
+/// A catalog entry as stored.
+#[derive(Debug, Clone)]
+pub struct TemplateRecord {
+    /// The template.
+    pub template: Template,
+    /// `graph` (synchronised) or `admin` (entered by hand).
+    pub source: String,
+    /// The labels it is meant for; empty for every contact.
+    pub audience: Vec<LabelId>,
+}
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TemplateRecord> {
+    let audience: String = r.try_get("audience")?;
+    Ok(TemplateRecord {
+        template: Template {
             name: r.try_get("name")?,
             language: r.try_get("language")?,
             status: r.try_get("status")?,
@@ -19,29 +31,42 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(Template, String)> {
             body: r.try_get("body")?,
             footer: r.try_get("footer")?,
         },
-        r.try_get("source")?,
-    ))
+        source: r.try_get("source")?,
+        audience: audience.split(',').filter_map(|id| id.parse().ok()).map(LabelId::new).collect(),
+    })
 }
 
-const COLUMNS: &str = "name, language, status, category, header, body, footer, source";
+const COLUMNS: &str = "name, language, status, category, header, body, footer, source,
+    (SELECT coalesce(group_concat(label_id), '') FROM template_audience a WHERE a.template_id = t.id) AS audience";
 
 impl Store {
-    /// Every template with its source (`graph` or `admin`), by name and language.
-    pub async fn list_templates(&self) -> Result<Vec<(Template, String)>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM templates ORDER BY name, language"))
+    /// Every template with its source and audience, by name and language.
+    pub async fn list_templates(&self) -> Result<Vec<TemplateRecord>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM templates t ORDER BY name, language"))
             .fetch_all(self.read())
             .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// One template.
-    pub async fn find_template(&self, name: &str, language: &str) -> Result<Option<Template>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM templates WHERE name = ? AND language = ?"))
+    pub async fn find_template(&self, name: &str, language: &str) -> Result<Option<TemplateRecord>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM templates t WHERE name = ? AND language = ?"))
             .bind(name)
             .bind(language)
             .fetch_optional(self.read())
             .await?;
-        row.as_ref().map(from_row).transpose().map(|t| t.map(|(t, _)| t))
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// The templates meant for `label`, as `name (language)`.
+    pub async fn label_templates(&self, label: LabelId) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT t.name || ' (' || t.language || ')' FROM template_audience a
+             JOIN templates t ON t.id = a.template_id WHERE a.label_id = ? ORDER BY t.name, t.language",
+        )
+        .bind(label.get())
+        .fetch_all(self.read())
+        .await?)
     }
 }
 
@@ -72,6 +97,41 @@ impl WriteTx {
         .bind(now.as_millis())
         .execute(self.conn())
         .await?;
+        Ok(())
+    }
+
+    /// Sets the labels a template is meant for (none: every contact). `NotFound` if there is
+    /// no such template or one of the labels is gone.
+    pub async fn set_template_audience(
+        &mut self,
+        _proof: &Authorized<act::ManageTemplates>,
+        name: &str,
+        language: &str,
+        audience: &[LabelId],
+    ) -> Result<()> {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM templates WHERE name = ? AND language = ?")
+            .bind(name)
+            .bind(language)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(Error::NotFound)?;
+        sqlx::query("DELETE FROM template_audience WHERE template_id = ?")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        for label in audience {
+            let added = sqlx::query(
+                "INSERT INTO template_audience (template_id, label_id) SELECT ?, id FROM labels WHERE id = ?",
+            )
+            .bind(id)
+            .bind(label.get())
+            .execute(self.conn())
+            .await?
+            .rows_affected();
+            if added == 0 {
+                return Err(Error::NotFound);
+            }
+        }
         Ok(())
     }
 

@@ -296,8 +296,13 @@ async fn arrange(core: &Core, layout: &[(i64, Option<i64>, Vec<i64>)]) -> Vec<(i
         tx.insert_team(&teams, name, Timestamp::from_millis(0)).await.unwrap();
     }
     for name in ["L1", "L2"] {
-        let spec =
-            countersign::store::access::LabelSpec { name, colour: "grey", restricted: true, roles: &[] };
+        let spec = countersign::store::access::LabelSpec {
+            name,
+            colour: "grey",
+            restricted: true,
+            roles: &[],
+            files: countersign::authz::sending::Files::Any,
+        };
         tx.save_label(&labels, None, &spec, Timestamp::from_millis(0)).await.unwrap();
     }
     // Users 1–3: the two the site made, and one more.

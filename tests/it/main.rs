@@ -12,6 +12,7 @@ mod identity;
 mod invariants;
 mod key_storage;
 mod keys;
+mod label_rules;
 mod lock;
 mod matrix;
 mod media;

@@ -293,6 +293,13 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "name": "hello_again", "language": "en_GB", "values": ["Ana"] })),
         ),
         ("templates", "GET", "/api/v1/templates".into(), None),
+        ("sending_options", "GET", c(mine, "/sending-options"), None),
+        (
+            "set_template_audience",
+            "PUT",
+            "/api/v1/templates/hello_again/en_GB/audience".into(),
+            Some(json!({ "labels": [] })),
+        ),
         (
             "save_template",
             "POST",

@@ -42,7 +42,15 @@ async fn after_the_window_closes_only_an_approved_template_with_its_values_goes_
         served.post("/api/v1/templates/sync", Some(&admin), json!({})).await.json().await.unwrap();
     let names: Vec<(&str, &str)> =
         synced.iter().map(|t| (t["name"].as_str().unwrap(), t["status"].as_str().unwrap())).collect();
-    assert_eq!(names, [("order_ready", "APPROVED"), ("we_are_here", "APPROVED"), ("winter_sale", "PENDING")]);
+    assert_eq!(
+        names,
+        [
+            ("order_ready", "APPROVED"),
+            ("trade_prices", "APPROVED"),
+            ("we_are_here", "APPROVED"),
+            ("winter_sale", "PENDING")
+        ]
+    );
     assert_eq!(synced[0]["slots"].as_array().unwrap().len(), 4, "header {{1}} and body {{1}}-{{3}}");
 
     let text = served.post("/api/v1/conversations/1/messages", Some(&agent), json!({ "text": "Yes!" })).await;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { callsOf, meAs, message, mockCore } from "./fixtures";
+import { callsOf, meAs, message, mockCore, sendingOptions } from "./fixtures";
 
 afterEach(() => clearMocks());
 
@@ -25,6 +25,7 @@ function core(overrides: Record<string, Handler> = {}) {
     if (handler) return handler(cmd, args as Record<string, unknown>);
     if (cmd === "list_conversations") return [conversation];
     if (cmd === "conversation_messages") return [inbound];
+    if (cmd === "sending_options") return sendingOptions();
     throw new Error(`unexpected ${cmd}`);
   });
 }
@@ -103,6 +104,7 @@ describe("Inbox", () => {
       list_conversations: () => [conversation],
       conversation_messages: () => [inbound],
       mark_read: () => null,
+      sending_options: () => sendingOptions(),
       send_text: () => message({ id: 2, direction: "outbound", text: "Yes, size 39", status: "accepted" }),
     });
     render(Inbox, { me: agent, onSignedOut: vi.fn() });
@@ -128,6 +130,7 @@ describe("Inbox", () => {
       list_conversations: () => [conversation],
       conversation_messages: (_, n) => (n === 1 ? [inbound] : [inbound, photo]),
       mark_read: () => null,
+      sending_options: () => sendingOptions(),
       send_media: () => photo,
     });
     render(Inbox, { me: agent, onSignedOut: vi.fn() });
@@ -136,6 +139,7 @@ describe("Inbox", () => {
     const file = new File([new Uint8Array([0x89, 0x50])], "runners.png", { type: "image/png" });
     // jsdom's File has no arrayBuffer(); the webview's has.
     Object.defineProperty(file, "arrayBuffer", { value: async () => new Uint8Array([0x89, 0x50]).buffer });
+    await screen.findByRole("button", { name: "Attach file" });
     const input = document.getElementById("attach") as HTMLInputElement;
     Object.defineProperty(input, "files", { value: [file] });
     await fireEvent.change(input);
@@ -144,12 +148,28 @@ describe("Inbox", () => {
     expect((screen.getByLabelText("Reply") as HTMLTextAreaElement).value).toBe("");
   });
 
+  it.each([
+    ["no_documents", "Attach photo or video", "labelled Dealer may receive photos"],
+    ["none", null, "No files may be sent to contacts labelled Minor"],
+  ] as const)("offers only the files the contact's labels allow (%s), and says why", async (files, button, note) => {
+    core({ sending_options: () => sendingOptions({ files, files_note: note }) });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    expect((await screen.findByTestId("files-note")).textContent).toContain(note);
+    expect(screen.queryByRole("button", { name: "Attach file" })).toBeNull();
+    const attach = button === null ? null : screen.getByRole("button", { name: button });
+    expect(attach === null).toBe(button === null);
+    const picker = document.getElementById("attach") as HTMLInputElement | null;
+    expect(picker?.accept.includes("application/pdf") ?? false).toBe(false);
+  });
+
   it("reacts to a customer's message and can take the reaction back", async () => {
     const liked = { ...inbound, our_reaction: "👍" };
     const calls = mockCore({
       list_conversations: () => [conversation],
       conversation_messages: (_, n) => (n === 1 ? [inbound] : [liked]),
       mark_read: () => null,
+      sending_options: () => sendingOptions(),
       send_message: () => message({ id: 3, direction: "outbound", kind: "reaction" }),
     });
     render(Inbox, { me: agent, onSignedOut: vi.fn() });

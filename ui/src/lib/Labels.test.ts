@@ -16,7 +16,7 @@ const marketing = meAs({ role: "admin", capabilities: ["labels.manage", "roles.v
 
 describe("Labels", () => {
   it("creates a label that only some roles see, and lists who sees it", async () => {
-    const dealer: Label = { id: 4, name: "Dealer", colour: "blue", restricted: true, roles: ["sales"] };
+    const dealer: Label = { id: 4, name: "Dealer", colour: "blue", restricted: true, roles: ["sales"], files: "no_documents" };
     const calls = mockCore({
       labels: (_, n) => (n === 1 ? [] : [dealer]),
       roles: () => ({ catalog: [], roles }),
@@ -28,19 +28,21 @@ describe("Labels", () => {
     const form = screen.getByTestId("label-form");
     await fireEvent.input(within(form).getByRole("textbox", { name: "Name" }), { target: { value: "Dealer" } });
     await fireEvent.change(within(form).getByRole("combobox", { name: "Colour" }), { target: { value: "blue" } });
+    await fireEvent.change(within(form).getByRole("combobox", { name: /Files staff may send/ }), { target: { value: "no_documents" } });
     await fireEvent.click(within(form).getByRole("checkbox", { name: /Only some roles/ }));
     // Administrators see every label anyway.
     expect(within(form).queryByRole("checkbox", { name: "Administrator" })).toBeNull();
     await fireEvent.click(within(form).getByRole("checkbox", { name: "Sales" }));
     await fireEvent.click(within(form).getByRole("button", { name: "Save label" }));
     await waitFor(() => expect(screen.getByTestId("label").textContent).toContain("Owners, administrators, Sales"));
+    expect(screen.getByTestId("label-files").textContent).toBe("Photos, videos and audio, no documents");
     expect(callsOf(calls, "create_label")).toEqual([
-      { request: { name: "Dealer", colour: "blue", restricted: true, roles: ["sales"] } },
+      { request: { name: "Dealer", colour: "blue", restricted: true, roles: ["sales"], files: "no_documents" } },
     ]);
   });
 
   it("deletes a label only once confirmed", async () => {
-    const vip: Label = { id: 5, name: "VIP", colour: "purple", restricted: false, roles: [] };
+    const vip: Label = { id: 5, name: "VIP", colour: "purple", restricted: false, roles: [], files: "any" };
     const calls = mockCore({
       labels: (_, n) => (n === 1 ? [vip] : []),
       roles: () => ({ catalog: [], roles }),

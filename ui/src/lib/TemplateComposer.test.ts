@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import TemplateComposer from "./TemplateComposer.svelte";
-import { callsOf, message, mockCore } from "./fixtures";
+import { callsOf, message, mockCore, sendingOptions } from "./fixtures";
 import type { Template } from "./api";
 
 afterEach(() => clearMocks());
@@ -16,20 +16,20 @@ const orderReady: Template = {
   body: "Hi {{1}}, order {{2}} is ready.",
   footer: null,
   source: "graph",
+  audience: [],
   slots: [
     { part: "header", name: "1" },
     { part: "body", name: "1" },
     { part: "body", name: "2" },
   ],
 };
-const pending: Template = { ...orderReady, name: "winter_sale", status: "PENDING", slots: [] };
 
 describe("TemplateComposer", () => {
   it("offers approved templates, shows what the customer will read, and sends the values", async () => {
     const sent = message({ id: 5, direction: "outbound", text: "Order 4471\nHi Ben, order 4471 is ready.", status: "accepted" });
-    const calls = mockCore({ templates: () => [orderReady, pending], send_template: () => sent });
+    const calls = mockCore({ send_template: () => sent });
     const onSent = vi.fn();
-    render(TemplateComposer, { conversationId: 3, onSent });
+    render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [orderReady] }), onSent });
     const select = (await screen.findByRole("combobox", { name: "Template" })) as HTMLSelectElement;
     expect([...select.options].map((o) => o.textContent)).toEqual(["Choose an approved template…", "order_ready (en_GB)"]);
     await fireEvent.change(select, { target: { value: "order_ready/en_GB" } });
@@ -46,9 +46,18 @@ describe("TemplateComposer", () => {
     ]);
   });
 
-  it("says where templates come from when there are none", async () => {
-    mockCore({ templates: () => [pending] });
-    render(TemplateComposer, { conversationId: 3, onSent: vi.fn() });
-    expect((await screen.findByTestId("no-templates")).textContent).toContain("Admin → Templates");
+  it.each([
+    [0, "Admin → Templates"],
+    [2, "No approved template is meant for this contact. 2 more templates are only for contacts with other labels."],
+  ])("says why there is nothing to send (%i withheld by labels)", async (withheld, why) => {
+    mockCore({});
+    render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates_withheld: withheld }), onSent: vi.fn() });
+    expect((await screen.findByTestId("no-templates")).textContent).toContain(why);
+  });
+
+  it("says how many templates are for contacts with other labels", async () => {
+    mockCore({});
+    render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [orderReady], templates_withheld: 1 }), onSent: vi.fn() });
+    expect((await screen.findByTestId("templates-withheld")).textContent).toBe("1 more template is only for contacts with other labels.");
   });
 });

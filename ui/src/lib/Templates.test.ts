@@ -18,11 +18,13 @@ const hello: Template = {
   footer: null,
   source: "graph",
   slots: [{ part: "body", name: "1" }],
+  audience: [],
 };
+const dealer = { id: 4, name: "Dealer", colour: "blue", restricted: false };
 
 describe("Templates", () => {
   it("synchronises the catalog from WhatsApp and lists each template's review status", async () => {
-    const calls = mockCore({ templates: () => [], sync_templates: () => [hello, { ...hello, name: "winter_sale", status: "REJECTED" }] });
+    const calls = mockCore({ templates: () => [], labels: () => [], sync_templates: () => [hello, { ...hello, name: "winter_sale", status: "REJECTED" }] });
     render(Templates, { me: marketing, onSignedOut: vi.fn() });
     expect(await screen.findByText(/No templates yet/)).toBeTruthy();
     await fireEvent.click(screen.getByTestId("sync-templates"));
@@ -33,7 +35,7 @@ describe("Templates", () => {
   });
 
   it("saves a template entered by hand", async () => {
-    const calls = mockCore({ templates: (_, n) => (n === 1 ? [] : [{ ...hello, source: "admin" }]), save_template: () => hello });
+    const calls = mockCore({ templates: (_, n) => (n === 1 ? [] : [{ ...hello, source: "admin" }]), labels: () => [], save_template: () => hello });
     render(Templates, { me: marketing, onSignedOut: vi.fn() });
     await fireEvent.click(await screen.findByRole("button", { name: "Add by hand" }));
     const form = screen.getByTestId("template-form");
@@ -43,6 +45,30 @@ describe("Templates", () => {
     await waitFor(() => expect(screen.getByTestId("template").textContent).toContain("(by hand)"));
     expect(callsOf(calls, "save_template")).toEqual([
       { request: { name: "we_are_here", language: "en_GB", category: "UTILITY", body: "Hello {{1}}", status: "APPROVED" } },
+    ]);
+  });
+
+  it("limits a template to contacts with chosen labels, and opens it again", async () => {
+    const calls = mockCore({
+      templates: (_, n) => [n === 2 ? { ...hello, audience: [dealer] } : hello],
+      labels: () => [dealer, { ...dealer, id: 5, name: "VIP" }],
+      set_template_audience: () => hello,
+    });
+    render(Templates, { me: marketing, onSignedOut: vi.fn() });
+    expect((await screen.findByTestId("template-audience")).textContent).toContain("Every contact");
+    await fireEvent.click(screen.getByRole("button", { name: "Change who we_are_here is for" }));
+    const form = screen.getByTestId("audience-form");
+    await fireEvent.click(within(form).getByRole("checkbox", { name: "Dealer" }));
+    await fireEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.getByTestId("template-audience").textContent).toContain("Contacts labelled Dealer"));
+    expect(screen.queryByTestId("audience-form")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Change who we_are_here is for" }));
+    await fireEvent.click(within(screen.getByTestId("audience-form")).getByRole("checkbox", { name: "Dealer" }));
+    await fireEvent.click(within(screen.getByTestId("audience-form")).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(callsOf(calls, "set_template_audience")).toHaveLength(2));
+    expect(callsOf(calls, "set_template_audience")).toEqual([
+      { name: "we_are_here", language: "en_GB", request: { labels: [4] } },
+      { name: "we_are_here", language: "en_GB", request: { labels: [] } },
     ]);
   });
 });

@@ -65,6 +65,37 @@ export interface Template {
   footer: string | null;
   source: "graph" | "admin";
   slots: { part: "header" | "body"; name: string }[];
+  /** The labels it is meant for (empty: every contact). */
+  audience: LabelRef[];
+}
+
+/** A label by name, as a template's audience lists it. */
+export interface LabelRef {
+  id: number;
+  name: string;
+  colour: string;
+  restricted: boolean;
+}
+
+/** Which files a label lets staff send to its contacts. */
+export type FilePolicy = "any" | "no_documents" | "none";
+
+/** Each file policy in words. */
+export const FILE_POLICIES: Record<FilePolicy, string> = {
+  any: "Any file",
+  no_documents: "Photos, videos and audio, no documents",
+  none: "No files",
+};
+
+/** What the composer may offer in one conversation (the contact's labels decide). */
+export interface SendingOptions {
+  files: FilePolicy;
+  /** Why files are limited, naming the label. */
+  files_note: string | null;
+  /** Approved templates meant for this contact. */
+  templates: Template[];
+  /** How many approved templates are for contacts with other labels. */
+  templates_withheld: number;
 }
 
 export interface TemplateRequest {
@@ -271,6 +302,8 @@ export interface Label {
   restricted: boolean;
   /** Roles that see its contacts, for those who manage labels. */
   roles: Role[] | null;
+  /** Which files may be sent to its contacts. */
+  files: FilePolicy;
 }
 
 export interface LabelRequest {
@@ -278,6 +311,7 @@ export interface LabelRequest {
   colour: string;
   restricted: boolean;
   roles: Role[];
+  files: FilePolicy;
 }
 
 /** An error as the core reports it: a stable code and a message safe to show. */
@@ -349,6 +383,11 @@ export const api = {
   saveTemplate: (request: TemplateRequest) => invoke<Template>("save_template", { request }),
   sendTemplate: (conversationId: number, name: string, language: string, values: string[]) =>
     invoke<Message>("send_template", { conversationId, request: { name, language, values } }),
+  /** Limits a template to contacts with one of `labels` (none: every contact). */
+  setTemplateAudience: (name: string, language: string, labels: number[]) =>
+    invoke<Template>("set_template_audience", { name, language, request: { labels } }),
+  /** Which files and templates may be sent in a conversation. */
+  sendingOptions: (conversationId: number) => invoke<SendingOptions>("sending_options", { conversationId }),
   channelSettings: () => invoke<ChannelSettings>("channel_settings"),
   setChannelSettings: (update: ChannelUpdate) => invoke<ChannelSettings>("set_channel_settings", { update }),
   allowlist: () => invoke<Allowlist>("allowlist"),

@@ -1,6 +1,6 @@
 // Test data shared by the component tests.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { Me, Message } from "./api";
+import type { Me, Message, SendingOptions } from "./api";
 
 /** An agent, fully signed in, with `changes` applied. */
 export function meAs(changes: Partial<Me> = {}): Me {
@@ -41,6 +41,11 @@ export function message(changes: Partial<Message> = {}): Message {
     deleted: false,
     ...changes,
   };
+}
+
+/** What may be sent in a conversation: any file and no templates, with `changes` applied. */
+export function sendingOptions(changes: Partial<SendingOptions> = {}): SendingOptions {
+  return { files: "any", files_note: null, templates: [], templates_withheld: 0, ...changes };
 }
 
 export type Call = [string, Record<string, unknown>];
