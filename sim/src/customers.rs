@@ -106,6 +106,15 @@ pub fn status_webhook(target: &WebhookTarget, status: &StatusReport, timestamp: 
     if let Some(callback) = &status.callback {
         report["biz_opaque_callback_data"] = json!(callback);
     }
+    if let Some(error) = status.error {
+        report["errors"] = json!([{
+            "code": error.code,
+            "title": error.title,
+            "message": error.title,
+            "error_data": { "details": error.details },
+            "href": "/documentation/business-messaging/whatsapp/support/error-codes",
+        }]);
+    }
     if status.status == "sent" {
         report["conversation"] = json!({ "id": "CONVERSATION_ID", "origin": { "type": "service" } });
         report["pricing"] = json!({ "billable": true, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" });
@@ -124,7 +133,27 @@ pub struct StatusReport {
     pub recipient: String,
     /// The sender's `biz_opaque_callback_data`.
     pub callback: Option<String>,
+    /// Why it failed (with `failed`).
+    pub error: Option<StatusError>,
 }
+
+/// An error a `failed` status carries, as Meta words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusError {
+    /// Graph's code.
+    pub code: i64,
+    /// Its title (also the message).
+    pub title: &'static str,
+    /// The details.
+    pub details: &'static str,
+}
+
+/// A free-form message after the customer's 24-hour window closed.
+pub const REENGAGEMENT: StatusError = StatusError {
+    code: 131_047,
+    title: "Re-engagement message",
+    details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+};
 
 /// JSON with every non-ASCII character escaped as `\uXXXX`, as Meta sends it.
 pub fn to_ascii_json(value: &Value) -> Vec<u8> {
@@ -378,17 +407,29 @@ pub fn demo_script(photo: Option<&crate::SimMedia>) -> Vec<(Customer, Value)> {
 
 /// Plays `script` against `target`, one message every `interval`. Failures are logged and the
 /// script goes on (a demo should keep running while the app restarts).
+/// The simulator (`sim`) learns when each customer wrote, and so their 24-hour windows.
 pub async fn run_script(
     target: WebhookTarget,
     script: Vec<(Customer, Value)>,
     interval: Duration,
     first_id: u64,
+    sim: Option<&crate::GraphSim>,
 ) {
     let client = reqwest::Client::new();
     for (n, (customer, message)) in script.into_iter().enumerate() {
         let wamid = format!("wamid.SIMIN{:016}", first_id + n as u64);
+        let written = message
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(now_unix_seconds);
         match send_message(&client, &target, &customer, &wamid, message).await {
-            Ok(200) => tracing::info!(message = n, "simulated customer message delivered"),
+            Ok(200) => {
+                if let Some(sim) = sim {
+                    sim.customer_wrote(&customer.wa_id, written);
+                }
+                tracing::info!(message = n, "simulated customer message delivered")
+            }
             Ok(status) => tracing::warn!(message = n, status, "simulated delivery refused"),
             Err(e) => {
                 tracing::warn!(message = n, error = %e.without_url(), "simulated delivery failed")

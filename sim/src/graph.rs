@@ -12,7 +12,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::customers::{deliver, now_unix_seconds, sign, status_webhook, StatusReport, WebhookTarget};
+use crate::customers::{
+    deliver, now_unix_seconds, sign, status_webhook, StatusReport, WebhookTarget, REENGAGEMENT,
+};
+
+/// WhatsApp's customer-service window: free-form messages within 24 hours of the customer's
+/// last message.
+const WINDOW_SECONDS: i64 = 24 * 3600;
 
 /// A refusal to script: the next send is answered with this HTTP status and Graph error code
 /// (`None`: an empty body, as a proxy or a crashed server would answer).
@@ -77,6 +83,9 @@ struct SimState {
     media: Mutex<std::collections::HashMap<String, SimMedia>>,
     base_url: Mutex<String>,
     templates: Mutex<Vec<Value>>,
+    /// When each customer the simulator knows of last wrote (Unix seconds): their 24-hour
+    /// customer-service window.
+    last_wrote: Mutex<std::collections::HashMap<String, i64>>,
     http: reqwest::Client,
 }
 
@@ -136,6 +145,7 @@ impl GraphSim {
             media: Mutex::new(std::collections::HashMap::new()),
             base_url: Mutex::new(String::new()),
             templates: Mutex::new(default_templates()),
+            last_wrote: Mutex::new(std::collections::HashMap::new()),
             http: reqwest::Client::new(),
         });
         let app = Router::new()
@@ -159,6 +169,17 @@ impl GraphSim {
             }
         });
         Ok(Self { addr, state, server })
+    }
+
+    /// Records that customer `wa_id` wrote at `at` (Unix seconds), opening their 24-hour window.
+    /// [`crate::customers::run_script`] records its customers; a customer the simulator never
+    /// heard of is taken to be within their window (the business may know of messages the
+    /// simulator did not send).
+    pub fn customer_wrote(&self, wa_id: &str, at: i64) {
+        if let Ok(mut last) = self.state.last_wrote.lock() {
+            let at = last.get(wa_id).map_or(at, |&known| known.max(at));
+            last.insert(wa_id.to_owned(), at);
+        }
     }
 
     /// The base URL to configure as Countersign's Graph base URL.
@@ -341,6 +362,15 @@ async fn take(state: Arc<SimState>, body: axum::body::Bytes) -> (StatusCode, Jso
         return graph_error(StatusCode::BAD_REQUEST, code, message);
     }
     let callback = request.get("biz_opaque_callback_data").and_then(Value::as_str).map(str::to_owned);
+    // As Meta does, a free-form message outside the customer's window is taken, then reported
+    // failed with 131047 ("Re-engagement message") instead of delivered.
+    let window_closed = request.get("type").and_then(Value::as_str) != Some("template")
+        && state
+            .last_wrote
+            .lock()
+            .ok()
+            .and_then(|last| last.get(&to).copied())
+            .is_some_and(|wrote| now_unix_seconds() - wrote > WINDOW_SECONDS);
     let n = state.next_id.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut received) = state.received.lock() {
         received.push(request);
@@ -349,15 +379,21 @@ async fn take(state: Arc<SimState>, body: axum::body::Bytes) -> (StatusCode, Jso
     let target = state.statuses_to.lock().ok().and_then(|t| t.clone());
     if let Some(target) = target {
         let http = state.http.clone();
-        let report = StatusReport { wamid: id.clone(), status: "sent", recipient: to.clone(), callback };
+        let report =
+            StatusReport { wamid: id.clone(), status: "sent", recipient: to.clone(), callback, error: None };
         let delay = state.status_delay.lock().map(|d| *d).unwrap_or_default();
         let state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let sequence = state.statuses.lock().map(|s| s.clone()).unwrap_or_default();
+            let sequence = if window_closed {
+                vec!["failed"]
+            } else {
+                state.statuses.lock().map(|s| s.clone()).unwrap_or_default()
+            };
+            let error = window_closed.then_some(REENGAGEMENT);
             for status in sequence {
-                let body =
-                    status_webhook(&target, &StatusReport { status, ..report.clone() }, now_unix_seconds());
+                let report = StatusReport { status, error, ..report.clone() };
+                let body = status_webhook(&target, &report, now_unix_seconds());
                 let signature = sign(&target.app_secret, &body);
                 // Like Meta, keep trying until the business's endpoint takes it (Meta: for
                 // days; here: for a minute).

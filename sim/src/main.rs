@@ -68,8 +68,10 @@ async fn main() -> anyhow::Result<()> {
                 phone_number_id,
                 display_phone_number: "15550001000".to_owned(),
             };
-            // Without the Graph simulator in this process, the photo names a file it does not hold.
-            run_script(target, demo_script(None), Duration::from_millis(interval_ms), 1).await;
+            // Without the Graph simulator in this process, the photo names a file it does not
+            // hold, and the simulator does not learn these customers' windows (it takes them
+            // to be open).
+            run_script(target, demo_script(None), Duration::from_millis(interval_ms), 1, None).await;
         }
     }
     Ok(())

@@ -97,7 +97,7 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     let photo = sim.add_media("image/png", countersign_sim::customers::DEMO_PHOTO.to_vec());
     let interval = Duration::from_millis(env_or("COUNTERSIGN_DEMO_INTERVAL_MS", 4000));
     tauri::async_runtime::spawn(async move {
-        run_script(target, demo_script(Some(&photo)), interval, 1).await;
+        run_script(target, demo_script(Some(&photo)), interval, 1, Some(&sim)).await;
         // Keep the simulator alive for replies after the script ends.
         std::future::pending::<()>().await;
         drop(sim);

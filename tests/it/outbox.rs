@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use countersign::api::outbox::OutboxPolicy;
 use countersign::Core;
+use countersign_sim::customers::{deliver, sign, text_webhook};
 use countersign_sim::{Customer, GraphSim, SimFailure};
 use rstest::rstest;
 use serde_json::{json, Value};
@@ -53,14 +54,29 @@ async fn shown(served: &Served, token: &str, conversation: i64, text: &str) -> V
 /// Waits until the message with `text` has left the queue (it has a WhatsApp status other
 /// than `queued`), and returns it.
 async fn settled(served: &Served, token: &str, conversation: i64, text: &str) -> Value {
+    until(served, token, conversation, text, |m| m["status"] != "queued").await
+}
+
+/// Waits until the message with `text` has `status`, and returns it.
+async fn reaches(served: &Served, token: &str, conversation: i64, text: &str, status: &str) -> Value {
+    until(served, token, conversation, text, |m| m["status"] == status).await
+}
+
+async fn until(
+    served: &Served,
+    token: &str,
+    conversation: i64,
+    text: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     for _ in 0..200 {
         let message = shown(served, token, conversation, text).await;
-        if message["status"] != "queued" {
+        if done(&message) {
             return message;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("{text:?} never left the queue");
+    panic!("{text:?} never got there: {}", shown(served, token, conversation, text).await);
 }
 
 async fn audit_actions(core: &Core) -> Vec<String> {
@@ -116,14 +132,58 @@ async fn a_reply_whatsapp_refuses_for_good_is_not_retried_and_says_why(#[case] c
     assert!(format!("{failed:?}").contains(&code.to_string()), "the audit records Graph's code");
 }
 
+/// A reply written inside the window but sent after it closed (it was held by an expired
+/// access token): WhatsApp takes the request, then reports it failed with 131047, and the
+/// agent is told why.
 #[tokio::test]
-async fn an_expired_token_holds_replies_alerts_once_and_they_go_out_when_it_is_renewed() {
-    // The simulator expects another access token, so Graph answers 190.
+async fn a_reply_that_goes_out_after_the_window_closed_is_reported_failed_by_whatsapp() {
+    let sim = renewed_token_sim().await;
+    let served = Served::with_outbox(&sim.base_url(), quick()).await;
+    sim.report_statuses_to(target(served.addr));
+    let ben = customer(2);
+    // Ben wrote 24 hours ago less three seconds.
+    let wrote = countersign_sim::customers::now_unix_seconds() - 24 * 3600 + 3;
+    sim.customer_wrote(&ben.wa_id, wrote);
+    let body = text_webhook(&target(served.addr), &ben, "wamid.late", "Open today?", wrote);
+    let delivered = deliver(&served.http, &target(served.addr).url, &sign(APP_SECRET, &body), body).await;
+    assert_eq!(delivered.unwrap(), 200);
+    let token = served.login().await;
+
+    let answer = reply(&served, &token, 1, "Yes, until six.").await;
+    assert_eq!(answer["status"], "queued", "taken inside the window, held by the token: {answer}");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    renew_token(&served, &sim).await;
+    let message = reaches(&served, &token, 1, "Yes, until six.", "failed").await;
+    assert!(message["failure"].as_str().unwrap().contains("24 hours"), "{message}");
+    assert_eq!(sim.received().len(), 1, "WhatsApp took the request once");
+}
+
+/// A simulator that expects another access token than the site's, so Graph answers 190 until
+/// [`renew_token`].
+async fn renewed_token_sim() -> GraphSim {
     let config = countersign_sim::SimConfig {
         phone_number_id: PHONE_NUMBER_ID.to_owned(),
         access_token: "renewed-token".to_owned(),
     };
-    let sim = GraphSim::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    GraphSim::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
+async fn renew_token(served: &Served, sim: &GraphSim) {
+    let settings = countersign::api::operator::ChannelSettings {
+        phone_number_id: PHONE_NUMBER_ID.to_owned(),
+        verify_token: secret(VERIFY_TOKEN),
+        graph_base_url: sim.base_url(),
+        api_version: None,
+        app_secret: secret(APP_SECRET),
+        access_token: secret("renewed-token"),
+    };
+    served.site.core.operator_set_channel(settings).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_token_holds_replies_alerts_once_and_they_go_out_when_it_is_renewed() {
+    // The simulator expects another access token, so Graph answers 190.
+    let sim = renewed_token_sim().await;
     let (served, token) = opened(&sim, quick()).await;
 
     let answer = reply(&served, &token, 1, "Thanks for waiting").await;
@@ -138,19 +198,7 @@ async fn an_expired_token_holds_replies_alerts_once_and_they_go_out_when_it_is_r
     );
     assert!(sim.received().is_empty());
 
-    served
-        .site
-        .core
-        .operator_set_channel(countersign::api::operator::ChannelSettings {
-            phone_number_id: PHONE_NUMBER_ID.to_owned(),
-            verify_token: secret(VERIFY_TOKEN),
-            graph_base_url: sim.base_url(),
-            api_version: None,
-            app_secret: secret(APP_SECRET),
-            access_token: secret("renewed-token"),
-        })
-        .await
-        .unwrap();
+    renew_token(&served, &sim).await;
     let message = settled(&served, &token, 1, "Thanks for waiting").await;
     assert_eq!((&message["status"], &message["failure"]), (&json!("accepted"), &Value::Null));
     assert_eq!(sim.wait_for_received(1, Duration::from_secs(2)).await.len(), 1);
