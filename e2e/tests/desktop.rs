@@ -348,6 +348,33 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         "the simulated Cloud API received the buttons: {received:?}"
     );
     screenshot(&client, "07-question.png").await;
+
+    // The store's place, as a map pin: coordinates pasted from a map app.
+    click(&client, "[data-testid=share-open]").await;
+    let form = element(&client, "[data-testid=share]", 5).await;
+    type_into(&form, "input[name=share-name]", "Main Street store").await;
+    type_into(&form, "input[name=share-address]", "12 Main Street, Leeds").await;
+    type_into(&form, "input[name=share-coordinates]", "53.7997, -1.5492").await;
+    wait_for_text(&client, "#share-coordinates-hint", "Paste them", Duration::from_secs(5)).await;
+    screenshot(&client, "07b-share-form.png").await;
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=message].outbound", "Main Street store", Duration::from_secs(10))
+        .await;
+    let received = sim_received(sim_port).await;
+    assert!(
+        received.iter().any(|r| r["type"] == "location" && r["location"]["name"] == "Main Street store"),
+        "the simulated Cloud API received the place: {received:?}"
+    );
+    // And a colleague's contact card.
+    click(&client, "[data-testid=share-open]").await;
+    let form = element(&client, "[data-testid=share]", 5).await;
+    click(&form, "input[name=share-what][value=contact]").await;
+    type_into(&form, "input[name=share-name]", "Priya, Main Street").await;
+    type_into(&form, "input[name=share-phone]", "+44 113 496 0000").await;
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=message].outbound", "Priya, Main Street", Duration::from_secs(10))
+        .await;
+    screenshot(&client, "07c-place-and-card.png").await;
     client.close().await.unwrap();
 }
 

@@ -163,6 +163,28 @@ describe("Inbox", () => {
     expect(picker?.accept.includes("application/pdf") ?? false).toBe(false);
   });
 
+  it("shares a place from the composer and shows it in the thread", async () => {
+    const pin = message({ id: 8, direction: "outbound", kind: "location", text: "Location: Store 12", status: "accepted" });
+    const calls = mockCore({
+      list_conversations: () => [conversation],
+      conversation_messages: (_, n) => (n === 1 ? [inbound] : [inbound, pin]),
+      mark_read: () => null,
+      sending_options: () => sendingOptions(),
+      send_message: () => pin,
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Share place or contact" }));
+    await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Store 12" } });
+    await fireEvent.input(screen.getByLabelText("Coordinates"), { target: { value: "53.7997, -1.5492" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Share place" }));
+    expect(await screen.findByText("Location: Store 12", { exact: false })).toBeTruthy();
+    expect(screen.queryByTestId("share")).toBeNull();
+    expect(callsOf(calls, "send_message")).toEqual([
+      { conversationId: 7, message: { type: "location", latitude: 53.7997, longitude: -1.5492, name: "Store 12" } },
+    ]);
+  });
+
   it("reacts to a customer's message and can take the reaction back", async () => {
     const liked = { ...inbound, our_reaction: "👍" };
     const calls = mockCore({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatTime, statusLabel } from "./format";
+import { formatTime, parseCoordinates, statusLabel } from "./format";
 
 describe("statusLabel", () => {
   it.each([
@@ -18,5 +18,20 @@ describe("formatTime", () => {
     const now = new Date(2026, 10, 25, 15, 0);
     expect(formatTime(new Date(2026, 10, 25, 9, 5).getTime(), now)).not.toMatch(/Nov/);
     expect(formatTime(new Date(2026, 10, 20, 9, 5).getTime(), now)).toMatch(/Nov|20/);
+  });
+});
+
+describe("parseCoordinates", () => {
+  it.each([
+    ["53.7997, -1.5492", { latitude: 53.7997, longitude: -1.5492 }],
+    ["53.7997,-1.5492", { latitude: 53.7997, longitude: -1.5492 }],
+    [" 53.7997 -1.5492 ", { latitude: 53.7997, longitude: -1.5492 }],
+    ["https://www.google.com/maps/place/Leeds/@53.7997,-1.5492,17z", { latitude: 53.7997, longitude: -1.5492 }],
+    ["91, 0", null],
+    ["53.8, 181", null],
+    ["Leeds", null],
+    ["", null],
+  ])("reads %j", (text, point) => {
+    expect(parseCoordinates(text)).toEqual(point);
   });
 });

@@ -68,3 +68,16 @@ export function renderTemplate(
     }, text);
   return [t.header && fill(t.header, "header"), fill(t.body, "body"), t.footer].filter(Boolean).join("\n");
 }
+
+/** A point typed or pasted as "53.7997, -1.5492" (or a map link with "@53.7997,-1.5492"):
+ * `null` unless both are numbers in range. */
+export function parseCoordinates(text: string): { latitude: number; longitude: number } | null {
+  const number = String.raw`[-+]?\d{1,3}(?:\.\d+)?`;
+  const found =
+    new RegExp(String.raw`^\s*(${number})\s*[,\s]\s*(${number})\s*$`).exec(text) ??
+    new RegExp(String.raw`@(${number}),(${number})`).exec(text);
+  if (found === null) return null;
+  const [latitude, longitude] = [Number(found[1]), Number(found[2])];
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return null;
+  return { latitude, longitude };
+}
