@@ -123,9 +123,10 @@ pub async fn send_text(
     conversation_id: i64,
     text: String,
     reply_to: Option<i64>,
+    preview_url: Option<bool>,
 ) -> Reply<MessageView> {
     let id = ConversationId::new(conversation_id);
-    let request = SendTextRequest { text, preview_url: false, reply_to };
+    let request = SendTextRequest { text, preview_url: preview_url.unwrap_or(false), reply_to };
     state.core()?.send_text(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 

@@ -171,3 +171,22 @@ async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
     assert_eq!(received[4]["reaction"], json!({ "message_id": "wamid.q", "emoji": "👍" }));
     assert_eq!(thread[4]["content"]["options"], json!(["Friday", "Saturday"]));
 }
+
+#[rstest::rstest]
+#[case::asked(true)]
+#[case::not_asked(false)]
+#[tokio::test]
+async fn a_link_preview_is_asked_of_whatsapp_only_when_the_agent_wants_one(#[case] preview: bool) {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    assert_eq!(served.customer_writes(&ana(), "wamid.link", "Can I see them online?").await, 200);
+    let token = served.login().await;
+    let body = json!({ "text": "Here: https://shop.example/runners-39", "preview_url": preview });
+    let response = served.post("/api/v1/conversations/1/messages", Some(&token), body).await;
+    assert_eq!(response.status(), 201);
+    let received = sim.received();
+    assert_eq!(
+        received[0]["text"],
+        json!({ "preview_url": preview, "body": "Here: https://shop.example/runners-39" })
+    );
+}

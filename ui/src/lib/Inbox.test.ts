@@ -120,7 +120,9 @@ describe("Inbox", () => {
       { conversationId: 7, typing: true },
     ]);
     await fireEvent.click(screen.getByRole("button", { name: "Send" }));
-    await waitFor(() => expect(callsOf(calls, "send_text")).toEqual([{ conversationId: 7, text: "Yes, size 39", replyTo: 1 }]));
+    await waitFor(() =>
+      expect(callsOf(calls, "send_text")).toEqual([{ conversationId: 7, text: "Yes, size 39", replyTo: 1, previewUrl: false }]),
+    );
     await waitFor(() => expect(screen.queryByTestId("answering")).toBeNull());
   });
 
@@ -161,6 +163,31 @@ describe("Inbox", () => {
     expect(attach === null).toBe(button === null);
     const picker = document.getElementById("attach") as HTMLInputElement | null;
     expect(picker?.accept.includes("application/pdf") ?? false).toBe(false);
+  });
+
+  it.each([
+    [true, true],
+    [false, false],
+  ])("offers a link preview when the reply has a link (kept: %s)", async (keep, previewUrl) => {
+    const calls = mockCore({
+      list_conversations: () => [conversation],
+      conversation_messages: () => [inbound],
+      mark_read: () => null,
+      sending_options: () => sendingOptions(),
+      send_text: () => message({ id: 2, direction: "outbound", text: "Here", status: "accepted" }),
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    const reply = await screen.findByLabelText("Reply");
+    await fireEvent.input(reply, { target: { value: "Here they are" } });
+    expect(screen.queryByRole("checkbox", { name: /preview of the link/ })).toBeNull();
+    await fireEvent.input(reply, { target: { value: "Here: https://shop.example/runners-39" } });
+    const offer = screen.getByRole("checkbox", { name: /preview of the link/ }) as HTMLInputElement;
+    expect(offer.checked).toBe(true);
+    if (!keep) await fireEvent.click(offer);
+    await fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    await waitFor(() => expect(callsOf(calls, "send_text")).toHaveLength(1));
+    expect(callsOf(calls, "send_text")[0].previewUrl).toBe(previewUrl);
   });
 
   it("shares a place from the composer and shows it in the thread", async () => {

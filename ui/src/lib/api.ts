@@ -339,8 +339,9 @@ export const api = {
   confirmTotpEnrolment: (code: string) => invoke<{ codes: string[] }>("confirm_totp_enrolment", { code }),
   changePassword: (currentPassword: string, newPassword: string) =>
     invoke<Me>("change_password", { currentPassword, newPassword }),
-  sendText: (conversationId: number, text: string, replyTo: number | null = null) =>
-    invoke<Message>("send_text", { conversationId, text, replyTo }),
+  /** A text reply; `previewUrl` asks WhatsApp to show a preview of its first link. */
+  sendText: (conversationId: number, text: string, replyTo: number | null = null, previewUrl = false) =>
+    invoke<Message>("send_text", { conversationId, text, replyTo, previewUrl }),
   registerSecurityKey: (name: string, pin: string | null) =>
     invoke<SecurityKey[]>("register_security_key", { name, pin }),
   securityKeys: () => invoke<SecurityKey[]>("security_keys"),
