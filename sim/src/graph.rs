@@ -89,8 +89,9 @@ struct SimState {
     http: reqwest::Client,
 }
 
-/// The templates a new simulator's business account has, as Graph lists them: three approved
-/// (one with a header, one a trade price list for dealers) and one still in review.
+/// The templates a new simulator's business account has, as Graph lists them: four approved
+/// (one with a header, one with a tracking link and a quick reply, one a trade price list for
+/// dealers) and one still in review.
 pub fn default_templates() -> Vec<Value> {
     vec![
         json!({ "name": "order_ready", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1001",
@@ -102,6 +103,12 @@ pub fn default_templates() -> Vec<Value> {
                 "components": [ { "type": "BODY", "text": "Hello {{1}}, we saw your message after hours. How can we help today?" } ] }),
         json!({ "name": "winter_sale", "language": "en_GB", "status": "PENDING", "category": "MARKETING", "id": "1003",
                 "components": [ { "type": "BODY", "text": "Our winter sale starts {{1}}." } ] }),
+        json!({ "name": "order_shipped", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1005",
+                "components": [
+                    { "type": "BODY", "text": "Good news {{1}}: your order is on its way." },
+                    { "type": "BUTTONS", "buttons": [
+                        { "type": "URL", "text": "Track parcel", "url": "https://track.example/parcel/{{1}}", "example": ["https://track.example/parcel/JD0142"] },
+                        { "type": "QUICK_REPLY", "text": "Call me back" } ] } ] }),
         json!({ "name": "trade_prices", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1004",
                 "components": [ { "type": "BODY", "text": "Hello {{1}}, this month's trade prices are attached." } ] }),
     ]
@@ -489,6 +496,9 @@ fn over_limit(state: &SimState, to: &str) -> Option<(i64, &'static str)> {
 
 /// Graph's checks of a template send: the template exists in that language, is approved, and
 /// each component has as many parameters as it has placeholders.
+const PARAMETER_MISMATCH: (i64, &str) =
+    (132000, "(#132000) Number of parameters does not match the expected number of params");
+
 fn template_matches(request: &Value, templates: &[Value]) -> Result<(), (i64, &'static str)> {
     let name = request.pointer("/template/name").and_then(Value::as_str).unwrap_or_default();
     let language = request.pointer("/template/language/code").and_then(Value::as_str).unwrap_or_default();
@@ -521,10 +531,32 @@ fn template_matches(request: &Value, templates: &[Value]) -> Result<(), (i64, &'
         names.sort_unstable();
         names.dedup();
         if names.len() != sent(part) {
-            return Err((
-                132000,
-                "(#132000) Number of parameters does not match the expected number of params",
-            ));
+            return Err(PARAMETER_MISMATCH);
+        }
+    }
+    // A link button whose address ends in a placeholder takes one text parameter, by index.
+    let buttons = components
+        .iter()
+        .find(|c| c["type"] == "BUTTONS")
+        .and_then(|c| c["buttons"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    let sent_buttons: Vec<&Value> = request
+        .pointer("/template/components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| c["type"] == "button")
+        .collect();
+    for (index, button) in buttons.iter().enumerate() {
+        let dynamic = button["type"] == "URL" && button["url"].as_str().is_some_and(|u| u.contains("{{"));
+        let index = index.to_string();
+        let sent = sent_buttons.iter().find(|c| c["index"].as_str() == Some(index.as_str()));
+        match (dynamic, sent) {
+            (true, Some(c))
+                if c["sub_type"] == "url" && c["parameters"].as_array().map(Vec::len) == Some(1) => {}
+            (false, None) => {}
+            _ => return Err(PARAMETER_MISMATCH),
         }
     }
     Ok(())

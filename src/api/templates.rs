@@ -11,7 +11,7 @@ use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::{act, sending, Action, Actor};
-use crate::domain::{ConversationId, LabelId, MessageKind, Template};
+use crate::domain::{ConversationId, LabelId, MessageKind, Template, TemplateButton};
 use crate::error::{Error, Result};
 
 /// A template entered by hand (standalone mode), as approved in Meta's WhatsApp Manager.
@@ -31,6 +31,57 @@ pub struct TemplateRequest {
     pub footer: Option<String>,
     /// Meta's status for it (`APPROVED` by default).
     pub status: Option<String>,
+    /// Its buttons, in order (at most ten).
+    #[serde(default)]
+    pub buttons: Vec<TemplateButtonRequest>,
+}
+
+/// A button of a template entered by hand.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TemplateButtonRequest {
+    /// `QUICK_REPLY`, `URL`, `PHONE_NUMBER` or `COPY_CODE`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its label (at most 25 characters).
+    pub text: String,
+    /// The link of a `URL` button (which may end in `{{1}}`), or the number of a
+    /// `PHONE_NUMBER` button.
+    pub target: Option<String>,
+}
+
+const BUTTON_KINDS: &[&str] = &["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE"];
+
+fn checked_button(request: TemplateButtonRequest) -> Result<TemplateButton> {
+    let invalid = |m: &str| Err(Error::Invalid(m.to_owned()));
+    let kind = request.kind.trim().to_ascii_uppercase();
+    if !BUTTON_KINDS.contains(&kind.as_str()) {
+        return invalid("a button is QUICK_REPLY, URL, PHONE_NUMBER or COPY_CODE");
+    }
+    let text = request.text.trim().to_owned();
+    if !(1..=25).contains(&text.chars().count()) {
+        return invalid("a button's label has 1 to 25 characters");
+    }
+    let target = request.target.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    match (kind.as_str(), target.as_deref()) {
+        ("URL", Some(url)) => {
+            let names = crate::domain::placeholders(url);
+            let at_end = names.first().is_none_or(|n| url.ends_with(&format!("{{{{{n}}}}}")));
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() > 2000
+                || names.len() > 1
+                || !at_end
+            {
+                return invalid("a link button's address starts with https:// and may end in one placeholder, such as {{1}}");
+            }
+        }
+        ("URL", None) => return invalid("a link button needs its address"),
+        ("PHONE_NUMBER", Some(number))
+            if number.chars().filter(char::is_ascii_digit).count() >= 6
+                && number.chars().all(|c| c.is_ascii_digit() || "+ -()".contains(c)) => {}
+        ("PHONE_NUMBER", _) => return invalid("a call button needs a phone number"),
+        _ => {}
+    }
+    Ok(TemplateButton { kind, text, target })
 }
 
 /// Which labels a template is meant for.
@@ -93,6 +144,10 @@ fn checked(request: TemplateRequest) -> Result<Template> {
         return invalid("the status is APPROVED, PENDING, REJECTED, PAUSED or DISABLED");
     }
     let text = |t: Option<String>| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if request.buttons.len() > 10 {
+        return invalid("a template has at most ten buttons");
+    }
+    let buttons = request.buttons.into_iter().map(checked_button).collect::<Result<Vec<_>>>()?;
     Ok(Template {
         name,
         language,
@@ -101,6 +156,7 @@ fn checked(request: TemplateRequest) -> Result<Template> {
         header: text(request.header),
         body,
         footer: text(request.footer),
+        buttons,
     })
 }
 
@@ -270,7 +326,38 @@ mod tests {
             body: "Hi {{1}}".to_owned(),
             footer: None,
             status: None,
+            buttons: Vec::new(),
         }
+    }
+
+    fn button(kind: &str, text: &str, target: Option<&str>) -> TemplateButtonRequest {
+        TemplateButtonRequest {
+            kind: kind.to_owned(),
+            text: text.to_owned(),
+            target: target.map(str::to_owned),
+        }
+    }
+
+    #[rstest]
+    #[case::quick_reply(button("quick_reply", "Call me back", None), true)]
+    #[case::tracking_link(button("URL", "Track parcel", Some("https://track.example/parcel/{{1}}")), true)]
+    #[case::fixed_link(button("URL", "Our shop", Some("https://shop.example")), true)]
+    #[case::placeholder_in_the_middle(
+        button("URL", "Track", Some("https://track.example/{{1}}/status")),
+        false
+    )]
+    #[case::not_a_web_link(button("URL", "Open", Some("javascript:alert(1)")), false)]
+    #[case::call(button("PHONE_NUMBER", "Call the store", Some("+44 113 496 0000")), true)]
+    #[case::call_without_number(button("PHONE_NUMBER", "Call", Some("the store")), false)]
+    #[case::label_too_long(button("QUICK_REPLY", "Please call me back tomorrow", None), false)]
+    #[case::unknown_kind(button("CATALOG", "Shop", None), false)]
+    fn a_hand_entered_button_is_checked_like_whatsapp_manager(
+        #[case] b: TemplateButtonRequest,
+        #[case] ok: bool,
+    ) {
+        let result =
+            checked(TemplateRequest { buttons: vec![b], ..request("order_shipped", "en_GB", "UTILITY") });
+        assert_eq!(result.is_ok(), ok, "{result:?}");
     }
 
     #[rstest]

@@ -903,6 +903,8 @@ pub struct TemplateView {
     pub source: String,
     /// The values to fill, in order.
     pub slots: Vec<SlotView>,
+    /// Its buttons.
+    pub buttons: Vec<TemplateButtonView>,
     /// The labels it is meant for (empty: every contact). Only labels the actor sees.
     pub audience: Vec<LabelRefView>,
 }
@@ -910,10 +912,23 @@ pub struct TemplateView {
 /// One placeholder of a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SlotView {
-    /// `header` or `body`.
+    /// `header`, `body` or `button`.
     pub part: &'static str,
-    /// Its number or name.
+    /// Its number or name (`code` for a code to copy).
     pub name: String,
+    /// For a button's value: the button's label.
+    pub button: Option<String>,
+}
+
+/// A button of a template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TemplateButtonView {
+    /// Meta's type: `QUICK_REPLY`, `URL`, `PHONE_NUMBER`, `COPY_CODE` …
+    pub kind: String,
+    /// Its label.
+    pub text: String,
+    /// Its link or phone number.
+    pub target: Option<String>,
 }
 
 impl TemplateView {
@@ -926,7 +941,26 @@ impl TemplateView {
                 .filter(|l| record.audience.contains(&l.id))
                 .map(LabelRefView::of)
                 .collect(),
-            slots: t.slots().into_iter().map(|(part, name)| SlotView { part, name }).collect(),
+            slots: {
+                let mut labels = t.buttons.iter().filter(|b| b.slot().is_some()).map(|b| b.text.clone());
+                t.slots()
+                    .into_iter()
+                    .map(|(part, name)| SlotView {
+                        part,
+                        name,
+                        button: (part == "button").then(|| labels.next()).flatten(),
+                    })
+                    .collect()
+            },
+            buttons: t
+                .buttons
+                .iter()
+                .map(|b| TemplateButtonView {
+                    kind: b.kind.clone(),
+                    text: b.text.clone(),
+                    target: b.target.clone(),
+                })
+                .collect(),
             name: t.name.clone(),
             language: t.language.clone(),
             status: t.status.clone(),

@@ -10,5 +10,5 @@ mod user;
 pub use content::{Content, Context, Forwarded, Media, MediaKind, OrderLine, Referral, SharedContact};
 pub use ids::{ContactId, ConversationId, LabelId, MessageId, RoleId, TeamId, UserId};
 pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
-pub use template::{placeholders, Template, TemplateError};
+pub use template::{placeholders, Template, TemplateButton, TemplateError};
 pub use user::{RoleSlug, Username};

@@ -1,6 +1,7 @@
 //! Message templates: the only messages WhatsApp delivers outside the 24-hour window. A
 //! template is approved by Meta with placeholders (`{{1}}` or `{{name}}`) in its header and
-//! body; sending one names it, its language, and a value per placeholder. Pure.
+//! body, and its buttons may need one (a link ending in `{{1}}`, a code to copy); sending one
+//! names it, its language, and a value per placeholder. Pure.
 
 use serde_json::{json, Value};
 
@@ -21,6 +22,56 @@ pub struct Template {
     pub body: String,
     /// The footer's text.
     pub footer: Option<String>,
+    /// Its buttons, in order.
+    pub buttons: Vec<TemplateButton>,
+}
+
+/// A button of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateButton {
+    /// Meta's type: `QUICK_REPLY`, `URL`, `PHONE_NUMBER`, `COPY_CODE`, `OTP`, `FLOW` …
+    pub kind: String,
+    /// Its label.
+    pub text: String,
+    /// The link of a `URL` button (it may end in a placeholder), or the number of a
+    /// `PHONE_NUMBER` button.
+    pub target: Option<String>,
+}
+
+impl TemplateButton {
+    /// The placeholder this button needs a value for when sent: the one a link ends in, or
+    /// the code of a copy-code button.
+    pub fn slot(&self) -> Option<String> {
+        match self.kind.as_str() {
+            "URL" => self.target.as_deref().and_then(|url| placeholders(url).into_iter().next()),
+            "COPY_CODE" => Some("code".to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Graph's `sub_type` for its parameter.
+    fn sub_type(&self) -> &'static str {
+        if self.kind == "COPY_CODE" {
+            "copy_code"
+        } else {
+            "url"
+        }
+    }
+
+    fn render(&self, value: Option<&String>) -> String {
+        match (self.kind.as_str(), &self.target, value) {
+            ("URL", Some(url), value) => {
+                let url = match (value, self.slot()) {
+                    (Some(v), Some(name)) => url.replace(&format!("{{{{{name}}}}}"), v),
+                    _ => url.clone(),
+                };
+                format!("[{}: {url}]", self.text)
+            }
+            ("PHONE_NUMBER", Some(number), _) => format!("[{}: {number}]", self.text),
+            ("COPY_CODE", _, Some(code)) => format!("[{}: {code}]", self.text),
+            _ => format!("[{}]", self.text),
+        }
+    }
 }
 
 /// Why a template cannot be sent as asked.
@@ -97,6 +148,17 @@ impl Template {
                 .iter()
                 .find(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case(kind)))
         };
+        let buttons = part("BUTTONS")
+            .and_then(|b| b.get("buttons"))
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|b| {
+                let kind = text(b, "type")?.to_ascii_uppercase();
+                let target = text(b, "url").or_else(|| text(b, "phone_number"));
+                Some(TemplateButton { text: text(b, "text").unwrap_or_else(|| kind.clone()), kind, target })
+            })
+            .collect();
         let header = part("HEADER")
             .filter(|h| {
                 h.get("format").and_then(Value::as_str).is_none_or(|f| f.eq_ignore_ascii_case("TEXT"))
@@ -110,19 +172,35 @@ impl Template {
             header,
             body: part("BODY").and_then(|b| text(b, "text"))?,
             footer: part("FOOTER").and_then(|f| text(f, "text")),
+            buttons,
         })
     }
 
-    /// The placeholders to fill, as (`header` or `body`, name): header first, then body.
+    /// The placeholders to fill, as (`header`, `body` or `button`, name): header first, then
+    /// body, then buttons in order.
     pub fn slots(&self) -> Vec<(&'static str, String)> {
         let header = self.header.as_deref().map(placeholders).unwrap_or_default();
         let header = header.into_iter().map(|n| ("header", n));
-        header.chain(placeholders(&self.body).into_iter().map(|n| ("body", n))).collect()
+        let body = placeholders(&self.body).into_iter().map(|n| ("body", n));
+        let buttons = self.buttons.iter().filter_map(TemplateButton::slot).map(|n| ("button", n));
+        header.chain(body).chain(buttons).collect()
     }
 
-    fn split<'v>(&self, values: &'v [String]) -> (&'v [String], &'v [String]) {
-        let header = self.header.as_deref().map_or(0, |h| placeholders(h).len());
-        values.split_at(header.min(values.len()))
+    /// The values for the header, the body and the buttons.
+    fn split<'v>(&self, values: &'v [String]) -> (&'v [String], &'v [String], &'v [String]) {
+        let header = self.header.as_deref().map_or(0, |h| placeholders(h).len()).min(values.len());
+        let (head, rest) = values.split_at(header);
+        let (body, buttons) = rest.split_at(placeholders(&self.body).len().min(rest.len()));
+        (head, body, buttons)
+    }
+
+    /// Each button with the value it takes, if any.
+    fn buttons_with<'a>(
+        &'a self,
+        values: &'a [String],
+    ) -> impl Iterator<Item = (usize, &'a TemplateButton, Option<&'a String>)> {
+        let mut values = values.iter();
+        self.buttons.iter().enumerate().map(move |(i, b)| (i, b, b.slot().and_then(|_| values.next())))
     }
 
     /// Checks the values for sending (one per slot, each a single line).
@@ -143,7 +221,7 @@ impl Template {
 
     /// The text the customer reads, with `values` in place.
     pub fn render(&self, values: &[String]) -> String {
-        let (head, body) = self.split(values);
+        let (head, body, buttons) = self.split(values);
         let mut out = String::new();
         if let Some(header) = &self.header {
             out.push_str(&substitute(header, &placeholders(header), head));
@@ -154,12 +232,16 @@ impl Template {
             out.push('\n');
             out.push_str(footer);
         }
+        for (_, button, value) in self.buttons_with(buttons) {
+            out.push('\n');
+            out.push_str(&button.render(value));
+        }
         out
     }
 
     /// The Graph send request for this template to `to` with `values`.
     pub fn request(&self, to: &str, values: &[String]) -> Value {
-        let (head, body) = self.split(values);
+        let (head, body, buttons) = self.split(values);
         let mut components = Vec::new();
         if let Some(header) = &self.header {
             let names = placeholders(header);
@@ -170,6 +252,17 @@ impl Template {
         let names = placeholders(&self.body);
         if !names.is_empty() {
             components.push(json!({ "type": "body", "parameters": parameters(&names, body) }));
+        }
+        for (index, button, value) in self.buttons_with(buttons) {
+            let Some(value) = value else { continue };
+            let parameter = if button.kind == "COPY_CODE" {
+                json!({ "type": "coupon_code", "coupon_code": value })
+            } else {
+                json!({ "type": "text", "text": value })
+            };
+            components.push(json!({
+                "type": "button", "sub_type": button.sub_type(), "index": index.to_string(), "parameters": [parameter],
+            }));
         }
         json!({
             "messaging_product": "whatsapp",
@@ -230,6 +323,41 @@ mod tests {
             json!({ "type": "text", "text": "Ana" })
         );
         assert_eq!(request["template"]["language"]["code"], "en_GB");
+    }
+
+    #[test]
+    fn a_link_buttons_placeholder_is_filled_and_sent_as_meta_documents() {
+        let t = Template::from_graph(&json!({
+            "name": "order_shipped", "language": "en_GB", "status": "APPROVED", "category": "UTILITY",
+            "components": [
+                { "type": "BODY", "text": "Your order {{1}} is on its way." },
+                { "type": "BUTTONS", "buttons": [
+                    { "type": "QUICK_REPLY", "text": "Call me back" },
+                    { "type": "URL", "text": "Track parcel", "url": "https://track.example/parcel/{{1}}" },
+                    { "type": "COPY_CODE", "text": "Copy discount", "example": ["SAVE10"] } ] }
+            ]
+        }))
+        .unwrap();
+        assert_eq!(
+            t.slots(),
+            [("body", "1"), ("button", "1"), ("button", "code")].map(|(p, n)| (p, n.to_owned()))
+        );
+        let values: Vec<String> = ["4471", "JD0142", "THANKS10"].map(str::to_owned).to_vec();
+        assert_eq!(t.check(&values), Ok(()));
+        assert_eq!(
+            t.render(&values),
+            "Your order 4471 is on its way.\n[Call me back]\n[Track parcel: https://track.example/parcel/JD0142]\n[Copy discount: THANKS10]"
+        );
+        let components = &t.request("447700900202", &values)["template"]["components"];
+        assert_eq!(
+            components[1],
+            json!({ "type": "button", "sub_type": "url", "index": "1", "parameters": [{ "type": "text", "text": "JD0142" }] })
+        );
+        assert_eq!(
+            components[2],
+            json!({ "type": "button", "sub_type": "copy_code", "index": "2", "parameters": [{ "type": "coupon_code", "coupon_code": "THANKS10" }] })
+        );
+        assert_eq!(components.as_array().unwrap().len(), 3, "a quick reply needs no parameter");
     }
 
     #[test]

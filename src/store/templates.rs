@@ -5,7 +5,7 @@ use sqlx::Row;
 use super::{Store, WriteTx};
 use crate::authz::{act, Authorized};
 use crate::clock::Timestamp;
-use crate::domain::{LabelId, Template};
+use crate::domain::{LabelId, Template, TemplateButton};
 use crate::error::{Error, Result};
 
 /// A catalog entry as stored.
@@ -30,13 +30,34 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TemplateRecord> {
             header: r.try_get("header")?,
             body: r.try_get("body")?,
             footer: r.try_get("footer")?,
+            buttons: buttons_from(&r.try_get::<String, _>("buttons")?),
         },
         source: r.try_get("source")?,
         audience: audience.split(',').filter_map(|id| id.parse().ok()).map(LabelId::new).collect(),
     })
 }
 
-const COLUMNS: &str = "name, language, status, category, header, body, footer, source,
+/// Buttons as stored (JSON); anything unreadable is left out.
+fn buttons_from(json: &str) -> Vec<TemplateButton> {
+    let stored: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+    stored
+        .iter()
+        .filter_map(|b| {
+            let text = |k: &str| b.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+            Some(TemplateButton { kind: text("kind")?, text: text("text")?, target: text("target") })
+        })
+        .collect()
+}
+
+fn buttons_json(buttons: &[TemplateButton]) -> String {
+    let list: Vec<serde_json::Value> = buttons
+        .iter()
+        .map(|b| serde_json::json!({ "kind": b.kind, "text": b.text, "target": b.target }))
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+const COLUMNS: &str = "name, language, status, category, header, body, footer, source, buttons,
     (SELECT coalesce(group_concat(label_id), '') FROM template_audience a WHERE a.template_id = t.id) AS audience";
 
 impl Store {
@@ -80,11 +101,11 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO templates (name, language, status, category, header, body, footer, source, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO templates (name, language, status, category, header, body, footer, buttons, source, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (name, language) DO UPDATE SET status = excluded.status, category = excluded.category,
                header = excluded.header, body = excluded.body, footer = excluded.footer,
-               source = excluded.source, updated_at = excluded.updated_at",
+               buttons = excluded.buttons, source = excluded.source, updated_at = excluded.updated_at",
         )
         .bind(&template.name)
         .bind(&template.language)
@@ -93,6 +114,7 @@ impl WriteTx {
         .bind(template.header.as_deref())
         .bind(&template.body)
         .bind(template.footer.as_deref())
+        .bind(buttons_json(&template.buttons))
         .bind(source)
         .bind(now.as_millis())
         .execute(self.conn())

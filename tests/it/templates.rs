@@ -46,6 +46,7 @@ async fn after_the_window_closes_only_an_approved_template_with_its_values_goes_
         names,
         [
             ("order_ready", "APPROVED"),
+            ("order_shipped", "APPROVED"),
             ("trade_prices", "APPROVED"),
             ("we_are_here", "APPROVED"),
             ("winter_sale", "PENDING")
@@ -79,6 +80,33 @@ async fn after_the_window_closes_only_an_approved_template_with_its_values_goes_
     assert_eq!(
         received[0]["template"]["components"][1]["parameters"],
         json!([{ "type": "text", "text": "Ben" }, { "type": "text", "text": "4471" }, { "type": "text", "text": "Leeds, Briggate" }])
+    );
+}
+
+#[tokio::test]
+async fn a_templates_tracking_link_is_filled_in_and_its_buttons_reach_the_customer() {
+    let sim = graph_sim().await;
+    let (served, agent, admin) = window_closed(&sim).await;
+    served.post("/api/v1/templates/sync", Some(&admin), json!({})).await;
+    let catalog: Vec<Value> = served.get("/api/v1/templates", Some(&agent)).await.json().await.unwrap();
+    let shipped = catalog.iter().find(|t| t["name"] == "order_shipped").unwrap();
+    assert_eq!(
+        shipped["slots"],
+        json!([{ "part": "body", "name": "1", "button": null }, { "part": "button", "name": "1", "button": "Track parcel" }])
+    );
+
+    let (status, refusal) = send_template(&served, &agent, "order_shipped", &["Ben"]).await;
+    assert_eq!(status, 422, "the link's value is missing: {refusal}");
+    let (status, sent) = send_template(&served, &agent, "order_shipped", &["Ben", "JD0142"]).await;
+    assert_eq!((status, &sent["status"]), (201, &json!("accepted")), "{sent}");
+    assert_eq!(
+        sent["text"],
+        "Good news Ben: your order is on its way.\n[Track parcel: https://track.example/parcel/JD0142]\n[Call me back]"
+    );
+    let components = &sim.received()[0]["template"]["components"];
+    assert_eq!(
+        components[1],
+        json!({ "type": "button", "sub_type": "url", "index": "0", "parameters": [{ "type": "text", "text": "JD0142" }] })
     );
 }
 

@@ -17,10 +17,11 @@ const orderReady: Template = {
   footer: null,
   source: "graph",
   audience: [],
+  buttons: [],
   slots: [
-    { part: "header", name: "1" },
-    { part: "body", name: "1" },
-    { part: "body", name: "2" },
+    { part: "header", name: "1", button: null },
+    { part: "body", name: "1", button: null },
+    { part: "body", name: "2", button: null },
   ],
 };
 
@@ -59,5 +60,31 @@ describe("TemplateComposer", () => {
     mockCore({});
     render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [orderReady], templates_withheld: 1 }), onSent: vi.fn() });
     expect((await screen.findByTestId("templates-withheld")).textContent).toBe("1 more template is only for contacts with other labels.");
+  });
+
+  it("asks for a tracking link's value by its button, and previews the buttons", async () => {
+    const shipped: Template = {
+      ...orderReady,
+      name: "order_shipped",
+      header: null,
+      footer: null,
+      body: "Good news {{1}}: your order is on its way.",
+      slots: [
+        { part: "body", name: "1", button: null },
+        { part: "button", name: "1", button: "Track parcel" },
+      ],
+      buttons: [
+        { kind: "URL", text: "Track parcel", target: "https://track.example/parcel/{{1}}" },
+        { kind: "QUICK_REPLY", text: "Call me back", target: null },
+      ],
+    };
+    mockCore({});
+    render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [shipped] }), onSent: vi.fn() });
+    await fireEvent.change(await screen.findByRole("combobox", { name: "Template" }), { target: { value: "order_shipped/en_GB" } });
+    await fireEvent.input(screen.getByLabelText("Text {{1}}"), { target: { value: "Ben" } });
+    await fireEvent.input(screen.getByLabelText("Link of “Track parcel” {{1}}"), { target: { value: "JD0142" } });
+    expect(screen.getByTestId("template-preview").textContent).toBe(
+      "Good news Ben: your order is on its way.\n[Track parcel: https://track.example/parcel/JD0142]\n[Call me back]",
+    );
   });
 });

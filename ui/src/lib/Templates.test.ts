@@ -17,8 +17,9 @@ const hello: Template = {
   body: "Hello {{1}}",
   footer: null,
   source: "graph",
-  slots: [{ part: "body", name: "1" }],
+  slots: [{ part: "body", name: "1", button: null }],
   audience: [],
+  buttons: [],
 };
 const dealer = { id: 4, name: "Dealer", colour: "blue", restricted: false };
 
@@ -41,10 +42,21 @@ describe("Templates", () => {
     const form = screen.getByTestId("template-form");
     await fireEvent.input(within(form).getByRole("textbox", { name: "Name" }), { target: { value: "we_are_here" } });
     await fireEvent.input(within(form).getByRole("textbox", { name: /^Text/ }), { target: { value: "Hello {{1}}" } });
+    await fireEvent.input(within(form).getByRole("textbox", { name: "Link button" }), { target: { value: "Our shop" } });
+    await fireEvent.input(within(form).getByRole("textbox", { name: "Its address" }), { target: { value: "https://shop.example" } });
     await fireEvent.click(within(form).getByRole("button", { name: "Save template" }));
     await waitFor(() => expect(screen.getByTestId("template").textContent).toContain("(by hand)"));
     expect(callsOf(calls, "save_template")).toEqual([
-      { request: { name: "we_are_here", language: "en_GB", category: "UTILITY", body: "Hello {{1}}", status: "APPROVED" } },
+      {
+        request: {
+          name: "we_are_here",
+          language: "en_GB",
+          category: "UTILITY",
+          body: "Hello {{1}}",
+          status: "APPROVED",
+          buttons: [{ type: "URL", text: "Our shop", target: "https://shop.example" }],
+        },
+      },
     ]);
   });
 

@@ -64,7 +64,9 @@ export interface Template {
   body: string;
   footer: string | null;
   source: "graph" | "admin";
-  slots: { part: "header" | "body"; name: string }[];
+  /** The values to fill: for a button's, `button` is its label. */
+  slots: { part: "header" | "body" | "button"; name: string; button: string | null }[];
+  buttons: TemplateButton[];
   /** The labels it is meant for (empty: every contact). */
   audience: LabelRef[];
 }
@@ -98,6 +100,13 @@ export interface SendingOptions {
   templates_withheld: number;
 }
 
+/** A template's button: `URL` (its link may end in a placeholder), `QUICK_REPLY`, `PHONE_NUMBER`, `COPY_CODE`… */
+export interface TemplateButton {
+  kind: string;
+  text: string;
+  target: string | null;
+}
+
 export interface TemplateRequest {
   name: string;
   language: string;
@@ -106,6 +115,7 @@ export interface TemplateRequest {
   body: string;
   footer?: string;
   status?: string;
+  buttons?: { type: string; text: string; target?: string }[];
 }
 
 /** A change to the channel; a secret left out (or blank) keeps the stored one. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatTime, parseCoordinates, statusLabel } from "./format";
+import { formatTime, parseCoordinates, renderTemplate, statusLabel } from "./format";
 
 describe("statusLabel", () => {
   it.each([
@@ -33,5 +33,33 @@ describe("parseCoordinates", () => {
     ["", null],
   ])("reads %j", (text, point) => {
     expect(parseCoordinates(text)).toEqual(point);
+  });
+});
+
+describe("renderTemplate", () => {
+  const shipped = {
+    header: null,
+    body: "Good news {{1}}: your order is on its way.",
+    footer: null,
+    slots: [
+      { part: "body", name: "1", button: null },
+      { part: "button", name: "1", button: "Track parcel" },
+    ],
+    buttons: [
+      { kind: "URL", text: "Track parcel", target: "https://track.example/parcel/{{1}}" },
+      { kind: "QUICK_REPLY", text: "Call me back", target: null },
+    ],
+  };
+
+  it("shows the buttons as the core records them, the link filled in", () => {
+    expect(renderTemplate(shipped, ["Ben", "JD0142"])).toBe(
+      "Good news Ben: your order is on its way.\n[Track parcel: https://track.example/parcel/JD0142]\n[Call me back]",
+    );
+  });
+
+  it("leaves what is not filled in yet as a placeholder", () => {
+    expect(renderTemplate(shipped, ["", "$&"])).toBe(
+      "Good news {{1}}: your order is on its way.\n[Track parcel: https://track.example/parcel/$&]\n[Call me back]",
+    );
   });
 });

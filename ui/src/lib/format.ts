@@ -58,7 +58,13 @@ export function fileSize(bytes: number): string {
 /** A template's text with `values` (one per slot, header first) in place of its placeholders;
  * a slot without a value shows as its placeholder. */
 export function renderTemplate(
-  t: { header: string | null; body: string; footer: string | null; slots: { part: string; name: string }[] },
+  t: {
+    header: string | null;
+    body: string;
+    footer: string | null;
+    slots: { part: string; name: string; button?: string | null }[];
+    buttons?: { kind: string; text: string; target: string | null }[];
+  },
   values: string[],
 ): string {
   const fill = (text: string, part: string) =>
@@ -66,7 +72,18 @@ export function renderTemplate(
       if (slot.part !== part || !values[i]) return out;
       return out.split(`{{${slot.name}}}`).join(values[i]);
     }, text);
-  return [t.header && fill(t.header, "header"), fill(t.body, "body"), t.footer].filter(Boolean).join("\n");
+  // Button values follow the header's and body's, in button order (as the core reads them).
+  const buttonValues = values.filter((_, i) => t.slots[i]?.part === "button");
+  let next = 0;
+  const buttons = (t.buttons ?? []).map((b) => {
+    const takes = (b.kind === "URL" && (b.target ?? "").includes("{{")) || b.kind === "COPY_CODE";
+    const value = takes ? buttonValues[next++] || null : null;
+    if (b.kind === "URL" && b.target) return `[${b.text}: ${value ? b.target.replace(/\{\{[^}]*\}\}/, () => value) : b.target}]`;
+    if (b.kind === "PHONE_NUMBER" && b.target) return `[${b.text}: ${b.target}]`;
+    if (b.kind === "COPY_CODE" && value) return `[${b.text}: ${value}]`;
+    return `[${b.text}]`;
+  });
+  return [t.header && fill(t.header, "header"), fill(t.body, "body"), t.footer, ...buttons].filter(Boolean).join("\n");
 }
 
 /** A point typed or pasted as "53.7997, -1.5492" (or a map link with "@53.7997,-1.5492"):

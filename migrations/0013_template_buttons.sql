@@ -1,0 +1,3 @@
+-- A template's buttons (issue 5), as JSON: [{"kind","text","target"}]. A link button ending
+-- in a placeholder, or a code to copy, takes a value when the template is sent.
+ALTER TABLE templates ADD COLUMN buttons TEXT NOT NULL DEFAULT '[]';
