@@ -14,6 +14,7 @@ use crate::authz::sending::{self, Files};
 use crate::authz::{act, decide, Action, Decision};
 use crate::domain::{Content, ConversationId, MessageId, MessageKind};
 use crate::error::{Error, Result};
+use crate::store::templates::TemplateRecord;
 
 /// A message other than text, to send.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -226,7 +227,10 @@ impl Core {
         let (mut templates, mut templates_withheld) = (Vec::new(), 0);
         if may_send_templates {
             let visible = self.visible_labels(&r.actor).await?;
-            for t in self.store.list_templates().await?.iter().filter(|t| t.template.status == "APPROVED") {
+            // Approved ones Countersign can fill (not those with a photo or place as header).
+            let sendable =
+                |t: &&TemplateRecord| t.template.status == "APPROVED" && t.template.media_header.is_none();
+            for t in self.store.list_templates().await?.iter().filter(sendable) {
                 if sending::may_send_template(&labels, &t.audience).is_ok() {
                     templates.push(TemplateView::build(t, &visible));
                 } else {

@@ -157,6 +157,7 @@ fn checked(request: TemplateRequest) -> Result<Template> {
         body,
         footer: text(request.footer),
         buttons,
+        media_header: None,
     })
 }
 

@@ -895,6 +895,9 @@ pub struct TemplateView {
     pub category: String,
     /// Header text.
     pub header: Option<String>,
+    /// A header Countersign cannot fill yet (`IMAGE`, `VIDEO`, `DOCUMENT`, `LOCATION`): the
+    /// template is not offered for sending.
+    pub media_header: Option<String>,
     /// Body text, with placeholders.
     pub body: String,
     /// Footer text.
@@ -966,6 +969,7 @@ impl TemplateView {
             status: t.status.clone(),
             category: t.category.clone(),
             header: t.header.clone(),
+            media_header: t.media_header.clone(),
             body: t.body.clone(),
             footer: t.footer.clone(),
             source: record.source.clone(),

@@ -18,6 +18,9 @@ pub struct Template {
     pub category: String,
     /// The header's text, when the header is text.
     pub header: Option<String>,
+    /// The header's kind when it is not text (`IMAGE`, `VIDEO`, `DOCUMENT`, `LOCATION`):
+    /// Countersign cannot fill those yet, so such a template is not offered for sending.
+    pub media_header: Option<String>,
     /// The body's text.
     pub body: String,
     /// The footer's text.
@@ -91,6 +94,9 @@ pub enum TemplateError {
     /// A value is empty or too long.
     #[error("every placeholder needs a value of at most 1024 characters, without line breaks")]
     BadValue,
+    /// Its header is a photo, video, document or place, which Countersign cannot fill yet.
+    #[error("this template's header is a {0}, which Countersign cannot fill yet; choose another template")]
+    MediaHeader(String),
 }
 
 /// The placeholders in `text`: numbered ones in number order, named ones in order of first
@@ -159,17 +165,17 @@ impl Template {
                 Some(TemplateButton { text: text(b, "text").unwrap_or_else(|| kind.clone()), kind, target })
             })
             .collect();
-        let header = part("HEADER")
-            .filter(|h| {
-                h.get("format").and_then(Value::as_str).is_none_or(|f| f.eq_ignore_ascii_case("TEXT"))
-            })
-            .and_then(|h| text(h, "text"));
+        let format = part("HEADER")
+            .map(|h| h.get("format").and_then(Value::as_str).unwrap_or("TEXT").to_ascii_uppercase());
+        let media_header = format.clone().filter(|f| f != "TEXT");
+        let header = part("HEADER").filter(|_| media_header.is_none()).and_then(|h| text(h, "text"));
         Some(Self {
             name: text(entry, "name")?,
             language: text(entry, "language")?,
             status: text(entry, "status").unwrap_or_else(|| "PENDING".to_owned()).to_ascii_uppercase(),
             category: text(entry, "category").unwrap_or_else(|| "UTILITY".to_owned()).to_ascii_uppercase(),
             header,
+            media_header,
             body: part("BODY").and_then(|b| text(b, "text"))?,
             footer: part("FOOTER").and_then(|f| text(f, "text")),
             buttons,
@@ -207,6 +213,14 @@ impl Template {
     pub fn check(&self, values: &[String]) -> Result<(), TemplateError> {
         if self.status != "APPROVED" {
             return Err(TemplateError::NotApproved(self.status.clone()));
+        }
+        if let Some(kind) = &self.media_header {
+            let words = match kind.as_str() {
+                "IMAGE" => "photo".to_owned(),
+                "LOCATION" => "place".to_owned(),
+                other => other.to_ascii_lowercase(),
+            };
+            return Err(TemplateError::MediaHeader(words));
         }
         let needed = self.slots().len();
         if values.len() != needed {
@@ -381,6 +395,20 @@ mod tests {
     ) {
         let values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
         assert_eq!(order_ready().check(&values), Err(error));
+    }
+
+    #[test]
+    fn a_template_with_a_photo_header_is_refused_with_the_reason_not_sent_without_it() {
+        let t = Template::from_graph(&json!({
+            "name": "new_arrivals", "language": "en_GB", "status": "APPROVED", "category": "MARKETING",
+            "components": [
+                { "type": "HEADER", "format": "IMAGE", "example": { "header_handle": ["4::aW1h"] } },
+                { "type": "BODY", "text": "New this week, {{1}}!" }
+            ]
+        }))
+        .unwrap();
+        assert_eq!((t.header.as_deref(), t.media_header.as_deref()), (None, Some("IMAGE")));
+        assert_eq!(t.check(&["Ana".to_owned()]), Err(TemplateError::MediaHeader("photo".to_owned())));
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TemplateRecord> {
             body: r.try_get("body")?,
             footer: r.try_get("footer")?,
             buttons: buttons_from(&r.try_get::<String, _>("buttons")?),
+            media_header: r.try_get("media_header")?,
         },
         source: r.try_get("source")?,
         audience: audience.split(',').filter_map(|id| id.parse().ok()).map(LabelId::new).collect(),
@@ -57,7 +58,7 @@ fn buttons_json(buttons: &[TemplateButton]) -> String {
     serde_json::Value::Array(list).to_string()
 }
 
-const COLUMNS: &str = "name, language, status, category, header, body, footer, source, buttons,
+const COLUMNS: &str = "name, language, status, category, header, media_header, body, footer, source, buttons,
     (SELECT coalesce(group_concat(label_id), '') FROM template_audience a WHERE a.template_id = t.id) AS audience";
 
 impl Store {
@@ -101,10 +102,10 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO templates (name, language, status, category, header, body, footer, buttons, source, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO templates (name, language, status, category, header, media_header, body, footer, buttons, source, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (name, language) DO UPDATE SET status = excluded.status, category = excluded.category,
-               header = excluded.header, body = excluded.body, footer = excluded.footer,
+               header = excluded.header, media_header = excluded.media_header, body = excluded.body, footer = excluded.footer,
                buttons = excluded.buttons, source = excluded.source, updated_at = excluded.updated_at",
         )
         .bind(&template.name)
@@ -112,6 +113,7 @@ impl WriteTx {
         .bind(&template.status)
         .bind(&template.category)
         .bind(template.header.as_deref())
+        .bind(template.media_header.as_deref())
         .bind(&template.body)
         .bind(template.footer.as_deref())
         .bind(buttons_json(&template.buttons))

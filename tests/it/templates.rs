@@ -111,6 +111,31 @@ async fn a_templates_tracking_link_is_filled_in_and_its_buttons_reach_the_custom
 }
 
 #[tokio::test]
+async fn a_template_with_a_photo_header_is_listed_but_refused_with_the_reason() {
+    let sim = graph_sim().await;
+    let mut templates = countersign_sim::default_templates();
+    templates.push(json!({ "name": "new_arrivals", "language": "en_GB", "status": "APPROVED", "category": "MARKETING", "id": "1006",
+        "components": [ { "type": "HEADER", "format": "IMAGE", "example": { "header_handle": ["4::aW1hZ2U="] } },
+                        { "type": "BODY", "text": "New this week, {{1}}!" } ] }));
+    sim.set_templates(templates);
+    let (served, agent, admin) = window_closed(&sim).await;
+    served.post("/api/v1/templates/sync", Some(&admin), json!({})).await;
+    let catalog: Vec<Value> = served.get("/api/v1/templates", Some(&agent)).await.json().await.unwrap();
+    let arrivals = catalog.iter().find(|t| t["name"] == "new_arrivals").unwrap();
+    assert_eq!(arrivals["media_header"], "IMAGE");
+
+    let options: Value =
+        served.get("/api/v1/conversations/1/sending-options", Some(&agent)).await.json().await.unwrap();
+    let offered: Vec<&str> =
+        options["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(!offered.contains(&"new_arrivals"), "not offered: {offered:?}");
+    let (status, refusal) = send_template(&served, &agent, "new_arrivals", &["Ben"]).await;
+    assert_eq!(status, 422);
+    assert!(refusal["message"].as_str().unwrap().contains("header is a photo"), "{refusal}");
+    assert!(sim.received().is_empty(), "nothing WhatsApp would refuse was sent");
+}
+
+#[tokio::test]
 async fn metas_review_of_a_template_updates_the_catalog() {
     let sim = graph_sim().await;
     let (served, agent, admin) = window_closed(&sim).await;

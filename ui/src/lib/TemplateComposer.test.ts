@@ -15,6 +15,7 @@ const orderReady: Template = {
   header: "Order {{1}}",
   body: "Hi {{1}}, order {{2}} is ready.",
   footer: null,
+  media_header: null,
   source: "graph",
   audience: [],
   buttons: [],

@@ -16,6 +16,7 @@ const hello: Template = {
   header: null,
   body: "Hello {{1}}",
   footer: null,
+  media_header: null,
   source: "graph",
   slots: [{ part: "body", name: "1", button: null }],
   audience: [],

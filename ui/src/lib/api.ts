@@ -61,6 +61,8 @@ export interface Template {
   status: string;
   category: string;
   header: string | null;
+  /** A photo, video, document or place header Countersign cannot fill yet: not offered for sending. */
+  media_header: string | null;
   body: string;
   footer: string | null;
   source: "graph" | "admin";
