@@ -97,4 +97,30 @@ describe("People", () => {
     expect(screen.queryByRole("combobox")).toBeNull();
     expect(screen.queryByRole("button")).toBeNull();
   });
+
+  it("resets someone's password to a temporary one, given in person", async () => {
+    const calls = core({ reset_password: () => undefined });
+    render(People, { me: admin, onSignedOut: vi.fn() });
+    await fireEvent.click(within(await waitFor(() => row("bo"))).getByRole("button", { name: "Reset password…" }));
+    const form = screen.getByTestId("reset-password");
+    const reset = within(form).getByRole("button", { name: "Reset password" }) as HTMLButtonElement;
+    expect(reset.disabled).toBe(true);
+    await fireEvent.input(within(form).getByLabelText("Temporary password for bo"), { target: { value: "counter-till-7731" } });
+    await fireEvent.click(reset);
+    expect((await screen.findByRole("status")).textContent).toContain("choose their own at the next sign-in");
+    expect(callsOf(calls, "reset_password")).toEqual([{ username: "bo", request: { new_password: "counter-till-7731" } }]);
+    expect(screen.queryByTestId("reset-password")).toBeNull();
+  });
+
+  it.each([
+    [true, "bo may try to sign in again."],
+    [false, "bo was not locked out."],
+  ])("unlocks sign-in after failed attempts (locked: %s)", async (locked, notice) => {
+    const calls = core({ unlock_user: () => locked });
+    render(People, { me: admin, onSignedOut: vi.fn() });
+    await fireEvent.click(within(await waitFor(() => row("bo"))).getByRole("button", { name: "Unlock sign-in" }));
+    expect((await screen.findByRole("status")).textContent).toContain(notice);
+    expect(callsOf(calls, "unlock_user")).toEqual([{ username: "bo" }]);
+    expect(within(row("ana")).queryByRole("button", { name: "Unlock sign-in" })).toBeNull();
+  });
 });

@@ -418,6 +418,11 @@ export const api = {
   setUserDisabled: (username: string, disabled: boolean) =>
     invoke<UserInfo>("set_user_disabled", { username, request: { disabled } }),
   endUserSessions: (username: string) => invoke<void>("end_user_sessions", { username }),
+  /** Sets a temporary password they must change at the next sign-in (step-up). */
+  resetPassword: (username: string, newPassword: string) =>
+    invoke<void>("reset_password", { username, request: { new_password: newPassword } }),
+  /** Clears a lock after too many failed sign-ins; `false` if there was none. */
+  unlockUser: (username: string) => invoke<boolean>("unlock_user", { username }),
   teams: () => invoke<Team[]>("teams"),
   createTeam: (name: string) => invoke<Team>("create_team", { request: { name } }),
   renameTeam: (id: number, name: string) => invoke<Team>("rename_team", { id, request: { name } }),
