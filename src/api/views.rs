@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::authz::{Grants, Permission};
 use crate::domain::{Content, Context, CustomerRef, Direction, Forwarded, TeamId, REPLY_WINDOW_MS};
-use crate::mask;
+use crate::mask::{self, DataClass};
 use crate::store::access::LabelRecord;
 use crate::store::inbox::{ContactRecord, ConversationRecord, MessageRecord};
 use crate::store::users::UserRecord;
@@ -220,8 +220,9 @@ impl TeamRefView {
 impl ConversationSummaryView {
     /// Builds the view for an actor with `grants`.
     pub fn build(c: &ConversationRecord, grants: &Grants) -> Self {
+        // Masked before it is cut short: a number cut in half would no longer be recognised.
         let preview = match (&c.last_text, &c.last_kind) {
-            (Some(text), _) => text.chars().take(80).collect(),
+            (Some(text), _) => masking(grants).text(text).chars().take(80).collect(),
             (None, Some(kind)) => format!("[{kind}]"),
             (None, None) => String::new(),
         };
@@ -236,6 +237,18 @@ impl ConversationSummaryView {
             reply_window_closes_at: c.last_inbound_at.map(|t| t.plus_millis(REPLY_WINDOW_MS).as_millis()),
         }
     }
+}
+
+/// How `grants` see personal data in text: unmasked only in the classes they may reveal.
+fn masking(grants: &Grants) -> mask::Policy {
+    mask::Policy::new(mask::Detectors::default(), |class| {
+        grants.has(match class {
+            DataClass::Contact => Permission::RevealContactData,
+            DataClass::Financial => Permission::RevealFinancialData,
+            DataClass::Identity => Permission::RevealIdentityData,
+            DataClass::Health => Permission::RevealHealthData,
+        })
+    })
 }
 
 fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
@@ -477,11 +490,12 @@ impl MessageView {
     /// `grants`. Reactions, edits and deletions are shown on the message they concern when it
     /// is in the list, and as a notice of their own otherwise.
     pub fn build_thread(messages: &[MessageRecord], grants: &Grants) -> Vec<Self> {
+        let policy = masking(grants);
         let mut views: Vec<Self> = Vec::with_capacity(messages.len());
         let mut by_wamid: HashMap<&str, usize> = HashMap::new();
         for m in messages {
             let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
-            let content = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
+            let content = policy.content(&Content::read(m.kind.as_str(), &raw, m.body.as_deref()));
             let target = match &content {
                 Content::Reaction { target, .. }
                 | Content::Edit { target, .. }
@@ -510,7 +524,7 @@ impl MessageView {
             if let Some(wamid) = m.wa_message_id.as_deref() {
                 by_wamid.insert(wamid, views.len());
             }
-            views.push(Self::build_one(m, &content, &context, quote, grants));
+            views.push(Self::build_one(m, &content, &context, quote));
         }
         views
     }
@@ -518,17 +532,11 @@ impl MessageView {
     /// Builds the view of one message for an actor with `grants`.
     pub fn build(m: &MessageRecord, grants: &Grants) -> Self {
         let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
-        let content = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
-        Self::build_one(m, &content, &Context::read(&raw), None, grants)
+        let content = masking(grants).content(&Content::read(m.kind.as_str(), &raw, m.body.as_deref()));
+        Self::build_one(m, &content, &Context::read(&raw), None)
     }
 
-    fn build_one(
-        m: &MessageRecord,
-        content: &Content,
-        context: &Context,
-        quote: Option<String>,
-        _grants: &Grants,
-    ) -> Self {
+    fn build_one(m: &MessageRecord, content: &Content, context: &Context, quote: Option<String>) -> Self {
         let mut content_view = ContentView::build(content);
         if let (ContentView::Media { file, problem, size, .. }, Some((state, reason, stored))) =
             (&mut content_view, &m.media)

@@ -1,10 +1,226 @@
-//! Masking personal data in views. Pure.
+//! Masking personal data. Pure.
 //!
-//! A customer's phone number is shown only to actors whose grants include
-//! `contacts.view_phone`; everyone else sees the last four digits, enough to confirm "the
-//! customer ending 1234" at the counter without being able to copy the number.
+//! Customers write card numbers, bank details, identity numbers, phone numbers and e-mail
+//! addresses in chat. [`find`] locates them with validation, not bare patterns (a card passes
+//! Luhn, an IBAN its country's length and mod-97, an identity number its check digits, a
+//! phone number the phone-number library), so order numbers, dates and prices stay readable.
+//! [`text`] masks what the actor may not see, class by class ([`DataClass`]): an agent sees
+//! `**** **** **** 1234`, enough to confirm "the card ending 1234" with the customer.
+//!
+//! A customer's WhatsApp number itself is masked by [`phone`] unless the actor may reveal
+//! contact data.
 
-/// Shows only the last four digits: `16505551234` → `+*******1234`.
+pub mod checks;
+mod content;
+mod scan;
+
+use std::borrow::Cow;
+
+pub use content::Policy;
+pub use scan::{find, Found};
+
+/// The sensitivity of a piece of data; a reveal permission exists per class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DataClass {
+    /// Phone numbers and e-mail addresses.
+    Contact,
+    /// Card and bank numbers.
+    Financial,
+    /// Identity numbers.
+    Identity,
+    /// Health information (contact fields only; nothing detects it in free text).
+    Health,
+}
+
+/// What a detector finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A payment card number.
+    Card,
+    /// An IBAN.
+    Iban,
+    /// An e-mail address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// A US Social Security number.
+    UsSsn,
+    /// A UK National Insurance number.
+    UkNino,
+    /// A Hong Kong identity card number.
+    Hkid,
+    /// A Singapore NRIC or FIN.
+    SgNric,
+    /// An Indian Aadhaar number.
+    InAadhaar,
+    /// A Brazilian CPF.
+    BrCpf,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Self; 10] = [
+        Self::Card,
+        Self::Iban,
+        Self::Email,
+        Self::Phone,
+        Self::UsSsn,
+        Self::UkNino,
+        Self::Hkid,
+        Self::SgNric,
+        Self::InAadhaar,
+        Self::BrCpf,
+    ];
+
+    /// Its class.
+    pub const fn class(self) -> DataClass {
+        match self {
+            Self::Card | Self::Iban => DataClass::Financial,
+            Self::Email | Self::Phone => DataClass::Contact,
+            Self::UsSsn | Self::UkNino | Self::Hkid | Self::SgNric | Self::InAadhaar | Self::BrCpf => {
+                DataClass::Identity
+            }
+        }
+    }
+
+    /// Stable name (settings, reports).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::Iban => "iban",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::UsSsn => "us_ssn",
+            Self::UkNino => "uk_nino",
+            Self::Hkid => "hk_hkid",
+            Self::SgNric => "sg_nric",
+            Self::InAadhaar => "in_aadhaar",
+            Self::BrCpf => "br_cpf",
+        }
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// Which detectors run, and the organisation's country for phone numbers written in national
+/// format (without one, only international `+…` numbers are recognised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detectors {
+    enabled: u16,
+    region: Option<phonenumber::country::Id>,
+}
+
+impl Default for Detectors {
+    /// Every detector; international phone numbers only.
+    fn default() -> Self {
+        Self { enabled: Kind::ALL.iter().fold(0, |bits, k| bits | k.bit()), region: None }
+    }
+}
+
+impl Detectors {
+    /// Only `kinds`.
+    pub fn only(kinds: &[Kind]) -> Self {
+        Self { enabled: kinds.iter().fold(0, |bits, k| bits | k.bit()), region: None }
+    }
+
+    /// National phone numbers of `region` too.
+    pub const fn with_region(self, region: phonenumber::country::Id) -> Self {
+        Self { region: Some(region), ..self }
+    }
+
+    /// Whether `kind` is looked for.
+    pub const fn has(&self, kind: Kind) -> bool {
+        self.enabled & kind.bit() != 0
+    }
+}
+
+/// `input` with every piece of data the actor may not see (`may_see` says per class) masked.
+/// Borrowed when nothing needed masking.
+///
+/// Masking keeps the last digits of a value readable, and those may form a new candidate with
+/// what follows (a phone number's last four and the digits after it); so the text is masked
+/// again until nothing is left to mask. Each further pass only runs when the one before masked
+/// something, and each masks at least one more character, so it ends.
+pub fn text<'a>(input: &'a str, detectors: &Detectors, may_see: impl Fn(DataClass) -> bool) -> Cow<'a, str> {
+    let mut current = match mask_once(input, detectors, &may_see) {
+        None => return Cow::Borrowed(input),
+        Some(masked) => masked,
+    };
+    // (Bounded all the same: a text that kept changing would be masked whole.)
+    for _ in 0..MAX_PASSES {
+        match mask_once(&current, detectors, &may_see) {
+            Some(again) => current = again,
+            None => return Cow::Owned(current),
+        }
+    }
+    Cow::Owned(current.chars().map(|c| if c.is_ascii_alphanumeric() { '*' } else { c }).collect())
+}
+
+const MAX_PASSES: usize = 16;
+
+/// One pass of [`text`]: `None` when nothing needed masking.
+fn mask_once(input: &str, detectors: &Detectors, may_see: &impl Fn(DataClass) -> bool) -> Option<String> {
+    // Pieces that share digits are one region, masked if any of them is hidden.
+    let mut regions: Vec<(usize, usize, Kind, bool)> = Vec::new();
+    for f in find(input, detectors) {
+        let hidden = !may_see(f.kind.class());
+        match regions.last_mut() {
+            Some(last) if f.start < last.1 => {
+                last.1 = last.1.max(f.end);
+                last.3 |= hidden;
+            }
+            _ => regions.push((f.start, f.end, f.kind, hidden)),
+        }
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut at = 0;
+    let mut changed = false;
+    for (start, end, kind, _) in regions.into_iter().filter(|r| r.3) {
+        let masked = value(&input[start..end], kind);
+        changed |= masked != input[start..end];
+        out.push_str(&input[at..start]);
+        out.push_str(&masked);
+        at = end;
+    }
+    out.push_str(&input[at..]);
+    changed.then_some(out)
+}
+
+/// One value masked: all but its last four letters and digits become `*` (separators stay, so
+/// `4111 1111 1111 1234` reads `**** **** **** 1234`); an IBAN keeps its country; an e-mail
+/// address keeps the first letter of its name and domain, and the domain's ending.
+pub fn value(found: &str, kind: Kind) -> String {
+    if kind == Kind::Email {
+        if let Some((local, domain)) = found.split_once('@') {
+            let first = |s: &str| s.chars().next().unwrap_or('*');
+            let tld = domain.rsplit('.').next().unwrap_or_default();
+            return format!("{}***@{}***.{tld}", first(local), first(domain));
+        }
+    }
+    let total = found.chars().filter(char::is_ascii_alphanumeric).count();
+    let keep_from = total.saturating_sub(4);
+    let keep_head = if kind == Kind::Iban { 2 } else { 0 };
+    let mut seen = 0;
+    found
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen <= keep_head || seen > keep_from {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// A customer's WhatsApp number with only the last four digits shown: `16505551234` →
+/// `+*******1234`.
 pub fn phone(digits: &str) -> String {
     let chars: Vec<char> = digits.chars().filter(char::is_ascii_digit).collect();
     let keep = chars.len().saturating_sub(4);
@@ -14,22 +230,113 @@ pub fn phone(digits: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use proptest::prelude::*;
     use rstest::rstest;
+
+    fn masked(input: &str) -> String {
+        let detectors = Detectors::default().with_region(phonenumber::country::Id::GB);
+        text(input, &detectors, |_| false).into_owned()
+    }
+
+    #[rstest]
+    #[case::card("my card is 4111 1111 1111 1111 exp 12/27", "my card is **** **** **** 1111 exp 12/27")]
+    #[case::card_dashes("4111-1111-1111-1111", "****-****-****-1111")]
+    #[case::card_plain("pay with 5555555555554444.", "pay with ************4444.")]
+    #[case::iban("IBAN: GB82 WEST 1234 5698 7654 32 thanks", "IBAN: GB** **** **** **** **54 32 thanks")]
+    #[case::email("write to ana.souza@example.com!", "write to a***@e***.com!")]
+    #[case::phone_international("call +44 7400 123456 after 5", "call +** **** **3456 after 5")]
+    #[case::phone_national("or 07400 123456", "or ***** **3456")]
+    #[case::phone_us("text +1 650-555-0101", "text +* ***-***-0101")]
+    #[case::ssn("SSN 123-45-6789", "SSN ***-**-6789")]
+    #[case::nino("NI AB 12 34 56 C", "NI ** ** *4 56 C")]
+    #[case::hkid("HKID A123456(3)", "HKID ****456(3)")]
+    #[case::nric("NRIC S1234567D", "NRIC *****567D")]
+    #[case::aadhaar("aadhaar 2341 2341 2346", "aadhaar **** **** 2346")]
+    #[case::cpf("CPF 529.982.247-25", "CPF ***.***.*47-25")]
+    #[case::two_numbers("4111111111111111 07400123456", "************1111 *******3456")]
+    #[case::sharing_digits("07400 12 4111 1111 1111654 32", "***** ** **** **** *****54 32")]
+    #[case::card_glued_to_an_address("4111 1111 1111 1111@example.com", "**** **** **** ****@******e.com")]
+    fn personal_data_is_masked(#[case] input: &str, #[case] expected: &str) {
+        assert_eq!(masked(input), expected);
+    }
+
+    // Near-misses that must stay as written.
+    #[rstest]
+    #[case::order_number("Order #4471 and order 100234")]
+    #[case::long_order_number("order 123456789012 shipped")]
+    #[case::date("I'll come on 12/03/2024 at 10:30")]
+    #[case::dotted_date("born 12.03.1990")]
+    #[case::price("it was £1,299.99 or 1299.00")]
+    #[case::almost_a_card("4111 1111 1111 1112")]
+    #[case::postcode("LS1 6HD and SW1A 1AA")]
+    #[case::word_with_digits("size 39, model AB12, ticket A12")]
+    #[case::glued("4111111111111111abc")]
+    #[case::at_sign_alone("see you @ 5")]
+    #[case::masked_email_followed_by_another("1***@e***.comuza@example.com")]
+    #[case::id_glued_to_a_masked_one("A123456(3)****456(3)")]
+    #[case::product_code("SKU GB82WEST")]
+    fn near_misses_stay_readable(#[case] input: &str) {
+        assert_eq!(masked(input), input);
+    }
+
+    #[test]
+    fn only_the_classes_the_actor_may_not_see_are_masked() {
+        let input = "card 4111 1111 1111 1111, mail ana@example.com";
+        let shown = text(input, &Detectors::default(), |class| class == DataClass::Contact);
+        assert_eq!(shown, "card **** **** **** 1111, mail ana@example.com");
+        assert!(matches!(text("nothing here", &Detectors::default(), |_| false), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_detector_left_out_finds_nothing() {
+        let input = "NRIC S1234567D";
+        assert_eq!(text(input, &Detectors::only(&[Kind::Card]), |_| false), input);
+    }
 
     #[rstest]
     #[case::us_number("16505551234", "+*******1234")]
     #[case::with_plus("+447700900123", "+********0123")]
     #[case::short("123", "+123")]
     #[case::empty("", "+")]
-    fn phone(#[case] input: &str, #[case] expected: &str) {
-        assert_eq!(super::phone(input), expected);
+    fn whatsapp_number(#[case] input: &str, #[case] expected: &str) {
+        assert_eq!(phone(input), expected);
     }
 
-    proptest::proptest! {
+    /// A valid card number from 15 random digits and its Luhn check digit.
+    fn card_number() -> impl Strategy<Value = String> {
+        "[1-9][0-9]{14}".prop_map(|body| {
+            (0..10u8).map(|d| format!("{body}{d}")).find(|n| checks::luhn(n.as_bytes())).unwrap()
+        })
+    }
+
+    proptest! {
         #[test]
-        fn never_shows_more_than_four_digits(digits in "[0-9]{5,20}") {
-            let shown = super::phone(&digits);
-            proptest::prop_assert_eq!(shown.chars().filter(char::is_ascii_digit).count(), 4);
+        fn masking_is_idempotent(text_in in "[ -~]{0,80}", card in card_number()) {
+            let input = format!("{text_in} {card} {text_in}");
+            let once = masked(&input);
+            prop_assert_eq!(masked(&once), once.clone());
+        }
+
+        #[test]
+        fn no_output_holds_a_full_card_number(before in "[a-z ]{0,20}", card in card_number(), sep in "[ -]?") {
+            let grouped: String = card.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(&sep);
+            let out = masked(&format!("{before} {grouped} ok"));
+            let digits: String = out.chars().filter(char::is_ascii_digit).collect();
+            prop_assert!(!digits.contains(&card), "{out}");
+        }
+
+        #[test]
+        fn masking_never_shows_more(input in "[ -~]{0,120}") {
+            let out = masked(&input);
+            let visible = |s: &str| s.chars().filter(|c| *c != '*').count();
+            prop_assert!(visible(&out) <= visible(&input));
+        }
+
+        #[test]
+        fn never_more_than_four_digits_of_a_whatsapp_number(digits in "[0-9]{5,20}") {
+            let shown = phone(&digits);
+            prop_assert_eq!(shown.chars().filter(char::is_ascii_digit).count(), 4);
         }
     }
 }

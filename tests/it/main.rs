@@ -14,6 +14,7 @@ mod key_storage;
 mod keys;
 mod label_rules;
 mod lock;
+mod masking;
 mod matrix;
 mod media;
 mod message_types;

@@ -1,0 +1,75 @@
+//! Masking throughput on chat-like text with the default detectors (issue 6: at least
+//! 200 MB/s per core). `cargo bench --bench masking` prints the figures for three chats of
+//! 1 MiB each, masked message by message as the views do: everyday chat (one line in twenty carries a card, phone, e-mail, IBAN or
+//! identity number, each one different), the same with no personal data at all, and a dense
+//! worst case where every other line carries one. Lines without data still hold the prices,
+//! dates, times, sizes and order numbers that must stay readable.
+
+use std::hint::black_box;
+
+use countersign::mask::{self, Detectors};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+const PLAIN: &[&str] = &[
+    "Hi! Do you have the blue trail runners in size 39?",
+    "My order #4471 hasn't arrived yet, can you check?",
+    "The tracking page says 'label created' since Monday.",
+    "Bonjour, est-ce que la boutique est ouverte dimanche ? 🙂",
+    "Can I pick them up at the Main Street store on 12/03 at 10:30?",
+    "It was £89.99 last week, is the price still the same?",
+    "Thanks so much, see you Saturday!",
+    "Order 100234 was two pairs, I only got one.",
+    "Ok great, thank you!",
+    "Is there parking near the Leeds store (LS1 6HD)?",
+];
+
+/// A line with one piece of personal data, different for every `n`.
+fn personal(n: usize) -> String {
+    let luhn_card = |n: usize| {
+        let body = format!("4{:014}", 11_111_111_111_111 + n as u64 * 7919);
+        (0..10).map(|d| format!("{body}{d}")).find(|c| mask::checks::luhn(c.as_bytes())).unwrap_or(body)
+    };
+    match n % 5 {
+        0 => format!("Sure, my card is {}, expiry 09/27.", luhn_card(n)),
+        1 => format!("You can reach me on +44 7400 {:06} after 5pm.", 100_000 + n % 900_000),
+        2 => format!("Send the invoice to customer{n}@example.com please"),
+        3 => "Refund to GB82 WEST 1234 5698 7654 32 if that's easier.".to_owned(),
+        _ => format!("My HKID is A{:06}(3), do you need it?", 123_456),
+    }
+}
+
+/// About `bytes` of chat in which every `every`-th line carries personal data.
+fn chat(bytes: usize, every: usize) -> String {
+    let mut text = String::with_capacity(bytes + 128);
+    let mut i = 0;
+    while text.len() < bytes {
+        if every > 0 && i % every == every - 1 {
+            text.push_str(&personal(i));
+        } else {
+            text.push_str(PLAIN[i % PLAIN.len()]);
+        }
+        text.push('\n');
+        i += 1;
+    }
+    text
+}
+
+fn masking(c: &mut Criterion) {
+    let detectors = Detectors::default();
+    let mut group = c.benchmark_group("masking");
+    for (name, every) in [("everyday_chat", 20), ("no_personal_data", 0), ("dense_every_other_line", 2)] {
+        // Masked message by message, as the views do.
+        let text = chat(1 << 20, every);
+        let messages: Vec<&str> = text.lines().collect();
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                messages.iter().map(|m| mask::text(black_box(m), &detectors, |_| false).len()).sum::<usize>()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, masking);
+criterion_main!(benches);
