@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: ChannelCommand,
     },
+    /// Masking of personal data.
+    Masking {
+        #[command(subcommand)]
+        command: MaskingCommand,
+    },
     /// Accept webhooks and serve the HTTP API.
     Serve {
         #[command(flatten)]
@@ -61,6 +66,20 @@ enum Command {
         /// Address to listen on, such as 127.0.0.1:8080 (put TLS in front for the internet).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum MaskingCommand {
+    /// Precision and recall of the detectors on a labelled corpus (one message per line,
+    /// `[[kind:value]]` marking what must be masked), such as tests/masking/corpus.txt.
+    Report {
+        /// The corpus file.
+        corpus: PathBuf,
+        /// The organisation's country (ISO code such as GB), for phone numbers written without
+        /// the international prefix.
+        #[arg(long)]
+        region: Option<String>,
     },
 }
 
@@ -233,6 +252,21 @@ fn secret_line(input: &mut impl BufRead, what: &str) -> anyhow::Result<SecretStr
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stdin = std::io::stdin().lock();
     match cli.command {
+        Command::Masking { command: MaskingCommand::Report { corpus, region } } => {
+            let text = std::fs::read_to_string(&corpus)
+                .with_context(|| format!("cannot read the corpus {}", corpus.display()))?;
+            let mut detectors = countersign::mask::Detectors::default();
+            if let Some(region) = region {
+                let id = region
+                    .to_ascii_uppercase()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("unknown country {region:?}"))?;
+                detectors = detectors.with_region(id);
+            }
+            let report =
+                countersign::mask::accuracy::evaluate(&text, &detectors).map_err(|e| anyhow::anyhow!(e))?;
+            print!("{report}");
+        }
         Command::Init(location) => {
             let (dir, source) = location.resolve()?;
             Core::init(&dir, &source).await?.close().await;

@@ -10,6 +10,7 @@
 //! A customer's WhatsApp number itself is masked by [`phone`] unless the actor may reveal
 //! contact data.
 
+pub mod accuracy;
 pub mod checks;
 mod content;
 mod scan;
@@ -97,6 +98,11 @@ impl Kind {
             Self::InAadhaar => "in_aadhaar",
             Self::BrCpf => "br_cpf",
         }
+    }
+
+    /// The kind named `name` ([`Kind::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
     const fn bit(self) -> u16 {

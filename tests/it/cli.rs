@@ -217,3 +217,12 @@ async fn it_synchronises_the_message_templates() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("digits only"));
 }
+
+#[test]
+fn it_reports_the_accuracy_of_masking_on_a_labelled_corpus() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/masking/corpus.txt");
+    let out = ok(&["masking", "report", corpus, "--region", "gb"], "");
+    assert!(out.contains("precision") && out.lines().any(|l| l.starts_with("all ")), "{out}");
+    let refused = countersign(&["masking", "report", corpus, "--region", "Narnia"], "");
+    assert!(!refused.status.success());
+}

@@ -112,3 +112,17 @@ async fn an_owner_who_may_reveal_every_class_sees_the_values() {
     let list = served.get("/api/v1/conversations", Some(&admin)).await.text().await.unwrap();
     assert!(leaks(&list, &ana).contains(&ana.wa_id), "the customer's number in full: {list}");
 }
+
+/// Issue 6, point 5: precision and recall on the labelled corpus, as `countersign masking
+/// report tests/masking/corpus.txt --region GB` prints them.
+#[test]
+fn the_detectors_are_accurate_on_the_labelled_corpus() {
+    let corpus = include_str!("../masking/corpus.txt");
+    let detectors = countersign::mask::Detectors::default().with_region(phonenumber::country::Id::GB);
+    let report = countersign::mask::accuracy::evaluate(corpus, &detectors).unwrap();
+    println!("{report}");
+    let total = report.total();
+    assert!(report.messages >= 130, "{report}");
+    assert!(total.precision() >= 0.98, "precision {:.3}\n{report}", total.precision());
+    assert!(total.recall() >= 0.95, "recall {:.3}\n{report}", total.recall());
+}
