@@ -30,6 +30,7 @@ fn main() {
         "sync_templates",
         "save_template",
         "send_template",
+        "reveal_message",
         "set_template_audience",
         "sending_options",
         "set_channel_settings",

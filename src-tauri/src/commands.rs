@@ -10,6 +10,7 @@ use countersign::api::lock::{LockReason, UnlockRequest};
 use countersign::api::media::SendMediaRequest;
 use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
+use countersign::api::reveal::RevealRequest;
 use countersign::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use countersign::api::templates::{SendTemplateRequest, TemplateAudienceRequest, TemplateRequest};
 use countersign::api::users::SecuritySettings;
@@ -18,7 +19,7 @@ use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
-use countersign::api::views::{SendingOptionsView, TemplateView};
+use countersign::api::views::{RevealView, SendingOptionsView, TemplateView};
 use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
 use countersign::Error;
@@ -268,6 +269,16 @@ pub async fn set_template_audience(
 pub async fn sending_options(state: State<'_, AppState>, conversation_id: i64) -> Reply<SendingOptionsView> {
     let id = ConversationId::new(conversation_id);
     state.core()?.sending_options(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn reveal_message(
+    state: State<'_, AppState>,
+    message_id: i64,
+    request: RevealRequest,
+) -> Reply<RevealView> {
+    let id = MessageId::new(message_id);
+    state.core()?.reveal_message(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

@@ -140,6 +140,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::sync_templates,
         commands::save_template,
         commands::send_template,
+        commands::reveal_message,
         commands::set_template_audience,
         commands::sending_options,
         commands::set_channel_settings,

@@ -17,6 +17,7 @@ pub mod network;
 pub mod operator;
 pub mod outbox;
 pub mod people;
+pub mod reveal;
 pub mod roles;
 pub mod session;
 pub mod sessions;

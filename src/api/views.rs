@@ -222,7 +222,7 @@ impl ConversationSummaryView {
     pub fn build(c: &ConversationRecord, grants: &Grants) -> Self {
         // Masked before it is cut short: a number cut in half would no longer be recognised.
         let preview = match (&c.last_text, &c.last_kind) {
-            (Some(text), _) => masking(grants).text(text).chars().take(80).collect(),
+            (Some(text), _) => masked().text(text).chars().take(80).collect(),
             (None, Some(kind)) => format!("[{kind}]"),
             (None, None) => String::new(),
         };
@@ -239,7 +239,12 @@ impl ConversationSummaryView {
     }
 }
 
-/// How `grants` see personal data in text: unmasked only in the classes they may reveal.
+/// Personal data in text as everyone sees it by default: masked.
+fn masked() -> mask::Policy {
+    mask::Policy::new(mask::Detectors::default(), |_| false)
+}
+
+/// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
 fn masking(grants: &Grants) -> mask::Policy {
     mask::Policy::new(mask::Detectors::default(), |class| {
         grants.has(match class {
@@ -295,6 +300,18 @@ pub struct MessageView {
     pub edited: bool,
     /// The customer deleted it for everyone; Countersign keeps what it received.
     pub deleted: bool,
+    /// Personal data in it is masked; someone who may reveal it can ask to see it, giving a
+    /// reason.
+    pub masked: bool,
+}
+
+/// A message shown unmasked for a while, after a reveal with a reason.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RevealView {
+    /// The message, with the classes of data the actor may reveal unmasked.
+    pub message: MessageView,
+    /// Until when to show it (ms since the epoch); then the inbox masks it again.
+    pub until: i64,
 }
 
 /// What a message says, by type.
@@ -489,13 +506,16 @@ impl MessageView {
     /// Builds the views of a conversation's messages (oldest first) for an actor with
     /// `grants`. Reactions, edits and deletions are shown on the message they concern when it
     /// is in the list, and as a notice of their own otherwise.
-    pub fn build_thread(messages: &[MessageRecord], grants: &Grants) -> Vec<Self> {
-        let policy = masking(grants);
+    pub fn build_thread(messages: &[MessageRecord], _grants: &Grants) -> Vec<Self> {
+        // Everyone sees personal data masked; those who may reveal it ask, with a reason.
+        let policy = masked();
         let mut views: Vec<Self> = Vec::with_capacity(messages.len());
         let mut by_wamid: HashMap<&str, usize> = HashMap::new();
         for m in messages {
             let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
-            let content = policy.content(&Content::read(m.kind.as_str(), &raw, m.body.as_deref()));
+            let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
+            let content = policy.content(&read);
+            let masked = content != read;
             let target = match &content {
                 Content::Reaction { target, .. }
                 | Content::Edit { target, .. }
@@ -513,6 +533,7 @@ impl MessageView {
                         shown.text = content.summary();
                         shown.content = ContentView::build(&content);
                         shown.edited = true;
+                        shown.masked |= masked;
                     }
                     _ => shown.deleted = true,
                 }
@@ -524,19 +545,53 @@ impl MessageView {
             if let Some(wamid) = m.wa_message_id.as_deref() {
                 by_wamid.insert(wamid, views.len());
             }
-            views.push(Self::build_one(m, &content, &context, quote));
+            views.push(Self::build_one(m, &content, &context, quote, masked));
         }
         views
     }
 
     /// Builds the view of one message for an actor with `grants`.
-    pub fn build(m: &MessageRecord, grants: &Grants) -> Self {
-        let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
-        let content = masking(grants).content(&Content::read(m.kind.as_str(), &raw, m.body.as_deref()));
-        Self::build_one(m, &content, &Context::read(&raw), None)
+    pub fn build(m: &MessageRecord, _grants: &Grants) -> Self {
+        Self::build_with(m, &masked())
     }
 
-    fn build_one(m: &MessageRecord, content: &Content, context: &Context, quote: Option<String>) -> Self {
+    /// The view of one message with the classes of data `grants` may reveal unmasked, and the
+    /// classes that were unmasked (for the audit trail).
+    pub fn revealed(m: &MessageRecord, grants: &Grants) -> (Self, Vec<&'static str>) {
+        let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
+        let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
+        let policy = masking(grants);
+        let classes = [DataClass::Contact, DataClass::Financial, DataClass::Identity, DataClass::Health]
+            .into_iter()
+            .filter(|&class| {
+                policy.sees(class)
+                    && mask::Policy::new(mask::Detectors::default(), |c| c != class).content(&read) != read
+            })
+            .map(|class| match class {
+                DataClass::Contact => "contact",
+                DataClass::Financial => "financial",
+                DataClass::Identity => "identity",
+                DataClass::Health => "health",
+            })
+            .collect();
+        (Self::build_with(m, &policy), classes)
+    }
+
+    fn build_with(m: &MessageRecord, policy: &mask::Policy) -> Self {
+        let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
+        let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
+        let content = policy.content(&read);
+        let masked = content != read;
+        Self::build_one(m, &content, &Context::read(&raw), None, masked)
+    }
+
+    fn build_one(
+        m: &MessageRecord,
+        content: &Content,
+        context: &Context,
+        quote: Option<String>,
+        masked: bool,
+    ) -> Self {
         let mut content_view = ContentView::build(content);
         if let (ContentView::Media { file, problem, size, .. }, Some((state, reason, stored))) =
             (&mut content_view, &m.media)
@@ -577,6 +632,7 @@ impl MessageView {
             our_reaction: None,
             edited: false,
             deleted: false,
+            masked,
         }
     }
 }

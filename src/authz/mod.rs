@@ -89,6 +89,9 @@ pub enum Action {
     ManageTemplates,
     /// Send an approved template in a conversation.
     SendTemplate,
+    /// See a message of a conversation unmasked for a while, giving a reason (the classes of
+    /// data the actor may reveal).
+    RevealMessage,
     /// Store what a signed webhook delivery carried.
     IngestDelivery,
     /// Send what the outbox holds and record the outcome (the installation's own sender: it
@@ -174,6 +177,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
         Action::ViewTemplates => needs(actor, P::TemplatesView),
         Action::ManageTemplates => operator_or(actor, P::TemplatesManage),
+        Action::RevealMessage => both(needs_on(actor, P::ConversationsView, on), needs_any(actor, &REVEAL)),
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -236,6 +240,29 @@ fn needs_on(actor: &Actor, permission: Permission, on: Option<&Placement>) -> De
         Some(placement) if scope.admits(placement) => Decision::Allow,
         Some(_) => Decision::Deny(DenyReason::OutOfScope(permission)),
     }
+}
+
+/// The reveal permissions, one per class of data.
+const REVEAL: [Permission; 4] = [
+    Permission::RevealContactData,
+    Permission::RevealFinancialData,
+    Permission::RevealIdentityData,
+    Permission::RevealHealthData,
+];
+
+/// At least one of `permissions`.
+fn needs_any(actor: &Actor, permissions: &[Permission]) -> Decision {
+    let mut first = Decision::Deny(DenyReason::WrongActor);
+    for (i, p) in permissions.iter().enumerate() {
+        let decision = needs(actor, *p);
+        if decision == Decision::Allow {
+            return decision;
+        }
+        if i == 0 {
+            first = decision;
+        }
+    }
+    first
 }
 
 fn both(first: Decision, second: Decision) -> Decision {
@@ -306,6 +333,7 @@ acts! {
     ViewTemplates => (),
     ManageTemplates => (),
     SendTemplate => ConversationId,
+    RevealMessage => ConversationId,
     IngestDelivery => (),
     DeliverOutbox => (),
     FetchMedia => (),
@@ -363,7 +391,14 @@ macro_rules! on_conversation {
     )*};
 }
 
-on_conversation!(ReadConversation, SendMessage, SendTemplate, AssignConversation, TransferConversation);
+on_conversation!(
+    ReadConversation,
+    SendMessage,
+    SendTemplate,
+    RevealMessage,
+    AssignConversation,
+    TransferConversation
+);
 
 /// A proof that allows sending a message into its conversation (free text or a template).
 pub trait MaySend: OnConversation {
@@ -581,6 +616,10 @@ mod tests {
     #[case::auditor_has_no_inbox(builtin("auditor"), Action::ReadConversation, mine(), false)]
     #[case::granted_label_is_visible(custom(&[(Permission::ConversationsView, Scope::Team)], LabelAccess::Only([LabelId::new(7)].into())), Action::ReadConversation, vip_in_my_team(), true)]
     #[case::one_record_action_needs_its_placement(builtin("owner"), Action::ReadConversation, None, false)]
+    #[case::agent_cannot_reveal(builtin("agent"), Action::RevealMessage, my_team(), false)]
+    #[case::manager_reveals_in_own_store(builtin("manager"), Action::RevealMessage, my_team(), true)]
+    #[case::manager_cannot_reveal_elsewhere(builtin("manager"), Action::RevealMessage, other_store(), false)]
+    #[case::reveal_one_class_is_enough(custom(&[(Permission::ConversationsView, Scope::Team), (Permission::RevealIdentityData, Scope::All)], LabelAccess::Only(Default::default())), Action::RevealMessage, my_team(), true)]
     // Contacts.
     #[case::agent_reads_own_team_contact(builtin("agent"), Action::ReadContact, my_team(), true)]
     #[case::agent_cannot_read_another_store_contact(

@@ -29,6 +29,7 @@ use crate::api::lock::{LockReason, UnlockRequest};
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
+use crate::api::reveal::RevealRequest;
 use crate::api::roles::{DeleteRoleRequest, RoleRequest};
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
 use crate::api::teams::{MemberRequest, TeamRequest};
@@ -123,6 +124,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(security_settings))
         .routes(routes!(set_security_settings))
         .routes(routes!(whatsapp::message_media))
+        .routes(routes!(reveal_message))
         .routes(routes!(whatsapp::mark_read))
         .routes(routes!(whatsapp::send_message))
         .merge(
@@ -435,6 +437,17 @@ async fn conversation_messages(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
     Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/messages/{id}/reveal", operation_id = "reveal_message", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = RevealRequest, responses((status = 200, body = RevealView), (status = "4XX", body = ErrorView)))]
+async fn reveal_message(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<RevealRequest>, JsonRejection>,
+) -> Result<Json<RevealView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.reveal_message(&token, crate::domain::MessageId::new(id), request).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", operation_id = "send_text", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = SendTextRequest, responses((status = 201, body = MessageView), (status = "4XX", body = ErrorView)))]

@@ -293,6 +293,12 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "name": "hello_again", "language": "en_GB", "values": ["Ana"] })),
         ),
         ("templates", "GET", "/api/v1/templates".into(), None),
+        (
+            "reveal_message",
+            "POST",
+            format!("/api/v1/messages/{photo_message}/reveal"),
+            Some(json!({ "reason": "customer asked to confirm it" })),
+        ),
         ("sending_options", "GET", c(mine, "/sending-options"), None),
         (
             "set_template_audience",

@@ -75,7 +75,7 @@ async fn every_inbound_type_is_shown_as_what_it_is() {
         ("choice", "Chose: Track my order"),
         ("form", "Form: Sent"),
         ("order", "Order: 2 items"),
-        // The agent may not reveal contact data: the new number is masked.
+        // Personal data is masked in every view until someone who may reveal it asks.
         ("notice", "User changed from their old number to *******0199"),
         ("text", "Look at this deal"),
         ("unsupported", "Unsupported message (unsupported)"),

@@ -91,6 +91,12 @@ export const FILE_POLICIES: Record<FilePolicy, string> = {
   none: "No files",
 };
 
+/** A message shown unmasked until `until` (ms since the epoch), after a reveal. */
+export interface RevealView {
+  message: Message;
+  until: number;
+}
+
 /** What the composer may offer in one conversation (the contact's labels decide). */
 export interface SendingOptions {
   files: FilePolicy;
@@ -217,6 +223,8 @@ export interface Message {
   our_reaction: string | null;
   edited: boolean;
   deleted: boolean;
+  /** Personal data in it is masked; those who may reveal it can ask, giving a reason. */
+  masked: boolean;
   sent_at: number;
   status: string | null;
   author: string | null;
@@ -399,6 +407,9 @@ export const api = {
   /** Limits a template to contacts with one of `labels` (none: every contact). */
   setTemplateAudience: (name: string, language: string, labels: number[]) =>
     invoke<Template>("set_template_audience", { name, language, request: { labels } }),
+  /** A message unmasked for a minute; the reason goes in the audit trail. */
+  revealMessage: (messageId: number, reason: string) =>
+    invoke<RevealView>("reveal_message", { messageId, request: { reason } }),
   /** Which files and templates may be sent in a conversation. */
   sendingOptions: (conversationId: number) => invoke<SendingOptions>("sending_options", { conversationId }),
   channelSettings: () => invoke<ChannelSettings>("channel_settings"),

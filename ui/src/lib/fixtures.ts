@@ -39,6 +39,7 @@ export function message(changes: Partial<Message> = {}): Message {
     our_reaction: null,
     edited: false,
     deleted: false,
+    masked: false,
     ...changes,
   };
 }
