@@ -270,6 +270,11 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         .unwrap();
     let place = wait_for_text(&client, "[data-testid=message]", "14 Park Row", Duration::from_secs(20)).await;
     assert!(place.text().await.unwrap().to_lowercase().contains("location"), "a location is named as one");
+    // The card number he sent is masked, and an agent has no way to reveal it.
+    let card =
+        wait_for_text(&client, "[data-testid=message]", "**** **** **** 1111", Duration::from_secs(20)).await;
+    assert!(card.find(Locator::Css("[data-testid=reveal]")).await.is_err(), "no Reveal for an agent");
+    assert!(!visible_text(&client).await.contains("4111 1111"), "nowhere in full");
     screenshot(&client, "03-message-types.png").await;
 
     // Dana wrote two days ago: no free text, only an approved template, filled and previewed.
@@ -801,6 +806,22 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     let offered = element(&client, "select[name=template]", 5).await.text().await.unwrap();
     assert!(offered.contains("we_are_here") && !offered.contains("trade_prices"), "{offered}");
     screenshot(&client, "21-template-for-other-labels.png").await;
+
+    // An administrator may reveal Ben's card number, for a minute, saying why.
+    wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(5))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let card =
+        wait_for_text(&client, "[data-testid=message]", "**** **** **** 1111", Duration::from_secs(20)).await;
+    click(&card, "[data-testid=reveal]").await;
+    let form = element(&client, "[data-testid=reveal-form]", 5).await;
+    type_into(&form, "input[name=reveal-reason]", "Ben asked to confirm the card he used").await;
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=message]", "4111 1111 1111 1111", Duration::from_secs(10)).await;
+    wait_for_text(&client, "[data-testid=revealed]", "then masked again", Duration::from_secs(5)).await;
+    screenshot(&client, "22-revealed.png").await;
 
     // The agent's next session works under the new role: reads, does not reply.
     click(&client, "[data-testid=lock]").await;

@@ -400,6 +400,8 @@ pub fn demo_script(photo: Option<&crate::SimMedia>) -> Vec<(Customer, Value)> {
         (ben.clone(), inbound::text("The tracking page says 'label created' since Monday.")),
         (ana.clone(), photo_message),
         (ben.clone(), inbound::location(53.7997, -1.5492, "Home", "14 Park Row, Leeds LS1 5HD")),
+        // A card number, which every screen shows masked until someone who may reveals it.
+        (ben.clone(), inbound::text("I can pay the difference now, my card is 4111 1111 1111 1111")),
         (chloe, inbound::text("Merci ! Je passerai samedi alors.")),
         (ana, inbound::text("Great, thank you!")),
     ]
