@@ -58,7 +58,8 @@ impl Core {
         let r = self.resolve(token).await?;
         let proof = self.allow_list::<act::ListConversations>(&r.actor).await?;
         let list = self.store.list_conversations(&proof).await?;
-        Ok(list.iter().map(|c| ConversationSummaryView::build(c, &r.grants)).collect())
+        let detectors = self.detectors().await?;
+        Ok(list.iter().map(|c| ConversationSummaryView::build(c, &r.grants, &detectors)).collect())
     }
 
     /// The messages of one conversation, oldest first.
@@ -71,7 +72,7 @@ impl Core {
         let proof = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
         self.store.get_conversation(&proof).await?;
         let messages = self.store.list_messages(&proof).await?;
-        Ok(MessageView::build_thread(&messages, &r.grants))
+        Ok(MessageView::build_thread(&messages, &self.detectors().await?))
     }
 
     /// Commits a text reply to the outbox and answers once the sender's first attempt is done
@@ -173,10 +174,11 @@ impl Core {
             .store
             .list_messages(&self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?)
             .await?;
+        let detectors = self.detectors().await?;
         messages
             .iter()
             .find(|m| m.id == message_id)
-            .map(|m| MessageView::build(m, &r.grants))
+            .map(|m| MessageView::build(m, &detectors))
             .ok_or(Error::NotFound)
     }
 

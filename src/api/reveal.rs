@@ -44,9 +44,10 @@ impl Core {
         let read = self.allow_on_conversation::<act::ReadConversation>(&r.actor, conversation).await?;
         let record = self.store.list_messages(&read).await?.into_iter().find(|m| m.id == message);
         let record = record.ok_or(Error::NotFound)?;
-        let (view, classes) = MessageView::revealed(&record, &r.grants);
+        let detectors = self.detectors().await?;
+        let (view, classes) = MessageView::revealed(&record, &r.grants, &detectors);
         let now = self.clock.now();
-        let hidden = mask::Policy::new(mask::Detectors::default(), |_| false);
+        let hidden = mask::Policy::new(detectors, |_| false);
         let event = AuditEvent::new(proof.actor().clone(), "data.reveal")
             .target(format!("message:{}", message.get()))
             .detail("conversation", conversation.get())

@@ -15,6 +15,7 @@ use crate::authz::{act, Actor};
 use crate::domain::{RoleSlug, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
+use crate::mask::{DataClass, Detectors, Kind};
 
 /// Setting: shortest password accepted.
 const PASSWORD_MIN_LENGTH: &str = "password.min_length";
@@ -30,6 +31,10 @@ const SESSION_ABSOLUTE_HOURS: &str = "session.absolute_hours";
 const LOCK_AFTER_SECONDS: &str = "desktop.lock_seconds";
 /// Setting: minutes a proven second factor counts for high-risk actions.
 const STEP_UP_MINUTES: &str = "step_up.minutes";
+/// The organisation's country, for phone numbers written without the international prefix.
+const MASKING_REGION: &str = "masking.region";
+/// The national identity numbers looked for (comma-separated kind names; all when unset).
+const MASKING_IDENTITY: &str = "masking.identity_numbers";
 
 /// Default: the desktop locks after five minutes without input.
 pub const DEFAULT_LOCK_AFTER_SECONDS: i64 = 5 * 60;
@@ -60,6 +65,12 @@ pub struct SecuritySettings {
     pub lock_after_seconds: Option<i64>,
     /// Minutes a proven second factor allows high-risk actions for (1 to 60).
     pub step_up_minutes: Option<i64>,
+    /// The organisation's country (`GB`), so phone numbers written without `+` are masked too;
+    /// `""` for none.
+    pub masking_region: Option<String>,
+    /// The national identity numbers to mask: any of `us_ssn`, `uk_nino`, `hk_hkid`,
+    /// `sg_nric`, `in_aadhaar`, `br_cpf`.
+    pub masking_identity_numbers: Option<Vec<String>>,
 }
 
 impl Core {
@@ -98,7 +109,32 @@ impl Core {
             session_absolute_hours: sessions.absolute_ms / 3_600_000,
             lock_after_seconds: self.lock_after_seconds().await?,
             step_up_minutes: self.step_up_window_ms().await? / 60_000,
+            masking_region: self.store.find_setting(MASKING_REGION).await?.filter(|r| !r.is_empty()),
+            masking_identity_numbers: self
+                .masking_identity()
+                .await?
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect(),
         })
+    }
+
+    async fn masking_identity(&self) -> Result<Vec<Kind>> {
+        let identity = Kind::ALL.into_iter().filter(|k| k.class() == DataClass::Identity);
+        Ok(match self.store.find_setting(MASKING_IDENTITY).await? {
+            None => identity.collect(),
+            Some(list) => identity.filter(|k| list.split(',').any(|n| n == k.as_str())).collect(),
+        })
+    }
+
+    /// What masking looks for in this organisation: cards, IBANs, e-mail and phone numbers
+    /// always; the national identity numbers chosen; local phone numbers of its country.
+    pub(crate) async fn detectors(&self) -> Result<Detectors> {
+        let mut kinds = vec![Kind::Card, Kind::Iban, Kind::Email, Kind::Phone];
+        kinds.extend(self.masking_identity().await?);
+        let detectors = Detectors::only(&kinds);
+        let region = self.store.find_setting(MASKING_REGION).await?.and_then(|r| r.parse().ok());
+        Ok(region.map_or(detectors, |r| detectors.with_region(r)))
     }
 
     /// The organisation's password policy.
@@ -249,6 +285,11 @@ impl Core {
             ),
             (LOCK_AFTER_SECONDS, number("lock time in seconds", settings.lock_after_seconds, 5, 3600)?),
             (STEP_UP_MINUTES, number("step-up time in minutes", settings.step_up_minutes, 1, 60)?),
+            (MASKING_REGION, settings.masking_region.map(|r| checked_region(&r)).transpose()?),
+            (
+                MASKING_IDENTITY,
+                settings.masking_identity_numbers.map(|list| checked_identity(&list)).transpose()?,
+            ),
         ];
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -260,6 +301,34 @@ impl Core {
         }
         tx.commit().await
     }
+}
+
+/// A country code the phone-number library knows, upper case; `""` for none.
+fn checked_region(region: &str) -> Result<String> {
+    let region = region.trim().to_ascii_uppercase();
+    if region.is_empty() || region.parse::<phonenumber::country::Id>().is_ok() {
+        Ok(region)
+    } else {
+        Err(Error::Invalid(format!("{region:?} is not a country code such as GB, US or HK")))
+    }
+}
+
+/// National identity number kinds, by name.
+fn checked_identity(list: &[String]) -> Result<String> {
+    let mut kinds = Vec::with_capacity(list.len());
+    for name in list {
+        match Kind::parse(name.trim()) {
+            Some(kind) if kind.class() == DataClass::Identity => kinds.push(kind),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "{name:?} is not one of us_ssn, uk_nino, hk_hkid, sg_nric, in_aadhaar, br_cpf"
+                )))
+            }
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    Ok(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","))
 }
 
 fn in_range<T: PartialOrd + std::fmt::Display + Copy>(what: &str, n: T, low: T, high: T) -> Result<T> {

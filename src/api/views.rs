@@ -169,6 +169,10 @@ pub struct SecuritySettingsView {
     pub lock_after_seconds: i64,
     /// Minutes a proven second factor allows high-risk actions for.
     pub step_up_minutes: i64,
+    /// The country whose local phone numbers are masked too.
+    pub masking_region: Option<String>,
+    /// The national identity numbers masked.
+    pub masking_identity_numbers: Vec<String>,
 }
 
 /// A new session, as the HTTP API returns it. The token appears here once and nowhere else.
@@ -219,10 +223,10 @@ impl TeamRefView {
 
 impl ConversationSummaryView {
     /// Builds the view for an actor with `grants`.
-    pub fn build(c: &ConversationRecord, grants: &Grants) -> Self {
+    pub fn build(c: &ConversationRecord, grants: &Grants, detectors: &mask::Detectors) -> Self {
         // Masked before it is cut short: a number cut in half would no longer be recognised.
         let preview = match (&c.last_text, &c.last_kind) {
-            (Some(text), _) => masked().text(text).chars().take(80).collect(),
+            (Some(text), _) => masked(detectors).text(text).chars().take(80).collect(),
             (None, Some(kind)) => format!("[{kind}]"),
             (None, None) => String::new(),
         };
@@ -240,13 +244,13 @@ impl ConversationSummaryView {
 }
 
 /// Personal data in text as everyone sees it by default: masked.
-fn masked() -> mask::Policy {
-    mask::Policy::new(mask::Detectors::default(), |_| false)
+fn masked(detectors: &mask::Detectors) -> mask::Policy {
+    mask::Policy::new(*detectors, |_| false)
 }
 
 /// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
-fn masking(grants: &Grants) -> mask::Policy {
-    mask::Policy::new(mask::Detectors::default(), |class| {
+fn masking(grants: &Grants, detectors: &mask::Detectors) -> mask::Policy {
+    mask::Policy::new(*detectors, |class| {
         grants.has(match class {
             DataClass::Contact => Permission::RevealContactData,
             DataClass::Financial => Permission::RevealFinancialData,
@@ -506,9 +510,9 @@ impl MessageView {
     /// Builds the views of a conversation's messages (oldest first) for an actor with
     /// `grants`. Reactions, edits and deletions are shown on the message they concern when it
     /// is in the list, and as a notice of their own otherwise.
-    pub fn build_thread(messages: &[MessageRecord], _grants: &Grants) -> Vec<Self> {
+    pub fn build_thread(messages: &[MessageRecord], detectors: &mask::Detectors) -> Vec<Self> {
         // Everyone sees personal data masked; those who may reveal it ask, with a reason.
-        let policy = masked();
+        let policy = masked(detectors);
         let mut views: Vec<Self> = Vec::with_capacity(messages.len());
         let mut by_wamid: HashMap<&str, usize> = HashMap::new();
         for m in messages {
@@ -551,21 +555,24 @@ impl MessageView {
     }
 
     /// Builds the view of one message for an actor with `grants`.
-    pub fn build(m: &MessageRecord, _grants: &Grants) -> Self {
-        Self::build_with(m, &masked())
+    pub fn build(m: &MessageRecord, detectors: &mask::Detectors) -> Self {
+        Self::build_with(m, &masked(detectors))
     }
 
     /// The view of one message with the classes of data `grants` may reveal unmasked, and the
     /// classes that were unmasked (for the audit trail).
-    pub fn revealed(m: &MessageRecord, grants: &Grants) -> (Self, Vec<&'static str>) {
+    pub fn revealed(
+        m: &MessageRecord,
+        grants: &Grants,
+        detectors: &mask::Detectors,
+    ) -> (Self, Vec<&'static str>) {
         let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
         let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
-        let policy = masking(grants);
+        let policy = masking(grants, detectors);
         let classes = [DataClass::Contact, DataClass::Financial, DataClass::Identity, DataClass::Health]
             .into_iter()
             .filter(|&class| {
-                policy.sees(class)
-                    && mask::Policy::new(mask::Detectors::default(), |c| c != class).content(&read) != read
+                policy.sees(class) && mask::Policy::new(*detectors, |c| c != class).content(&read) != read
             })
             .map(|class| match class {
                 DataClass::Contact => "contact",

@@ -151,6 +151,14 @@ enum SettingsCommand {
         /// Minutes a proven second factor allows high-risk actions for (1–60; default 5).
         #[arg(long)]
         step_up_minutes: Option<i64>,
+        /// The organisation's country (GB), so local phone numbers are masked too; "none" for
+        /// international numbers only.
+        #[arg(long)]
+        masking_region: Option<String>,
+        /// National identity numbers to mask, comma-separated (us_ssn, uk_nino, hk_hkid,
+        /// sg_nric, in_aadhaar, br_cpf), or "none".
+        #[arg(long)]
+        masking_identity_numbers: Option<String>,
         /// Shortest password accepted (8–128; default 12).
         #[arg(long)]
         password_min_length: Option<usize>,
@@ -323,6 +331,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     session_absolute_hours,
                     lock_after_seconds,
                     step_up_minutes,
+                    masking_region,
+                    masking_identity_numbers,
                 },
         } => {
             let second_factor_roles = second_factor_roles.map(|r| match r.as_str() {
@@ -338,6 +348,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 session_absolute_hours,
                 lock_after_seconds,
                 step_up_minutes,
+                masking_region: masking_region.map(|r| if r == "none" { String::new() } else { r }),
+                masking_identity_numbers: masking_identity_numbers.map(|list| match list.as_str() {
+                    "none" => Vec::new(),
+                    list => list.split(',').map(|s| s.trim().to_owned()).collect(),
+                }),
             };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");

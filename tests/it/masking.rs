@@ -175,3 +175,45 @@ fn the_detectors_are_accurate_on_the_labelled_corpus() {
     assert!(total.precision() >= 0.98, "precision {:.3}\n{report}", total.precision());
     assert!(total.recall() >= 0.95, "recall {:.3}\n{report}", total.recall());
 }
+
+#[tokio::test]
+async fn the_organisation_chooses_its_country_and_the_identity_numbers_it_masks() {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
+    assert_eq!(
+        served.customer_writes(&ana, "wamid.ids", "call 07400 123456, HKID A123456(3), NRIC S1234567D").await,
+        200
+    );
+    let agent = served.login().await;
+    let thread = || async {
+        let messages: Value =
+            served.get("/api/v1/conversations/1/messages", Some(&agent)).await.json().await.unwrap();
+        messages[0]["text"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        thread().await,
+        "call 07400 123456, HKID ****456(3), NRIC *****567D",
+        "by default: international numbers only, every identity number"
+    );
+
+    let (admin, _) = served.admin_stepped_up(&served.http).await;
+    let change =
+        |body: Value| served.request_json(reqwest::Method::PATCH, "/api/v1/settings/security", &admin, body);
+    let saved = change(json!({ "masking_region": "gb", "masking_identity_numbers": ["hk_hkid"] })).await;
+    assert_eq!(saved.status(), 204);
+    assert_eq!(thread().await, "call ***** **3456, HKID ****456(3), NRIC S1234567D");
+    let settings: Value = served.get("/api/v1/settings/security", Some(&admin)).await.json().await.unwrap();
+    assert_eq!(
+        (&settings["masking_region"], &settings["masking_identity_numbers"]),
+        (&json!("GB"), &json!(["hk_hkid"]))
+    );
+
+    assert_eq!(change(json!({ "masking_region": "Narnia" })).await.status(), 422);
+    assert_eq!(change(json!({ "masking_identity_numbers": ["passport"] })).await.status(), 422);
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    assert!(
+        trail.iter().any(|r| r.action == "settings.security" && r.detail == "masking.region=GB"),
+        "audited"
+    );
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
-import { meAs, mockCore } from "./fixtures";
+import { callsOf, meAs, mockCore } from "./fixtures";
 
 const admin = meAs({ role: "admin", capabilities: ["security.manage"], second_factor_methods: ["totp"] });
 
@@ -16,6 +16,8 @@ const settings = {
   session_absolute_hours: 12,
   lock_after_seconds: 300,
   step_up_minutes: 5,
+  masking_region: null,
+  masking_identity_numbers: ["us_ssn", "hk_hkid"],
 };
 const note = "On a desktop without a server, this is checked against the PC's own addresses";
 
@@ -55,6 +57,22 @@ describe("SecuritySettings", () => {
     expect(saves).toHaveLength(2);
     expect(saves[1][1].settings).toMatchObject({ password_min_length: 16, second_factor_roles: ["admin", "agent"] });
     expect(calls.find(([c]) => c === "step_up")?.[1]).toEqual({ code: "123456" });
+  });
+
+  it("chooses the identity numbers masked and the country of local phone numbers", async () => {
+    const calls = core({ set_security_settings: () => undefined });
+    render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
+    const hkid = (await screen.findByRole("checkbox", { name: "Hong Kong identity card" })) as HTMLInputElement;
+    expect(hkid.checked).toBe(true);
+    await fireEvent.click(hkid);
+    await fireEvent.click(screen.getByRole("checkbox", { name: "UK National Insurance number" }));
+    await fireEvent.input(screen.getByRole("textbox", { name: /Local phone numbers of/ }), { target: { value: "gb " } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await waitFor(() => expect(callsOf(calls, "set_security_settings")).toHaveLength(1));
+    expect(callsOf(calls, "set_security_settings")[0].settings).toMatchObject({
+      masking_region: "gb",
+      masking_identity_numbers: ["us_ssn", "uk_nino"],
+    });
   });
 
   it("makes the administrator confirm a list that would lock them out", async () => {

@@ -145,7 +145,21 @@ export interface SecuritySettings {
   session_absolute_hours: number;
   lock_after_seconds: number;
   step_up_minutes: number;
+  /** The country whose local phone numbers are masked too (`GB`); "" or null for none. */
+  masking_region: string | null;
+  /** The national identity numbers masked. */
+  masking_identity_numbers: string[];
 }
+
+/** The national identity numbers masking can look for, in words. */
+export const IDENTITY_NUMBERS: Record<string, string> = {
+  us_ssn: "US Social Security number",
+  uk_nino: "UK National Insurance number",
+  hk_hkid: "Hong Kong identity card",
+  sg_nric: "Singapore NRIC / FIN",
+  in_aadhaar: "India Aadhaar",
+  br_cpf: "Brazil CPF",
+};
 
 export interface AllowEntry {
   cidr: string;
