@@ -641,6 +641,18 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     let lock_after = element(&client, "select[name=lock_after_seconds]", 5).await;
     assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("8"));
     screenshot(&client, "11-security-settings.png").await;
+    // Masking: every national identity number by default; the country for local numbers.
+    let masking = element(&client, "[data-testid=masking-settings]", 5).await;
+    let ticked = client
+        .execute("return document.querySelectorAll('input[name=masking-identity]:checked').length", vec![])
+        .await
+        .unwrap();
+    assert_eq!(ticked, 6, "every identity number is masked by default");
+    client
+        .execute("arguments[0].scrollIntoView()", vec![serde_json::to_value(&masking).unwrap()])
+        .await
+        .unwrap();
+    screenshot(&client, "11b-masking-settings.png").await;
     client.close().await.unwrap();
 }
 
