@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import TemplateComposer from "./TemplateComposer.svelte";
-import { callsOf, message, mockCore, sendingOptions } from "./fixtures";
+import { callsOf, message, mockCore, orderShipped, sendingOptions } from "./fixtures";
 import type { Template } from "./api";
 
 afterEach(() => clearMocks());
@@ -64,23 +64,8 @@ describe("TemplateComposer", () => {
   });
 
   it("asks for a tracking link's value by its button, and previews the buttons", async () => {
-    const shipped: Template = {
-      ...orderReady,
-      name: "order_shipped",
-      header: null,
-      footer: null,
-      body: "Good news {{1}}: your order is on its way.",
-      slots: [
-        { part: "body", name: "1", button: null },
-        { part: "button", name: "1", button: "Track parcel" },
-      ],
-      buttons: [
-        { kind: "URL", text: "Track parcel", target: "https://track.example/parcel/{{1}}" },
-        { kind: "QUICK_REPLY", text: "Call me back", target: null },
-      ],
-    };
     mockCore({});
-    render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [shipped] }), onSent: vi.fn() });
+    render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [orderShipped] }), onSent: vi.fn() });
     await fireEvent.change(await screen.findByRole("combobox", { name: "Template" }), { target: { value: "order_shipped/en_GB" } });
     await fireEvent.input(screen.getByLabelText("Text {{1}}"), { target: { value: "Ben" } });
     await fireEvent.input(screen.getByLabelText("Link of “Track parcel” {{1}}"), { target: { value: "JD0142" } });

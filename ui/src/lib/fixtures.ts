@@ -1,6 +1,6 @@
 // Test data shared by the component tests.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { Me, Message, SendingOptions } from "./api";
+import type { Me, Message, SendingOptions, Template } from "./api";
 
 /** An agent, fully signed in, with `changes` applied. */
 export function meAs(changes: Partial<Me> = {}): Me {
@@ -43,6 +43,28 @@ export function message(changes: Partial<Message> = {}): Message {
     ...changes,
   };
 }
+
+/** An approved template with a tracking link ending in {{1}} and a quick reply. */
+export const orderShipped: Template = {
+  name: "order_shipped",
+  language: "en_GB",
+  status: "APPROVED",
+  category: "UTILITY",
+  header: null,
+  media_header: null,
+  body: "Good news {{1}}: your order is on its way.",
+  footer: null,
+  source: "graph",
+  slots: [
+    { part: "body", name: "1", button: null },
+    { part: "button", name: "1", button: "Track parcel" },
+  ],
+  buttons: [
+    { kind: "URL", text: "Track parcel", target: "https://track.example/parcel/{{1}}" },
+    { kind: "QUICK_REPLY", text: "Call me back", target: null },
+  ],
+  audience: [],
+};
 
 /** What may be sent in a conversation: any file and no templates, with `changes` applied. */
 export function sendingOptions(changes: Partial<SendingOptions> = {}): SendingOptions {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatTime, parseCoordinates, renderTemplate, statusLabel } from "./format";
+import { orderShipped } from "./fixtures";
 
 describe("statusLabel", () => {
   it.each([
@@ -37,19 +38,7 @@ describe("parseCoordinates", () => {
 });
 
 describe("renderTemplate", () => {
-  const shipped = {
-    header: null,
-    body: "Good news {{1}}: your order is on its way.",
-    footer: null,
-    slots: [
-      { part: "body", name: "1", button: null },
-      { part: "button", name: "1", button: "Track parcel" },
-    ],
-    buttons: [
-      { kind: "URL", text: "Track parcel", target: "https://track.example/parcel/{{1}}" },
-      { kind: "QUICK_REPLY", text: "Call me back", target: null },
-    ],
-  };
+  const shipped = orderShipped;
 
   it("shows the buttons as the core records them, the link filled in", () => {
     expect(renderTemplate(shipped, ["Ben", "JD0142"])).toBe(
