@@ -287,6 +287,12 @@ mod tests {
     }
 
     #[test]
+    fn an_address_with_a_name_longer_than_allowed_is_masked_in_its_last_64() {
+        let input = format!("{}@example.com", "a".repeat(70));
+        assert_eq!(masked(&input), format!("{}a***@e***.com", "a".repeat(6)));
+    }
+
+    #[test]
     fn only_the_classes_the_actor_may_not_see_are_masked() {
         let input = "card 4111 1111 1111 1111, mail ana@example.com";
         let shown = text(input, &Detectors::default(), |class| class == DataClass::Contact);

@@ -264,8 +264,10 @@ fn email_at(b: &[u8], at: usize, d: &Detectors, found: &mut Vec<Found>) -> Optio
         return None;
     }
     let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
+    // An address's name has at most 64 characters and its domain 255 (RFC 5321): longer runs
+    // are masked in their last 64, and a long run of "@" is not read back over and over.
     let mut start = at;
-    while start > 0 && local(b[start - 1]) {
+    while start > 0 && at - start < 64 && local(b[start - 1]) {
         start -= 1;
     }
     // The name must start at a boundary: not after another "@", a mask's "*" or a dot.
@@ -274,7 +276,10 @@ fn email_at(b: &[u8], at: usize, d: &Detectors, found: &mut Vec<Found>) -> Optio
         return None;
     }
     let mut end = at + 1;
-    while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'-' || b[end] == b'.') {
+    while end < b.len()
+        && end - at <= 255
+        && (b[end].is_ascii_alphanumeric() || b[end] == b'-' || b[end] == b'.')
+    {
         end += 1;
     }
     while end > at + 1 && b[end - 1] == b'.' {
