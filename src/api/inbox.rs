@@ -170,16 +170,9 @@ impl Core {
         message_id: crate::domain::MessageId,
     ) -> Result<MessageView> {
         self.await_first_attempt(message_id, FIRST_ATTEMPT_WAIT).await?;
-        let messages = self
-            .store
-            .list_messages(&self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?)
-            .await?;
-        let detectors = self.detectors().await?;
-        messages
-            .iter()
-            .find(|m| m.id == message_id)
-            .map(|m| MessageView::build(m, &detectors))
-            .ok_or(Error::NotFound)
+        let read = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
+        let message = self.store.find_message(&read, message_id).await?.ok_or(Error::NotFound)?;
+        Ok(MessageView::build(&message, &self.detectors().await?))
     }
 
     /// Assigns a conversation to a member of its team, or back to the team's queue.

@@ -42,8 +42,7 @@ impl Core {
             return Err(Error::Invalid("say why you need to see it (5 to 300 characters)".to_owned()));
         }
         let read = self.allow_on_conversation::<act::ReadConversation>(&r.actor, conversation).await?;
-        let record = self.store.list_messages(&read).await?.into_iter().find(|m| m.id == message);
-        let record = record.ok_or(Error::NotFound)?;
+        let record = self.store.find_message(&read, message).await?.ok_or(Error::NotFound)?;
         let detectors = self.detectors().await?;
         let (view, classes) = MessageView::revealed(&record, &r.grants, &detectors);
         let now = self.clock.now();

@@ -25,6 +25,7 @@ pub use grants::{Grants, LabelAccess, ListScope, Placement, RoleGrants};
 pub use permission::{Module, Permission, Scope};
 
 use crate::domain::{ContactId, ConversationId, UserId};
+use crate::mask::DataClass;
 
 /// Who is acting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +178,10 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
         Action::ViewTemplates => needs(actor, P::TemplatesView),
         Action::ManageTemplates => operator_or(actor, P::TemplatesManage),
-        Action::RevealMessage => both(needs_on(actor, P::ConversationsView, on), needs_any(actor, &REVEAL)),
+        Action::RevealMessage => both(
+            needs_on(actor, P::ConversationsView, on),
+            needs_any(actor, &DataClass::ALL.map(reveal_permission)),
+        ),
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -242,13 +246,15 @@ fn needs_on(actor: &Actor, permission: Permission, on: Option<&Placement>) -> De
     }
 }
 
-/// The reveal permissions, one per class of data.
-const REVEAL: [Permission; 4] = [
-    Permission::RevealContactData,
-    Permission::RevealFinancialData,
-    Permission::RevealIdentityData,
-    Permission::RevealHealthData,
-];
+/// The permission that reveals `class` of personal data.
+pub const fn reveal_permission(class: DataClass) -> Permission {
+    match class {
+        DataClass::Contact => Permission::RevealContactData,
+        DataClass::Financial => Permission::RevealFinancialData,
+        DataClass::Identity => Permission::RevealIdentityData,
+        DataClass::Health => Permission::RevealHealthData,
+    }
+}
 
 /// At least one of `permissions`.
 fn needs_any(actor: &Actor, permissions: &[Permission]) -> Decision {

@@ -17,8 +17,7 @@ pub struct Policy {
 impl Policy {
     /// `may_see` says per class whether the actor sees it unmasked.
     pub fn new(detectors: Detectors, may_see: impl Fn(DataClass) -> bool) -> Self {
-        let classes = [DataClass::Contact, DataClass::Financial, DataClass::Identity, DataClass::Health];
-        Self { detectors, visible: classes.map(may_see) }
+        Self { detectors, visible: DataClass::ALL.map(may_see) }
     }
 
     /// Whether the actor sees `class` unmasked.

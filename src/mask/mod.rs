@@ -33,6 +33,11 @@ pub enum DataClass {
     Health,
 }
 
+impl DataClass {
+    /// Every class.
+    pub const ALL: [Self; 4] = [Self::Contact, Self::Financial, Self::Identity, Self::Health];
+}
+
 /// What a detector finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

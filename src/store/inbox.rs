@@ -112,6 +112,12 @@ fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationReco
     })
 }
 
+/// A message with its author and its file's state, as the thread shows it.
+const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at,
+            u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
+     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN media md ON md.message_id = m.id";
+
 impl Store {
     /// Conversations the proof's scope reaches, most recent first.
     pub async fn list_conversations(
@@ -141,16 +147,27 @@ impl Store {
         &self,
         proof: &Authorized<act::ReadConversation>,
     ) -> Result<Vec<MessageRecord>> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at,
-                    u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
-             FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN media md ON md.message_id = m.id
-             WHERE m.conversation_id = ? ORDER BY m.sent_at / 1000, m.id",
-        )
+        let rows = sqlx::query(&format!(
+            "{MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.sent_at / 1000, m.id"
+        ))
         .bind(proof.resource().get())
         .fetch_all(self.read())
         .await?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    /// One message of the proof's conversation; `None` if it is not in it.
+    pub async fn find_message(
+        &self,
+        proof: &Authorized<act::ReadConversation>,
+        id: MessageId,
+    ) -> Result<Option<MessageRecord>> {
+        let row = sqlx::query(&format!("{MESSAGE_SELECT} WHERE m.conversation_id = ? AND m.id = ?"))
+            .bind(proof.resource().get())
+            .bind(id.get())
+            .fetch_optional(self.read())
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
     }
 
     /// WhatsApp's id of the customer's latest message in the proof's conversation.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::masked;
-use crate::authz::{Grants, Permission};
+use crate::authz::{reveal_permission, Grants};
 use crate::domain::{Content, Context, Direction, Forwarded};
 use crate::mask::{self, DataClass};
 use crate::store::inbox::MessageRecord;
@@ -312,7 +312,7 @@ impl MessageView {
         let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
         let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
         let policy = masking(grants, detectors);
-        let classes = [DataClass::Contact, DataClass::Financial, DataClass::Identity, DataClass::Health]
+        let classes = DataClass::ALL
             .into_iter()
             .filter(|&class| {
                 policy.sees(class) && mask::Policy::new(*detectors, |c| c != class).content(&read) != read
@@ -389,12 +389,5 @@ impl MessageView {
 
 /// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
 fn masking(grants: &Grants, detectors: &mask::Detectors) -> mask::Policy {
-    mask::Policy::new(*detectors, |class| {
-        grants.has(match class {
-            DataClass::Contact => Permission::RevealContactData,
-            DataClass::Financial => Permission::RevealFinancialData,
-            DataClass::Identity => Permission::RevealIdentityData,
-            DataClass::Health => Permission::RevealHealthData,
-        })
-    })
+    mask::Policy::new(*detectors, |class| grants.has(reveal_permission(class)))
 }

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::authz::{Grants, Permission};
+use crate::authz::{reveal_permission, Grants};
 use crate::domain::{CustomerRef, TeamId, REPLY_WINDOW_MS};
-use crate::mask;
+use crate::mask::{self, DataClass};
 use crate::store::access::LabelRecord;
 use crate::store::inbox::{ContactRecord, ConversationRecord};
 use crate::store::users::UserRecord;
@@ -251,7 +251,7 @@ fn masked(detectors: &mask::Detectors) -> mask::Policy {
 
 fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
     match (&customer.wa_id, &customer.username) {
-        (Some(wa_id), _) if grants.has(Permission::RevealContactData) => format!("+{wa_id}"),
+        (Some(wa_id), _) if grants.has(reveal_permission(DataClass::Contact)) => format!("+{wa_id}"),
         (Some(wa_id), _) => mask::phone(wa_id),
         (None, Some(username)) => format!("@{username}"),
         (None, None) => "no phone number shared".to_owned(),
