@@ -2,7 +2,7 @@
 //! simulator sends each one as a signed webhook, and the agent's thread over the HTTP API
 //! shows it by type, with reactions, edits and deletions on the message they concern.
 
-use countersign_sim::customers::{inbound, send_message};
+use countersign_sim::customers::{inbound, now_unix_seconds, send_message};
 use countersign_sim::Customer;
 use serde_json::{json, Value};
 
@@ -12,10 +12,14 @@ fn ana() -> Customer {
     Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() }
 }
 
-/// Sends `messages` (wamid, message) from Ana and returns the agent's view of the thread.
+/// Sends `messages` (wamid, message) from Ana, all written in the same second, and returns the
+/// agent's view of the thread. One instant for all: the reply window follows the customer's
+/// latest message, reactions included, which the thread folds away and so cannot show.
 async fn thread_after(messages: Vec<(&str, Value)>) -> Vec<Value> {
     let served = Served::new("http://127.0.0.1:9").await;
-    for (wamid, message) in messages {
+    let written = now_unix_seconds();
+    for (wamid, mut message) in messages {
+        message["timestamp"] = json!(written.to_string());
         let status = send_message(&served.http, &target(served.addr), &ana(), wamid, message).await.unwrap();
         assert_eq!(status, 200, "{wamid} taken");
     }
@@ -25,10 +29,10 @@ async fn thread_after(messages: Vec<(&str, Value)>) -> Vec<Value> {
     let [conversation] = conversations.as_slice() else { panic!("one conversation: {conversations:?}") };
     let path = format!("/api/v1/conversations/{}/messages", conversation["id"]);
     let thread: Vec<Value> = served.get(&path, Some(&token)).await.json().await.unwrap();
-    let last_inbound = thread.iter().map(|m| m["sent_at"].as_i64().unwrap()).max().unwrap();
+    assert!(thread.iter().all(|m| m["sent_at"] == json!(written * 1000)), "stamped as written");
     assert_eq!(
         conversation["reply_window_closes_at"].as_i64(),
-        Some(last_inbound + 24 * 3600 * 1000),
+        Some((written + 24 * 3600) * 1000),
         "the reply window closes 24 hours after the customer's last message"
     );
     thread
