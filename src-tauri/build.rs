@@ -21,6 +21,7 @@ fn main() {
         "end_other_sessions",
         "security_settings",
         "set_security_settings",
+        "try_masking",
         "channel_settings",
         "message_media",
         "send_message",

@@ -653,6 +653,27 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
         .await
         .unwrap();
     screenshot(&client, "11b-masking-settings.png").await;
+    // The organisation's own pattern, tried on a message in the real core before saving.
+    let patterns = element(&client, "[data-testid=masking-patterns]", 5).await;
+    click(&patterns, "[data-testid=add-pattern]").await;
+    type_into(&patterns, "input[aria-label='Name of pattern 1']", "Loyalty card").await;
+    type_into(&patterns, "input[aria-label='Pattern 1']", r"\bLOY-?\d{8}\b").await;
+    type_into(
+        &patterns,
+        "textarea[name=masking-sample]",
+        "Points on LOY-12345678, refund to 20-00-00 55779911",
+    )
+    .await;
+    click(&patterns, "[data-testid=try-masking]").await;
+    wait_for_text(&client, "[data-testid=masking-trial]", "***-****5678", Duration::from_secs(10)).await;
+    let trial = element(&client, "[data-testid=masking-trial]", 5).await.text().await.unwrap();
+    assert!(trial.contains("**-**-** ****9911"), "a UK bank account is masked too: {trial}");
+    assert!(trial.contains("Found: Loyalty card (financial), uk_account (financial)."), "{trial}");
+    client
+        .execute("arguments[0].scrollIntoView()", vec![serde_json::to_value(&patterns).unwrap()])
+        .await
+        .unwrap();
+    screenshot(&client, "11c-masking-pattern-tried.png").await;
     client.close().await.unwrap();
 }
 

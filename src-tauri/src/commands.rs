@@ -7,6 +7,7 @@ use countersign::api::compose::OutboundMessage;
 use countersign::api::inbox::{MarkReadRequest, SendTextRequest};
 use countersign::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use countersign::api::lock::{LockReason, UnlockRequest};
+use countersign::api::masking::MaskingTrial;
 use countersign::api::media::SendMediaRequest;
 use countersign::api::mfa::CodeRequest;
 use countersign::api::network::{AllowEntryRequest, SetAllowlistRequest};
@@ -19,7 +20,7 @@ use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
-use countersign::api::views::{RevealView, SendingOptionsView, TemplateView};
+use countersign::api::views::{MaskingTrialView, RevealView, SendingOptionsView, TemplateView};
 use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
 use countersign::Error;
@@ -205,6 +206,11 @@ pub async fn security_settings(state: State<'_, AppState>) -> Reply<SecuritySett
 #[tauri::command]
 pub async fn set_security_settings(state: State<'_, AppState>, settings: SecuritySettings) -> Reply<()> {
     state.core()?.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn try_masking(state: State<'_, AppState>, trial: MaskingTrial) -> Reply<MaskingTrialView> {
+    state.core()?.try_masking(&*state.session()?, trial).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

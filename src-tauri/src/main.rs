@@ -131,6 +131,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::end_other_sessions,
         commands::security_settings,
         commands::set_security_settings,
+        commands::try_masking,
         commands::channel_settings,
         commands::message_media,
         commands::send_message,

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod keys;
 pub mod labels;
 pub mod lock;
+pub mod masking;
 pub mod media;
 pub mod mfa;
 pub mod network;
@@ -50,6 +51,7 @@ pub struct Core {
     rng: Arc<dyn RandomSource>,
     cloud: CloudApi,
     outbox: Arc<outbox::Outbox>,
+    patterns: Arc<masking::PatternCache>,
 }
 
 impl Core {
@@ -88,6 +90,7 @@ impl Core {
             rng,
             cloud: CloudApi::new()?,
             outbox: Arc::new(outbox::Outbox::new(outbox::OutboxPolicy::default())),
+            patterns: Arc::default(),
         })
     }
 

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use super::masking::{self, MaskingPattern, MASKING_IDENTITY, MASKING_PATTERNS, MASKING_REGION};
 use super::session::name_key;
 use super::views::SecuritySettingsView;
 use super::Core;
@@ -15,7 +16,7 @@ use crate::authz::{act, Actor};
 use crate::domain::{RoleSlug, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
-use crate::mask::{DataClass, Detectors, Kind};
+use crate::mask::{DataClass, Kind};
 
 /// Setting: shortest password accepted.
 const PASSWORD_MIN_LENGTH: &str = "password.min_length";
@@ -31,10 +32,6 @@ const SESSION_ABSOLUTE_HOURS: &str = "session.absolute_hours";
 const LOCK_AFTER_SECONDS: &str = "desktop.lock_seconds";
 /// Setting: minutes a proven second factor counts for high-risk actions.
 const STEP_UP_MINUTES: &str = "step_up.minutes";
-/// The organisation's country, for phone numbers written without the international prefix.
-const MASKING_REGION: &str = "masking.region";
-/// The national identity numbers looked for (comma-separated kind names; all when unset).
-const MASKING_IDENTITY: &str = "masking.identity_numbers";
 
 /// Default: the desktop locks after five minutes without input.
 pub const DEFAULT_LOCK_AFTER_SECONDS: i64 = 5 * 60;
@@ -71,6 +68,9 @@ pub struct SecuritySettings {
     /// The national identity numbers to mask: any of `us_ssn`, `uk_nino`, `hk_hkid`,
     /// `sg_nric`, `in_aadhaar`, `br_cpf`.
     pub masking_identity_numbers: Option<Vec<String>>,
+    /// The organisation's own patterns (loyalty cards, member numbers), replacing the saved
+    /// list; `[]` for none.
+    pub masking_patterns: Option<Vec<MaskingPattern>>,
 }
 
 impl Core {
@@ -116,25 +116,8 @@ impl Core {
                 .iter()
                 .map(|k| k.as_str().to_owned())
                 .collect(),
+            masking_patterns: masking::pattern_views(&self.masking_patterns().await?),
         })
-    }
-
-    async fn masking_identity(&self) -> Result<Vec<Kind>> {
-        let identity = Kind::ALL.into_iter().filter(|k| k.class() == DataClass::Identity);
-        Ok(match self.store.find_setting(MASKING_IDENTITY).await? {
-            None => identity.collect(),
-            Some(list) => identity.filter(|k| list.split(',').any(|n| n == k.as_str())).collect(),
-        })
-    }
-
-    /// What masking looks for in this organisation: cards, IBANs, e-mail and phone numbers
-    /// always; the national identity numbers chosen; local phone numbers of its country.
-    pub(crate) async fn detectors(&self) -> Result<Detectors> {
-        let mut kinds = vec![Kind::Card, Kind::Iban, Kind::Email, Kind::Phone];
-        kinds.extend(self.masking_identity().await?);
-        let detectors = Detectors::only(&kinds);
-        let region = self.store.find_setting(MASKING_REGION).await?.and_then(|r| r.parse().ok());
-        Ok(region.map_or(detectors, |r| detectors.with_region(r)))
     }
 
     /// The organisation's password policy.
@@ -290,6 +273,7 @@ impl Core {
                 MASKING_IDENTITY,
                 settings.masking_identity_numbers.map(|list| checked_identity(&list)).transpose()?,
             ),
+            (MASKING_PATTERNS, settings.masking_patterns.map(masking::stored_patterns).transpose()?),
         ];
         let now = self.clock.now();
         let mut tx = self.store.write().await?;

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
 use countersign::api::users::SecuritySettings;
@@ -159,6 +160,10 @@ enum SettingsCommand {
         /// sg_nric, in_aadhaar, br_cpf), or "none".
         #[arg(long)]
         masking_identity_numbers: Option<String>,
+        /// The organisation's own masking patterns, replacing the saved ones: a JSON file with a
+        /// list of {"name", "pattern", "class", "keep_last"} (`[]` for none), as the HTTP API takes.
+        #[arg(long, value_name = "FILE")]
+        masking_patterns: Option<PathBuf>,
         /// Shortest password accepted (8–128; default 12).
         #[arg(long)]
         password_min_length: Option<usize>,
@@ -257,6 +262,17 @@ fn secret_line(input: &mut impl BufRead, what: &str) -> anyhow::Result<SecretStr
     Ok(value)
 }
 
+/// A list of masking patterns from a JSON file (checked by the core when saved).
+fn read_patterns(file: &std::path::Path) -> anyhow::Result<Vec<MaskingPattern>> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a JSON list of {{\"name\", \"pattern\", \"class\", \"keep_last\"}}",
+            file.display()
+        )
+    })
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stdin = std::io::stdin().lock();
     match cli.command {
@@ -333,8 +349,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     step_up_minutes,
                     masking_region,
                     masking_identity_numbers,
+                    masking_patterns,
                 },
         } => {
+            let masking_patterns = masking_patterns.map(|file| read_patterns(&file)).transpose()?;
             let second_factor_roles = second_factor_roles.map(|r| match r.as_str() {
                 "none" => Vec::new(),
                 list => list.split(',').map(|s| s.trim().to_owned()).collect(),
@@ -353,6 +371,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "none" => Vec::new(),
                     list => list.split(',').map(|s| s.trim().to_owned()).collect(),
                 }),
+                masking_patterns,
             };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");

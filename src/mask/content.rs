@@ -7,7 +7,7 @@ use super::{text, value, DataClass, Detectors, Kind};
 use crate::domain::{Content, Media, SharedContact};
 
 /// What an actor may see, class by class, and which detectors run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// The detectors.
     pub detectors: Detectors,

@@ -7,17 +7,24 @@
 //! [`text`] masks what the actor may not see, class by class ([`DataClass`]): an agent sees
 //! `**** **** **** 1234`, enough to confirm "the card ending 1234" with the customer.
 //!
+//! An organisation adds its own identifiers (loyalty cards, member numbers) as
+//! [`CustomPattern`]s; [`matches`] reports what the detectors and those patterns find, and
+//! [`text`] masks both the same way.
+//!
 //! A customer's WhatsApp number itself is masked by [`phone`] unless the actor may reveal
 //! contact data.
 
 pub mod accuracy;
 pub mod checks;
 mod content;
+pub mod custom;
 mod scan;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 pub use content::Policy;
+pub use custom::{CustomPattern, PatternError, PatternSpec};
 pub use scan::{find, Found};
 
 /// The sensitivity of a piece of data; a reveal permission exists per class.
@@ -36,6 +43,21 @@ pub enum DataClass {
 impl DataClass {
     /// Every class.
     pub const ALL: [Self; 4] = [Self::Contact, Self::Financial, Self::Identity, Self::Health];
+
+    /// Stable name (settings, views, the audit trail).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Financial => "financial",
+            Self::Identity => "identity",
+            Self::Health => "health",
+        }
+    }
+
+    /// The class named `name` ([`DataClass::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
 }
 
 /// What a detector finds.
@@ -45,6 +67,8 @@ pub enum Kind {
     Card,
     /// An IBAN.
     Iban,
+    /// A UK bank account: sort code and account number (`20-00-00 55779911`).
+    UkAccount,
     /// An e-mail address.
     Email,
     /// A phone number.
@@ -65,9 +89,10 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Card,
         Self::Iban,
+        Self::UkAccount,
         Self::Email,
         Self::Phone,
         Self::UsSsn,
@@ -81,7 +106,7 @@ impl Kind {
     /// Its class.
     pub const fn class(self) -> DataClass {
         match self {
-            Self::Card | Self::Iban => DataClass::Financial,
+            Self::Card | Self::Iban | Self::UkAccount => DataClass::Financial,
             Self::Email | Self::Phone => DataClass::Contact,
             Self::UsSsn | Self::UkNino | Self::Hkid | Self::SgNric | Self::InAadhaar | Self::BrCpf => {
                 DataClass::Identity
@@ -94,6 +119,7 @@ impl Kind {
         match self {
             Self::Card => "card",
             Self::Iban => "iban",
+            Self::UkAccount => "uk_account",
             Self::Email => "email",
             Self::Phone => "phone",
             Self::UsSsn => "us_ssn",
@@ -115,36 +141,104 @@ impl Kind {
     }
 }
 
-/// Which detectors run, and the organisation's country for phone numbers written in national
-/// format (without one, only international `+…` numbers are recognised).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which detectors run, the organisation's country for phone numbers written in national
+/// format (without one, only international `+…` numbers are recognised), and its own patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detectors {
     enabled: u16,
     region: Option<phonenumber::country::Id>,
+    patterns: Arc<[CustomPattern]>,
 }
 
 impl Default for Detectors {
-    /// Every detector; international phone numbers only.
+    /// Every detector; international phone numbers only; no custom pattern.
     fn default() -> Self {
-        Self { enabled: Kind::ALL.iter().fold(0, |bits, k| bits | k.bit()), region: None }
+        Self::only(&Kind::ALL)
     }
 }
 
 impl Detectors {
     /// Only `kinds`.
     pub fn only(kinds: &[Kind]) -> Self {
-        Self { enabled: kinds.iter().fold(0, |bits, k| bits | k.bit()), region: None }
+        Self { enabled: kinds.iter().fold(0, |bits, k| bits | k.bit()), region: None, patterns: Arc::new([]) }
     }
 
     /// National phone numbers of `region` too.
-    pub const fn with_region(self, region: phonenumber::country::Id) -> Self {
+    pub fn with_region(self, region: phonenumber::country::Id) -> Self {
         Self { region: Some(region), ..self }
+    }
+
+    /// The organisation's own patterns too.
+    pub fn with_patterns(self, patterns: Arc<[CustomPattern]>) -> Self {
+        Self { patterns, ..self }
+    }
+
+    /// The organisation's own patterns.
+    pub fn patterns(&self) -> &[CustomPattern] {
+        &self.patterns
     }
 
     /// Whether `kind` is looked for.
     pub const fn has(&self, kind: Kind) -> bool {
         self.enabled & kind.bit() != 0
     }
+}
+
+/// What a detector or one of the organisation's patterns found in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match<'d> {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// Its class (who may reveal it).
+    pub class: DataClass,
+    /// What it is: a [`Kind::as_str`], or a custom pattern's name.
+    pub label: &'d str,
+    how: How,
+}
+
+/// How a match is masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Kind(Kind),
+    KeepLast(usize),
+}
+
+impl How {
+    /// Characters it leaves readable at the end (a built-in kind keeps four).
+    fn keeps(self) -> usize {
+        match self {
+            Self::Kind(_) => 4,
+            Self::KeepLast(n) => n,
+        }
+    }
+}
+
+/// Everything the built-in detectors and the organisation's patterns find in `input`, in order
+/// of where it starts (pieces may overlap: masking covers them as one).
+pub fn matches<'d>(input: &str, detectors: &'d Detectors) -> Vec<Match<'d>> {
+    let mut all: Vec<Match<'d>> = find(input, detectors)
+        .into_iter()
+        .map(|f| Match {
+            start: f.start,
+            end: f.end,
+            class: f.kind.class(),
+            label: f.kind.as_str(),
+            how: How::Kind(f.kind),
+        })
+        .collect();
+    for p in detectors.patterns.iter() {
+        all.extend(p.ranges(input).map(|(start, end)| Match {
+            start,
+            end,
+            class: p.class(),
+            label: p.name(),
+            how: How::KeepLast(p.keep_last()),
+        }));
+    }
+    all.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    all
 }
 
 /// `input` with every piece of data the actor may not see (`may_see` says per class) masked.
@@ -173,23 +267,33 @@ const MAX_PASSES: usize = 16;
 
 /// One pass of [`text`]: `None` when nothing needed masking.
 fn mask_once(input: &str, detectors: &Detectors, may_see: &impl Fn(DataClass) -> bool) -> Option<String> {
-    // Pieces that share digits are one region, masked if any of them is hidden.
-    let mut regions: Vec<(usize, usize, Kind, bool)> = Vec::new();
-    for f in find(input, detectors) {
-        let hidden = !may_see(f.kind.class());
+    // Pieces that share characters are one region, masked if any of them is hidden, the way
+    // the first of them is masked; where a custom pattern is among them, keeping no more than
+    // the strictest of them keeps.
+    let mut regions: Vec<(usize, usize, How, bool)> = Vec::new();
+    for m in matches(input, detectors) {
+        let hidden = !may_see(m.class);
         match regions.last_mut() {
-            Some(last) if f.start < last.1 => {
-                last.1 = last.1.max(f.end);
+            Some(last) if m.start < last.1 => {
+                if m.how != last.2
+                    && (matches!(m.how, How::KeepLast(_)) || matches!(last.2, How::KeepLast(_)))
+                {
+                    last.2 = How::KeepLast(m.how.keeps().min(last.2.keeps()));
+                }
+                last.1 = last.1.max(m.end);
                 last.3 |= hidden;
             }
-            _ => regions.push((f.start, f.end, f.kind, hidden)),
+            _ => regions.push((m.start, m.end, m.how, hidden)),
         }
     }
     let mut out = String::with_capacity(input.len());
     let mut at = 0;
     let mut changed = false;
-    for (start, end, kind, _) in regions.into_iter().filter(|r| r.3) {
-        let masked = value(&input[start..end], kind);
+    for (start, end, how, _) in regions.into_iter().filter(|r| r.3) {
+        let masked = match how {
+            How::Kind(kind) => value(&input[start..end], kind),
+            How::KeepLast(keep) => keep_last(&input[start..end], keep),
+        };
         changed |= masked != input[start..end];
         out.push_str(&input[at..start]);
         out.push_str(&masked);
@@ -210,18 +314,30 @@ pub fn value(found: &str, kind: Kind) -> String {
             return format!("{}***@{}***.{tld}", first(local), first(domain));
         }
     }
-    let total = found.chars().filter(char::is_ascii_alphanumeric).count();
-    let keep_from = total.saturating_sub(4);
     let keep_head = if kind == Kind::Iban { 2 } else { 0 };
+    mask_but(found, keep_head, 4, char::is_ascii_alphanumeric)
+}
+
+/// `found` with every letter and digit but its last `keep` masked (any script: a custom
+/// pattern may match letters beyond ASCII).
+fn keep_last(found: &str, keep: usize) -> String {
+    mask_but(found, 0, keep, |c| c.is_alphanumeric())
+}
+
+/// `found` with each character that `counts` but the first `head` and the last `tail` of them
+/// masked; the others (separators) stay.
+fn mask_but(found: &str, head: usize, tail: usize, counts: fn(&char) -> bool) -> String {
+    let total = found.chars().filter(counts).count();
+    let keep_from = total.saturating_sub(tail);
     let mut seen = 0;
     found
         .chars()
         .map(|c| {
-            if !c.is_ascii_alphanumeric() {
+            if !counts(&c) {
                 return c;
             }
             seen += 1;
-            if seen <= keep_head || seen > keep_from {
+            if seen <= head || seen > keep_from {
                 c
             } else {
                 '*'
@@ -259,6 +375,8 @@ mod tests {
     #[case::phone_international("call +44 7400 123456 after 5", "call +** **** **3456 after 5")]
     #[case::phone_national("or 07400 123456", "or ***** **3456")]
     #[case::phone_us("text +1 650-555-0101", "text +* ***-***-0101")]
+    #[case::uk_account("sort code and account 20-00-00 55779911", "sort code and account **-**-** ****9911")]
+    #[case::uk_account_spaced("pay 40 47 84 70872490 today", "pay ** ** ** ****2490 today")]
     #[case::ssn("SSN 123-45-6789", "SSN ***-**-6789")]
     #[case::nino("NI AB 12 34 56 C", "NI ** ** *4 56 C")]
     #[case::hkid("HKID A123456(3)", "HKID ****456(3)")]
@@ -287,6 +405,8 @@ mod tests {
     #[case::masked_email_followed_by_another("1***@e***.comuza@example.com")]
     #[case::id_glued_to_a_masked_one("A123456(3)****456(3)")]
     #[case::product_code("SKU GB82WEST")]
+    #[case::date_and_order("on 12-03-24 order 55779911")]
+    #[case::sort_code_alone("sort code 20-00-00")]
     fn near_misses_stay_readable(#[case] input: &str) {
         assert_eq!(masked(input), input);
     }
@@ -309,6 +429,55 @@ mod tests {
     fn a_detector_left_out_finds_nothing() {
         let input = "NRIC S1234567D";
         assert_eq!(text(input, &Detectors::only(&[Kind::Card]), |_| false), input);
+    }
+
+    fn with_pattern(pattern: &str, class: DataClass, keep_last: u8) -> Detectors {
+        let spec = PatternSpec { name: "Ours".to_owned(), pattern: pattern.to_owned(), class, keep_last };
+        Detectors::default().with_patterns(CustomPattern::compile_all(vec![spec]).unwrap())
+    }
+
+    #[rstest]
+    #[case::keeps_what_it_says(r"\bLOY-?\d{8}\b", 2, "points on LOY-12345678!", "points on ***-******78!")]
+    #[case::keeps_nothing(r"\bM\d{7}[A-Z]\b", 0, "member M1234567X here", "member ********* here")]
+    #[case::letters_beyond_ascii(r"Ключ-\d{6}", 1, "Ключ-123456", "****-*****6")]
+    #[case::the_strictest_wins_over_a_card(
+        r"\d{4} \d{4} \d{4} \d{4}",
+        0,
+        "4111 1111 1111 1111",
+        "**** **** **** ****"
+    )]
+    #[case::a_card_is_still_masked_inside_a_loose_pattern(
+        r"\d{6,}",
+        4,
+        "4111111111111111",
+        "************1111"
+    )]
+    #[case::no_match_no_change(r"\bLOY-?\d{8}\b", 4, "order LOY-1234", "order LOY-1234")]
+    fn an_organisations_own_pattern_is_masked(
+        #[case] pattern: &str,
+        #[case] keep: u8,
+        #[case] input: &str,
+        #[case] expected: &str,
+    ) {
+        let detectors = with_pattern(pattern, DataClass::Financial, keep);
+        let once = text(input, &detectors, |_| false).into_owned();
+        assert_eq!(once, expected);
+        assert_eq!(text(&once, &detectors, |_| false), once, "idempotent");
+        assert!(matches(&once, &detectors).is_empty(), "nothing left to mask in {once}");
+    }
+
+    #[test]
+    fn a_patterns_class_decides_who_sees_it() {
+        let detectors = with_pattern(r"\bPX-\d{6}\b", DataClass::Health, 4);
+        let input = "prescription PX-123456, card 4111 1111 1111 1111";
+        let found: Vec<_> = matches(input, &detectors).iter().map(|m| (m.label, m.class)).collect();
+        assert_eq!(found, [("Ours", DataClass::Health), ("card", DataClass::Financial)]);
+        let health_only = text(input, &detectors, |c| c == DataClass::Health);
+        assert_eq!(health_only, "prescription PX-123456, card **** **** **** 1111");
+        assert_eq!(
+            text(input, &detectors, |c| c != DataClass::Health),
+            "prescription **-**3456, card 4111 1111 1111 1111"
+        );
     }
 
     #[rstest]

@@ -161,6 +161,17 @@ fn classify(
         return (d.has(Kind::Phone) && (8..=15).contains(&digits.len()) && phone(raw, None))
             .then_some(Kind::Phone);
     }
+    // A UK sort code written in pairs followed by an eight-digit account number: the shape is
+    // distinctive (no check digits are public: the banks' modulus tables are licensed). Before cards: a
+    // card is never written in pairs, and some of these pass Luhn.
+    if d.has(Kind::UkAccount)
+        && sizes == [2, 2, 2, 8]
+        && separators[0] == separators[1]
+        && matches!(separators[0], b'-' | b' ')
+        && matches!(separators[2], b' ' | b'-')
+    {
+        return Some(Kind::UkAccount);
+    }
     if d.has(Kind::Card) && only(b" -") && checks::card(&digits) {
         return Some(Kind::Card);
     }

@@ -26,6 +26,7 @@ use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
+use crate::api::masking::MaskingTrial;
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
 use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
@@ -123,6 +124,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(unlock_user))
         .routes(routes!(security_settings))
         .routes(routes!(set_security_settings))
+        .routes(routes!(try_masking))
         .routes(routes!(whatsapp::message_media))
         .routes(routes!(reveal_message))
         .routes(routes!(whatsapp::mark_read))
@@ -752,8 +754,16 @@ async fn set_security_settings(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Where the file to send is described: its name and caption travel in the query string, its
-/// type in `Content-Type`, its bytes as the body.
+#[utoipa::path(post, path = "/api/v1/settings/masking/trial", operation_id = "try_masking", tag = "settings", security(("session" = [])), request_body = MaskingTrial, responses((status = 200, body = MaskingTrialView), (status = "4XX", body = ErrorView)))]
+async fn try_masking(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<MaskingTrial>, JsonRejection>,
+) -> Result<Json<MaskingTrialView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.try_masking(&token, request).await?))
+}
+
 #[utoipa::path(get, path = "/api/v1/settings/allowlist", operation_id = "allowlist", tag = "settings", security(("session" = [])), responses((status = 200, body = AllowlistView), (status = "4XX", body = ErrorView)))]
 async fn allowlist(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<AllowlistView>, ApiError> {
     Ok(Json(core.allowlist(&token).await?))

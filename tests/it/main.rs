@@ -15,6 +15,7 @@ mod keys;
 mod label_rules;
 mod lock;
 mod masking;
+mod masking_patterns;
 mod matrix;
 mod media;
 mod message_types;

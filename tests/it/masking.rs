@@ -186,11 +186,7 @@ async fn the_organisation_chooses_its_country_and_the_identity_numbers_it_masks(
         200
     );
     let agent = served.login().await;
-    let thread = || async {
-        let messages: Value =
-            served.get("/api/v1/conversations/1/messages", Some(&agent)).await.json().await.unwrap();
-        messages[0]["text"].as_str().unwrap().to_owned()
-    };
+    let thread = || served.first_message_text(&agent);
     assert_eq!(
         thread().await,
         "call 07400 123456, HKID ****456(3), NRIC *****567D",

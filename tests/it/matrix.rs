@@ -380,6 +380,12 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("unlock_user", "POST", "/api/v1/users/tara.agent/unlock".into(), None),
         ("security_settings", "GET", "/api/v1/settings/security".into(), None),
         ("set_security_settings", "PATCH", "/api/v1/settings/security".into(), Some(json!({}))),
+        (
+            "try_masking",
+            "POST",
+            "/api/v1/settings/masking/trial".into(),
+            Some(json!({ "sample": "card 4111 1111 1111 1111" })),
+        ),
         ("channel_settings", "GET", "/api/v1/settings/channel".into(), None),
         (
             "set_channel_settings",

@@ -170,6 +170,13 @@ impl Served {
         (token, secret)
     }
 
+    /// The text of the first message of the first conversation, as `token` sees it.
+    pub async fn first_message_text(&self, token: &str) -> String {
+        let messages: serde_json::Value =
+            self.get("/api/v1/conversations/1/messages", Some(token)).await.json().await.unwrap();
+        messages[0]["text"].as_str().unwrap().to_owned()
+    }
+
     /// A customer's text, delivered as a signed webhook; returns the HTTP status.
     pub async fn customer_writes(
         &self,

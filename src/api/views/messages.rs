@@ -315,14 +315,10 @@ impl MessageView {
         let classes = DataClass::ALL
             .into_iter()
             .filter(|&class| {
-                policy.sees(class) && mask::Policy::new(*detectors, |c| c != class).content(&read) != read
+                policy.sees(class)
+                    && mask::Policy::new(detectors.clone(), |c| c != class).content(&read) != read
             })
-            .map(|class| match class {
-                DataClass::Contact => "contact",
-                DataClass::Financial => "financial",
-                DataClass::Identity => "identity",
-                DataClass::Health => "health",
-            })
+            .map(DataClass::as_str)
             .collect();
         (Self::build_with(m, &policy), classes)
     }
@@ -389,5 +385,5 @@ impl MessageView {
 
 /// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
 fn masking(grants: &Grants, detectors: &mask::Detectors) -> mask::Policy {
-    mask::Policy::new(*detectors, |class| grants.has(reveal_permission(class)))
+    mask::Policy::new(detectors.clone(), |class| grants.has(reveal_permission(class)))
 }

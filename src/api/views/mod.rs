@@ -174,6 +174,40 @@ pub struct SecuritySettingsView {
     pub masking_region: Option<String>,
     /// The national identity numbers masked.
     pub masking_identity_numbers: Vec<String>,
+    /// The organisation's own patterns.
+    pub masking_patterns: Vec<MaskingPatternView>,
+}
+
+/// One of the organisation's own masking patterns.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MaskingPatternView {
+    /// What it finds, as staff read it.
+    pub name: String,
+    /// The regular expression.
+    pub pattern: String,
+    /// Who may reveal it: `contact`, `financial`, `identity` or `health`.
+    pub class: &'static str,
+    /// Characters left readable at the end of what it finds.
+    pub keep_last: u8,
+}
+
+/// A sample masked as an agent who may reveal nothing sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MaskingTrialView {
+    /// The sample, masked.
+    pub masked: String,
+    /// What was found, in order.
+    pub found: Vec<MatchView>,
+}
+
+/// Something masking found in a sample.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MatchView {
+    /// A detector's name (`card`, `iban`, `uk_account`, `email`, `phone`, `us_ssn` …) or a
+    /// custom pattern's.
+    pub what: String,
+    /// Its class.
+    pub class: &'static str,
 }
 
 /// A new session, as the HTTP API returns it. The token appears here once and nowhere else.
@@ -246,7 +280,7 @@ impl ConversationSummaryView {
 
 /// Personal data in text as everyone sees it by default: masked.
 fn masked(detectors: &mask::Detectors) -> mask::Policy {
-    mask::Policy::new(*detectors, |_| false)
+    mask::Policy::new(detectors.clone(), |_| false)
 }
 
 fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {

@@ -149,6 +149,35 @@ export interface SecuritySettings {
   masking_region: string | null;
   /** The national identity numbers masked. */
   masking_identity_numbers: string[];
+  /** The organisation's own patterns (loyalty cards, member numbers). */
+  masking_patterns: MaskingPattern[];
+}
+
+/** Who may reveal a piece of data. */
+export type DataClass = "contact" | "financial" | "identity" | "health";
+
+/** The data classes, in words. */
+export const DATA_CLASSES: Record<DataClass, string> = {
+  contact: "Contact details",
+  financial: "Financial",
+  identity: "Identity",
+  health: "Health",
+};
+
+/** One of the organisation's own masking patterns. */
+export interface MaskingPattern {
+  name: string;
+  /** A regular expression (Rust regex syntax). */
+  pattern: string;
+  class: DataClass;
+  /** Characters left readable at the end (0 to 4). */
+  keep_last: number;
+}
+
+/** A sample masked as an agent who may reveal nothing sees it, and what was found. */
+export interface MaskingTrial {
+  masked: string;
+  found: { what: string; class: DataClass }[];
 }
 
 /** The national identity numbers masking can look for, in words. */
@@ -395,6 +424,9 @@ export const api = {
   securitySettings: () => invoke<SecuritySettings>("security_settings"),
   setSecuritySettings: (settings: Partial<SecuritySettings>) =>
     invoke<void>("set_security_settings", { settings }),
+  /** Masks `sample` with the saved detectors and `patterns` (or the saved ones); saves nothing. */
+  tryMasking: (sample: string, patterns?: MaskingPattern[]) =>
+    invoke<MaskingTrial>("try_masking", { trial: { sample, patterns: patterns ?? null } }),
   /** The file a media message carries (only for someone who may read its conversation). */
   messageMedia: (messageId: number) => invoke<ArrayBuffer>("message_media", { messageId }),
   /** Sends a file (the caption may be empty): the bytes travel as the raw request body. */
