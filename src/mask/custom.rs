@@ -27,8 +27,10 @@ pub const MAX_PATTERN_LEN: usize = 200;
 pub const MAX_NAME_LEN: usize = 40;
 /// The most characters a pattern may leave readable at the end of what it matches.
 pub const MAX_KEEP_LAST: u8 = 4;
-/// The compiled size a pattern may reach (the regex crate's own measure).
-const COMPILED_SIZE_LIMIT: usize = 256 * 1024;
+/// The compiled size a pattern may reach (the regex crate's own measure; its default is
+/// 10 MiB). Two MiB takes everyday patterns with Unicode classes (`(?i)member\s*\w{4,10}`
+/// needs more than 256 KiB) and bounds twenty patterns' memory.
+const COMPILED_SIZE_LIMIT: usize = 2 * 1024 * 1024;
 
 /// A pattern as an administrator writes it (not yet checked).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +86,13 @@ impl CustomPattern {
         }
         let regex =
             regex::RegexBuilder::new(&spec.pattern).size_limit(COMPILED_SIZE_LIMIT).build().map_err(|e| {
-                PatternError(format!("the pattern of \"{name}\" is not valid: {}", first_line(&e)))
+                PatternError(match e {
+                    regex::Error::CompiledTooBig(_) => format!(
+                        "the pattern of \"{name}\" is too large to run on every message: use fewer or \
+                         shorter repeats, or [A-Za-z0-9] instead of \\w"
+                    ),
+                    e => format!("the pattern of \"{name}\" is not valid: {}", first_line(&e)),
+                })
             })?;
         if regex.is_match("") {
             return Err(PatternError(format!(
@@ -168,11 +176,20 @@ mod tests {
     #[case::long_pattern(spec("Loyalty", &"a".repeat(201)), "must have 1 to 200")]
     #[case::invalid(spec("Loyalty", r"LOY(\d{8}"), "is not valid: error: unclosed group")]
     #[case::matches_empty(spec("Loyalty", r"\d*"), "matches an empty text")]
-    #[case::too_big(spec("Loyalty", r"\w{1000}\w{1000}\w{1000}"), "is not valid")]
+    #[case::too_big(spec("Loyalty", r"\w{1000}\w{1000}\w{1000}"), "too large to run on every message")]
     #[case::keeps_too_much(PatternSpec { keep_last: 5, ..spec("Loyalty", r"LOY\d{8}") }, "at most the last 4")]
     fn a_pattern_that_cannot_work_is_refused_with_the_reason(#[case] spec: PatternSpec, #[case] why: &str) {
         let err = CustomPattern::compile(spec).unwrap_err();
         assert!(err.0.contains(why), "{err}");
+    }
+
+    #[rstest]
+    #[case::word_characters(r"(?i)member\s*#?\s*\w{4,10}")]
+    #[case::any_letters(r"\b\p{L}{2}\d{6,10}\b")]
+    #[case::loyalty(r"\bLOY-?\d{8}\b")]
+    fn everyday_patterns_compile(#[case] pattern: &str) {
+        let p = CustomPattern::compile(spec("Ours", pattern)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.ranges("nothing to see").next().is_none());
     }
 
     #[test]
