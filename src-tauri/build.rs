@@ -72,6 +72,12 @@ fn main() {
         "end_user_sessions",
         "reset_password",
         "unlock_user",
+        "contact_fields",
+        "create_contact_field",
+        "update_contact_field",
+        "delete_contact_field",
+        "set_contact_field",
+        "reveal_contact",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

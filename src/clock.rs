@@ -30,6 +30,10 @@ impl Timestamp {
     pub const fn plus_millis(self, ms: i64) -> Self {
         Self(self.0.saturating_add(ms))
     }
+    /// The calendar day it falls on in UTC.
+    pub fn utc_date(self) -> chrono::NaiveDate {
+        chrono::DateTime::from_timestamp_millis(self.0).map_or(chrono::NaiveDate::MIN, |t| t.date_naive())
+    }
 }
 
 /// A source of the current time.

@@ -38,7 +38,7 @@ use countersign::api::teams::{MemberRequest, TeamRequest};
 use countersign::api::users::ResetPasswordRequest;
 use countersign::api::views::{ContactView, LabelView, RoleView, RolesView, TeamView, UserView};
 
-type Reply<T> = Result<T, ErrorView>;
+pub(crate) type Reply<T> = Result<T, ErrorView>;
 
 /// How this app appears in a user's list of sessions.
 fn device() -> String {

@@ -10,6 +10,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod contact_fields;
 #[cfg(feature = "demo")]
 mod demo;
 mod keys;
@@ -182,6 +183,12 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::end_user_sessions,
         commands::reset_password,
         commands::unlock_user,
+        contact_fields::contact_fields,
+        contact_fields::create_contact_field,
+        contact_fields::update_contact_field,
+        contact_fields::delete_contact_field,
+        contact_fields::set_contact_field,
+        contact_fields::reveal_contact,
     ])
 }
 

@@ -21,18 +21,21 @@ pub struct AssignContactRequest {
 }
 
 impl Core {
-    /// The contacts the actor may see, by name.
+    /// The contacts the actor may see, by name, with their fields masked.
     pub async fn contacts(&self, token: &SessionToken) -> Result<Vec<ContactView>> {
         let r = self.resolve(token).await?;
         let proof = self.allow_list::<act::ListContacts>(&r.actor).await?;
-        Ok(self.store.list_contacts(&proof).await?.iter().map(|c| ContactView::build(c, &r.grants)).collect())
+        let fields = self.store.list_contact_fields().await?;
+        let detectors = self.detectors().await?;
+        let contacts = self.store.list_contacts(&proof).await?;
+        Ok(contacts.iter().map(|c| ContactView::build(c, &r.grants, &fields, &detectors)).collect())
     }
 
-    /// One contact.
+    /// One contact, with its fields masked.
     pub async fn contact(&self, token: &SessionToken, id: i64) -> Result<ContactView> {
         let r = self.resolve(token).await?;
         let proof = self.allow_on_contact::<act::ReadContact>(&r.actor, ContactId::new(id)).await?;
-        Ok(ContactView::build(&self.store.get_contact(&proof).await?, &r.grants))
+        self.contact_view(&r, &proof).await
     }
 
     /// Moves a contact to a team and (optionally) an owner in that team. The contact may leave

@@ -196,8 +196,7 @@ impl Core {
             tx.commit().await?;
         }
         // With a restricted label just put on, the contact may be out of the actor's sight now.
-        let read = self.allow_on_contact::<act::ReadContact>(&r.actor, id).await?;
-        Ok(ContactView::build(&self.store.get_contact(&read).await?, &r.grants))
+        self.contact_view(&r, &proof).await
     }
 
     /// Every label the actor may see.

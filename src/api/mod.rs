@@ -5,6 +5,7 @@
 
 pub mod channel;
 pub mod compose;
+pub mod contact_fields;
 pub mod contacts;
 pub mod inbox;
 pub mod intake;

@@ -26,6 +26,16 @@ pub struct RevealRequest {
     pub reason: String,
 }
 
+/// A reveal's reason, trimmed: 5 to 300 characters.
+pub(super) fn checked_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if (5..=300).contains(&reason.chars().count()) {
+        Ok(reason)
+    } else {
+        Err(Error::Invalid("say why you need to see it (5 to 300 characters)".to_owned()))
+    }
+}
+
 impl Core {
     /// One message with the data the actor may reveal unmasked, for [`REVEAL_MS`].
     pub async fn reveal_message(
@@ -37,10 +47,7 @@ impl Core {
         let r = self.resolve(token).await?;
         let conversation = self.store.message_conversation(message).await?.ok_or(Error::NotFound)?;
         let proof = self.allow_on_conversation::<act::RevealMessage>(&r.actor, conversation).await?;
-        let reason = request.reason.trim();
-        if !(5..=300).contains(&reason.chars().count()) {
-            return Err(Error::Invalid("say why you need to see it (5 to 300 characters)".to_owned()));
-        }
+        let reason = checked_reason(&request.reason)?;
         let read = self.allow_on_conversation::<act::ReadConversation>(&r.actor, conversation).await?;
         let record = self.store.find_message(&read, message).await?.ok_or(Error::NotFound)?;
         let detectors = self.detectors().await?;

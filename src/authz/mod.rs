@@ -66,6 +66,13 @@ pub enum Action {
     AssignContact,
     /// Put a label on a contact or take it off.
     LabelContact,
+    /// Change the values of a contact's fields.
+    EditContact,
+    /// See a contact's fields unmasked for a while, giving a reason (the classes of data the
+    /// actor may reveal).
+    RevealContact,
+    /// Define the fields kept about contacts and their sensitivity classes.
+    ManageContactFields,
     /// See the names of teams and labels (to filter, transfer, label).
     ViewDirectory,
     /// See the users, their roles and teams.
@@ -168,6 +175,15 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
             both(needs_on(actor, P::ContactsView, on), needs_on(actor, P::ContactsAssign, on))
         }
         Action::LabelContact => both(needs_on(actor, P::ContactsView, on), needs(actor, P::LabelsApply)),
+        Action::EditContact => {
+            both(needs_on(actor, P::ContactsView, on), needs_on(actor, P::ContactsEdit, on))
+        }
+        Action::RevealContact => both(
+            needs_on(actor, P::ContactsView, on),
+            needs_any(actor, &DataClass::ALL.map(reveal_permission)),
+        ),
+        // A field's class decides who may reveal its values: changing one is a security setting.
+        Action::ManageContactFields => operator_or(actor, P::SecurityManage),
         Action::ViewUsers => needs(actor, P::UsersView),
         Action::ViewRoles => needs(actor, P::RolesView),
         Action::ManageUsers => operator_or(actor, P::UsersManage),
@@ -327,6 +343,9 @@ acts! {
     ReadContact => ContactId,
     AssignContact => ContactId,
     LabelContact => ContactId,
+    EditContact => ContactId,
+    RevealContact => ContactId,
+    ManageContactFields => (),
     ViewDirectory => (),
     ViewUsers => (),
     ManageUsers => (),
@@ -440,7 +459,7 @@ macro_rules! on_contact {
     )*};
 }
 
-on_contact!(ReadContact, AssignContact, LabelContact);
+on_contact!(ReadContact, AssignContact, LabelContact, EditContact, RevealContact);
 
 /// The actor as the audit trail records it: an id, never a name or number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -642,6 +661,27 @@ mod tests {
         false
     )]
     #[case::agent_cannot_move_contacts(builtin("agent"), Action::AssignContact, my_team(), false)]
+    #[case::agent_edits_own_team_contact(builtin("agent"), Action::EditContact, my_team(), true)]
+    #[case::agent_cannot_edit_another_store_contact(
+        builtin("agent"),
+        Action::EditContact,
+        other_store(),
+        false
+    )]
+    #[case::auditor_cannot_edit_contacts(builtin("auditor"), Action::EditContact, my_team(), false)]
+    #[case::agent_cannot_reveal_a_contact(builtin("agent"), Action::RevealContact, my_team(), false)]
+    #[case::manager_reveals_a_contact_in_own_store(
+        builtin("manager"),
+        Action::RevealContact,
+        my_team(),
+        true
+    )]
+    #[case::manager_cannot_reveal_a_contact_elsewhere(
+        builtin("manager"),
+        Action::RevealContact,
+        other_store(),
+        false
+    )]
     #[case::marketing_sees_all_contacts(builtin("marketing"), Action::ReadContact, other_store(), true)]
     #[case::marketing_cannot_see_restricted_contacts(
         builtin("marketing"),
@@ -665,6 +705,14 @@ mod tests {
     #[case::marketing_manages_templates(builtin("marketing"), Action::ManageTemplates, None, true)]
     #[case::auditor_cannot_send_templates(builtin("auditor"), Action::SendTemplate, None, false)]
     #[case::admin_configures_security(builtin("admin"), Action::ConfigureSecurity, None, true)]
+    #[case::admin_defines_contact_fields(builtin("admin"), Action::ManageContactFields, None, true)]
+    #[case::manager_cannot_define_contact_fields(
+        builtin("manager"),
+        Action::ManageContactFields,
+        None,
+        false
+    )]
+    #[case::operator_defines_contact_fields(Actor::Operator, Action::ManageContactFields, None, true)]
     #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
     #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
     #[case::operator_cannot_manage_labels(Actor::Operator, Action::ManageLabels, None, false)]
@@ -812,6 +860,10 @@ mod tests {
         Action::ReadContact,
         Action::AssignContact,
         Action::LabelContact,
+        Action::EditContact,
+        Action::RevealContact,
+        Action::ManageContactFields,
+        Action::RevealMessage,
         Action::ViewDirectory,
         Action::ViewUsers,
         Action::ManageUsers,

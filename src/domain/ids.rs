@@ -47,3 +47,7 @@ id_type!(
     /// A role, built-in or custom.
     RoleId
 );
+id_type!(
+    /// A field the organisation keeps about its contacts.
+    ContactFieldId
+);

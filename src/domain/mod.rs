@@ -1,14 +1,16 @@
 //! Plain types and rules of the inbox, with no I/O. None of them implements `Serialize`: what
 //! leaves the core is built in `api::views` from these and the actor's grants.
 
+pub mod contact_field;
 mod content;
 mod ids;
 mod message;
 mod template;
 mod user;
 
+pub use contact_field::{ContactField, FieldKind};
 pub use content::{Content, Context, Forwarded, Media, MediaKind, OrderLine, Referral, SharedContact};
-pub use ids::{ContactId, ConversationId, LabelId, MessageId, RoleId, TeamId, UserId};
+pub use ids::{ContactFieldId, ContactId, ConversationId, LabelId, MessageId, RoleId, TeamId, UserId};
 pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
 pub use template::{placeholders, Template, TemplateButton, TemplateError};
 pub use user::{RoleSlug, Username};

@@ -18,6 +18,7 @@ pub mod accuracy;
 pub mod checks;
 mod content;
 pub mod custom;
+mod field;
 mod scan;
 
 use std::borrow::Cow;

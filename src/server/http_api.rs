@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 
 use super::ApiError;
 
+mod contact_fields;
 mod whatsapp;
 use crate::api::contacts::AssignContactRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
@@ -98,6 +99,12 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(transfer_conversation))
         .routes(routes!(contacts))
         .routes(routes!(contact))
+        .routes(routes!(contact_fields::contact_fields))
+        .routes(routes!(contact_fields::create_contact_field))
+        .routes(routes!(contact_fields::update_contact_field))
+        .routes(routes!(contact_fields::delete_contact_field))
+        .routes(routes!(contact_fields::set_contact_field))
+        .routes(routes!(contact_fields::reveal_contact))
         .routes(routes!(assign_contact))
         .routes(routes!(label_contact))
         .routes(routes!(unlabel_contact))

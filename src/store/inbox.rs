@@ -6,7 +6,8 @@ use super::{Store, WriteTx};
 use crate::authz::{act, Authorized, OnContact, OnConversation};
 use crate::clock::Timestamp;
 use crate::domain::{
-    ContactId, ConversationId, CustomerRef, Direction, LabelId, MessageId, MessageKind, TeamId, UserId,
+    ContactFieldId, ContactId, ConversationId, CustomerRef, Direction, LabelId, MessageId, MessageKind,
+    TeamId, UserId,
 };
 use crate::error::{Error, Result};
 
@@ -15,6 +16,8 @@ use crate::error::{Error, Result};
 pub struct ConversationRecord {
     /// Its id.
     pub id: ConversationId,
+    /// The customer's contact.
+    pub contact: ContactId,
     /// The customer.
     pub customer: CustomerRef,
     /// The business number it is on.
@@ -82,7 +85,7 @@ pub struct NewMessage<'a> {
     pub delivery_id: Option<i64>,
 }
 
-const CONVERSATION_COLUMNS: &str = "c.id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
+const CONVERSATION_COLUMNS: &str = "c.id, c.contact_id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
     k.wa_id, k.user_id, k.profile_name, k.username, c.team_id, t.name AS team_name, c.assignee_id, a.username AS assignee,
     (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_text,
     (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_kind";
@@ -93,6 +96,7 @@ const CONVERSATION_FROM: &str = "FROM conversations c JOIN contacts k ON k.id = 
 fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationRecord> {
     Ok(ConversationRecord {
         id: ConversationId::new(r.try_get("id")?),
+        contact: ContactId::new(r.try_get("contact_id")?),
         customer: CustomerRef {
             wa_id: r.try_get("wa_id")?,
             user_id: r.try_get("user_id")?,
@@ -357,13 +361,17 @@ pub struct ContactRecord {
     pub owner: Option<(UserId, String)>,
     /// Its labels: id, name, colour, restricted.
     pub labels: Vec<(LabelId, String, String, bool)>,
+    /// The values of its fields, by field.
+    pub fields: Vec<(ContactFieldId, String)>,
 }
 
 const CONTACT_SELECT: &str =
     "SELECT k.id, k.wa_id, k.user_id, k.profile_name, k.username, k.team_id, t.name AS team_name,
        k.owner_id, o.username AS owner,
        (SELECT json_group_array(json_array(l.id, l.name, l.colour, l.restricted))
-          FROM contact_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.contact_id = k.id) AS labels
+          FROM contact_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.contact_id = k.id) AS labels,
+       (SELECT json_group_array(json_array(v.field_id, v.value))
+          FROM contact_field_values v WHERE v.contact_id = k.id) AS fields
     FROM contacts k JOIN teams t ON t.id = k.team_id LEFT JOIN users o ON o.id = k.owner_id";
 
 fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
@@ -371,6 +379,10 @@ fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
     let mut labels: Vec<(i64, String, String, i64)> =
         serde_json::from_str(&labels).map_err(|e| Error::Internal(e.to_string()))?;
     labels.sort_by_key(|l| l.1.to_lowercase());
+    let fields: String = r.try_get("fields")?;
+    let mut fields: Vec<(i64, String)> =
+        serde_json::from_str(&fields).map_err(|e| Error::Internal(e.to_string()))?;
+    fields.sort_by_key(|f| f.0);
     Ok(ContactRecord {
         id: ContactId::new(r.try_get("id")?),
         customer: CustomerRef {
@@ -388,6 +400,7 @@ fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
             .into_iter()
             .map(|(id, name, colour, restricted)| (LabelId::new(id), name, colour, restricted != 0))
             .collect(),
+        fields: fields.into_iter().map(|(id, value)| (ContactFieldId::new(id), value)).collect(),
     })
 }
 

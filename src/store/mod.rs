@@ -14,6 +14,7 @@ pub mod access;
 pub mod allowlist;
 pub mod audit;
 pub mod channel;
+pub mod contact_fields;
 pub mod inbox;
 pub mod intake;
 pub mod media;

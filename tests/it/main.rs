@@ -6,6 +6,7 @@
 mod access;
 mod channel_settings;
 mod cli;
+mod contact_fields;
 mod corpus;
 mod encryption;
 mod identity;

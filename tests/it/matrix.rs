@@ -257,6 +257,14 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     };
     let (dealer, doomed_label, _vip) =
         (label("Dealer", false).await, label("Old", false).await, label("VIP", true).await);
+    let field = |name: &'static str| {
+        let root = &root;
+        async move {
+            let body = json!({ "name": name, "class": "financial" });
+            root.json("POST", "/api/v1/contact-fields", Some(body)).await["id"].as_i64().unwrap()
+        }
+    };
+    let (tier, doomed_field) = (field("Loyalty tier").await, field("Old field").await);
     let role_body = |name: &str| json!({ "name": name, "grants": [{ "permission": "conversations.view", "scope": "own" }] });
     let template =
         json!({ "name": "hello_again", "language": "en_GB", "category": "UTILITY", "body": "Hello {{1}}" });
@@ -334,6 +342,27 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "name": "Dealer", "colour": "blue" })),
         ),
         ("delete_label", "DELETE", format!("/api/v1/labels/{doomed_label}"), None),
+        ("contact_fields", "GET", "/api/v1/contact-fields".into(), None),
+        (
+            "create_contact_field",
+            "POST",
+            "/api/v1/contact-fields".into(),
+            Some(json!({ "name": "Allergies", "class": "health" })),
+        ),
+        (
+            "update_contact_field",
+            "PUT",
+            format!("/api/v1/contact-fields/{tier}"),
+            Some(json!({ "name": "Loyalty tier", "class": "financial" })),
+        ),
+        ("delete_contact_field", "DELETE", format!("/api/v1/contact-fields/{doomed_field}"), None),
+        (
+            "set_contact_field",
+            "PUT",
+            k(my_contact, &format!("/fields/{tier}")),
+            Some(json!({ "value": "Gold" })),
+        ),
+        ("reveal_contact", "POST", k(my_contact, "/reveal"), Some(json!({ "reason": "checking her tier" }))),
         ("teams", "GET", "/api/v1/teams".into(), None),
         ("create_team", "POST", "/api/v1/teams".into(), Some(json!({ "name": "Store C" }))),
         (

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::authz::{reveal_permission, Grants};
-use crate::domain::{CustomerRef, TeamId, REPLY_WINDOW_MS};
+use crate::domain::{contact_field, ContactField, CustomerRef, TeamId, REPLY_WINDOW_MS};
 use crate::mask::{self, DataClass};
 use crate::store::access::LabelRecord;
 use crate::store::inbox::{ContactRecord, ConversationRecord};
@@ -224,6 +224,8 @@ pub struct NewSessionView {
 pub struct ConversationSummaryView {
     /// Conversation id.
     pub id: i64,
+    /// The customer's contact id (their details: `GET /api/v1/contacts/{id}`).
+    pub contact_id: i64,
     /// The customer's profile name, or a neutral label.
     pub customer_name: String,
     /// The customer's number (masked unless the actor may see it) or user name.
@@ -267,6 +269,7 @@ impl ConversationSummaryView {
         };
         Self {
             id: c.id.get(),
+            contact_id: c.contact.get(),
             customer_name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
             customer_handle: customer_handle(&c.customer, grants),
             last_message_preview: preview,
@@ -398,6 +401,55 @@ pub struct ContactView {
     pub owner: Option<String>,
     /// Its labels.
     pub labels: Vec<LabelRefView>,
+    /// Every field the organisation keeps, with this contact's value (masked by the field's
+    /// class for whoever may not see it, until they reveal it with a reason).
+    pub fields: Vec<FieldValueView>,
+}
+
+/// A field the organisation keeps about its contacts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContactFieldView {
+    /// Field id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// `text` or `date_of_birth`.
+    pub kind: &'static str,
+    /// Who may reveal its values: `none`, `contact`, `financial`, `identity` or `health`.
+    pub class: &'static str,
+}
+
+impl ContactFieldView {
+    /// The view of `field`.
+    pub fn build(field: &ContactField) -> Self {
+        Self {
+            id: field.id.get(),
+            name: field.name.clone(),
+            kind: field.kind.as_str(),
+            class: contact_field::class_name(field.class),
+        }
+    }
+}
+
+/// One field of one contact.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldValueView {
+    /// The field.
+    #[serde(flatten)]
+    pub field: ContactFieldView,
+    /// The value as the actor may see it; `null` when there is none.
+    pub value: Option<String>,
+    /// Whether any of it is masked.
+    pub masked: bool,
+}
+
+/// A contact shown with its fields unmasked in the classes the actor may reveal, and until when.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContactRevealView {
+    /// The contact.
+    pub contact: ContactView,
+    /// Show it until then (ms since the epoch), then mask it again.
+    pub until: i64,
 }
 
 /// A label on a contact.
@@ -414,8 +466,45 @@ pub struct LabelRefView {
 }
 
 impl ContactView {
-    /// Builds the view for an actor with `grants`.
-    pub fn build(c: &ContactRecord, grants: &Grants) -> Self {
+    /// Builds the view for an actor with `grants`: every value of `fields` masked for
+    /// everyone (seeing one takes a reveal with a reason, [`ContactView::revealed`]).
+    pub fn build(
+        c: &ContactRecord,
+        grants: &Grants,
+        fields: &[ContactField],
+        detectors: &mask::Detectors,
+    ) -> Self {
+        Self::build_with(c, grants, fields, &masked(detectors))
+    }
+
+    /// The view with the fields unmasked in the classes `grants` may reveal, and the classes
+    /// that were unmasked (for the audit trail).
+    pub fn revealed(
+        c: &ContactRecord,
+        grants: &Grants,
+        fields: &[ContactField],
+        detectors: &mask::Detectors,
+    ) -> (Self, Vec<&'static str>) {
+        let policy = mask::Policy::new(detectors.clone(), |class| grants.has(reveal_permission(class)));
+        // A class was revealed if hiding it alone would show the fields otherwise.
+        let everything = field_values(c, fields, &mask::Policy::new(detectors.clone(), |_| true));
+        let classes = DataClass::ALL
+            .into_iter()
+            .filter(|&class| {
+                let all_but = mask::Policy::new(detectors.clone(), |other| other != class);
+                policy.sees(class) && field_values(c, fields, &all_but) != everything
+            })
+            .map(DataClass::as_str)
+            .collect();
+        (Self::build_with(c, grants, fields, &policy), classes)
+    }
+
+    fn build_with(
+        c: &ContactRecord,
+        grants: &Grants,
+        fields: &[ContactField],
+        policy: &mask::Policy,
+    ) -> Self {
         Self {
             id: c.id.get(),
             name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
@@ -432,8 +521,32 @@ impl ContactView {
                     restricted: *restricted,
                 })
                 .collect(),
+            fields: fields
+                .iter()
+                .zip(field_values(c, fields, policy))
+                .map(|(f, shown)| FieldValueView {
+                    field: ContactFieldView::build(f),
+                    masked: shown.as_ref().is_some_and(|s| s.1),
+                    value: shown.map(|s| s.0),
+                })
+                .collect(),
         }
     }
+}
+
+/// The contact's value of each of `fields` as `policy` shows it, and whether it was masked.
+fn field_values(
+    c: &ContactRecord,
+    fields: &[ContactField],
+    policy: &mask::Policy,
+) -> Vec<Option<(String, bool)>> {
+    fields
+        .iter()
+        .map(|f| {
+            let stored = c.fields.iter().find(|(id, _)| *id == f.id).map(|(_, v)| v.as_str());
+            stored.map(|v| policy.field(v, f.kind, f.class))
+        })
+        .collect()
 }
 
 /// One permission of the catalog, for the permission matrix.

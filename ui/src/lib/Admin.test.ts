@@ -13,7 +13,7 @@ const everything = ["users.view", "users.manage", "roles.view", "roles.manage", 
 
 describe("Administration", () => {
   it.each([
-    ["an owner", everything, ["People", "Roles", "Teams", "Labels", "Templates", "WhatsApp", "Security"]],
+    ["an owner", everything, ["People", "Roles", "Teams", "Labels", "Contact fields", "Templates", "WhatsApp", "Security"]],
     ["a store manager", ["users.view", "conversations.view"], ["People"]],
     ["an auditor", ["users.view", "roles.view", "audit.view"], ["People", "Roles"]],
     ["a marketer", ["labels.manage", "contacts.view"], ["Labels"]],

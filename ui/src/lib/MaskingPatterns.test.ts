@@ -32,8 +32,11 @@ describe("MaskingPatterns", () => {
   it("adds a pattern, tries it on a message and shows what staff would see", async () => {
     const calls = core({
       try_masking: () => ({
-        masked: "card ***-****5678",
-        found: [{ what: "Loyalty card", class: "financial" }],
+        masked: "card ***-****5678, a***@e***.com",
+        found: [
+          { what: "Loyalty card", class: "financial" },
+          { what: "email", class: "contact" },
+        ],
       }),
     });
     render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
@@ -47,7 +50,7 @@ describe("MaskingPatterns", () => {
     await fireEvent.click(tryIt);
     const result = await screen.findByTestId("masking-trial");
     expect(result.textContent).toContain("card ***-****5678");
-    expect(result.textContent).toContain("Found: Loyalty card (financial).");
+    expect(result.textContent).toContain("Found: Loyalty card (financial), E-mail address (contact details).");
     expect(callsOf(calls, "try_masking")[0]).toEqual({ trial: { sample: "card LOY-12345678", patterns: [loyalty] } });
     expect(callsOf(calls, "set_security_settings")).toHaveLength(0);
   });

@@ -2,13 +2,22 @@
 // Hiding a section is a courtesy: the core checks every call again.
 import type { Me } from "./api";
 
-export type Section = "people" | "roles" | "teams" | "labels" | "templates" | "channel" | "security";
+export type Section =
+  | "people"
+  | "roles"
+  | "teams"
+  | "labels"
+  | "fields"
+  | "templates"
+  | "channel"
+  | "security";
 
 const SECTIONS: { section: Section; label: string; needs: string[] }[] = [
   { section: "people", label: "People", needs: ["users.view"] },
   { section: "roles", label: "Roles", needs: ["roles.view"] },
   { section: "teams", label: "Teams", needs: ["teams.manage"] },
   { section: "labels", label: "Labels", needs: ["labels.manage"] },
+  { section: "fields", label: "Contact fields", needs: ["security.manage"] },
   { section: "templates", label: "Templates", needs: ["templates.manage"] },
   { section: "channel", label: "WhatsApp", needs: ["channel.manage"] },
   { section: "security", label: "Security", needs: ["security.manage"] },

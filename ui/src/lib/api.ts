@@ -174,11 +174,59 @@ export interface MaskingPattern {
   keep_last: number;
 }
 
+/** A field the organisation keeps about its contacts. */
+export interface ContactField {
+  id: number;
+  name: string;
+  kind: "text" | "date_of_birth";
+  /** Who may reveal its values. */
+  class: DataClass | "none";
+}
+
+/** A contact's value of one field, masked by the field's class until revealed. */
+export interface FieldValue extends ContactField {
+  value: string | null;
+  masked: boolean;
+}
+
+export interface ContactLabel {
+  id: number;
+  name: string;
+  colour: string;
+  restricted: boolean;
+}
+
+/** A customer, as the contact list and detail show them. */
+export interface Contact {
+  id: number;
+  name: string;
+  handle: string;
+  team: { id: number; name: string };
+  owner: string | null;
+  labels: ContactLabel[];
+  fields: FieldValue[];
+}
+
+/** A contact shown unmasked until `until` (ms since the epoch), after a reveal. */
+export interface ContactReveal {
+  contact: Contact;
+  until: number;
+}
+
 /** A sample masked as an agent who may reveal nothing sees it, and what was found. */
 export interface MaskingTrial {
   masked: string;
   found: { what: string; class: DataClass }[];
 }
+
+/** What the built-in detectors find, in words (national identity numbers below). */
+export const DETECTORS: Record<string, string> = {
+  card: "Card number",
+  iban: "IBAN",
+  uk_account: "UK bank account",
+  email: "E-mail address",
+  phone: "Phone number",
+};
 
 /** The national identity numbers masking can look for, in words. */
 export const IDENTITY_NUMBERS: Record<string, string> = {
@@ -208,6 +256,8 @@ export interface TotpEnrolment {
 
 export interface ConversationSummary {
   id: number;
+  /** The customer's contact (its details: `api.contact`). */
+  contact_id: number;
   customer_name: string;
   customer_handle: string;
   last_message_preview: string;
@@ -454,6 +504,17 @@ export const api = {
   setTemplateAudience: (name: string, language: string, labels: number[]) =>
     invoke<Template>("set_template_audience", { name, language, request: { labels } }),
   /** A message unmasked for a minute; the reason goes in the audit trail. */
+  contact: (id: number) => invoke<Contact>("contact", { id }),
+  contactFields: () => invoke<ContactField[]>("contact_fields"),
+  createContactField: (request: { name: string; kind: ContactField["kind"]; class: ContactField["class"] }) =>
+    invoke<ContactField>("create_contact_field", { request }),
+  updateContactField: (id: number, request: { name: string; class: ContactField["class"] }) =>
+    invoke<ContactField>("update_contact_field", { id, request }),
+  deleteContactField: (id: number) => invoke<void>("delete_contact_field", { id }),
+  /** Sets a contact's value of a field (empty clears it); the contact comes back masked. */
+  setContactField: (id: number, field: number, value: string) =>
+    invoke<Contact>("set_contact_field", { id, field, value }),
+  revealContact: (id: number, reason: string) => invoke<ContactReveal>("reveal_contact", { id, reason }),
   revealMessage: (messageId: number, reason: string) =>
     invoke<RevealView>("reveal_message", { messageId, request: { reason } }),
   /** Which files and templates may be sent in a conversation. */

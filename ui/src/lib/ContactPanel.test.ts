@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import ContactPanel from "./ContactPanel.svelte";
+import { callsOf, meAs, mockCore } from "./fixtures";
+import type { Contact, FieldValue } from "./api";
+
+afterEach(() => {
+  clearMocks();
+  vi.useRealTimers();
+});
+
+function field(id: number, name: string, value: string | null, masked: boolean, extra: Partial<FieldValue> = {}): FieldValue {
+  return { id, name, kind: "text", class: "none", value, masked, ...extra };
+}
+
+function contact(fields: FieldValue[]): Contact {
+  return { id: 3, name: "Ana Souza", handle: "+*******0101", team: { id: 1, name: "Store 12" }, owner: null, labels: [], fields };
+}
+
+const masked = contact([
+  field(1, "Loyalty tier", "Gold", false),
+  field(2, "Date of birth", "**/**/****", true, { kind: "date_of_birth", class: "identity" }),
+  field(3, "Allergies", "••••••••", true, { class: "health" }),
+]);
+
+async function openPanel(capabilities: string[]) {
+  const shown = render(ContactPanel, { contactId: 3, me: meAs({ capabilities: ["contacts.view", ...capabilities] }) });
+  await fireEvent.click(screen.getByText("Customer details"));
+  return shown;
+}
+
+describe("ContactPanel", () => {
+  it("fetches nothing until opened, then shows the fields as the core masked them", async () => {
+    const calls = mockCore({ contact: () => masked });
+    render(ContactPanel, { contactId: 3, me: meAs({ capabilities: ["contacts.view"] }) });
+    expect(callsOf(calls, "contact")).toHaveLength(0);
+    await fireEvent.click(screen.getByText("Customer details"));
+    const values = await screen.findAllByTestId("contact-field");
+    expect(values.map((v) => v.textContent?.trim())).toEqual(["Gold", "**/**/****", "••••••••"]);
+    expect(screen.getByText("(Health)")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: /Edit/ })).toBeNull();
+    expect(screen.queryByTestId("contact-reveal")).toBeNull();
+  });
+
+  it("edits a value with a date picker for a date of birth, never handing back a masked value", async () => {
+    const calls = mockCore({ contact: () => masked, set_contact_field: () => masked });
+    await openPanel(["contacts.edit"]);
+    await fireEvent.click(await screen.findByRole("button", { name: "Edit Date of birth" }));
+    const input = screen.getByLabelText("Date of birth of Ana Souza") as HTMLInputElement;
+    expect(input.value).toBe("");
+    expect(input.type).toBe("date");
+    await fireEvent.input(input, { target: { value: "1990-03-12" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(callsOf(calls, "set_contact_field")).toHaveLength(1));
+    expect(callsOf(calls, "set_contact_field")[0]).toEqual({ id: 3, field: 2, value: "1990-03-12" });
+  });
+
+  it("shows the core's reason when a value is refused", async () => {
+    mockCore({
+      contact: () => masked,
+      set_contact_field: () => {
+        throw { code: "invalid", message: "a date of birth lies between 1900 and today" };
+      },
+    });
+    await openPanel(["contacts.edit"]);
+    await fireEvent.click(await screen.findByRole("button", { name: "Edit Loyalty tier" }));
+    expect((screen.getByLabelText("Loyalty tier of Ana Souza") as HTMLInputElement).value).toBe("Gold");
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("between 1900 and today");
+  });
+
+  it("reveals with a reason for a minute, then masks again", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const full = contact([
+      field(1, "Loyalty tier", "Gold", false),
+      field(2, "Date of birth", "1990-03-12", false, { kind: "date_of_birth", class: "identity" }),
+      field(3, "Allergies", "Nut allergy", false, { class: "health" }),
+    ]);
+    const calls = mockCore({ contact: () => masked, reveal_contact: () => ({ contact: full, until: Date.now() + 60_000 }) });
+    const { rerender } = await openPanel(["sensitive.reveal_identity"]);
+    await fireEvent.click(await screen.findByTestId("contact-reveal"));
+    const show = screen.getByRole("button", { name: "Show for a minute" }) as HTMLButtonElement;
+    expect(show.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText(/Why do you need to see them/), { target: { value: "birthday voucher" } });
+    await fireEvent.click(show);
+    await screen.findByText("1990-03-12");
+    expect(callsOf(calls, "reveal_contact")[0]).toEqual({ id: 3, reason: "birthday voucher" });
+    expect(screen.getByTestId("contact-revealed").textContent).toContain("then masked again");
+    // The conversation list refreshes and hands the same contact over again: still shown.
+    rerender({ contactId: 3, me: meAs({ capabilities: ["contacts.view", "sensitive.reveal_identity"] }) });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(screen.getByText("1990-03-12")).toBeTruthy();
+    expect(callsOf(calls, "contact")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(61_000);
+    await waitFor(() => expect(screen.queryByText("1990-03-12")).toBeNull());
+    expect(screen.getByText("**/**/****")).toBeTruthy();
+  });
+});
