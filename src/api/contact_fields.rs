@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 
-use super::reveal::{checked_reason, REVEAL_MS};
+use super::reveal::checked_reason;
 use super::views::{ContactFieldView, ContactRevealView, ContactView};
 use super::Core;
 use crate::audit::AuditEvent;
@@ -24,7 +24,6 @@ use crate::authz::{act, OnContact};
 use crate::domain::contact_field::{checked_name, checked_value, class_name, parse_class};
 use crate::domain::{ContactField, ContactFieldId, ContactId, FieldKind};
 use crate::error::{Error, Result};
-use crate::mask;
 
 use super::session::Resolved;
 
@@ -159,8 +158,8 @@ impl Core {
         self.contact_view(&r, &proof).await
     }
 
-    /// A contact with its fields unmasked in the classes the actor may reveal, for
-    /// [`REVEAL_MS`]; audited with the classes and the reason (itself masked).
+    /// A contact with its fields unmasked in the classes the actor may reveal, for a minute
+    /// ([`super::reveal::REVEAL_MS`]); audited with the classes and the reason (itself masked).
     pub async fn reveal_contact(
         &self,
         token: &SessionToken,
@@ -174,16 +173,11 @@ impl Core {
         let fields = self.store.list_contact_fields().await?;
         let detectors = self.detectors().await?;
         let (view, classes) = ContactView::revealed(&record, &r.grants, &fields, &detectors);
-        let now = self.clock.now();
-        let event = AuditEvent::new(proof.actor().clone(), "data.reveal")
-            .target(format!("contact:{contact}"))
-            .detail("classes", if classes.is_empty() { "none".to_owned() } else { classes.join("+") })
-            .detail("reason", mask::Policy::new(detectors, |_| false).text(reason));
-        let mut tx = self.store.write().await?;
-        tx.audit(&event, now).await?;
-        tx.commit().await?;
+        let event =
+            AuditEvent::new(proof.actor().clone(), "data.reveal").target(format!("contact:{contact}"));
+        let until = self.record_reveal(event, &classes, reason, detectors).await?;
         tracing::info!(contact, classes = classes.len(), "contact revealed");
-        Ok(ContactRevealView { contact: view, until: now.plus_millis(REVEAL_MS).as_millis() })
+        Ok(ContactRevealView { contact: view, until })
     }
 
     /// The contact a proof concerns, as the actor sees it (fields masked).

@@ -52,17 +52,30 @@ impl Core {
         let record = self.store.find_message(&read, message).await?.ok_or(Error::NotFound)?;
         let detectors = self.detectors().await?;
         let (view, classes) = MessageView::revealed(&record, &r.grants, &detectors);
-        let now = self.clock.now();
-        let hidden = mask::Policy::new(detectors, |_| false);
         let event = AuditEvent::new(proof.actor().clone(), "data.reveal")
             .target(format!("message:{}", message.get()))
-            .detail("conversation", conversation.get())
+            .detail("conversation", conversation.get());
+        let until = self.record_reveal(event, &classes, reason, detectors).await?;
+        tracing::info!(message = message.get(), classes = classes.len(), "message revealed");
+        Ok(RevealView { message: view, until })
+    }
+
+    /// Records a reveal: `event` with the classes shown and the reason, itself masked, so the
+    /// trail never holds what it protects. Returns until when the data may be shown.
+    pub(super) async fn record_reveal(
+        &self,
+        event: AuditEvent,
+        classes: &[&str],
+        reason: &str,
+        detectors: mask::Detectors,
+    ) -> Result<i64> {
+        let event = event
             .detail("classes", if classes.is_empty() { "none".to_owned() } else { classes.join("+") })
-            .detail("reason", hidden.text(reason));
+            .detail("reason", mask::Policy::new(detectors, |_| false).text(reason));
+        let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        tracing::info!(message = message.get(), classes = classes.len(), "message revealed");
-        Ok(RevealView { message: view, until: now.plus_millis(REVEAL_MS).as_millis() })
+        Ok(now.plus_millis(REVEAL_MS).as_millis())
     }
 }

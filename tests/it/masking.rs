@@ -1,7 +1,8 @@
 //! Masking (issue 6): an agent who may not reveal personal data sees it masked in every API
 //! response that can carry it. Customers plant a card number, an IBAN, an e-mail address, a
-//! phone number and an HKID in every kind of message; the test then walks every `GET`
-//! operation of the OpenAPI document as the agent and looks for any of them in full. Those who
+//! phone number and an HKID in every kind of message, and staff in the contact's fields (one
+//! of each class, and a field of no class holding all of them); the test then walks every
+//! `GET` operation of the OpenAPI document as the agent and looks for any of them in full. Those who
 //! may reveal a class see it after a reveal with a reason (so the planting reached the views).
 
 use countersign_sim::customers::{inbound, send_message};
@@ -78,6 +79,34 @@ async fn every_get(served: &Served, token: &str) -> Vec<(String, String)> {
     bodies
 }
 
+/// The administrator defines a field per class and one of no class; the agent fills them with
+/// the planted values.
+async fn planted_in_fields(served: &Served, agent: &str) {
+    let (admin, _) = served.admin_stepped_up(&served.http).await;
+    let contacts: Value = served.get("/api/v1/contacts", Some(agent)).await.json().await.unwrap();
+    let contact = contacts[0]["id"].as_i64().unwrap();
+    let text = planted();
+    for (name, class, value) in [
+        ("Notes", "none", text.as_str()),
+        ("Card on file", "financial", CARD),
+        ("Bank", "financial", IBAN),
+        ("E-mail", "contact", EMAIL),
+        ("Mobile", "contact", PHONE),
+        ("HKID", "identity", HKID),
+        ("Care needs", "health", text.as_str()),
+    ] {
+        let field: Value = served
+            .post("/api/v1/contact-fields", Some(&admin), json!({ "name": name, "class": class }))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let path = format!("/api/v1/contacts/{contact}/fields/{}", field["id"]);
+        let set = served.request_json(reqwest::Method::PUT, &path, agent, json!({ "value": value })).await;
+        assert_eq!(set.status(), 200, "{name}");
+    }
+}
+
 #[tokio::test]
 async fn an_agent_sees_no_planted_value_in_full_in_any_response() {
     let sim = graph_sim().await;
@@ -85,6 +114,7 @@ async fn an_agent_sees_no_planted_value_in_full_in_any_response() {
     let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
     planted_everywhere(&served, &ana).await;
     let agent = served.login().await;
+    planted_in_fields(&served, &agent).await;
     // The agent's own reply carries them too (quoted back to them).
     let reply =
         served.post("/api/v1/conversations/1/messages", Some(&agent), json!({ "text": planted() })).await;
@@ -97,6 +127,11 @@ async fn an_agent_sees_no_planted_value_in_full_in_any_response() {
     let thread = served.get("/api/v1/conversations/1/messages", Some(&agent)).await.text().await.unwrap();
     for masked in ["**** **** **** 1111", "GB** **** **** **** **54 32", "a***@e***.com", "****456(3)"] {
         assert!(thread.contains(masked), "{masked} is shown masked: {thread}");
+    }
+    let contacts = served.get("/api/v1/contacts", Some(&agent)).await.text().await.unwrap();
+    for masked in ["card **** **** **** 1111", "**** **** **** 1111", "****456(3)", "••••••••"]
+    {
+        assert!(contacts.contains(masked), "{masked} is shown in the contact's fields: {contacts}");
     }
 }
 
