@@ -186,6 +186,42 @@ fn it_can_set_and_clear_the_allowlist() {
     assert!(cleared.contains("any network"), "{cleared}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn it_sets_the_organisations_masking_patterns_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let file = dir.path().join("patterns.json");
+    let save = |json: &str| {
+        std::fs::write(&file, json).unwrap();
+        let file = file.display().to_string();
+        countersign(&[&["settings", "security", "--masking-patterns", &file], &l[..]].concat(), "")
+    };
+    let not_json = save("Loyalty card = LOY\\d{8}");
+    assert!(String::from_utf8_lossy(&not_json.stderr).contains("is not a JSON list of"), "{not_json:?}");
+    let broken =
+        save(r#"[{"name": "Loyalty card", "pattern": "LOY(\\d{8}", "class": "financial", "keep_last": 4}]"#);
+    let why = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        !broken.status.success() && why.contains("the pattern of \"Loyalty card\" is not valid"),
+        "{why}"
+    );
+    let saved = save(
+        r#"[{"name": "Loyalty card", "pattern": "\\bLOY-?\\d{8}\\b", "class": "financial", "keep_last": 2}]"#,
+    );
+    assert!(String::from_utf8_lossy(&saved.stdout).contains("Security settings saved."), "{saved:?}");
+
+    let core =
+        Core::open(&dir.path().join("data"), &KeySource::File(dir.path().join("data.key"))).await.unwrap();
+    let stored = core.store().find_setting("masking.patterns").await.unwrap().unwrap();
+    assert!(stored.contains(r#""name":"Loyalty card""#) && stored.contains(r#""keep_last":2"#), "{stored}");
+    let trail = core.store().audit_records().await.unwrap();
+    assert!(trail
+        .iter()
+        .any(|r| r.action == "settings.security" && r.detail.starts_with("masking.patterns=")));
+    core.close().await;
+}
+
 #[test]
 fn it_can_sign_a_user_out_everywhere() {
     let dir = tempfile::tempdir().unwrap();
