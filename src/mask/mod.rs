@@ -219,7 +219,11 @@ impl How {
 /// Everything the built-in detectors and the organisation's patterns find in `input`, in order
 /// of where it starts (pieces may overlap: masking covers them as one).
 pub fn matches<'d>(input: &str, detectors: &'d Detectors) -> Vec<Match<'d>> {
-    let mut all: Vec<Match<'d>> = find(input, detectors)
+    let found = find(input, detectors);
+    if found.is_empty() && detectors.patterns.is_empty() {
+        return Vec::new(); // most messages: nothing to convert
+    }
+    let mut all: Vec<Match<'d>> = found
         .into_iter()
         .map(|f| Match {
             start: f.start,
@@ -229,6 +233,9 @@ pub fn matches<'d>(input: &str, detectors: &'d Detectors) -> Vec<Match<'d>> {
             how: How::Kind(f.kind),
         })
         .collect();
+    if detectors.patterns.is_empty() {
+        return all; // in order already
+    }
     for p in detectors.patterns.iter() {
         all.extend(p.ranges(input).map(|(start, end)| Match {
             start,
