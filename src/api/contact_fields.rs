@@ -15,7 +15,8 @@
 
 use serde::Deserialize;
 
-use super::reveal::checked_reason;
+use super::reveal::{checked_reason, RevealRequest};
+use super::session::Resolved;
 use super::views::{ContactFieldView, ContactRevealView, ContactView};
 use super::Core;
 use crate::audit::AuditEvent;
@@ -24,8 +25,6 @@ use crate::authz::{act, OnContact};
 use crate::domain::contact_field::{checked_name, checked_value, class_name, parse_class};
 use crate::domain::{ContactField, ContactFieldId, ContactId, FieldKind};
 use crate::error::{Error, Result};
-
-use super::session::Resolved;
 
 /// A field to define, or a change to one (its kind cannot change: values of the old kind
 /// would not fit).
@@ -164,7 +163,7 @@ impl Core {
         &self,
         token: &SessionToken,
         contact: i64,
-        request: super::reveal::RevealRequest,
+        request: RevealRequest,
     ) -> Result<ContactRevealView> {
         let r = self.resolve(token).await?;
         let proof = self.allow_on_contact::<act::RevealContact>(&r.actor, ContactId::new(contact)).await?;

@@ -146,20 +146,11 @@ pub(super) fn compile(patterns: Vec<MaskingPattern>) -> Result<Arc<[CustomPatter
     CustomPattern::compile_all(specs).map_err(|e| Error::Invalid(e.0))
 }
 
-/// The requested patterns as the setting stores them (checked first).
+/// The requested patterns as the setting stores them (checked first): the list as the
+/// settings screen shows it, which reads back as the request it came from.
 pub(super) fn stored_patterns(patterns: Vec<MaskingPattern>) -> Result<String> {
-    let compiled = compile(patterns)?;
-    let list: Vec<serde_json::Value> = compiled.iter().map(|p| pattern_json(p.spec())).collect();
-    Ok(serde_json::Value::Array(list).to_string())
-}
-
-fn pattern_json(spec: &PatternSpec) -> serde_json::Value {
-    serde_json::json!({
-        "name": spec.name,
-        "pattern": spec.pattern,
-        "class": spec.class.as_str(),
-        "keep_last": spec.keep_last,
-    })
+    let views = pattern_views(&compile(patterns)?);
+    serde_json::to_string(&views).map_err(|e| Error::Internal(e.to_string()))
 }
 
 fn parse_stored(stored: &str) -> Result<Arc<[CustomPattern]>> {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::masked;
-use crate::authz::{reveal_permission, Grants};
+use super::{masked, revealing};
+use crate::authz::Grants;
 use crate::domain::{Content, Context, Direction, Forwarded};
 use crate::mask::{self, DataClass};
 use crate::store::inbox::MessageRecord;
@@ -311,7 +311,7 @@ impl MessageView {
     ) -> (Self, Vec<&'static str>) {
         let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
         let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
-        let policy = masking(grants, detectors);
+        let policy = revealing(grants, detectors);
         let classes = DataClass::ALL
             .into_iter()
             .filter(|&class| {
@@ -381,9 +381,4 @@ impl MessageView {
             masked,
         }
     }
-}
-
-/// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
-fn masking(grants: &Grants, detectors: &mask::Detectors) -> mask::Policy {
-    mask::Policy::new(detectors.clone(), |class| grants.has(reveal_permission(class)))
 }

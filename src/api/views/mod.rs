@@ -286,6 +286,11 @@ fn masked(detectors: &mask::Detectors) -> mask::Policy {
     mask::Policy::new(detectors.clone(), |_| false)
 }
 
+/// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
+fn revealing(grants: &Grants, detectors: &mask::Detectors) -> mask::Policy {
+    mask::Policy::new(detectors.clone(), |class| grants.has(reveal_permission(class)))
+}
+
 fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
     match (&customer.wa_id, &customer.username) {
         (Some(wa_id), _) if grants.has(reveal_permission(DataClass::Contact)) => format!("+{wa_id}"),
@@ -485,7 +490,7 @@ impl ContactView {
         fields: &[ContactField],
         detectors: &mask::Detectors,
     ) -> (Self, Vec<&'static str>) {
-        let policy = mask::Policy::new(detectors.clone(), |class| grants.has(reveal_permission(class)));
+        let policy = revealing(grants, detectors);
         // A class was revealed if hiding it alone would show the fields otherwise.
         let everything = field_values(c, fields, &mask::Policy::new(detectors.clone(), |_| true));
         let classes = DataClass::ALL
