@@ -78,6 +78,10 @@ fn main() {
         "delete_contact_field",
         "set_contact_field",
         "reveal_contact",
+        "request_escalation",
+        "escalations",
+        "decide_escalation",
+        "reveal_access",
     ];
     let attributes =
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));

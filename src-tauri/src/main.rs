@@ -13,6 +13,7 @@ mod commands;
 mod contact_fields;
 #[cfg(feature = "demo")]
 mod demo;
+mod escalations;
 mod keys;
 mod os_lock;
 mod state;
@@ -189,6 +190,10 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         contact_fields::delete_contact_field,
         contact_fields::set_contact_field,
         contact_fields::reveal_contact,
+        escalations::request_escalation,
+        escalations::escalations,
+        escalations::decide_escalation,
+        escalations::reveal_access,
     ])
 }
 

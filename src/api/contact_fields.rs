@@ -21,7 +21,7 @@ use super::views::{ContactFieldView, ContactRevealView, ContactView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::{act, OnContact};
+use crate::authz::{act, Action, OnContact};
 use crate::domain::contact_field::{checked_name, checked_value, class_name, parse_class};
 use crate::domain::{ContactField, ContactFieldId, ContactId, FieldKind};
 use crate::error::{Error, Result};
@@ -168,13 +168,15 @@ impl Core {
         let r = self.resolve(token).await?;
         let proof = self.allow_on_contact::<act::RevealContact>(&r.actor, ContactId::new(contact)).await?;
         let reason = checked_reason(&request.reason)?;
+        let sight = self.sight_on_contact(&r, proof.contact()).await?;
+        self.refuse_blind(&r, Action::RevealContact, format!("contact:{contact}"), sight).await?;
         let record = self.store.get_contact(&proof).await?;
         let fields = self.store.list_contact_fields().await?;
         let detectors = self.detectors().await?;
-        let (view, classes) = ContactView::revealed(&record, &r.grants, &fields, &detectors);
+        let (view, classes) = ContactView::revealed(&record, sight.shown, &fields, &detectors);
         let event =
             AuditEvent::new(proof.actor().clone(), "data.reveal").target(format!("contact:{contact}"));
-        let until = self.record_reveal(event, &classes, reason, detectors).await?;
+        let until = self.record_reveal(event, &classes, sight, reason, detectors).await?;
         tracing::info!(contact, classes = classes.len(), "contact revealed");
         Ok(ContactRevealView { contact: view, until })
     }
@@ -184,6 +186,7 @@ impl Core {
         let read = self.allow_on_contact::<act::ReadContact>(&r.actor, proof.contact()).await?;
         let record = self.store.get_contact(&read).await?;
         let fields = self.store.list_contact_fields().await?;
-        Ok(ContactView::build(&record, &r.grants, &fields, &self.detectors().await?))
+        let sight = self.standing_sight(&r.grants).await?;
+        Ok(ContactView::build(&record, sight, &fields, &self.detectors().await?))
     }
 }

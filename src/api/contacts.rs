@@ -28,7 +28,8 @@ impl Core {
         let fields = self.store.list_contact_fields().await?;
         let detectors = self.detectors().await?;
         let contacts = self.store.list_contacts(&proof).await?;
-        Ok(contacts.iter().map(|c| ContactView::build(c, &r.grants, &fields, &detectors)).collect())
+        let sight = self.standing_sight(&r.grants).await?;
+        Ok(contacts.iter().map(|c| ContactView::build(c, sight, &fields, &detectors)).collect())
     }
 
     /// One contact, with its fields masked.

@@ -59,7 +59,8 @@ impl Core {
         let proof = self.allow_list::<act::ListConversations>(&r.actor).await?;
         let list = self.store.list_conversations(&proof).await?;
         let detectors = self.detectors().await?;
-        Ok(list.iter().map(|c| ConversationSummaryView::build(c, &r.grants, &detectors)).collect())
+        let sight = self.standing_sight(&r.grants).await?;
+        Ok(list.iter().map(|c| ConversationSummaryView::build(c, sight, &detectors)).collect())
     }
 
     /// The messages of one conversation, oldest first.

@@ -20,9 +20,9 @@ use serde::Deserialize;
 use super::views::{MaskingPatternView, MaskingTrialView, MatchView};
 use super::Core;
 use crate::auth::session::SessionToken;
-use crate::authz::act;
+use crate::authz::{act, reveal, Grants};
 use crate::error::{Error, Result};
-use crate::mask::{self, CustomPattern, DataClass, Detectors, Kind, PatternSpec};
+use crate::mask::{self, ClassSet, CustomPattern, DataClass, Detectors, Kind, PatternSpec};
 
 /// Setting: the organisation's country, for phone numbers written without the international prefix.
 pub(super) const MASKING_REGION: &str = "masking.region";
@@ -30,6 +30,10 @@ pub(super) const MASKING_REGION: &str = "masking.region";
 pub(super) const MASKING_IDENTITY: &str = "masking.identity_numbers";
 /// Setting: the organisation's own patterns (a JSON list of [`MaskingPattern`]).
 pub(super) const MASKING_PATTERNS: &str = "masking.patterns";
+
+/// Setting: the classes of data a manager must approve before someone without the approve
+/// permission sees them (comma-separated class names; none when unset).
+pub(super) const REVEAL_APPROVAL: &str = "masking.reveal_approval";
 
 /// The longest sample an administrator may try.
 const MAX_SAMPLE_CHARS: usize = 4096;
@@ -86,6 +90,17 @@ impl Core {
             detectors = detectors.with_region(region);
         }
         Ok(detectors)
+    }
+
+    /// The classes of data the organisation has a manager approve before they are revealed.
+    pub(super) async fn reveal_approval(&self) -> Result<ClassSet> {
+        let stored = self.store.find_setting(REVEAL_APPROVAL).await?.unwrap_or_default();
+        ClassSet::parse([stored.as_str()]).map_err(Error::Internal)
+    }
+
+    /// The classes `grants` reveal anywhere without asking (lists, the customer's number).
+    pub(super) async fn standing_sight(&self, grants: &Grants) -> Result<ClassSet> {
+        Ok(reveal::standing(grants, self.reveal_approval().await?))
     }
 
     /// The national identity numbers looked for.

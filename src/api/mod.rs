@@ -7,6 +7,7 @@ pub mod channel;
 pub mod compose;
 pub mod contact_fields;
 pub mod contacts;
+pub mod escalations;
 pub mod inbox;
 pub mod intake;
 pub mod keys;

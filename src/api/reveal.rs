@@ -4,17 +4,25 @@
 //! with that message unmasked in the classes they may reveal, and until when to show it, and
 //! records who saw which classes of which message and why — the reason itself masked, so the
 //! trail never holds what it protects.
+//!
+//! An organisation may have a manager approve a class first (`masking.reveal_approval`): then
+//! only someone who may approve requests reveals it with their permission alone; everyone else
+//! asks ([`super::escalations`]), and an approval lets the one who asked reveal what it names
+//! in that conversation, and its contact's fields, for a while ([`crate::authz::reveal`]).
+//! Someone who may reveal nothing there is refused with what to do, and the refusal recorded.
 
 use serde::Deserialize;
 
+use super::session::Resolved;
 use super::views::{MessageView, RevealView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::act;
-use crate::domain::MessageId;
+use crate::authz::{act, reveal, Action, Denied, DenyReason};
+use crate::clock::Timestamp;
+use crate::domain::{ContactId, ConversationId, MessageId};
 use crate::error::{Error, Result};
-use crate::mask;
+use crate::mask::{self, ClassSet};
 
 /// How long a revealed message is shown before it is masked again.
 pub const REVEAL_MS: i64 = 60_000;
@@ -24,6 +32,29 @@ pub const REVEAL_MS: i64 = 60_000;
 pub struct RevealRequest {
     /// The reason, in words (5 to 300 characters): "customer asked to confirm the card used".
     pub reason: String,
+}
+
+/// What someone may reveal in one place (a conversation, or a contact's fields).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sight {
+    /// The classes a reveal shows: the role's own and what was approved.
+    pub shown: ClassSet,
+    /// The classes a manager approved for them there.
+    pub approved: ClassSet,
+    /// Until when the latest approval lasts.
+    pub approved_until: Option<Timestamp>,
+    /// The classes the organisation has a manager approve.
+    pub needs_approval: ClassSet,
+}
+
+/// What someone who may reveal nothing is told.
+const ASK_A_MANAGER: &str =
+    "your role may not reveal this without a manager's approval: use \"Ask a manager\" and say why";
+
+/// People's words (a reason, a note) as the trail and the views keep them: personal data
+/// masked for everyone.
+pub(super) fn masked_words(detectors: &mask::Detectors, text: &str) -> String {
+    mask::Policy::new(detectors.clone(), |_| false).text(text)
 }
 
 /// A reveal's reason, trimmed: 5 to 300 characters.
@@ -50,28 +81,73 @@ impl Core {
         let reason = checked_reason(&request.reason)?;
         let read = self.allow_on_conversation::<act::ReadConversation>(&r.actor, conversation).await?;
         let record = self.store.find_message(&read, message).await?.ok_or(Error::NotFound)?;
+        let sight = self.sight_on(&r, conversation).await?;
+        self.refuse_blind(&r, Action::RevealMessage, format!("conversation:{}", conversation.get()), sight)
+            .await?;
         let detectors = self.detectors().await?;
-        let (view, classes) = MessageView::revealed(&record, &r.grants, &detectors);
+        let (view, classes) = MessageView::revealed(&record, sight.shown, &detectors);
         let event = AuditEvent::new(proof.actor().clone(), "data.reveal")
             .target(format!("message:{}", message.get()))
             .detail("conversation", conversation.get());
-        let until = self.record_reveal(event, &classes, reason, detectors).await?;
+        let until = self.record_reveal(event, &classes, sight, reason, detectors).await?;
         tracing::info!(message = message.get(), classes = classes.len(), "message revealed");
         Ok(RevealView { message: view, until })
     }
 
-    /// Records a reveal: `event` with the classes shown and the reason, itself masked, so the
-    /// trail never holds what it protects. Returns until when the data may be shown.
+    /// What `r` may reveal in `conversation` now.
+    pub(super) async fn sight_on(&self, r: &Resolved, conversation: ConversationId) -> Result<Sight> {
+        let approved = self.store.approved_classes(r.user.id, conversation, self.clock.now()).await?;
+        self.sight(r, approved).await
+    }
+
+    /// What `r` may reveal in the fields of `contact` now (approvals on any of its conversations).
+    pub(super) async fn sight_on_contact(&self, r: &Resolved, contact: ContactId) -> Result<Sight> {
+        let approved = self.store.approved_classes_for_contact(r.user.id, contact, self.clock.now()).await?;
+        self.sight(r, approved).await
+    }
+
+    async fn sight(
+        &self,
+        r: &Resolved,
+        (approved, approved_until): (ClassSet, Option<Timestamp>),
+    ) -> Result<Sight> {
+        let needs_approval = self.reveal_approval().await?;
+        let shown = reveal::revealable(&r.grants, needs_approval, approved);
+        Ok(Sight { shown, approved, approved_until, needs_approval })
+    }
+
+    /// Refuses (and records) a reveal by someone who may reveal nothing in `target`.
+    pub(super) async fn refuse_blind(
+        &self,
+        r: &Resolved,
+        action: Action,
+        target: String,
+        sight: Sight,
+    ) -> Result<()> {
+        if !sight.shown.is_empty() {
+            return Ok(());
+        }
+        let denied = Denied { action, reason: DenyReason::NeedsApproval };
+        Err(self.refused(&r.actor, denied, Some(target), Error::NotAllowed(ASK_A_MANAGER.to_owned())).await)
+    }
+
+    /// Records a reveal: `event` with the classes shown, those a manager's approval allowed,
+    /// and the reason, itself masked, so the trail never holds what it protects. Returns until
+    /// when the data may be shown.
     pub(super) async fn record_reveal(
         &self,
         event: AuditEvent,
         classes: &[&str],
+        sight: Sight,
         reason: &str,
         detectors: mask::Detectors,
     ) -> Result<i64> {
-        let event = event
+        let mut event = event
             .detail("classes", if classes.is_empty() { "none".to_owned() } else { classes.join("+") })
-            .detail("reason", mask::Policy::new(detectors, |_| false).text(reason));
+            .detail("reason", masked_words(&detectors, reason));
+        if !sight.approved.is_empty() {
+            event = event.detail("approved", sight.approved.to_text());
+        }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.audit(&event, now).await?;

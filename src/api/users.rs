@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 
-use super::masking::{self, MaskingPattern, MASKING_IDENTITY, MASKING_PATTERNS, MASKING_REGION};
+use super::masking::{
+    self, MaskingPattern, MASKING_IDENTITY, MASKING_PATTERNS, MASKING_REGION, REVEAL_APPROVAL,
+};
 use super::session::name_key;
 use super::views::SecuritySettingsView;
 use super::Core;
@@ -16,7 +18,7 @@ use crate::authz::{act, Actor};
 use crate::domain::{RoleSlug, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
-use crate::mask::{DataClass, Kind};
+use crate::mask::{ClassSet, DataClass, Kind};
 
 /// Setting: shortest password accepted.
 const PASSWORD_MIN_LENGTH: &str = "password.min_length";
@@ -71,6 +73,9 @@ pub struct SecuritySettings {
     /// The organisation's own patterns (loyalty cards, member numbers), replacing the saved
     /// list; `[]` for none.
     pub masking_patterns: Option<Vec<MaskingPattern>>,
+    /// The classes of data a manager must approve before someone without the approve
+    /// permission sees them: any of `contact`, `financial`, `identity`, `health`; `[]` for none.
+    pub reveal_approval: Option<Vec<String>>,
 }
 
 impl Core {
@@ -117,6 +122,7 @@ impl Core {
                 .map(|k| k.as_str().to_owned())
                 .collect(),
             masking_patterns: masking::pattern_views(&self.masking_patterns().await?),
+            reveal_approval: self.reveal_approval().await?.names().into_iter().map(str::to_owned).collect(),
         })
     }
 
@@ -274,6 +280,14 @@ impl Core {
                 settings.masking_identity_numbers.map(|list| checked_identity(&list)).transpose()?,
             ),
             (MASKING_PATTERNS, settings.masking_patterns.map(masking::stored_patterns).transpose()?),
+            (
+                REVEAL_APPROVAL,
+                settings
+                    .reveal_approval
+                    .map(|list| ClassSet::parse(list.iter().map(String::as_str)).map(ClassSet::to_text))
+                    .transpose()
+                    .map_err(Error::Invalid)?,
+            ),
         ];
         let now = self.clock.now();
         let mut tx = self.store.write().await?;

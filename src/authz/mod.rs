@@ -15,6 +15,7 @@
 mod grants;
 pub mod guard;
 mod permission;
+pub mod reveal;
 pub mod sending;
 pub mod template;
 
@@ -126,6 +127,14 @@ pub enum Action {
     RevokeMisusedSession,
     /// Begin or finish a security-key challenge (signed in, or signing in without a password).
     RunKeyCeremony,
+    /// Ask a manager to approve something about a conversation (a reveal of masked data).
+    RequestEscalation,
+    /// Approve or refuse a request about a conversation (not one's own: [`reveal`]).
+    DecideEscalation,
+    /// See one's own requests and their answers (cut to the conversations one sees).
+    ListOwnEscalations,
+    /// See the requests waiting for a manager (cut to the conversations one sees).
+    ReviewEscalations,
 }
 
 /// Why an action was refused.
@@ -142,6 +151,11 @@ pub enum DenyReason {
     /// A label on the contact (or the template's audience) rules out what was to be sent
     /// ([`sending`]).
     LabelRule,
+    /// The data may be revealed only with a manager's approval ([`reveal`]), not yet given.
+    NeedsApproval,
+    /// The request is the actor's own, or asks for more than their role may reveal
+    /// ([`reveal::may_decide`]).
+    NotTheirsToDecide,
 }
 
 /// The outcome of [`decide`].
@@ -178,10 +192,9 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::EditContact => {
             both(needs_on(actor, P::ContactsView, on), needs_on(actor, P::ContactsEdit, on))
         }
-        Action::RevealContact => both(
-            needs_on(actor, P::ContactsView, on),
-            needs_any(actor, &DataClass::ALL.map(reveal_permission)),
-        ),
+        // Which classes are shown is decided per class ([`reveal::revealable`]): the role's
+        // reveal permissions, and what a manager approved for someone who asked.
+        Action::RevealContact => both(needs_on(actor, P::ContactsView, on), needs_any(actor, &REVEALERS)),
         // A field's class decides who may reveal its values: changing one is a security setting.
         Action::ManageContactFields => operator_or(actor, P::SecurityManage),
         Action::ViewUsers => needs(actor, P::UsersView),
@@ -194,10 +207,21 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ConfigureChannel => operator_or(actor, P::ChannelManage),
         Action::ViewTemplates => needs(actor, P::TemplatesView),
         Action::ManageTemplates => operator_or(actor, P::TemplatesManage),
-        Action::RevealMessage => both(
-            needs_on(actor, P::ConversationsView, on),
-            needs_any(actor, &DataClass::ALL.map(reveal_permission)),
-        ),
+        Action::RevealMessage => {
+            both(needs_on(actor, P::ConversationsView, on), needs_any(actor, &REVEALERS))
+        }
+        Action::RequestEscalation => {
+            both(needs_on(actor, P::ConversationsView, on), needs(actor, P::EscalationsRequest))
+        }
+        Action::DecideEscalation => {
+            both(needs_on(actor, P::ConversationsView, on), needs(actor, P::EscalationsApprove))
+        }
+        Action::ListOwnEscalations => {
+            both(needs(actor, P::ConversationsView), needs(actor, P::EscalationsRequest))
+        }
+        Action::ReviewEscalations => {
+            both(needs(actor, P::ConversationsView), needs(actor, P::EscalationsApprove))
+        }
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -261,6 +285,16 @@ fn needs_on(actor: &Actor, permission: Permission, on: Option<&Placement>) -> De
         Some(_) => Decision::Deny(DenyReason::OutOfScope(permission)),
     }
 }
+
+/// The permissions that let someone try a reveal: one per class, or asking a manager (whose
+/// approval is what they would reveal with).
+const REVEALERS: [Permission; 5] = [
+    Permission::RevealContactData,
+    Permission::RevealFinancialData,
+    Permission::RevealIdentityData,
+    Permission::RevealHealthData,
+    Permission::EscalationsRequest,
+];
 
 /// The permission that reveals `class` of personal data.
 pub const fn reveal_permission(class: DataClass) -> Permission {
@@ -371,6 +405,10 @@ acts! {
     LockSession => UserId,
     RevokeMisusedSession => i64,
     RunKeyCeremony => (),
+    RequestEscalation => ConversationId,
+    DecideEscalation => ConversationId,
+    ListOwnEscalations => ListScope,
+    ReviewEscalations => ListScope,
 }
 
 impl Listing for act::ListConversations {
@@ -379,6 +417,14 @@ impl Listing for act::ListConversations {
 
 impl Listing for act::ListContacts {
     const PERMISSION: Permission = Permission::ContactsView;
+}
+
+impl Listing for act::ListOwnEscalations {
+    const PERMISSION: Permission = Permission::ConversationsView;
+}
+
+impl Listing for act::ReviewEscalations {
+    const PERMISSION: Permission = Permission::ConversationsView;
 }
 
 /// Proof that `actor` may perform `A` on `resource`. Only the `authorize*` functions make one.
@@ -422,7 +468,9 @@ on_conversation!(
     SendTemplate,
     RevealMessage,
     AssignConversation,
-    TransferConversation
+    TransferConversation,
+    RequestEscalation,
+    DecideEscalation
 );
 
 /// A proof that allows sending a message into its conversation (free text or a template).
@@ -641,7 +689,35 @@ mod tests {
     #[case::auditor_has_no_inbox(builtin("auditor"), Action::ReadConversation, mine(), false)]
     #[case::granted_label_is_visible(custom(&[(Permission::ConversationsView, Scope::Team)], LabelAccess::Only([LabelId::new(7)].into())), Action::ReadConversation, vip_in_my_team(), true)]
     #[case::one_record_action_needs_its_placement(builtin("owner"), Action::ReadConversation, None, false)]
-    #[case::agent_cannot_reveal(builtin("agent"), Action::RevealMessage, my_team(), false)]
+    // An agent may try: what they see is what a manager approved for them (`reveal`).
+    #[case::agent_reveals_with_approval(builtin("agent"), Action::RevealMessage, my_team(), true)]
+    #[case::agent_cannot_reveal_in_another_store(
+        builtin("agent"),
+        Action::RevealMessage,
+        other_store(),
+        false
+    )]
+    #[case::nobody_reveals_without_a_permission_or_a_manager(custom(&[(Permission::ConversationsView, Scope::Team)], LabelAccess::Only(Default::default())), Action::RevealMessage, my_team(), false)]
+    // Escalations.
+    #[case::agent_asks_in_own_team(builtin("agent"), Action::RequestEscalation, my_team(), true)]
+    #[case::agent_cannot_ask_about_another_store(
+        builtin("agent"),
+        Action::RequestEscalation,
+        other_store(),
+        false
+    )]
+    #[case::agent_cannot_decide(builtin("agent"), Action::DecideEscalation, my_team(), false)]
+    #[case::manager_decides_in_own_store(builtin("manager"), Action::DecideEscalation, my_team(), true)]
+    #[case::manager_cannot_decide_for_another_store(
+        builtin("manager"),
+        Action::DecideEscalation,
+        other_store(),
+        false
+    )]
+    #[case::agent_sees_own_requests(builtin("agent"), Action::ListOwnEscalations, None, true)]
+    #[case::agent_has_no_queue(builtin("agent"), Action::ReviewEscalations, None, false)]
+    #[case::manager_has_a_queue(builtin("manager"), Action::ReviewEscalations, None, true)]
+    #[case::auditor_cannot_ask(builtin("auditor"), Action::RequestEscalation, my_team(), false)]
     #[case::manager_reveals_in_own_store(builtin("manager"), Action::RevealMessage, my_team(), true)]
     #[case::manager_cannot_reveal_elsewhere(builtin("manager"), Action::RevealMessage, other_store(), false)]
     #[case::reveal_one_class_is_enough(custom(&[(Permission::ConversationsView, Scope::Team), (Permission::RevealIdentityData, Scope::All)], LabelAccess::Only(Default::default())), Action::RevealMessage, my_team(), true)]
@@ -669,7 +745,8 @@ mod tests {
         false
     )]
     #[case::auditor_cannot_edit_contacts(builtin("auditor"), Action::EditContact, my_team(), false)]
-    #[case::agent_cannot_reveal_a_contact(builtin("agent"), Action::RevealContact, my_team(), false)]
+    #[case::agent_reveals_a_contact_with_approval(builtin("agent"), Action::RevealContact, my_team(), true)]
+    #[case::marketing_cannot_reveal_a_contact(builtin("marketing"), Action::RevealContact, my_team(), false)]
     #[case::manager_reveals_a_contact_in_own_store(
         builtin("manager"),
         Action::RevealContact,

@@ -164,6 +164,10 @@ enum SettingsCommand {
         /// list of {"name", "pattern", "class", "keep_last"} (`[]` for none), as the HTTP API takes.
         #[arg(long, value_name = "FILE")]
         masking_patterns: Option<PathBuf>,
+        /// Classes of data a manager must approve before staff without the approve permission
+        /// see them, comma-separated (contact, financial, identity, health), or "none".
+        #[arg(long)]
+        reveal_approval: Option<String>,
         /// Shortest password accepted (8–128; default 12).
         #[arg(long)]
         password_min_length: Option<usize>,
@@ -350,28 +354,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     masking_region,
                     masking_identity_numbers,
                     masking_patterns,
+                    reveal_approval,
                 },
         } => {
             let masking_patterns = masking_patterns.map(|file| read_patterns(&file)).transpose()?;
-            let second_factor_roles = second_factor_roles.map(|r| match r.as_str() {
+            let list_or_none = |list: String| match list.as_str() {
                 "none" => Vec::new(),
                 list => list.split(',').map(|s| s.trim().to_owned()).collect(),
-            });
+            };
             let core = location.open().await?;
             let settings = SecuritySettings {
                 password_min_length,
                 lockout_max_failures,
-                second_factor_roles,
+                second_factor_roles: second_factor_roles.map(list_or_none),
                 session_idle_minutes,
                 session_absolute_hours,
                 lock_after_seconds,
                 step_up_minutes,
                 masking_region: masking_region.map(|r| if r == "none" { String::new() } else { r }),
-                masking_identity_numbers: masking_identity_numbers.map(|list| match list.as_str() {
-                    "none" => Vec::new(),
-                    list => list.split(',').map(|s| s.trim().to_owned()).collect(),
-                }),
+                masking_identity_numbers: masking_identity_numbers.map(list_or_none),
                 masking_patterns,
+                reveal_approval: reveal_approval.map(list_or_none),
             };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");

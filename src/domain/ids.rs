@@ -51,3 +51,7 @@ id_type!(
     /// A field the organisation keeps about its contacts.
     ContactFieldId
 );
+id_type!(
+    /// A request for a manager's approval.
+    EscalationId
+);

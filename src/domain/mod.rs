@@ -3,6 +3,7 @@
 
 pub mod contact_field;
 mod content;
+pub mod escalation;
 mod ids;
 mod message;
 mod template;
@@ -10,7 +11,10 @@ mod user;
 
 pub use contact_field::{ContactField, FieldKind};
 pub use content::{Content, Context, Forwarded, Media, MediaKind, OrderLine, Referral, SharedContact};
-pub use ids::{ContactFieldId, ContactId, ConversationId, LabelId, MessageId, RoleId, TeamId, UserId};
+pub use escalation::{Escalation, EscalationStatus};
+pub use ids::{
+    ContactFieldId, ContactId, ConversationId, EscalationId, LabelId, MessageId, RoleId, TeamId, UserId,
+};
 pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
 pub use template::{placeholders, Template, TemplateButton, TemplateError};
 pub use user::{RoleSlug, Username};

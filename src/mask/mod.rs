@@ -61,6 +61,79 @@ impl DataClass {
     }
 }
 
+/// A set of data classes (those an actor may reveal, those an organisation has a manager
+/// approve); kept in [`DataClass::ALL`] order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ClassSet([bool; 4]);
+
+impl ClassSet {
+    /// No class.
+    pub const NONE: Self = Self([false; 4]);
+
+    /// The classes for which `f` holds.
+    pub fn of(f: impl Fn(DataClass) -> bool) -> Self {
+        Self(DataClass::ALL.map(f))
+    }
+
+    /// Whether `class` is in the set.
+    pub const fn contains(self, class: DataClass) -> bool {
+        self.0[class as usize]
+    }
+
+    /// Whether no class is in the set.
+    pub fn is_empty(self) -> bool {
+        self == Self::NONE
+    }
+
+    /// The classes in either set.
+    pub fn union(self, other: Self) -> Self {
+        Self::of(|c| self.contains(c) || other.contains(c))
+    }
+
+    /// The classes of this set that are not in `other`.
+    pub fn without(self, other: Self) -> Self {
+        Self::of(|c| self.contains(c) && !other.contains(c))
+    }
+
+    /// The classes, in order.
+    pub fn iter(self) -> impl Iterator<Item = DataClass> {
+        DataClass::ALL.into_iter().filter(move |&c| self.contains(c))
+    }
+
+    /// Their names ([`DataClass::as_str`]).
+    pub fn names(self) -> Vec<&'static str> {
+        self.iter().map(DataClass::as_str).collect()
+    }
+
+    /// As settings and the store keep it: `financial,identity`; `""` for none.
+    pub fn to_text(self) -> String {
+        self.names().join(",")
+    }
+
+    /// A list of names, comma-separated or given one by one; an unknown name is an error
+    /// (never a wider set), naming it.
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut set = [false; 4];
+        for name in names.into_iter().flat_map(|n| n.split(',')).map(str::trim).filter(|n| !n.is_empty()) {
+            let class = DataClass::parse(name).ok_or_else(|| {
+                format!("{name:?} is not a class of data: contact, financial, identity or health")
+            })?;
+            set[class as usize] = true;
+        }
+        Ok(Self(set))
+    }
+}
+
+impl FromIterator<DataClass> for ClassSet {
+    fn from_iter<I: IntoIterator<Item = DataClass>>(iter: I) -> Self {
+        let mut set = [false; 4];
+        for class in iter {
+            set[class as usize] = true;
+        }
+        Self(set)
+    }
+}
+
 /// What a detector finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -365,6 +438,18 @@ pub fn phone(digits: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn class_sets_keep_one_order_and_refuse_unknown_names() {
+        let set = ClassSet::parse(["identity, financial", "identity"]).unwrap();
+        assert_eq!(set.to_text(), "financial,identity");
+        assert_eq!(ClassSet::parse([set.to_text().as_str()]).unwrap(), set);
+        assert_eq!(ClassSet::parse([""]).unwrap(), ClassSet::NONE);
+        let refused = ClassSet::parse(["financial,everything"]).unwrap_err();
+        assert!(refused.contains("\"everything\""), "{refused}");
+        let contact: ClassSet = [DataClass::Contact].into_iter().collect();
+        assert_eq!(set.union(contact).without(set), contact);
+    }
+
     use super::*;
     use proptest::prelude::*;
     use rstest::rstest;

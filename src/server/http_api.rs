@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 use super::ApiError;
 
 mod contact_fields;
+mod escalations;
 mod whatsapp;
 use crate::api::contacts::AssignContactRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
@@ -105,6 +106,10 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(contact_fields::delete_contact_field))
         .routes(routes!(contact_fields::set_contact_field))
         .routes(routes!(contact_fields::reveal_contact))
+        .routes(routes!(escalations::request_escalation))
+        .routes(routes!(escalations::escalations))
+        .routes(routes!(escalations::decide_escalation))
+        .routes(routes!(escalations::reveal_access))
         .routes(routes!(assign_contact))
         .routes(routes!(label_contact))
         .routes(routes!(unlabel_contact))

@@ -15,6 +15,7 @@ pub mod allowlist;
 pub mod audit;
 pub mod channel;
 pub mod contact_fields;
+pub mod escalations;
 pub mod inbox;
 pub mod intake;
 pub mod media;

@@ -21,7 +21,7 @@ use crate::support::{graph_sim, secret, site, Served};
 /// Two stores; `actor.agent` works in Store A. Customer 1 writes to Store A, customer 3 to
 /// Store B. Returns the owner's session and the ids: (A's conversation, B's conversation,
 /// A's contact, B's contact, Store B).
-async fn two_stores(served: &Served) -> (Caller<'_>, [i64; 5]) {
+pub(crate) async fn two_stores(served: &Served) -> (Caller<'_>, [i64; 5]) {
     add_user(served, "root.owner", "owner", &[]).await;
     let (root, _) = stepped_up(served, "root.owner", PASSWORD).await;
     let mut teams = Vec::new();

@@ -9,6 +9,7 @@ mod cli;
 mod contact_fields;
 mod corpus;
 mod encryption;
+mod escalations;
 mod identity;
 mod invariants;
 mod key_storage;

@@ -272,6 +272,14 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     root.json("POST", "/api/v1/roles", Some(role_body("Fixture role"))).await;
     root.json("POST", "/api/v1/roles", Some(role_body("Doomed role"))).await;
 
+    // A colleague's plain escalation about the team queue, for managers to answer.
+    let (tara, _) = stepped_up(&served, "tara.agent", PASSWORD).await;
+    let asked = json!({ "reason": "customer asks for a refund above my limit" });
+    let colleague_request =
+        tara.json("POST", &format!("/api/v1/conversations/{queue}/escalations"), Some(asked)).await["id"]
+            .as_i64()
+            .unwrap();
+
     let (me, recovery_codes) = stepped_up(&served, &actor, PASSWORD).await;
     // A second session of the caller's, to end.
     served.post("/api/v1/sessions", None, json!({ "username": actor, "password": PASSWORD })).await;
@@ -310,6 +318,20 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "reason": "customer asked to confirm it" })),
         ),
         ("sending_options", "GET", c(mine, "/sending-options"), None),
+        ("reveal_access", "GET", c(mine, "/reveal-access"), None),
+        (
+            "request_escalation",
+            "POST",
+            c(mine, "/escalations"),
+            Some(json!({ "reason": "customer wants a manager to call back" })),
+        ),
+        ("escalations", "GET", "/api/v1/escalations".into(), None),
+        (
+            "decide_escalation",
+            "POST",
+            format!("/api/v1/escalations/{colleague_request}/decision"),
+            Some(json!({ "approve": true, "note": "go ahead, up to 50 GBP" })),
+        ),
         (
             "set_template_audience",
             "PUT",

@@ -105,6 +105,23 @@ impl Served {
         Self { site, addr, http: reqwest::Client::new() }
     }
 
+    /// A site whose core runs on `clock`, which the test moves by hand (start it at the real
+    /// time: authenticator codes are computed from the system clock).
+    pub async fn on_clock(
+        graph_base_url: &str,
+        clock: std::sync::Arc<countersign::clock::ManualClock>,
+    ) -> Self {
+        let mut site = site(graph_base_url).await;
+        site.core = Core::with_parts(
+            site.core.store().clone(),
+            clock,
+            std::sync::Arc::new(countersign::clock::OsRandom),
+        )
+        .unwrap();
+        let addr = serve(site.core.clone()).await;
+        Self { site, addr, http: reqwest::Client::new() }
+    }
+
     fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
         let request = self.http.request(method, format!("http://{}{path}", self.addr));
         match token {

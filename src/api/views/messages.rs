@@ -7,9 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{masked, revealing};
-use crate::authz::Grants;
 use crate::domain::{Content, Context, Direction, Forwarded};
-use crate::mask::{self, DataClass};
+use crate::mask::{self, ClassSet, DataClass};
 use crate::store::inbox::MessageRecord;
 
 /// One message in a conversation.
@@ -302,16 +301,16 @@ impl MessageView {
         Self::build_with(m, &masked(detectors))
     }
 
-    /// The view of one message with the classes of data `grants` may reveal unmasked, and the
-    /// classes that were unmasked (for the audit trail).
+    /// The view of one message with the classes of `sight` unmasked, and the classes that
+    /// were unmasked (for the audit trail).
     pub fn revealed(
         m: &MessageRecord,
-        grants: &Grants,
+        sight: ClassSet,
         detectors: &mask::Detectors,
     ) -> (Self, Vec<&'static str>) {
         let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
         let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
-        let policy = revealing(grants, detectors);
+        let policy = revealing(sight, detectors);
         let classes = DataClass::ALL
             .into_iter()
             .filter(|&class| {

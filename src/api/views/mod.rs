@@ -4,14 +4,16 @@
 
 use serde::Serialize;
 
-use crate::authz::{reveal_permission, Grants};
+use crate::authz::Grants;
 use crate::domain::{contact_field, ContactField, CustomerRef, TeamId, REPLY_WINDOW_MS};
-use crate::mask::{self, DataClass};
+use crate::mask::{self, ClassSet, DataClass};
 use crate::store::access::LabelRecord;
 use crate::store::inbox::{ContactRecord, ConversationRecord};
 use crate::store::users::UserRecord;
 
+mod escalations;
 mod messages;
+pub use escalations::*;
 pub use messages::*;
 
 /// A stable error code the UI and HTTP clients switch on.
@@ -176,6 +178,9 @@ pub struct SecuritySettingsView {
     pub masking_identity_numbers: Vec<String>,
     /// The organisation's own patterns.
     pub masking_patterns: Vec<MaskingPatternView>,
+    /// The classes of data a manager must approve before someone without the approve
+    /// permission sees them.
+    pub reveal_approval: Vec<String>,
 }
 
 /// One of the organisation's own masking patterns.
@@ -259,8 +264,9 @@ impl TeamRefView {
 }
 
 impl ConversationSummaryView {
-    /// Builds the view for an actor with `grants`.
-    pub fn build(c: &ConversationRecord, grants: &Grants, detectors: &mask::Detectors) -> Self {
+    /// Builds the view for an actor who reveals `sight` without asking (the customer's number
+    /// shows when it includes contact data).
+    pub fn build(c: &ConversationRecord, sight: ClassSet, detectors: &mask::Detectors) -> Self {
         // Masked before it is cut short: a number cut in half would no longer be recognised.
         let preview = match (&c.last_text, &c.last_kind) {
             (Some(text), _) => masked(detectors).text(text).chars().take(80).collect(),
@@ -271,7 +277,7 @@ impl ConversationSummaryView {
             id: c.id.get(),
             contact_id: c.contact.get(),
             customer_name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
-            customer_handle: customer_handle(&c.customer, grants),
+            customer_handle: customer_handle(&c.customer, sight),
             last_message_preview: preview,
             last_message_at: c.last_message_at.as_millis(),
             team: TeamRefView::build(&c.team),
@@ -286,14 +292,15 @@ fn masked(detectors: &mask::Detectors) -> mask::Policy {
     mask::Policy::new(detectors.clone(), |_| false)
 }
 
-/// How `grants` see personal data after a reveal: unmasked in the classes they may reveal.
-fn revealing(grants: &Grants, detectors: &mask::Detectors) -> mask::Policy {
-    mask::Policy::new(detectors.clone(), |class| grants.has(reveal_permission(class)))
+/// Personal data after a reveal: unmasked in the classes of `sight` (what the actor may reveal
+/// there: `authz::reveal::revealable`).
+fn revealing(sight: ClassSet, detectors: &mask::Detectors) -> mask::Policy {
+    mask::Policy::new(detectors.clone(), |class| sight.contains(class))
 }
 
-fn customer_handle(customer: &CustomerRef, grants: &Grants) -> String {
+fn customer_handle(customer: &CustomerRef, sight: ClassSet) -> String {
     match (&customer.wa_id, &customer.username) {
-        (Some(wa_id), _) if grants.has(reveal_permission(DataClass::Contact)) => format!("+{wa_id}"),
+        (Some(wa_id), _) if sight.contains(DataClass::Contact) => format!("+{wa_id}"),
         (Some(wa_id), _) => mask::phone(wa_id),
         (None, Some(username)) => format!("@{username}"),
         (None, None) => "no phone number shared".to_owned(),
@@ -471,26 +478,27 @@ pub struct LabelRefView {
 }
 
 impl ContactView {
-    /// Builds the view for an actor with `grants`: every value of `fields` masked for
-    /// everyone (seeing one takes a reveal with a reason, [`ContactView::revealed`]).
+    /// Builds the view for an actor who reveals `sight` without asking: every value of
+    /// `fields` masked for everyone (seeing one takes a reveal with a reason,
+    /// [`ContactView::revealed`]).
     pub fn build(
         c: &ContactRecord,
-        grants: &Grants,
+        sight: ClassSet,
         fields: &[ContactField],
         detectors: &mask::Detectors,
     ) -> Self {
-        Self::build_with(c, grants, fields, &masked(detectors))
+        Self::build_with(c, sight, fields, &masked(detectors))
     }
 
-    /// The view with the fields unmasked in the classes `grants` may reveal, and the classes
-    /// that were unmasked (for the audit trail).
+    /// The view with the fields unmasked in the classes of `sight`, and the classes that were
+    /// unmasked (for the audit trail).
     pub fn revealed(
         c: &ContactRecord,
-        grants: &Grants,
+        sight: ClassSet,
         fields: &[ContactField],
         detectors: &mask::Detectors,
     ) -> (Self, Vec<&'static str>) {
-        let policy = revealing(grants, detectors);
+        let policy = revealing(sight, detectors);
         // A class was revealed if hiding it alone would show the fields otherwise.
         let everything = field_values(c, fields, &mask::Policy::new(detectors.clone(), |_| true));
         let classes = DataClass::ALL
@@ -501,19 +509,19 @@ impl ContactView {
             })
             .map(DataClass::as_str)
             .collect();
-        (Self::build_with(c, grants, fields, &policy), classes)
+        (Self::build_with(c, sight, fields, &policy), classes)
     }
 
     fn build_with(
         c: &ContactRecord,
-        grants: &Grants,
+        sight: ClassSet,
         fields: &[ContactField],
         policy: &mask::Policy,
     ) -> Self {
         Self {
             id: c.id.get(),
             name: c.customer.profile_name.clone().unwrap_or_else(|| "WhatsApp customer".to_owned()),
-            handle: customer_handle(&c.customer, grants),
+            handle: customer_handle(&c.customer, sight),
             team: TeamRefView::build(&c.team),
             owner: c.owner.as_ref().map(|o| o.1.clone()),
             labels: c

@@ -1,0 +1,197 @@
+//! Asking a manager, and answering (issue 6 point 4; the general workflow is issue 8).
+//!
+//! An agent asks about one conversation, saying why, and names the classes of masked data they
+//! need to see (or none, for a plain escalation). Managers who may approve, and see the
+//! conversation, find it in their queue and approve or refuse it with a note; an approval of a
+//! reveal lets the one who asked reveal those classes there for
+//! [`APPROVED_REVEAL_MS`](crate::domain::escalation::APPROVED_REVEAL_MS), each reveal still
+//! audited with its own reason. Every request and answer is an audit event in the transaction
+//! that records it; reasons and notes are masked in the views and the trail.
+//!
+//! Decisions, and why:
+//! - Nobody answers their own request, and nobody approves a class their own role may not
+//!   reveal (the sight they hand out must be one they have; [`crate::authz::reveal`]).
+//! - A manager who may not see the conversation gets "not found" for its request, as for the
+//!   conversation itself.
+//! - Refusing needs a note: the agent is told why.
+//! - Two managers answering at once: the second is told it was already answered.
+
+use serde::Deserialize;
+
+use super::reveal::masked_words;
+use super::views::{EscalationView, EscalationsView, RevealAccessView};
+use super::Core;
+use crate::audit::AuditEvent;
+use crate::auth::session::SessionToken;
+use crate::authz::{act, authorize_list, reveal, Action, Denied, DenyReason, Permission};
+use crate::domain::escalation::{checked_text, APPROVED_REVEAL_MS};
+use crate::domain::{ConversationId, EscalationId, EscalationStatus};
+use crate::error::{Error, Result};
+use crate::mask::{self, ClassSet};
+
+/// A request for a manager's approval.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EscalationRequest {
+    /// Why, in words (5 to 500 characters): "customer disputes a card payment and asks which card".
+    pub reason: String,
+    /// The classes of masked data to reveal: any of `contact`, `financial`, `identity`,
+    /// `health` (`[]` for a plain escalation).
+    #[serde(default)]
+    pub reveal: Vec<String>,
+}
+
+/// A manager's answer.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EscalationAnswer {
+    /// Approve (`true`) or refuse (`false`).
+    pub approve: bool,
+    /// A note for the one who asked (5 to 500 characters); required when refusing.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Core {
+    /// Asks a manager about `conversation`. Asking again before an answer is a conflict.
+    pub async fn request_escalation(
+        &self,
+        token: &SessionToken,
+        conversation: i64,
+        request: EscalationRequest,
+    ) -> Result<EscalationView> {
+        let r = self.resolve(token).await?;
+        let conversation = ConversationId::new(conversation);
+        let proof = self.allow_on_conversation::<act::RequestEscalation>(&r.actor, conversation).await?;
+        let reason = checked_text("reason", &request.reason).map_err(Error::Invalid)?;
+        let classes = ClassSet::parse(request.reveal.iter().map(String::as_str)).map_err(Error::Invalid)?;
+        let sight = self.sight_on(&r, conversation).await?;
+        if !classes.is_empty() && classes.without(sight.shown).is_empty() {
+            return Err(Error::Invalid(
+                "you may already reveal this here: press Reveal and say why".to_owned(),
+            ));
+        }
+        let detectors = self.detectors().await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let id = tx.insert_escalation(&proof, &reason, classes, now).await?;
+        let event = AuditEvent::new(proof.actor().clone(), "escalation.requested")
+            .target(format!("escalation:{}", id.get()))
+            .detail("conversation", conversation.get())
+            .detail("reveal", classes_detail(classes))
+            .detail("reason", masked_words(&detectors, &reason));
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        tracing::info!(escalation = id.get(), classes = classes.iter().count(), "escalation requested");
+        self.escalation_view(id, &detectors).await
+    }
+
+    /// One's own requests and, for managers, the queue of requests waiting for them.
+    pub async fn escalations(&self, token: &SessionToken) -> Result<EscalationsView> {
+        let r = self.resolve(token).await?;
+        let own = authorize_list::<act::ListOwnEscalations>(&r.actor);
+        let queue = authorize_list::<act::ReviewEscalations>(&r.actor);
+        if own.is_err() && queue.is_err() {
+            // Neither: refused and recorded like any other call.
+            self.allow_list::<act::ListOwnEscalations>(&r.actor).await?;
+        }
+        let detectors = self.detectors().await?;
+        let build = |list: Vec<_>| list.iter().map(|e| EscalationView::build(e, &detectors)).collect();
+        let mine = match &own {
+            Ok(proof) => build(self.store.list_own_escalations(proof).await?),
+            Err(_) => Vec::new(),
+        };
+        let to_decide = match &queue {
+            Ok(proof) => build(self.store.list_pending_escalations(proof).await?),
+            Err(_) => Vec::new(),
+        };
+        Ok(EscalationsView { mine, to_decide })
+    }
+
+    /// Approves or refuses request `id`. An approved reveal lasts
+    /// [`APPROVED_REVEAL_MS`] for the one who asked, on that conversation.
+    pub async fn decide_escalation(
+        &self,
+        token: &SessionToken,
+        id: i64,
+        answer: EscalationAnswer,
+    ) -> Result<EscalationView> {
+        let r = self.resolve(token).await?;
+        let id = EscalationId::new(id);
+        let record = self.store.find_escalation(id).await?.ok_or(Error::NotFound)?;
+        let e = &record.escalation;
+        let proof = self.allow_on_conversation::<act::DecideEscalation>(&r.actor, e.conversation).await?;
+        if let Err(why) = reveal::may_decide(r.user.id, &r.grants, e.requested_by.0, e.classes) {
+            let denied = Denied { action: Action::DecideEscalation, reason: DenyReason::NotTheirsToDecide };
+            let target = Some(format!("escalation:{}", id.get()));
+            return Err(self.refused(&r.actor, denied, target, Error::NotAllowed(why.to_string())).await);
+        }
+        if e.status != EscalationStatus::Pending {
+            return Err(Error::Conflict("this request has already been answered".to_owned()));
+        }
+        let note = match answer.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(note) => Some(checked_text("note", note).map_err(Error::Invalid)?),
+            None if answer.approve => None,
+            None => {
+                return Err(Error::Invalid(
+                    "say why you refuse it: the one who asked will read it".to_owned(),
+                ))
+            }
+        };
+        let (status, name) = if answer.approve {
+            (EscalationStatus::Approved, "escalation.approved")
+        } else {
+            (EscalationStatus::Rejected, "escalation.rejected")
+        };
+        let now = self.clock.now();
+        let grant_until =
+            (answer.approve && !e.classes.is_empty()).then(|| now.plus_millis(APPROVED_REVEAL_MS));
+        let detectors = self.detectors().await?;
+        let mut tx = self.store.write().await?;
+        tx.decide_escalation(&proof, id, status, note.as_deref(), grant_until, now).await?;
+        let mut event = AuditEvent::new(proof.actor().clone(), name)
+            .target(format!("escalation:{}", id.get()))
+            .detail("conversation", e.conversation.get())
+            .detail("requested_by", format!("user:{}", e.requested_by.0.get()))
+            .detail("reveal", classes_detail(e.classes));
+        if let Some(note) = &note {
+            event = event.detail("note", masked_words(&detectors, note));
+        }
+        if let Some(until) = grant_until {
+            event = event.detail("reveal_until", until.as_millis());
+        }
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        tracing::info!(escalation = id.get(), approved = answer.approve, "escalation answered");
+        self.escalation_view(id, &detectors).await
+    }
+
+    /// What the actor may reveal in `conversation`, and whether they may ask a manager.
+    pub async fn reveal_access(&self, token: &SessionToken, conversation: i64) -> Result<RevealAccessView> {
+        let r = self.resolve(token).await?;
+        let conversation = ConversationId::new(conversation);
+        self.allow_on_conversation::<act::ReadConversation>(&r.actor, conversation).await?;
+        let sight = self.sight_on(&r, conversation).await?;
+        let may_ask = r.grants.has(Permission::EscalationsRequest);
+        let pending = may_ask && self.store.has_pending_escalation(r.user.id, conversation).await?;
+        Ok(RevealAccessView::build(
+            sight.shown,
+            sight.needs_approval,
+            (!sight.approved.is_empty()).then_some(sight.approved_until).flatten(),
+            may_ask,
+            pending,
+        ))
+    }
+
+    async fn escalation_view(&self, id: EscalationId, detectors: &mask::Detectors) -> Result<EscalationView> {
+        let record = self.store.find_escalation(id).await?.ok_or(Error::NotFound)?;
+        Ok(EscalationView::build(&record, detectors))
+    }
+}
+
+/// The classes as the audit trail records them.
+fn classes_detail(classes: ClassSet) -> String {
+    if classes.is_empty() {
+        "none".to_owned()
+    } else {
+        classes.names().join("+")
+    }
+}

@@ -1,0 +1,212 @@
+//! A manager's approval for revealing a class of data (issue 6 point 4, issue 8 point 4): the
+//! organisation has card and bank numbers approved first; an agent asks, saying why; only a
+//! manager of that store who may see card numbers can answer; the approval lets that agent,
+//! on that conversation (and its contact's fields), reveal them for fifteen minutes; a refusal
+//! tells them why; everything is in the audit trail, with no card number in it.
+
+use std::sync::Arc;
+
+use countersign::clock::{Clock, ManualClock, SystemClock};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::access::two_stores;
+use crate::matrix::{add_user, customer, Caller, PASSWORD};
+use crate::support::{graph_sim, Served};
+
+const CARD: &str = "4111 1111 1111 1111";
+const LOYALTY: &str = "LOY-00412345";
+
+async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
+    let body = json!({ "username": username, "password": PASSWORD });
+    let response = served.post("/api/v1/sessions", None, body).await;
+    assert_eq!(response.status(), 201, "{username} signs in");
+    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    Caller { served, token }
+}
+
+/// The status and JSON body of a call.
+async fn answer(caller: &Caller<'_>, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let response = caller.call(method, path, body).await;
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+fn decision(approve: bool, note: Option<&str>) -> Option<Value> {
+    Some(json!({ "approve": approve, "note": note }))
+}
+
+async fn reveal_card(who: &Caller<'_>, message: i64) -> (StatusCode, Value) {
+    let body = Some(json!({ "reason": "customer asks which card was charged" }));
+    answer(who, "POST", &format!("/api/v1/messages/{message}/reveal"), body).await
+}
+
+async fn access(who: &Caller<'_>, conversation: i64) -> Value {
+    who.json("GET", &format!("/api/v1/conversations/{conversation}/reveal-access"), None).await
+}
+
+#[tokio::test]
+async fn a_reveal_that_needs_approval_is_asked_answered_used_and_expires() {
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let sim = graph_sim().await;
+    let served = Served::on_clock(&sim.base_url(), clock.clone()).await;
+    let (root, [mine, theirs, my_contact, ..]) = two_stores(&served).await;
+    add_user(&served, "mia.manager", "manager", &["Store A"]).await;
+    add_user(&served, "max.manager", "manager", &["Store B"]).await;
+    let text = format!("it was my card {CARD}, please check");
+    assert_eq!(served.customer_writes(&customer(1), "wamid.card", &text).await, 200);
+    let loyalty = root
+        .json("POST", "/api/v1/contact-fields", Some(json!({ "name": "Loyalty card", "class": "financial" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+
+    // The owner has card and bank numbers approved first; the setting reads back and is audited.
+    let settings = Some(json!({ "reveal_approval": ["financial"] }));
+    let (status, _) = answer(&root, "PATCH", "/api/v1/settings/security", settings).await;
+    assert_eq!(status, 204);
+    let saved = root.json("GET", "/api/v1/settings/security", None).await;
+    assert_eq!(saved["reveal_approval"], json!(["financial"]));
+    let bad = Some(json!({ "reveal_approval": ["everything"] }));
+    let (status, refused) = answer(&root, "PATCH", "/api/v1/settings/security", bad).await;
+    assert_eq!(status, 422);
+    assert!(refused["message"].as_str().unwrap().contains("\"everything\""), "{refused}");
+
+    let agent = signed_in(&served, "actor.agent").await;
+    let (mia, max) = (signed_in(&served, "mia.manager").await, signed_in(&served, "max.manager").await);
+    let agent_sets = json!({ "value": LOYALTY });
+    agent.json("PUT", &format!("/api/v1/contacts/{my_contact}/fields/{loyalty}"), Some(agent_sets)).await;
+    let card_message = agent
+        .json("GET", &format!("/api/v1/conversations/{mine}/messages"), None)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["content"]["body"].as_str().is_some_and(|t| t.contains("1111, please")))
+        .expect("the card message, masked")["id"]
+        .as_i64()
+        .unwrap();
+    // The agent may reveal nothing yet, and is told to ask.
+    let before = access(&agent, mine).await;
+    assert_eq!(before["revealable"], json!([]));
+    assert_eq!(before["needs_approval"], json!(["financial"]));
+    assert_eq!((before["may_ask"].clone(), before["pending"].clone()), (json!(true), json!(false)));
+    let (status, refused) = reveal_card(&agent, card_message).await;
+    assert_eq!(status, 403);
+    assert!(refused["message"].as_str().unwrap().contains("Ask a manager"), "{refused}");
+
+    // They ask, saying why (their words masked as everyone sees them); once is enough.
+    let asks = |reason: &str, reveal: &[&str]| Some(json!({ "reason": reason, "reveal": reveal }));
+    let ask_path = format!("/api/v1/conversations/{mine}/escalations");
+    let (status, _) = answer(&agent, "POST", &ask_path, asks("why", &["financial"])).await;
+    assert_eq!(status, 422, "a reason is needed");
+    let (status, _) = answer(&agent, "POST", &ask_path, asks("the card she used", &["secrets"])).await;
+    assert_eq!(status, 422, "an unknown class is refused, never widened");
+    let reason = format!("she disputes the charge on {CARD}");
+    let (status, request) = answer(&agent, "POST", &ask_path, asks(&reason, &["financial"])).await;
+    assert_eq!(status, 201, "{request}");
+    assert_eq!(request["reason"], "she disputes the charge on **** **** **** 1111");
+    assert_eq!(
+        (request["status"].as_str(), request["reveal"].clone()),
+        (Some("pending"), json!(["financial"]))
+    );
+    let id = request["id"].as_i64().unwrap();
+    let (status, _) = answer(&agent, "POST", &ask_path, asks(&reason, &["financial"])).await;
+    assert_eq!(status, 409, "one open request per conversation");
+    assert_eq!(access(&agent, mine).await["pending"], true);
+
+    // Another store's manager sees neither the request nor the conversation.
+    assert_eq!(max.json("GET", "/api/v1/escalations", None).await["to_decide"], json!([]));
+    let decide = format!("/api/v1/escalations/{id}/decision");
+    assert_eq!(answer(&max, "POST", &decide, decision(true, None)).await.0, 404);
+    // The store's own manager sees it, but may not hand out a sight of card numbers they lack.
+    let queue = mia.json("GET", "/api/v1/escalations", None).await;
+    assert_eq!(queue["to_decide"].as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(queue["to_decide"][0]["requested_by"], "actor.agent");
+    let (status, refused) = answer(&mia, "POST", &decide, decision(true, None)).await;
+    assert_eq!(status, 403);
+    assert!(refused["message"].as_str().unwrap().contains("your own role may not reveal"), "{refused}");
+    // Nobody answers their own request.
+    let (_, own) =
+        answer(&root, "POST", &ask_path, asks("customer wants to speak to head office", &[])).await;
+    let own_decision = format!("/api/v1/escalations/{}/decision", own["id"]);
+    let (status, refused) = answer(&root, "POST", &own_decision, decision(true, None)).await;
+    assert_eq!(status, 403);
+    assert!(refused["message"].as_str().unwrap().contains("your own request"), "{refused}");
+
+    // The owner approves: the agent sees the card number in that conversation and the
+    // contact's loyalty card, each reveal still audited with its own reason.
+    let approved_at = clock.now().as_millis();
+    let (status, approved) =
+        answer(&root, "POST", &decide, decision(true, Some("go ahead, then note the outcome"))).await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["reveal_until"], approved_at + 15 * 60_000);
+    add_user(&served, "ada.admin", "admin", &[]).await;
+    let again = signed_in(&served, "ada.admin").await;
+    let (status, _) =
+        answer(&again, "POST", &decide, decision(false, Some("no, ask her to read it out"))).await;
+    assert_eq!(status, 409, "a request is answered once");
+    let granted = access(&agent, mine).await;
+    assert_eq!(granted["revealable"], json!(["financial"]));
+    assert_eq!(granted["approved_until"], approved_at + 15 * 60_000);
+    assert_eq!(granted["pending"], false);
+    let (status, shown) = reveal_card(&agent, card_message).await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown["message"].to_string().contains(CARD), "{shown}");
+    let contact_path = format!("/api/v1/contacts/{my_contact}/reveal");
+    let (status, contact) =
+        answer(&agent, "POST", &contact_path, Some(json!({ "reason": "checking her loyalty card" }))).await;
+    assert_eq!(status, 200, "{contact}");
+    assert!(contact["contact"].to_string().contains(LOYALTY), "{contact}");
+    let mine_now = agent.json("GET", "/api/v1/escalations", None).await["mine"].clone();
+    assert_eq!(mine_now[0]["status"], "approved");
+    assert_eq!(mine_now[0]["decided_by"], "root.owner");
+    assert_eq!(mine_now[0]["note"], "go ahead, then note the outcome");
+    // The approval is for that conversation only.
+    let (status, _) =
+        answer(&agent, "GET", &format!("/api/v1/conversations/{theirs}/reveal-access"), None).await;
+    assert_eq!(status, 404);
+
+    // It lasts fifteen minutes (both keep working meanwhile, so their sessions stay alive);
+    // then it is masked again for the agent.
+    for minutes in [3, 6, 9, 12, 15] {
+        clock.advance_millis(3 * 60_000);
+        let expected = if minutes < 15 { json!(["financial"]) } else { json!([]) };
+        assert_eq!(access(&agent, mine).await["revealable"], expected, "after {minutes} minutes");
+        root.json("GET", "/api/v1/escalations", None).await;
+    }
+    assert_eq!(reveal_card(&agent, card_message).await.0, 403);
+
+    // A refusal needs a note, and the agent reads it.
+    let (_, second) =
+        answer(&agent, "POST", &ask_path, asks("she asks again about the charge", &["financial"])).await;
+    let decide = format!("/api/v1/escalations/{}/decision", second["id"]);
+    assert_eq!(answer(&root, "POST", &decide, decision(false, None)).await.0, 422, "say why");
+    let note = "ask her to read the last four digits to you";
+    let (status, rejected) = answer(&root, "POST", &decide, decision(false, Some(note))).await;
+    assert_eq!((status, rejected["status"].as_str()), (StatusCode::OK, Some("rejected")));
+    assert_eq!(rejected["reveal_until"], Value::Null);
+    let told = agent.json("GET", "/api/v1/escalations", None).await;
+    assert_eq!(told["mine"][0]["note"], note);
+    assert_eq!(reveal_card(&agent, card_message).await.0, 403, "a refusal grants nothing");
+
+    // The trail: who asked, who answered what, and the reveals the approval allowed.
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    let count = |action: &str| trail.iter().filter(|r| r.action == action).count();
+    assert_eq!(
+        (count("escalation.requested"), count("escalation.approved"), count("escalation.rejected")),
+        (3, 1, 1)
+    );
+    let asked = trail.iter().find(|r| r.action == "escalation.requested").unwrap();
+    assert!(asked.detail.contains("reveal=financial"), "{asked:?}");
+    assert!(asked.detail.contains("**** **** **** 1111"), "{asked:?}");
+    let yes = trail.iter().find(|r| r.action == "escalation.approved").unwrap();
+    assert_eq!(yes.target.as_deref(), Some(format!("escalation:{id}").as_str()));
+    let approved_reveals =
+        trail.iter().filter(|r| r.action == "data.reveal" && r.detail.contains("approved=financial"));
+    assert_eq!(approved_reveals.count(), 2, "the message and the contact");
+    let refusals = trail.iter().filter(|r| r.action == "access.denied" && r.detail.contains("NeedsApproval"));
+    assert_eq!(refusals.count(), 3, "before asking, after the time was up, after the refusal");
+    let all = format!("{trail:?}");
+    assert!(!all.contains(CARD) && !all.contains(LOYALTY), "no raw value in the trail");
+}
