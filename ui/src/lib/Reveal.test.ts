@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
 import { callsOf, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import type { DataClass, RevealAccess } from "./api";
 
 afterEach(() => {
   clearMocks();
@@ -20,6 +21,8 @@ const conversation = {
 const masked = message({ id: 1, text: "my card is **** **** **** 1111", masked: true });
 const full = message({ id: 1, text: "my card is 4111 1111 1111 1111" });
 
+let access: RevealAccess = { revealable: [], needs_approval: [], approved_until: null, may_ask: false, pending: false };
+
 function core(revealed: () => unknown = () => ({ message: full, until: Date.now() + 60_000 })) {
   return mockCore({
     list_conversations: () => [conversation],
@@ -27,10 +30,14 @@ function core(revealed: () => unknown = () => ({ message: full, until: Date.now(
     mark_read: () => null,
     sending_options: () => sendingOptions(),
     reveal_message: revealed,
+    reveal_access: () => access,
+    escalations: () => ({ mine: [], to_decide: [] }),
   });
 }
 
 async function openConversation(capabilities: string[]) {
+  const classes = capabilities.filter((c) => c.startsWith("sensitive.reveal_")).map((c) => c.slice(16) as DataClass);
+  access = { ...access, revealable: classes };
   render(Inbox, { me: meAs({ capabilities: ["conversations.view", "conversations.reply", ...capabilities] }), onSignedOut: vi.fn() });
   await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
   await screen.findByText("my card is **** **** **** 1111", { selector: ".message p" });
@@ -69,5 +76,69 @@ describe("Reveal", () => {
     await fireEvent.input(screen.getByLabelText("Why do you need to see it?"), { target: { value: "calling her back" } });
     await fireEvent.click(screen.getByRole("button", { name: "Show for a minute" }));
     expect((await screen.findByRole("alert")).textContent).toContain("permission");
+  });
+
+  describe("asking a manager", () => {
+    const asker = { revealable: [], needs_approval: ["financial"], approved_until: null, may_ask: true, pending: false };
+
+    it("asks which data and why, then says an answer is awaited", async () => {
+      const calls = mockCore({
+        list_conversations: () => [conversation],
+        conversation_messages: () => [masked],
+        mark_read: () => null,
+        sending_options: () => sendingOptions(),
+        reveal_access: (_, n) => (n === 1 ? asker : { ...asker, pending: true }),
+        escalations: () => ({ mine: [], to_decide: [] }),
+        request_escalation: () => ({}),
+      });
+      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
+      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+      expect(screen.queryByRole("button", { name: "Reveal…" })).toBeNull();
+      await fireEvent.click(await screen.findByRole("button", { name: "Ask a manager to reveal…" }));
+      const form = within(screen.getByTestId("ask-form"));
+      expect((form.getByRole("checkbox", { name: "Financial" }) as HTMLInputElement).checked).toBe(true);
+      const send = form.getByRole("button", { name: "Ask a manager" }) as HTMLButtonElement;
+      expect(send.disabled).toBe(true);
+      await fireEvent.input(form.getByLabelText("Why do you need it?"), { target: { value: "she disputes a charge" } });
+      await fireEvent.click(send);
+      expect(await screen.findByTestId("ask-pending")).toBeTruthy();
+      expect(screen.queryByRole("button", { name: "Ask a manager to reveal…" })).toBeNull();
+      expect(callsOf(calls, "request_escalation")).toEqual([
+        { conversation: 7, request: { reason: "she disputes a charge", reveal: ["financial"] } },
+      ]);
+    });
+
+    it("offers Reveal while an approval lasts, and shows why a request was refused", async () => {
+      const until = Date.now() + 15 * 60_000;
+      const refusal = {
+        id: 4, conversation_id: 7, customer_name: "Sheena Nelson", team: "Store A", requested_by: "anna",
+        reason: "she disputes a charge", reveal: ["financial"], status: "rejected", created_at: 0,
+        decided_by: "mo.manager", note: "ask her to read the last four digits", decided_at: 1, reveal_until: null,
+      };
+      mockCore({
+        list_conversations: () => [conversation],
+        conversation_messages: () => [masked],
+        mark_read: () => null,
+        sending_options: () => sendingOptions(),
+        reveal_access: () => ({ ...asker, revealable: ["financial"], approved_until: until }),
+        escalations: () => ({ mine: [refusal], to_decide: [] }),
+      });
+      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
+      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+      expect((await screen.findByTestId("approved")).textContent).toContain("financial data here until");
+      expect(screen.getByRole("button", { name: "Reveal…" })).toBeTruthy();
+      cleanup();
+      mockCore({
+        list_conversations: () => [conversation],
+        conversation_messages: () => [masked],
+        mark_read: () => null,
+        sending_options: () => sendingOptions(),
+        reveal_access: () => asker,
+        escalations: () => ({ mine: [refusal], to_decide: [] }),
+      });
+      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
+      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+      expect((await screen.findByTestId("ask-refused")).textContent).toContain("mo.manager refused your request: ask her to read the last four digits");
+    });
   });
 });

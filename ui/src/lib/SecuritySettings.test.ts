@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
@@ -73,6 +73,22 @@ describe("SecuritySettings", () => {
       masking_region: "gb",
       masking_identity_numbers: ["us_ssn", "uk_nino"],
     });
+  });
+
+  it("has a manager approve the classes of data ticked before staff see them", async () => {
+    const calls = core({
+      security_settings: () => ({ ...settings, reveal_approval: ["identity"] }),
+      set_security_settings: () => undefined,
+    });
+    render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
+    const box = within(await screen.findByTestId("reveal-approval"));
+    expect((box.getByRole("checkbox", { name: "Identity" }) as HTMLInputElement).checked).toBe(true);
+    expect((box.getByRole("checkbox", { name: "Financial" }) as HTMLInputElement).checked).toBe(false);
+    await fireEvent.click(box.getByRole("checkbox", { name: "Financial" }));
+    await fireEvent.click(box.getByRole("checkbox", { name: "Identity" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await waitFor(() => expect(callsOf(calls, "set_security_settings")).toHaveLength(1));
+    expect(callsOf(calls, "set_security_settings")[0].settings).toMatchObject({ reveal_approval: ["financial"] });
   });
 
   it("makes the administrator confirm a list that would lock them out", async () => {

@@ -151,6 +151,44 @@ export interface SecuritySettings {
   masking_identity_numbers: string[];
   /** The organisation's own patterns (loyalty cards, member numbers). */
   masking_patterns: MaskingPattern[];
+  /** The classes of data a manager must approve before staff without the approve permission see them. */
+  reveal_approval: DataClass[];
+}
+
+/** A request for a manager's approval about one conversation. */
+export interface Escalation {
+  id: number;
+  conversation_id: number;
+  customer_name: string;
+  team: string;
+  requested_by: string;
+  /** Why, in their words (personal data masked). */
+  reason: string;
+  /** The classes of data it asks to reveal; empty for a plain escalation. */
+  reveal: DataClass[];
+  status: "pending" | "approved" | "rejected";
+  created_at: number;
+  decided_by: string | null;
+  /** The manager's note (always there when refused). */
+  note: string | null;
+  decided_at: number | null;
+  /** Until when an approved reveal may be used (ms since the epoch). */
+  reveal_until: number | null;
+}
+
+/** One's own requests, and the queue one answers (managers). */
+export interface Escalations {
+  mine: Escalation[];
+  to_decide: Escalation[];
+}
+
+/** What one may reveal in a conversation, and whether one may ask a manager for more. */
+export interface RevealAccess {
+  revealable: DataClass[];
+  needs_approval: DataClass[];
+  approved_until: number | null;
+  may_ask: boolean;
+  pending: boolean;
 }
 
 /** Who may reveal a piece of data. */
@@ -517,6 +555,15 @@ export const api = {
   revealContact: (id: number, reason: string) => invoke<ContactReveal>("reveal_contact", { id, reason }),
   revealMessage: (messageId: number, reason: string) =>
     invoke<RevealView>("reveal_message", { messageId, request: { reason } }),
+  /** What the signed-in user may reveal in a conversation, and whether they may ask for more. */
+  revealAccess: (conversation: number) => invoke<RevealAccess>("reveal_access", { conversation }),
+  /** Asks a manager about a conversation: to reveal `reveal` (classes), or nothing but an answer. */
+  requestEscalation: (conversation: number, reason: string, reveal: DataClass[]) =>
+    invoke<Escalation>("request_escalation", { conversation, request: { reason, reveal } }),
+  escalations: () => invoke<Escalations>("escalations"),
+  /** Approves or refuses a request; a refusal needs a note. */
+  decideEscalation: (id: number, approve: boolean, note: string | null) =>
+    invoke<Escalation>("decide_escalation", { id, answer: { approve, note } }),
   /** Which files and templates may be sent in a conversation. */
   sendingOptions: (conversationId: number) => invoke<SendingOptions>("sending_options", { conversationId }),
   channelSettings: () => invoke<ChannelSettings>("channel_settings"),
