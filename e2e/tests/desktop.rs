@@ -647,10 +647,10 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     screenshot(&client, "09-switched-user.png").await;
 
     // The administrator's own sessions, and the security settings with the desktop's caveat.
-    click(&client, "nav.tabs button:nth-child(2)").await;
+    click(&client, "[data-testid=tab-account]").await;
     wait_for_text(&client, "[data-testid=session]", "This device", Duration::from_secs(10)).await;
     screenshot(&client, "10-my-account.png").await;
-    click(&client, "nav.tabs button:nth-child(3)").await;
+    click(&client, "[data-testid=tab-admin]").await;
     click(&client, "[data-testid=admin-security]").await;
     wait_for_text(&client, ".note", "weaker control", Duration::from_secs(10)).await;
     let lock_after = element(&client, "select[name=lock_after_seconds]", 5).await;
@@ -720,7 +720,7 @@ async fn a_security_key_added_in_the_app_unlocks_it_and_signs_in_alone() {
 
 /// Adds a security key (the demo build's software key) on My account.
 async fn add_security_key(client: &Client, name: &str) {
-    click(client, "nav.tabs button:nth-child(2)").await;
+    click(client, "[data-testid=tab-account]").await;
     let keys = element(client, "[data-testid=security-keys]", 10).await;
     type_into(&keys, "input[name=key-name]", name).await;
     click(&keys, "[data-testid=use-security-key]").await;
@@ -740,7 +740,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     // Changing roles needs a recent second factor: the administrator brings a security key.
     add_security_key(&client, "Admin key").await;
 
-    click(&client, "nav.tabs button:nth-child(3)").await;
+    click(&client, "[data-testid=tab-admin]").await;
     wait_for_text(&client, "[data-testid=user]", "demo.agent", Duration::from_secs(10)).await;
     screenshot(&client, "14-admin-people.png").await;
 
@@ -855,7 +855,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     screenshot(&client, "20-admin-templates.png").await;
 
     // Dana (no label, window closed) is not offered the dealers' template, and is told so.
-    click(&client, "nav.tabs button:nth-child(1)").await;
+    click(&client, "[data-testid=tab-inbox]").await;
     wait_for_text(&client, "[data-testid=conversation]", "Dana Whitfield", Duration::from_secs(30))
         .await
         .click()
@@ -928,6 +928,71 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     let tabs = client.find(Locator::Css("nav.tabs")).await.unwrap().text().await.unwrap();
     assert!(!tabs.contains("Admin"), "a trainee has no administration: {tabs}");
     screenshot(&client, "18-trainee-reads-only.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_approved() {
+    let (_driver, client) = launch(demo_env(free_port())).await;
+    let open_ben = || async {
+        wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(30))
+            .await
+            .click()
+            .await
+            .unwrap();
+        wait_for_text(&client, "[data-testid=message]", "**** **** **** 1111", Duration::from_secs(20)).await
+    };
+    let switch_to = |username: &'static str| {
+        let client = &client;
+        async move {
+            click(client, "[data-testid=lock]").await;
+            element(client, "[data-testid=lock-screen]", 10).await;
+            click(client, "[data-testid=switch-user]").await;
+            sign_in(client, username, PASSWORD).await;
+            wait_for_text(client, "[data-testid=signed-in-as]", username, Duration::from_secs(15)).await;
+        }
+    };
+
+    // The agent may not reveal Ben's card number, but may ask a manager, saying why.
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
+    let card = open_ben().await;
+    assert!(card.find(Locator::Css("[data-testid=reveal]")).await.is_err(), "no Reveal for an agent");
+    click(&client, "[data-testid=ask]").await;
+    let form = element(&client, "[data-testid=ask-form]", 5).await;
+    click(&form, "input[name=ask-class][value=financial]").await;
+    type_into(&form, "input[name=ask-reason]", "Ben disputes a card payment and asks which card").await;
+    screenshot(&client, "23-ask-a-manager.png").await;
+    click_closing(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=ask-pending]", "You asked a manager", Duration::from_secs(10)).await;
+
+    // The administrator finds it in Approvals and approves it.
+    switch_to("demo.admin").await;
+    click(&client, "[data-testid=tab-approvals]").await;
+    let request = wait_for_text(&client, "[data-testid=request]", "demo.agent", Duration::from_secs(10)).await;
+    let text = request.text().await.unwrap();
+    assert!(text.contains("Reveal financial data") && text.contains("Ben Okafor"), "{text}");
+    assert_eq!(element(&client, "[data-testid=queue-count]", 5).await.text().await.unwrap(), "1");
+    screenshot(&client, "24-approvals-queue.png").await;
+    type_into(&request, "input[name=decision-note]", "Go ahead; tell him only the last four digits").await;
+    click_closing(&request, ".actions button:first-child").await;
+    wait_for_text(&client, ".empty", "Nothing waits for you", Duration::from_secs(10)).await;
+
+    // Back at the counter, the agent sees the approval and reveals the card, with a reason.
+    switch_to("demo.agent").await;
+    let card = open_ben().await;
+    wait_for_text(&client, "[data-testid=approved]", "approved revealing financial data", Duration::from_secs(10))
+        .await;
+    click(&card, "[data-testid=reveal]").await;
+    let form = element(&client, "[data-testid=reveal-form]", 5).await;
+    type_into(&form, "input[name=reveal-reason]", "Reading the card ending to Ben").await;
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=message]", "4111 1111 1111 1111", Duration::from_secs(10)).await;
+    screenshot(&client, "25-approved-reveal.png").await;
+    click(&client, "[data-testid=tab-approvals]").await;
+    wait_for_text(&client, "[data-testid=my-request]", "Approved by demo.admin, until", Duration::from_secs(10))
+        .await;
+    screenshot(&client, "26-my-requests.png").await;
     client.close().await.unwrap();
 }
 

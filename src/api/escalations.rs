@@ -87,21 +87,29 @@ impl Core {
     /// One's own requests and, for managers, the queue of requests waiting for them.
     pub async fn escalations(&self, token: &SessionToken) -> Result<EscalationsView> {
         let r = self.resolve(token).await?;
-        let own = authorize_list::<act::ListOwnEscalations>(&r.actor);
-        let queue = authorize_list::<act::ReviewEscalations>(&r.actor);
-        if own.is_err() && queue.is_err() {
+        // Each list only for those whose role could have it (asking for the other would only
+        // log a refusal on every refresh); `authorize_list` still decides.
+        let own = match r.grants.has(Permission::EscalationsRequest) {
+            true => authorize_list::<act::ListOwnEscalations>(&r.actor).ok(),
+            false => None,
+        };
+        let queue = match r.grants.has(Permission::EscalationsApprove) {
+            true => authorize_list::<act::ReviewEscalations>(&r.actor).ok(),
+            false => None,
+        };
+        if own.is_none() && queue.is_none() {
             // Neither: refused and recorded like any other call.
             self.allow_list::<act::ListOwnEscalations>(&r.actor).await?;
         }
         let detectors = self.detectors().await?;
         let build = |list: Vec<_>| list.iter().map(|e| EscalationView::build(e, &detectors)).collect();
         let mine = match &own {
-            Ok(proof) => build(self.store.list_own_escalations(proof).await?),
-            Err(_) => Vec::new(),
+            Some(proof) => build(self.store.list_own_escalations(proof).await?),
+            None => Vec::new(),
         };
         let to_decide = match &queue {
-            Ok(proof) => build(self.store.list_pending_escalations(proof).await?),
-            Err(_) => Vec::new(),
+            Some(proof) => build(self.store.list_pending_escalations(proof).await?),
+            None => Vec::new(),
         };
         Ok(EscalationsView { mine, to_decide })
     }
