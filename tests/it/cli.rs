@@ -222,6 +222,30 @@ async fn it_sets_the_organisations_masking_patterns_from_a_file() {
     core.close().await;
 }
 
+#[rstest::rstest]
+#[case::two_classes("identity,financial", Some("financial,identity"))]
+#[case::none_at_all("none", Some(""))]
+#[case::unknown_class("financial,secrets", None)]
+#[tokio::test(flavor = "multi_thread")]
+async fn it_sets_the_classes_a_manager_approves(#[case] given: &str, #[case] stored: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let out = countersign(&[&["settings", "security", "--reveal-approval", given], &l[..]].concat(), "");
+    match stored {
+        Some(_) => assert!(String::from_utf8_lossy(&out.stdout).contains("Security settings saved."), "{out:?}"),
+        None => {
+            let why = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success() && why.contains("\"secrets\" is not a class of data"), "{why}");
+        }
+    }
+    let core =
+        Core::open(&dir.path().join("data"), &KeySource::File(dir.path().join("data.key"))).await.unwrap();
+    let saved = core.store().find_setting("masking.reveal_approval").await.unwrap();
+    assert_eq!(saved.as_deref(), stored, "nothing saved from a wrong list");
+    core.close().await;
+}
+
 #[test]
 fn it_can_sign_a_user_out_everywhere() {
     let dir = tempfile::tempdir().unwrap();
