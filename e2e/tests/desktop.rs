@@ -969,7 +969,8 @@ async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_app
     // The administrator finds it in Approvals and approves it.
     switch_to("demo.admin").await;
     click(&client, "[data-testid=tab-approvals]").await;
-    let request = wait_for_text(&client, "[data-testid=request]", "demo.agent", Duration::from_secs(10)).await;
+    let request =
+        wait_for_text(&client, "[data-testid=request]", "demo.agent", Duration::from_secs(10)).await;
     let text = request.text().await.unwrap();
     assert!(text.contains("Reveal financial data") && text.contains("Ben Okafor"), "{text}");
     assert_eq!(element(&client, "[data-testid=queue-count]", 5).await.text().await.unwrap(), "1");
@@ -981,8 +982,13 @@ async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_app
     // Back at the counter, the agent sees the approval and reveals the card, with a reason.
     switch_to("demo.agent").await;
     let card = open_ben().await;
-    wait_for_text(&client, "[data-testid=approved]", "approved revealing financial data", Duration::from_secs(10))
-        .await;
+    wait_for_text(
+        &client,
+        "[data-testid=approved]",
+        "approved revealing financial data",
+        Duration::from_secs(10),
+    )
+    .await;
     click(&card, "[data-testid=reveal]").await;
     let form = element(&client, "[data-testid=reveal-form]", 5).await;
     type_into(&form, "input[name=reveal-reason]", "Reading the card ending to Ben").await;
@@ -990,8 +996,13 @@ async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_app
     wait_for_text(&client, "[data-testid=message]", "4111 1111 1111 1111", Duration::from_secs(10)).await;
     screenshot(&client, "25-approved-reveal.png").await;
     click(&client, "[data-testid=tab-approvals]").await;
-    wait_for_text(&client, "[data-testid=my-request]", "Approved by demo.admin, until", Duration::from_secs(10))
-        .await;
+    wait_for_text(
+        &client,
+        "[data-testid=my-request]",
+        "Approved by demo.admin, until",
+        Duration::from_secs(10),
+    )
+    .await;
     screenshot(&client, "26-my-requests.png").await;
     client.close().await.unwrap();
 }

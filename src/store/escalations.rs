@@ -7,7 +7,7 @@
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{is_unique_violation, Store, WriteTx};
-use crate::authz::{act, Authorized, OnConversation};
+use crate::authz::{act, Authorized, ListScope, OnConversation};
 use crate::clock::Timestamp;
 use crate::domain::escalation::{Decision, Escalation, EscalationStatus};
 use crate::domain::{ContactId, ConversationId, EscalationId, UserId};
@@ -83,13 +83,7 @@ impl Store {
         &self,
         proof: &Authorized<act::ListOwnEscalations>,
     ) -> Result<Vec<EscalationRecord>> {
-        let scope = proof.resource();
-        let mut q = QueryBuilder::<Sqlite>::new(format!("{SELECT} WHERE e.requested_by = "));
-        q.push_bind(scope.user.get());
-        super::access::push_scope(&mut q, scope, "c.team_id", "c.assignee_id", "c.contact_id");
-        q.push(" ORDER BY e.created_at DESC, e.id DESC LIMIT ").push_bind(LIST_LIMIT);
-        let rows = q.build().fetch_all(self.read()).await?;
-        rows.iter().map(from_row).collect()
+        self.list_scoped("e.requested_by = ", proof.resource(), "e.created_at DESC, e.id DESC").await
     }
 
     /// Requests waiting for an answer on conversations the proof reaches, other than the
@@ -98,13 +92,22 @@ impl Store {
         &self,
         proof: &Authorized<act::ReviewEscalations>,
     ) -> Result<Vec<EscalationRecord>> {
-        let scope = proof.resource();
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "{SELECT} WHERE e.status = 'pending' AND e.requested_by <> "
-        ));
+        let pending = "e.status = 'pending' AND e.requested_by <> ";
+        self.list_scoped(pending, proof.resource(), "e.created_at, e.id").await
+    }
+
+    /// Requests matching `filter` (which ends comparing with the scope's user), on
+    /// conversations `scope` reaches, in `order`.
+    async fn list_scoped(
+        &self,
+        filter: &str,
+        scope: &ListScope,
+        order: &str,
+    ) -> Result<Vec<EscalationRecord>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("{SELECT} WHERE {filter}"));
         q.push_bind(scope.user.get());
         super::access::push_scope(&mut q, scope, "c.team_id", "c.assignee_id", "c.contact_id");
-        q.push(" ORDER BY e.created_at, e.id LIMIT ").push_bind(LIST_LIMIT);
+        q.push(format_args!(" ORDER BY {order} LIMIT ")).push_bind(LIST_LIMIT);
         let rows = q.build().fetch_all(self.read()).await?;
         rows.iter().map(from_row).collect()
     }

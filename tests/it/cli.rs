@@ -233,7 +233,9 @@ async fn it_sets_the_classes_a_manager_approves(#[case] given: &str, #[case] sto
     let l: Vec<&str> = loc.iter().map(String::as_str).collect();
     let out = countersign(&[&["settings", "security", "--reveal-approval", given], &l[..]].concat(), "");
     match stored {
-        Some(_) => assert!(String::from_utf8_lossy(&out.stdout).contains("Security settings saved."), "{out:?}"),
+        Some(_) => {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("Security settings saved."), "{out:?}")
+        }
         None => {
             let why = String::from_utf8_lossy(&out.stderr);
             assert!(!out.status.success() && why.contains("\"secrets\" is not a class of data"), "{why}");
