@@ -48,6 +48,13 @@ pub struct ChannelSettings {
 }
 
 impl Core {
+    /// Checks the audit trail from its first event: how many follow from one another, or the
+    /// first that does not (IT at the machine: `countersign audit verify`).
+    pub async fn operator_verify_audit(&self) -> Result<std::result::Result<i64, crate::audit::Break>> {
+        let proof = self.allow::<act::VerifyAudit>(&Actor::Operator, ()).await?;
+        self.store.verify_audit(&proof).await
+    }
+
     /// Creates a user with an argon2id-hashed password.
     pub async fn operator_add_user(&self, request: AddUser) -> Result<UserId> {
         let username = Username::parse(&request.username)?;

@@ -51,20 +51,122 @@ impl AuditEvent {
 /// The hash of record `seq`, chained to `prev`. Every field is length-prefixed, so no two
 /// different records can hash the same input.
 pub fn chain_hash(prev: &[u8; 32], seq: i64, at: Timestamp, event: &AuditEvent) -> [u8; 32] {
+    let actor = event.actor.label();
+    let detail = event.detail_text();
+    fields_hash(prev, seq, at, [actor.as_str(), event.action, event.target.as_deref().unwrap_or(""), &detail])
+}
+
+fn fields_hash(prev: &[u8; 32], seq: i64, at: Timestamp, fields: [&str; 4]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(seq.to_be_bytes());
     h.update(at.as_millis().to_be_bytes());
-    for field in [
-        event.actor.label().as_str(),
-        event.action,
-        event.target.as_deref().unwrap_or(""),
-        event.detail_text().as_str(),
-    ] {
+    for field in fields {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
     h.finalize().into()
+}
+
+/// A record as stored, with its hashes (what verification reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub occurred_at: Timestamp,
+    /// Who (`user:12`).
+    pub actor: String,
+    /// What (`session.login`).
+    pub action: String,
+    /// On what.
+    pub target: Option<String>,
+    /// Extra facts, as stored.
+    pub detail: String,
+    /// The hash of the record before it, as stored.
+    pub prev_hash: Vec<u8>,
+    /// Its own hash, as stored.
+    pub hash: Vec<u8>,
+}
+
+/// Where the chain is broken, at the first record that does not follow from the ones before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    /// Records are missing: `expected` should come next, `found` does (deleted rows).
+    Missing {
+        /// The position that should come next.
+        expected: i64,
+        /// The position found instead.
+        found: i64,
+    },
+    /// The record does not name the one before it as its predecessor (moved or replaced).
+    Relinked {
+        /// Its position.
+        seq: i64,
+    },
+    /// The record's contents do not match its hash (edited, or moved to another position).
+    Altered {
+        /// Its position.
+        seq: i64,
+    },
+}
+
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Missing { expected, found } => write!(
+                f,
+                "audit event #{expected} is missing (the next one is #{found}): events were deleted"
+            ),
+            Self::Relinked { seq } => write!(
+                f,
+                "audit event #{seq} does not follow the one before it: events were removed, moved or replaced"
+            ),
+            Self::Altered { seq } => write!(
+                f,
+                "audit event #{seq} was changed after it was written (or moved to another position)"
+            ),
+        }
+    }
+}
+
+/// Checks records in order of position, one at a time (a trail of millions is read in pages).
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    next: i64,
+    prev: [u8; 32],
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self { next: 1, prev: GENESIS }
+    }
+}
+
+impl Verifier {
+    /// Checks the next record: its position, its link to the one before and its own hash.
+    pub fn check(&mut self, r: &StoredRecord) -> Result<(), Break> {
+        if r.seq != self.next {
+            return Err(Break::Missing { expected: self.next, found: r.seq });
+        }
+        if r.prev_hash.as_slice() != self.prev.as_slice() {
+            return Err(Break::Relinked { seq: r.seq });
+        }
+        let fields =
+            [r.actor.as_str(), r.action.as_str(), r.target.as_deref().unwrap_or(""), r.detail.as_str()];
+        let hash = fields_hash(&self.prev, r.seq, r.occurred_at, fields);
+        if r.hash.as_slice() != hash.as_slice() {
+            return Err(Break::Altered { seq: r.seq });
+        }
+        self.prev = hash;
+        self.next += 1;
+        Ok(())
+    }
+
+    /// How many records have been checked.
+    pub fn checked(&self) -> i64 {
+        self.next - 1
+    }
 }
 
 #[cfg(test)]
@@ -87,5 +189,53 @@ mod tests {
         for v in variants {
             assert_ne!(v, h);
         }
+    }
+
+    /// A chain of three records as `store::audit` writes them.
+    fn chain() -> Vec<StoredRecord> {
+        let mut prev = GENESIS;
+        (1..=3)
+            .map(|seq| {
+                let event = AuditEvent::new(AuditActor::Operator, "user.add").target(format!("user:{seq}"));
+                let at = Timestamp::from_millis(seq * 10);
+                let hash = chain_hash(&prev, seq, at, &event);
+                let record = StoredRecord {
+                    seq,
+                    occurred_at: at,
+                    actor: event.actor.label(),
+                    action: event.action.to_owned(),
+                    target: event.target.clone(),
+                    detail: event.detail_text(),
+                    prev_hash: prev.to_vec(),
+                    hash: hash.to_vec(),
+                };
+                prev = hash;
+                record
+            })
+            .collect()
+    }
+
+    fn verify(records: &[StoredRecord]) -> Result<i64, Break> {
+        let mut verifier = Verifier::default();
+        records.iter().try_for_each(|r| verifier.check(r))?;
+        Ok(verifier.checked())
+    }
+
+    #[rstest::rstest]
+    #[case::intact(|_: &mut Vec<StoredRecord>| {}, Ok(3))]
+    #[case::a_field_edited(|c: &mut Vec<StoredRecord>| c[1].target = Some("user:9".into()), Err(Break::Altered { seq: 2 }))]
+    #[case::a_time_edited(|c: &mut Vec<StoredRecord>| c[2].occurred_at = Timestamp::from_millis(1), Err(Break::Altered { seq: 3 }))]
+    #[case::a_record_deleted(|c: &mut Vec<StoredRecord>| { c.remove(1); }, Err(Break::Missing { expected: 2, found: 3 }))]
+    #[case::the_first_deleted(|c: &mut Vec<StoredRecord>| { c.remove(0); }, Err(Break::Missing { expected: 1, found: 2 }))]
+    #[case::deleted_and_renumbered(|c: &mut Vec<StoredRecord>| { c.remove(1); c[1].seq = 2; }, Err(Break::Relinked { seq: 2 }))]
+    #[case::two_swapped(|c: &mut Vec<StoredRecord>| { c.swap(1, 2); c[1].seq = 2; c[2].seq = 3; }, Err(Break::Relinked { seq: 2 }))]
+    #[case::rehashed_without_the_chain(|c: &mut Vec<StoredRecord>| { c[1].detail = "x=1".into(); c[1].hash = vec![0; 32]; }, Err(Break::Altered { seq: 2 }))]
+    fn verification_finds_the_first_break(
+        #[case] tamper: fn(&mut Vec<StoredRecord>),
+        #[case] expected: Result<i64, Break>,
+    ) {
+        let mut records = chain();
+        tamper(&mut records);
+        assert_eq!(verify(&records), expected);
     }
 }

@@ -135,6 +135,8 @@ pub enum Action {
     ListOwnEscalations,
     /// See the requests waiting for a manager (cut to the conversations one sees).
     ReviewEscalations,
+    /// Check that the audit trail is whole and unchanged.
+    VerifyAudit,
 }
 
 /// Why an action was refused.
@@ -222,6 +224,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ReviewEscalations => {
             both(needs(actor, P::ConversationsView), needs(actor, P::EscalationsApprove))
         }
+        Action::VerifyAudit => operator_or(actor, P::AuditView),
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -409,6 +412,7 @@ acts! {
     DecideEscalation => ConversationId,
     ListOwnEscalations => ListScope,
     ReviewEscalations => ListScope,
+    VerifyAudit => (),
 }
 
 impl Listing for act::ListConversations {
@@ -718,6 +722,9 @@ mod tests {
     #[case::agent_has_no_queue(builtin("agent"), Action::ReviewEscalations, None, false)]
     #[case::manager_has_a_queue(builtin("manager"), Action::ReviewEscalations, None, true)]
     #[case::auditor_cannot_ask(builtin("auditor"), Action::RequestEscalation, my_team(), false)]
+    // The audit trail.
+    #[case::auditor_verifies_the_trail(builtin("auditor"), Action::VerifyAudit, None, true)]
+    #[case::agent_cannot_verify_the_trail(builtin("agent"), Action::VerifyAudit, None, false)]
     #[case::manager_reveals_in_own_store(builtin("manager"), Action::RevealMessage, my_team(), true)]
     #[case::manager_cannot_reveal_elsewhere(builtin("manager"), Action::RevealMessage, other_store(), false)]
     #[case::reveal_one_class_is_enough(custom(&[(Permission::ConversationsView, Scope::Team), (Permission::RevealIdentityData, Scope::All)], LabelAccess::Only(Default::default())), Action::RevealMessage, my_team(), true)]

@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: MaskingCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Accept webhooks and serve the HTTP API.
     Serve {
         #[command(flatten)]
@@ -68,6 +73,13 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that no event was edited, deleted or moved since it was written: prints how many
+    /// events were checked, or the first broken one, and then exits non-zero.
+    Verify(#[command(flatten)] Location),
 }
 
 #[derive(Subcommand)]
@@ -280,6 +292,17 @@ fn read_patterns(file: &std::path::Path) -> anyhow::Result<Vec<MaskingPattern>> 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stdin = std::io::stdin().lock();
     match cli.command {
+        Command::Audit { command: AuditCommand::Verify(location) } => {
+            let core = location.open().await?;
+            let outcome = core.operator_verify_audit().await;
+            core.close().await;
+            match outcome? {
+                Ok(n) => {
+                    println!("The audit trail is intact: {n} events, each following from the one before.")
+                }
+                Err(broken) => anyhow::bail!("the audit trail is broken: {broken}"),
+            }
+        }
         Command::Masking { command: MaskingCommand::Report { corpus, region } } => {
             let text = std::fs::read_to_string(&corpus)
                 .with_context(|| format!("cannot read the corpus {}", corpus.display()))?;

@@ -288,3 +288,59 @@ fn it_reports_the_accuracy_of_masking_on_a_labelled_corpus() {
     let refused = countersign(&["masking", "report", corpus, "--region", "Narnia"], "");
     assert!(!refused.status.success());
 }
+
+/// Changes the store's file directly, as someone holding the data key could.
+async fn tamper(dir: &Path, sql: &str) {
+    use sqlx::{ConnectOptions, Connection};
+    let key = KeySource::File(dir.join("data.key")).load().unwrap();
+    let url = format!("sqlite://{}", countersign::store::db_path(&dir.join("data")).display());
+    let mut conn = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .pragma("key", key.dangerously_pragma_value().dangerously_expose().clone())
+        .connect()
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+#[rstest]
+#[case::intact("", Ok("The audit trail is intact: 5 events"))]
+#[case::an_event_edited(
+    "UPDATE audit_events SET detail = detail || ';role=owner' WHERE seq = 3",
+    Err("audit event #3 was changed after it was written")
+)]
+#[case::an_event_deleted("DELETE FROM audit_events WHERE seq = 2", Err("audit event #2 is missing"))]
+#[case::two_events_swapped(
+    "UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3);
+     UPDATE audit_events SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE seq < 0;",
+    Err("audit event #2 does not follow the one before it")
+)]
+#[case::deleted_and_renumbered(
+    "DELETE FROM audit_events WHERE seq = 2; UPDATE audit_events SET seq = seq - 1 WHERE seq > 2;",
+    Err("audit event #2 does not follow the one before it")
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_verify_finds_the_first_event_tampered_with(
+    #[case] sql: &str,
+    #[case] expected: Result<&str, &str>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    for name in ["sam", "tia"] {
+        let add =
+            [&["user", "add", "--username", name, "--role", "agent", "--password-stdin"], &l[..]].concat();
+        ok(&add, "a long enough password\n");
+    }
+    if !sql.is_empty() {
+        tamper(dir.path(), sql).await;
+    }
+    let out = countersign(&[&["audit", "verify"], &l[..]].concat(), "");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    match expected {
+        Ok(says) => assert!(out.status.success() && stdout.contains(says), "{stdout} {stderr}"),
+        Err(says) => assert!(!out.status.success() && stderr.contains(says), "{stdout} {stderr}"),
+    }
+}
