@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use url::Url;
 
 use super::Core;
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, Checkpoint};
 use crate::authz::{act, Actor};
 use crate::channel::whatsapp::client::ChannelConfig;
 use crate::domain::{UserId, Username};
@@ -50,9 +50,21 @@ pub struct ChannelSettings {
 impl Core {
     /// Checks the audit trail from its first event: how many follow from one another, or the
     /// first that does not (IT at the machine: `countersign audit verify`).
-    pub async fn operator_verify_audit(&self) -> Result<std::result::Result<i64, crate::audit::Break>> {
+    /// `kept_elsewhere`: checkpoints exported earlier (`countersign audit checkpoints`), which
+    /// still hold if the store's own were deleted with the events they cover.
+    pub async fn operator_verify_audit(
+        &self,
+        kept_elsewhere: &[Checkpoint],
+    ) -> Result<std::result::Result<i64, crate::audit::Break>> {
         let proof = self.allow::<act::VerifyAudit>(&Actor::Operator, ()).await?;
-        self.store.verify_audit(&proof).await
+        self.store.verify_audit(&proof, kept_elsewhere).await
+    }
+
+    /// The signed audit checkpoints and the public key that checks them, to keep outside the
+    /// machine.
+    pub async fn operator_audit_checkpoints(&self) -> Result<(Vec<Checkpoint>, [u8; 32])> {
+        let proof = self.allow::<act::VerifyAudit>(&Actor::Operator, ()).await?;
+        Ok((self.store.audit_checkpoints(&proof).await?, self.store.audit_verifying_key()))
     }
 
     /// Creates a user with an argon2id-hashed password.

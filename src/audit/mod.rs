@@ -6,6 +6,9 @@
 //! leaves no record, and a record never exists without its change. Records carry ids and
 //! action names, never message bodies, names or phone numbers.
 
+use std::collections::BTreeMap;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::authz::AuditActor;
@@ -13,6 +16,66 @@ use crate::clock::Timestamp;
 
 /// The hash before the first record.
 pub const GENESIS: [u8; 32] = [0u8; 32];
+
+/// A checkpoint is signed after every this many events.
+pub const CHECKPOINT_EVERY: i64 = 100;
+
+/// A signed statement that event `seq` had `hash` (and so, through the chain, every event
+/// before it had what it has now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The event it covers, and every one before.
+    pub seq: i64,
+    /// That event's hash.
+    pub hash: [u8; 32],
+    /// When it was signed.
+    pub signed_at: Timestamp,
+    /// Ed25519 over [`Checkpoint::message`].
+    pub signature: [u8; 64],
+}
+
+impl Checkpoint {
+    fn message(seq: i64, hash: &[u8; 32], signed_at: Timestamp) -> Vec<u8> {
+        let mut m = b"countersign audit checkpoint v1\0".to_vec();
+        m.extend_from_slice(&seq.to_be_bytes());
+        m.extend_from_slice(hash);
+        m.extend_from_slice(&signed_at.as_millis().to_be_bytes());
+        m
+    }
+
+    /// Whether `key` signed it.
+    pub fn signed_by(&self, key: &VerifyingKey) -> bool {
+        let message = Self::message(self.seq, &self.hash, self.signed_at);
+        key.verify(&message, &Signature::from_bytes(&self.signature)).is_ok()
+    }
+}
+
+/// The installation's checkpoint signer (its key derived from the data key).
+pub struct AuditSigner(SigningKey);
+
+impl std::fmt::Debug for AuditSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditSigner(..)")
+    }
+}
+
+impl AuditSigner {
+    /// The signer with this 32-byte seed.
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        Self(SigningKey::from_bytes(seed))
+    }
+
+    /// Signs that event `seq` has `hash`.
+    pub fn checkpoint(&self, seq: i64, hash: [u8; 32], signed_at: Timestamp) -> Checkpoint {
+        let signature = self.0.sign(&Checkpoint::message(seq, &hash, signed_at)).to_bytes();
+        Checkpoint { seq, hash, signed_at, signature }
+    }
+
+    /// The public half, to check checkpoints (also kept outside the machine with them).
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.0.verifying_key()
+    }
+}
 
 /// What happened, as the audit trail records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +172,23 @@ pub enum Break {
         /// Its position.
         seq: i64,
     },
+    /// A checkpoint is not signed by this installation's key (forged or edited).
+    Unsigned {
+        /// The event it claims to cover.
+        seq: i64,
+    },
+    /// The chain no longer agrees with a signed checkpoint (rewritten from there back).
+    Contradicts {
+        /// The event the checkpoint covers.
+        seq: i64,
+    },
+    /// A signed checkpoint covers events that are gone (the end of the trail was cut off).
+    Truncated {
+        /// The event the checkpoint covers.
+        checkpoint: i64,
+        /// The last event left.
+        last: i64,
+    },
 }
 
 impl std::fmt::Display for Break {
@@ -126,6 +206,17 @@ impl std::fmt::Display for Break {
                 f,
                 "audit event #{seq} was changed after it was written (or moved to another position)"
             ),
+            Self::Unsigned { seq } => {
+                write!(f, "the checkpoint at audit event #{seq} is not signed by this installation's key")
+            }
+            Self::Contradicts { seq } => write!(
+                f,
+                "the trail does not match the signed checkpoint at audit event #{seq}: events up to it were rewritten"
+            ),
+            Self::Truncated { checkpoint, last } => write!(
+                f,
+                "a signed checkpoint covers audit event #{checkpoint}, but the trail ends at #{last}: events were cut off the end"
+            ),
         }
     }
 }
@@ -135,15 +226,39 @@ impl std::fmt::Display for Break {
 pub struct Verifier {
     next: i64,
     prev: [u8; 32],
+    checkpoints: BTreeMap<i64, [u8; 32]>,
 }
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self { next: 1, prev: GENESIS }
+        Self { next: 1, prev: GENESIS, checkpoints: BTreeMap::new() }
     }
 }
 
 impl Verifier {
+    /// A verifier that also holds the chain to `checkpoints`, each of which `key` must have
+    /// signed (from the store, or a copy kept outside the machine).
+    pub fn with_checkpoints(checkpoints: &[Checkpoint], key: &VerifyingKey) -> Result<Self, Break> {
+        let mut verifier = Self::default();
+        for c in checkpoints {
+            if !c.signed_by(key) {
+                return Err(Break::Unsigned { seq: c.seq });
+            }
+            verifier.checkpoints.insert(c.seq, c.hash);
+        }
+        Ok(verifier)
+    }
+
+    /// After the last record: every checkpoint must have been reached.
+    pub fn finish(&self) -> Result<i64, Break> {
+        match self.checkpoints.keys().next_back() {
+            Some(&checkpoint) if checkpoint > self.checked() => {
+                Err(Break::Truncated { checkpoint, last: self.checked() })
+            }
+            _ => Ok(self.checked()),
+        }
+    }
+
     /// Checks the next record: its position, its link to the one before and its own hash.
     pub fn check(&mut self, r: &StoredRecord) -> Result<(), Break> {
         if r.seq != self.next {
@@ -157,6 +272,9 @@ impl Verifier {
         let hash = fields_hash(&self.prev, r.seq, r.occurred_at, fields);
         if r.hash.as_slice() != hash.as_slice() {
             return Err(Break::Altered { seq: r.seq });
+        }
+        if self.checkpoints.get(&r.seq).is_some_and(|signed| *signed != hash) {
+            return Err(Break::Contradicts { seq: r.seq });
         }
         self.prev = hash;
         self.next += 1;
@@ -218,7 +336,60 @@ mod tests {
     fn verify(records: &[StoredRecord]) -> Result<i64, Break> {
         let mut verifier = Verifier::default();
         records.iter().try_for_each(|r| verifier.check(r))?;
-        Ok(verifier.checked())
+        verifier.finish()
+    }
+
+    fn signer() -> AuditSigner {
+        AuditSigner::from_seed(&[7u8; 32])
+    }
+
+    /// The chain checked against a checkpoint signed at event 3.
+    fn verify_signed(
+        records: &[StoredRecord],
+        checkpoint: &Checkpoint,
+        key: &VerifyingKey,
+    ) -> Result<i64, Break> {
+        let mut verifier = Verifier::with_checkpoints(std::slice::from_ref(checkpoint), key)?;
+        records.iter().try_for_each(|r| verifier.check(r))?;
+        verifier.finish()
+    }
+
+    fn checkpoint_at_3(records: &[StoredRecord]) -> Checkpoint {
+        let hash: [u8; 32] = records[2].hash.clone().try_into().unwrap();
+        signer().checkpoint(3, hash, Timestamp::from_millis(40))
+    }
+
+    #[test]
+    fn a_signed_checkpoint_catches_a_cut_off_end_and_a_rewritten_chain() {
+        let records = chain();
+        let checkpoint = checkpoint_at_3(&records);
+        let key = signer().verifying_key();
+        assert_eq!(verify_signed(&records, &checkpoint, &key), Ok(3));
+        // The last event deleted: the chain alone looks whole, the checkpoint says otherwise.
+        assert_eq!(verify(&records[..2]), Ok(2));
+        assert_eq!(
+            verify_signed(&records[..2], &checkpoint, &key),
+            Err(Break::Truncated { checkpoint: 3, last: 2 })
+        );
+        // The whole chain rebuilt with an edit (as someone holding the store could).
+        let mut rebuilt = records.clone();
+        rebuilt[0].target = Some("user:9".into());
+        let mut prev = GENESIS;
+        for r in &mut rebuilt {
+            r.prev_hash = prev.to_vec();
+            let fields =
+                [r.actor.as_str(), r.action.as_str(), r.target.as_deref().unwrap_or(""), r.detail.as_str()];
+            prev = fields_hash(&prev, r.seq, r.occurred_at, fields);
+            r.hash = prev.to_vec();
+        }
+        assert_eq!(verify(&rebuilt), Ok(3), "a rebuilt chain is consistent in itself");
+        assert_eq!(verify_signed(&rebuilt, &checkpoint, &key), Err(Break::Contradicts { seq: 3 }));
+        // A checkpoint edited, or signed by another key, is refused.
+        let mut forged = checkpoint.clone();
+        forged.hash = rebuilt[2].hash.clone().try_into().unwrap();
+        assert_eq!(verify_signed(&rebuilt, &forged, &key), Err(Break::Unsigned { seq: 3 }));
+        let other = AuditSigner::from_seed(&[8u8; 32]).verifying_key();
+        assert_eq!(verify_signed(&records, &checkpoint, &other), Err(Break::Unsigned { seq: 3 }));
     }
 
     #[rstest::rstest]

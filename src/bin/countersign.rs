@@ -77,9 +77,24 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check that no event was edited, deleted or moved since it was written: prints how many
-    /// events were checked, or the first broken one, and then exits non-zero.
-    Verify(#[command(flatten)] Location),
+    /// Check that no event was edited, deleted, moved or cut off since it was written: prints
+    /// how many events were checked, or the first break, and then exits non-zero.
+    Verify {
+        #[command(flatten)]
+        location: Location,
+        /// Checkpoints exported earlier with `audit checkpoints` (kept outside this machine).
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Write the signed checkpoints, one JSON object a line, with the key that checks them,
+    /// to keep outside this machine.
+    Checkpoints {
+        #[command(flatten)]
+        location: Location,
+        /// Where to write them.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -292,9 +307,10 @@ fn read_patterns(file: &std::path::Path) -> anyhow::Result<Vec<MaskingPattern>> 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stdin = std::io::stdin().lock();
     match cli.command {
-        Command::Audit { command: AuditCommand::Verify(location) } => {
+        Command::Audit { command: AuditCommand::Verify { location, checkpoints } } => {
+            let kept = checkpoints.map(|file| read_checkpoints(&file)).transpose()?.unwrap_or_default();
             let core = location.open().await?;
-            let outcome = core.operator_verify_audit().await;
+            let outcome = core.operator_verify_audit(&kept).await;
             core.close().await;
             match outcome? {
                 Ok(n) => {
@@ -302,6 +318,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(broken) => anyhow::bail!("the audit trail is broken: {broken}"),
             }
+        }
+        Command::Audit { command: AuditCommand::Checkpoints { location, out } } => {
+            let core = location.open().await?;
+            let exported = core.operator_audit_checkpoints().await;
+            core.close().await;
+            let (checkpoints, key) = exported?;
+            let lines: String = checkpoints
+                .iter()
+                .map(|c| {
+                    let line = serde_json::json!({
+                        "seq": c.seq,
+                        "hash": hex::encode(c.hash),
+                        "signed_at": c.signed_at.as_millis(),
+                        "signature": hex::encode(c.signature),
+                        "key": hex::encode(key),
+                    });
+                    format!("{line}\n")
+                })
+                .collect();
+            std::fs::write(&out, lines).with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "Wrote {} signed checkpoints to {} (key {}). Keep it outside this machine.",
+                checkpoints.len(),
+                out.display(),
+                hex::encode(key)
+            );
         }
         Command::Masking { command: MaskingCommand::Report { corpus, region } } => {
             let text = std::fs::read_to_string(&corpus)
@@ -486,6 +528,32 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Checkpoints exported by `audit checkpoints`; a line that is not one is an error naming it.
+fn read_checkpoints(file: &std::path::Path) -> anyhow::Result<Vec<countersign::audit::Checkpoint>> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut checkpoints = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let bad = || {
+            anyhow::anyhow!(
+                "line {} of {} is not a checkpoint written by `countersign audit checkpoints`",
+                n + 1,
+                file.display()
+            )
+        };
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|_| bad())?;
+        let bytes = |field: &str| hex::decode(value[field].as_str().unwrap_or_default()).map_err(|_| bad());
+        checkpoints.push(countersign::audit::Checkpoint {
+            seq: value["seq"].as_i64().ok_or_else(bad)?,
+            hash: bytes("hash")?.try_into().map_err(|_| bad())?,
+            signed_at: countersign::clock::Timestamp::from_millis(
+                value["signed_at"].as_i64().ok_or_else(bad)?,
+            ),
+            signature: bytes("signature")?.try_into().map_err(|_| bad())?,
+        });
+    }
+    Ok(checkpoints)
 }
 
 fn main() -> ExitCode {

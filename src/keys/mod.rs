@@ -36,6 +36,18 @@ impl DataKey {
         Secret::new(format!("\"x'{}'\"", hex.as_str()))
     }
 
+    /// The seed of the key that signs audit checkpoints: derived from this key with
+    /// HKDF-SHA256 under its own label, so it is kept exactly like the data key (file or OS
+    /// credential store) and is never the data key itself.
+    pub fn audit_signing_seed(&self) -> Secret<[u8; 32]> {
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(None, self.0.dangerously_expose());
+        let mut seed = [0u8; 32];
+        // 32 bytes is far below HKDF's limit (255 × 32), so this cannot fail.
+        hk.expand(b"countersign audit checkpoint signing key v1", &mut seed)
+            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF length"));
+        Secret::new(seed)
+    }
+
     fn to_hex(&self) -> SecretString {
         Secret::new(hex::encode(self.0.dangerously_expose()))
     }

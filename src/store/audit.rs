@@ -3,7 +3,9 @@
 use sqlx::Row;
 
 use super::WriteTx;
-use crate::audit::{chain_hash, AuditEvent, Break, StoredRecord, Verifier, GENESIS};
+use crate::audit::{
+    chain_hash, AuditEvent, Break, Checkpoint, StoredRecord, Verifier, CHECKPOINT_EVERY, GENESIS,
+};
 use crate::authz::{act, Authorized};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -40,6 +42,18 @@ impl WriteTx {
         .bind(hash.as_slice())
         .execute(self.conn())
         .await?;
+        if seq % CHECKPOINT_EVERY == 0 {
+            let checkpoint = self.1.checkpoint(seq, hash, now);
+            sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(checkpoint.hash.as_slice())
+            .bind(now.as_millis())
+            .bind(checkpoint.signature.as_slice())
+            .execute(self.conn())
+            .await?;
+        }
         Ok(())
     }
 }
@@ -88,10 +102,16 @@ impl super::Store {
     /// break. A tail cut off after the last event cannot be seen from the chain alone.
     pub async fn verify_audit(
         &self,
-        _proof: &Authorized<act::VerifyAudit>,
+        proof: &Authorized<act::VerifyAudit>,
+        kept_elsewhere: &[Checkpoint],
     ) -> Result<std::result::Result<i64, Break>> {
         const PAGE: i64 = 10_000;
-        let mut verifier = Verifier::default();
+        let mut checkpoints = self.audit_checkpoints(proof).await?;
+        checkpoints.extend_from_slice(kept_elsewhere);
+        let mut verifier = match Verifier::with_checkpoints(&checkpoints, &self.signer.verifying_key()) {
+            Ok(verifier) => verifier,
+            Err(broken) => return Ok(Err(broken)),
+        };
         let mut after = 0;
         loop {
             let rows = sqlx::query(
@@ -119,8 +139,31 @@ impl super::Store {
                 after = record.seq;
             }
             if (rows.len() as i64) < PAGE {
-                return Ok(Ok(verifier.checked()));
+                return Ok(verifier.finish());
             }
         }
+    }
+
+    /// The signed checkpoints, oldest first (to keep a copy outside the machine).
+    pub async fn audit_checkpoints(&self, _proof: &Authorized<act::VerifyAudit>) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query("SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq")
+            .fetch_all(self.read())
+            .await?;
+        let corrupt = || Error::Internal("corrupt audit checkpoint".to_owned());
+        rows.iter()
+            .map(|r| {
+                Ok(Checkpoint {
+                    seq: r.try_get("seq")?,
+                    hash: r.try_get::<Vec<u8>, _>("hash")?.try_into().map_err(|_| corrupt())?,
+                    signed_at: Timestamp::from_millis(r.try_get("signed_at")?),
+                    signature: r.try_get::<Vec<u8>, _>("signature")?.try_into().map_err(|_| corrupt())?,
+                })
+            })
+            .collect()
+    }
+
+    /// The public key that checks this installation's checkpoints.
+    pub fn audit_verifying_key(&self) -> [u8; 32] {
+        self.signer.verifying_key().to_bytes()
     }
 }

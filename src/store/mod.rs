@@ -28,11 +28,13 @@ pub mod webauthn;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use crate::audit::AuditSigner;
 use crate::error::{Error, Result};
 use crate::keys::{DataKey, KeyError};
 
@@ -53,12 +55,13 @@ pub enum OpenMode {
 pub struct Store {
     reader: SqlitePool,
     writer: SqlitePool,
+    signer: Arc<AuditSigner>,
 }
 
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls everything back,
 /// audit records included.
 #[derive(Debug)]
-pub struct WriteTx(Transaction<'static, Sqlite>);
+pub struct WriteTx(Transaction<'static, Sqlite>, Arc<AuditSigner>);
 
 impl WriteTx {
     /// Makes the changes and their audit records durable together.
@@ -102,12 +105,13 @@ impl Store {
             .connect_with(options.create_if_missing(false))
             .await
             .map_err(map_open_error)?;
-        Ok(Self { reader, writer })
+        let signer = Arc::new(AuditSigner::from_seed(key.audit_signing_seed().dangerously_expose()));
+        Ok(Self { reader, writer, signer })
     }
 
     /// Starts a write transaction.
     pub async fn write(&self) -> Result<WriteTx> {
-        Ok(WriteTx(self.writer.begin().await?))
+        Ok(WriteTx(self.writer.begin().await?, self.signer.clone()))
     }
 
     /// The read pool.

@@ -344,3 +344,55 @@ async fn audit_verify_finds_the_first_event_tampered_with(
         Err(says) => assert!(!out.status.success() && stderr.contains(says), "{stdout} {stderr}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_checkpoints_catch_a_trail_cut_short_even_when_their_table_is_emptied_too() {
+    let site = site("http://127.0.0.1:9").await;
+    // Enough changes for a checkpoint (one is signed every 100 events).
+    while site.core.store().audit_records().await.unwrap().len() < 120 {
+        let change =
+            countersign::api::users::SecuritySettings { step_up_minutes: Some(5), ..Default::default() };
+        site.core.operator_set_security_settings(change).await.unwrap();
+    }
+    site.core.clone().close().await;
+    let dir = site.dir.path();
+    let loc = [
+        "--data-dir",
+        &dir.join("data").display().to_string(),
+        "--key-file",
+        &dir.join("data.key").display().to_string(),
+    ]
+    .map(str::to_owned);
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let kept = dir.join("checkpoints.jsonl").display().to_string();
+    let exported = ok(&[&["audit", "checkpoints", "--out", &kept], &l[..]].concat(), "");
+    assert!(exported.contains("Wrote 1 signed checkpoints"), "{exported}");
+    let verify = |with: &[&str]| {
+        let out = countersign(&[&["audit", "verify"], with, &l[..]].concat(), "");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (fine, says) = verify(&[]);
+    assert!(fine && says.contains("intact: 1"), "{says}");
+
+    // The end of the trail cut off, back past the checkpoint: the chain alone looks whole.
+    tamper(dir, "DELETE FROM audit_events WHERE seq >= 95").await;
+    let (fine, says) = verify(&[]);
+    assert!(!fine && says.contains("covers audit event #100, but the trail ends at #94"), "{says}");
+    // The checkpoints deleted too: only the copy kept elsewhere tells.
+    tamper(dir, "DELETE FROM audit_checkpoints").await;
+    let (fine, says) = verify(&[]);
+    assert!(fine && says.contains("intact: 94 events"), "{says}");
+    let (fine, says) = verify(&["--checkpoints", &kept]);
+    assert!(!fine && says.contains("covers audit event #100, but the trail ends at #94"), "{says}");
+    // A checkpoint file edited by hand is not taken on trust.
+    let edited = std::fs::read_to_string(&kept).unwrap().replace("\"seq\":100", "\"seq\":90");
+    std::fs::write(&kept, edited).unwrap();
+    let (fine, says) = verify(&["--checkpoints", &kept]);
+    assert!(!fine && says.contains("checkpoint at audit event #90 is not signed"), "{says}");
+    std::fs::write(&kept, "not a checkpoint\n").unwrap();
+    let (fine, says) = verify(&["--checkpoints", &kept]);
+    assert!(!fine && says.contains("line 1 of"), "{says}");
+}
