@@ -89,14 +89,16 @@ impl Core {
         let r = self.resolve(token).await?;
         // Each list only for those whose role could have it (asking for the other would only
         // log a refusal on every refresh); `authorize_list` still decides.
-        let own = match r.grants.has(Permission::EscalationsRequest) {
-            true => authorize_list::<act::ListOwnEscalations>(&r.actor).ok(),
-            false => None,
-        };
-        let queue = match r.grants.has(Permission::EscalationsApprove) {
-            true => authorize_list::<act::ReviewEscalations>(&r.actor).ok(),
-            false => None,
-        };
+        let own = r
+            .grants
+            .has(Permission::EscalationsRequest)
+            .then(|| authorize_list::<act::ListOwnEscalations>(&r.actor).ok())
+            .flatten();
+        let queue = r
+            .grants
+            .has(Permission::EscalationsApprove)
+            .then(|| authorize_list::<act::ReviewEscalations>(&r.actor).ok())
+            .flatten();
         if own.is_none() && queue.is_none() {
             // Neither: refused and recorded like any other call.
             self.allow_list::<act::ListOwnEscalations>(&r.actor).await?;
@@ -183,7 +185,8 @@ impl Core {
         Ok(RevealAccessView::build(
             sight.shown,
             sight.needs_approval,
-            (!sight.approved.is_empty()).then_some(sight.approved_until).flatten(),
+            // Only approvals of a reveal have an end (a plain escalation grants nothing).
+            sight.approved_until,
             may_ask,
             pending,
         ))

@@ -131,9 +131,9 @@ fn fields_hash(prev: &[u8; 32], seq: i64, at: Timestamp, fields: [&str; 4]) -> [
     h.finalize().into()
 }
 
-/// A record as stored, with its hashes (what verification reads).
+/// One audit record as stored (for verification and export).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRecord {
+pub struct AuditRecord {
     /// Position in the chain, from 1.
     pub seq: i64,
     /// When.
@@ -146,6 +146,23 @@ pub struct StoredRecord {
     pub target: Option<String>,
     /// Extra facts, as stored.
     pub detail: String,
+}
+
+impl AuditRecord {
+    /// Its hash chained to `prev`, from its fields as stored (what [`chain_hash`] gave when it
+    /// was written, unless something changed).
+    pub fn hash_after(&self, prev: &[u8; 32]) -> [u8; 32] {
+        let fields =
+            [self.actor.as_str(), self.action.as_str(), self.target.as_deref().unwrap_or(""), &self.detail];
+        fields_hash(prev, self.seq, self.occurred_at, fields)
+    }
+}
+
+/// A record with its hashes as stored (what verification reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The record.
+    pub record: AuditRecord,
     /// The hash of the record before it, as stored.
     pub prev_hash: Vec<u8>,
     /// Its own hash, as stored.
@@ -260,17 +277,16 @@ impl Verifier {
     }
 
     /// Checks the next record: its position, its link to the one before and its own hash.
-    pub fn check(&mut self, r: &StoredRecord) -> Result<(), Break> {
+    pub fn check(&mut self, stored: &StoredRecord) -> Result<(), Break> {
+        let r = &stored.record;
         if r.seq != self.next {
             return Err(Break::Missing { expected: self.next, found: r.seq });
         }
-        if r.prev_hash.as_slice() != self.prev.as_slice() {
+        if stored.prev_hash.as_slice() != self.prev.as_slice() {
             return Err(Break::Relinked { seq: r.seq });
         }
-        let fields =
-            [r.actor.as_str(), r.action.as_str(), r.target.as_deref().unwrap_or(""), r.detail.as_str()];
-        let hash = fields_hash(&self.prev, r.seq, r.occurred_at, fields);
-        if r.hash.as_slice() != hash.as_slice() {
+        let hash = r.hash_after(&self.prev);
+        if stored.hash.as_slice() != hash.as_slice() {
             return Err(Break::Altered { seq: r.seq });
         }
         if self.checkpoints.get(&r.seq).is_some_and(|signed| *signed != hash) {
@@ -318,12 +334,14 @@ mod tests {
                 let at = Timestamp::from_millis(seq * 10);
                 let hash = chain_hash(&prev, seq, at, &event);
                 let record = StoredRecord {
-                    seq,
-                    occurred_at: at,
-                    actor: event.actor.label(),
-                    action: event.action.to_owned(),
-                    target: event.target.clone(),
-                    detail: event.detail_text(),
+                    record: AuditRecord {
+                        seq,
+                        occurred_at: at,
+                        actor: event.actor.label(),
+                        action: event.action.to_owned(),
+                        target: event.target.clone(),
+                        detail: event.detail_text(),
+                    },
                     prev_hash: prev.to_vec(),
                     hash: hash.to_vec(),
                 };
@@ -373,13 +391,11 @@ mod tests {
         );
         // The whole chain rebuilt with an edit (as someone holding the store could).
         let mut rebuilt = records.clone();
-        rebuilt[0].target = Some("user:9".into());
+        rebuilt[0].record.target = Some("user:9".into());
         let mut prev = GENESIS;
         for r in &mut rebuilt {
             r.prev_hash = prev.to_vec();
-            let fields =
-                [r.actor.as_str(), r.action.as_str(), r.target.as_deref().unwrap_or(""), r.detail.as_str()];
-            prev = fields_hash(&prev, r.seq, r.occurred_at, fields);
+            prev = r.record.hash_after(&prev);
             r.hash = prev.to_vec();
         }
         assert_eq!(verify(&rebuilt), Ok(3), "a rebuilt chain is consistent in itself");
@@ -394,13 +410,13 @@ mod tests {
 
     #[rstest::rstest]
     #[case::intact(|_: &mut Vec<StoredRecord>| {}, Ok(3))]
-    #[case::a_field_edited(|c: &mut Vec<StoredRecord>| c[1].target = Some("user:9".into()), Err(Break::Altered { seq: 2 }))]
-    #[case::a_time_edited(|c: &mut Vec<StoredRecord>| c[2].occurred_at = Timestamp::from_millis(1), Err(Break::Altered { seq: 3 }))]
+    #[case::a_field_edited(|c: &mut Vec<StoredRecord>| c[1].record.target = Some("user:9".into()), Err(Break::Altered { seq: 2 }))]
+    #[case::a_time_edited(|c: &mut Vec<StoredRecord>| c[2].record.occurred_at = Timestamp::from_millis(1), Err(Break::Altered { seq: 3 }))]
     #[case::a_record_deleted(|c: &mut Vec<StoredRecord>| { c.remove(1); }, Err(Break::Missing { expected: 2, found: 3 }))]
     #[case::the_first_deleted(|c: &mut Vec<StoredRecord>| { c.remove(0); }, Err(Break::Missing { expected: 1, found: 2 }))]
-    #[case::deleted_and_renumbered(|c: &mut Vec<StoredRecord>| { c.remove(1); c[1].seq = 2; }, Err(Break::Relinked { seq: 2 }))]
-    #[case::two_swapped(|c: &mut Vec<StoredRecord>| { c.swap(1, 2); c[1].seq = 2; c[2].seq = 3; }, Err(Break::Relinked { seq: 2 }))]
-    #[case::rehashed_without_the_chain(|c: &mut Vec<StoredRecord>| { c[1].detail = "x=1".into(); c[1].hash = vec![0; 32]; }, Err(Break::Altered { seq: 2 }))]
+    #[case::deleted_and_renumbered(|c: &mut Vec<StoredRecord>| { c.remove(1); c[1].record.seq = 2; }, Err(Break::Relinked { seq: 2 }))]
+    #[case::two_swapped(|c: &mut Vec<StoredRecord>| { c.swap(1, 2); c[1].record.seq = 2; c[2].record.seq = 3; }, Err(Break::Relinked { seq: 2 }))]
+    #[case::rehashed_without_the_chain(|c: &mut Vec<StoredRecord>| { c[1].record.detail = "x=1".into(); c[1].hash = vec![0; 32]; }, Err(Break::Altered { seq: 2 }))]
     fn verification_finds_the_first_break(
         #[case] tamper: fn(&mut Vec<StoredRecord>),
         #[case] expected: Result<i64, Break>,

@@ -58,21 +58,17 @@ impl WriteTx {
     }
 }
 
-/// One audit record as stored (for verification and export).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRecord {
-    /// Position in the chain, from 1.
-    pub seq: i64,
-    /// When.
-    pub occurred_at: Timestamp,
-    /// Who (`user:12`).
-    pub actor: String,
-    /// What (`session.login`).
-    pub action: String,
-    /// On what.
-    pub target: Option<String>,
-    /// Extra facts.
-    pub detail: String,
+pub use crate::audit::AuditRecord;
+
+fn record_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: r.try_get("seq")?,
+        occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        detail: r.try_get("detail")?,
+    })
 }
 
 impl super::Store {
@@ -83,23 +79,13 @@ impl super::Store {
         )
         .fetch_all(self.read())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRecord {
-                    seq: r.try_get("seq")?,
-                    occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    target: r.try_get("target")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(record_from_row).collect()
     }
 
     /// Checks the whole chain from the first event, a page at a time (a trail of millions is
-    /// never held in memory): `Ok(n)` when all `n` events follow from one another, or the first
-    /// break. A tail cut off after the last event cannot be seen from the chain alone.
+    /// never held in memory), against the stored checkpoints and those `kept_elsewhere`:
+    /// `Ok(n)` when all `n` events follow from one another and agree with every checkpoint, or
+    /// the first break. Events cut off after the last checkpoint cannot be seen.
     pub async fn verify_audit(
         &self,
         proof: &Authorized<act::VerifyAudit>,
@@ -123,20 +109,15 @@ impl super::Store {
             .fetch_all(self.read())
             .await?;
             for r in &rows {
-                let record = StoredRecord {
-                    seq: r.try_get("seq")?,
-                    occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    target: r.try_get("target")?,
-                    detail: r.try_get("detail")?,
+                let stored = StoredRecord {
+                    record: record_from_row(r)?,
                     prev_hash: r.try_get("prev_hash")?,
                     hash: r.try_get("hash")?,
                 };
-                if let Err(found) = verifier.check(&record) {
+                if let Err(found) = verifier.check(&stored) {
                     return Ok(Err(found));
                 }
-                after = record.seq;
+                after = stored.record.seq;
             }
             if (rows.len() as i64) < PAGE {
                 return Ok(verifier.finish());
