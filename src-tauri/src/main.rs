@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod audit;
 mod commands;
 mod contact_fields;
 #[cfg(feature = "demo")]
@@ -190,6 +191,9 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         contact_fields::delete_contact_field,
         contact_fields::set_contact_field,
         contact_fields::reveal_contact,
+        audit::audit_events,
+        audit::audit_kinds,
+        audit::export_audit,
         escalations::request_escalation,
         escalations::escalations,
         escalations::decide_escalation,

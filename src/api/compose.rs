@@ -3,6 +3,7 @@
 //! WhatsApp's limits before it is committed, needs the customer's 24-hour window, and goes
 //! through the outbox like a text reply.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -190,7 +191,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let message_kind = MessageKind::from_wire(Some(kind));
         let message_id = tx.enqueue_reply(&proof, &recipient, &message_kind, &summary, graph, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "message.sent")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::MessageSent)
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get())
             .detail("kind", kind);

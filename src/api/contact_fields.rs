@@ -13,6 +13,7 @@
 //!   values went with it.
 //! - A value's errors never repeat the value.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::reveal::{checked_reason, RevealRequest};
@@ -99,7 +100,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         field.id = tx.save_contact_field(&proof, current.as_ref().map(|c| c.id), &field, now).await?;
-        let mut event = AuditEvent::new(proof.actor().clone(), "contact_field.save")
+        let mut event = AuditEvent::new(proof.actor().clone(), Kind::ContactFieldSave)
             .target(format!("contact_field:{}", field.id.get()))
             .detail("name", &field.name)
             .detail("kind", field.kind.as_str())
@@ -121,7 +122,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let values = tx.delete_contact_field(&proof, field.id).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "contact_field.delete")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::ContactFieldDelete)
             .target(format!("contact_field:{id}"))
             .detail("name", &field.name)
             .detail("values", values);
@@ -147,7 +148,7 @@ impl Core {
         let value = checked_value(field.kind, &request.value, now.utc_date()).map_err(Error::Invalid)?;
         let mut tx = self.store.write().await?;
         if tx.set_contact_field(&proof, field.id, value.as_deref(), now).await? {
-            let event = AuditEvent::new(proof.actor().clone(), "contact.field_set")
+            let event = AuditEvent::new(proof.actor().clone(), Kind::ContactFieldSet)
                 .target(format!("contact:{contact}"))
                 .detail("field", format!("contact_field:{}", field.id.get()))
                 .detail("cleared", value.is_none());
@@ -175,7 +176,7 @@ impl Core {
         let detectors = self.detectors().await?;
         let (view, classes) = ContactView::revealed(&record, sight.shown, &fields, &detectors);
         let event =
-            AuditEvent::new(proof.actor().clone(), "data.reveal").target(format!("contact:{contact}"));
+            AuditEvent::new(proof.actor().clone(), Kind::DataReveal).target(format!("contact:{contact}"));
         let until = self.record_reveal(event, &classes, sight, reason, detectors).await?;
         tracing::info!(contact, classes = classes.len(), "contact revealed");
         Ok(ContactRevealView { contact: view, until })

@@ -1,6 +1,7 @@
 //! Contacts: the customers the actor may see (their team's, their own, or all, by role), and
 //! moving a contact to another team or owner.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::ContactView;
@@ -58,7 +59,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.assign_contact(&proof, team, owner).await?;
-        let mut event = AuditEvent::new(proof.actor().clone(), "contact.assign")
+        let mut event = AuditEvent::new(proof.actor().clone(), Kind::ContactAssign)
             .target(format!("contact:{id}"))
             .detail("team", format!("team:{}", team.get()));
         if let Some(owner) = owner {

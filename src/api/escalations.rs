@@ -16,6 +16,7 @@
 //! - Refusing needs a note: the agent is told why.
 //! - Two managers answering at once: the second is told it was already answered.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::reveal::masked_words;
@@ -73,7 +74,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let id = tx.insert_escalation(&proof, &reason, classes, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "escalation.requested")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::EscalationRequested)
             .target(format!("escalation:{}", id.get()))
             .detail("conversation", conversation.get())
             .detail("reveal", classes_detail(classes))
@@ -147,9 +148,9 @@ impl Core {
             }
         };
         let (status, name) = if answer.approve {
-            (EscalationStatus::Approved, "escalation.approved")
+            (EscalationStatus::Approved, Kind::EscalationApproved)
         } else {
-            (EscalationStatus::Rejected, "escalation.rejected")
+            (EscalationStatus::Rejected, Kind::EscalationRejected)
         };
         let now = self.clock.now();
         let grant_until =

@@ -1,5 +1,6 @@
 //! The shared inbox: conversations, their messages, and replies.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::{ConversationSummaryView, MessageView};
@@ -113,7 +114,7 @@ impl Core {
         }
         let message_id =
             tx.enqueue_reply(&proof, recipient, &MessageKind::text(), text, graph_request, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "message.sent")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::MessageSent)
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get());
         tx.audit(&event, now).await?;
@@ -193,7 +194,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.assign_conversation(&proof, agent).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "conversation.assign")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::ConversationAssign)
             .target(format!("conversation:{}", id.get()))
             .detail("agent", agent.map_or_else(|| "none".to_owned(), |a| format!("user:{}", a.get())));
         tx.audit(&event, now).await?;
@@ -215,7 +216,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.transfer_conversation(&proof, team).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "conversation.transfer")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::ConversationTransfer)
             .target(format!("conversation:{}", id.get()))
             .detail("team", format!("team:{}", team.get()));
         tx.audit(&event, now).await?;

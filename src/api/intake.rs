@@ -6,6 +6,7 @@
 //! no-op. A signed body that is not a delivery at all is still kept (marked unparsed) and
 //! acknowledged: refusing it would only make Meta retry the same bytes for days.
 
+use crate::audit::Kind;
 use subtle::ConstantTimeEq;
 
 use super::views::IntakeReceipt;
@@ -72,7 +73,7 @@ impl Core {
         for item in parsed.map(|d| d.items).unwrap_or_default() {
             self.store_item(&mut tx, &proof, delivery_id, item, &mut receipt).await?;
         }
-        let event = AuditEvent::new(proof.actor().clone(), "webhook.delivery")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::WebhookDelivery)
             .target(format!("delivery:{delivery_id}"))
             .detail("messages", receipt.messages)
             .detail("statuses", receipt.statuses)
@@ -159,7 +160,8 @@ impl Core {
         if let Some(media) = &m.media {
             tx.enqueue_media(proof, id, media, now).await?;
         }
-        let action = if direction == Direction::Inbound { "message.received" } else { "message.echoed" };
+        let action =
+            if direction == Direction::Inbound { Kind::MessageReceived } else { Kind::MessageEchoed };
         let event = AuditEvent::new(proof.actor().clone(), action)
             .target(format!("conversation:{}", conversation.get()))
             .detail("message", id.get());

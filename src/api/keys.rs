@@ -8,6 +8,7 @@
 //! minutes, by the session that began it. A key whose signature counter goes backwards (a
 //! cloned key) is refused, and the refusal counts towards the user's sign-in lock.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, Uuid};
@@ -220,7 +221,7 @@ impl Core {
             .await?;
         tx.complete_sign_in(&signed_in, &token.digest(), now).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "mfa.security_key_added")
+            &AuditEvent::new(proof.actor().clone(), Kind::MfaSecurityKeyAdded)
                 .target(format!("security_key:{id}")),
             now,
         )
@@ -254,7 +255,7 @@ impl Core {
             return Err(Error::NotFound);
         }
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "mfa.security_key_removed")
+            &AuditEvent::new(proof.actor().clone(), Kind::MfaSecurityKeyRemoved)
                 .target(format!("security_key:{id}")),
             now,
         )
@@ -295,9 +296,9 @@ impl Core {
         tx.record_key_use(&proof, key_id, &json, now).await?;
         tx.complete_sign_in(&proof, &token.digest(), now).await?;
         let action = match (r.second_factor_pending, r.locked) {
-            (true, _) => "session.second_factor",
-            (false, true) => "session.unlocked",
-            (false, false) => "session.step_up",
+            (true, _) => Kind::SessionSecondFactor,
+            (false, true) => Kind::SessionUnlocked,
+            (false, false) => Kind::SessionStepUp,
         };
         if r.locked {
             let lock = self.allow::<act::LockSession>(&r.actor, r.user.id).await?;
@@ -349,9 +350,10 @@ impl Core {
         // counter that went backwards.
         let reason: String =
             reason.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').take(80).collect();
-        let event = AuditEvent::new(AuditActor::User(user.id), "mfa.security_key_refused")
-            .target(format!("user:{}", user.id.get()))
-            .detail("reason", reason);
+        let event =
+            AuditEvent::new(AuditActor::User { id: user.id, session: None }, Kind::MfaSecurityKeyRefused)
+                .target(format!("user:{}", user.id.get()))
+                .detail("reason", reason);
         self.second_factor_failed(&user.username, event).await
     }
 

@@ -3,6 +3,7 @@
 //! privilege change on those roles, so it follows `authz::guard`: nobody lets a role see a
 //! label they do not see, or changes what a role holding more than they do sees.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::{ContactView, LabelView};
@@ -91,8 +92,11 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.delete_label(&proof, label.id).await?;
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "label.delete").target(format!("label:{id}")), now)
-            .await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), Kind::LabelDelete).target(format!("label:{id}")),
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -141,7 +145,7 @@ impl Core {
         let saved = tx.save_label(&proof, id, &spec, now).await?;
         let event = AuditEvent::new(
             proof.actor().clone(),
-            if id.is_some() { "label.update" } else { "label.create" },
+            if id.is_some() { Kind::LabelUpdate } else { Kind::LabelCreate },
         )
         .target(format!("label:{}", saved.get()))
         .detail("restricted", request.restricted)
@@ -188,7 +192,7 @@ impl Core {
         if tx.set_contact_label(&proof, label.id, on).await? {
             let event = AuditEvent::new(
                 proof.actor().clone(),
-                if on { "contact.label_add" } else { "contact.label_remove" },
+                if on { Kind::ContactLabelAdd } else { Kind::ContactLabelRemove },
             )
             .target(format!("contact:{contact}"))
             .detail("label", format!("label:{}", label.id.get()));

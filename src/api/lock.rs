@@ -7,6 +7,7 @@
 //! Wrong passwords at the lock screen count towards the same lock as at sign-in; when the user
 //! name gets locked, the locked session ends.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::session::{name_key, verify, Stage};
@@ -15,7 +16,7 @@ use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
-use crate::authz::{act, Actor, AuditActor};
+use crate::authz::{act, audit_actor, Actor};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
 
@@ -57,7 +58,7 @@ impl Core {
             let now = self.clock.now();
             let mut tx = self.store.write().await?;
             tx.set_session_lock(&proof, r.session_id, Some(now)).await?;
-            let event = AuditEvent::new(proof.actor().clone(), "session.locked")
+            let event = AuditEvent::new(proof.actor().clone(), Kind::SessionLocked)
                 .target(format!("session:{}", r.session_id))
                 .detail("reason", reason.as_str());
             tx.audit(&event, now).await?;
@@ -85,7 +86,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.set_session_lock(&proof, r.session_id, None).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "session.unlocked")
+            &AuditEvent::new(proof.actor().clone(), Kind::SessionUnlocked)
                 .target(format!("session:{}", r.session_id)),
             now,
         )
@@ -105,7 +106,7 @@ impl Core {
         let failure = self.allow::<act::RecordSignInFailure>(&Actor::Anonymous, ()).await?;
         let mut tx = self.store.write().await?;
         tx.put_throttle(&failure, &key, &counters, now).await?;
-        let event = AuditEvent::new(AuditActor::User(r.user.id), "session.unlock_failed")
+        let event = AuditEvent::new(audit_actor(&r.actor), Kind::SessionUnlockFailed)
             .target(format!("session:{}", r.session_id))
             .detail("locked", locked_out);
         tx.audit(&event, now).await?;
@@ -113,7 +114,7 @@ impl Core {
             let close = self.allow::<act::CloseSession>(&r.actor, r.user.id).await?;
             tx.revoke_session(&close, &token.digest(), now).await?;
             tx.audit(
-                &AuditEvent::new(close.actor().clone(), "session.logout").detail("reason", "lockout"),
+                &AuditEvent::new(close.actor().clone(), Kind::SessionLogout).detail("reason", "lockout"),
                 now,
             )
             .await?;

@@ -4,6 +4,7 @@
 //! and the SHA-256 WhatsApp declared, and kept in the encrypted store. Staff get a file only
 //! through [`Core::message_media`], authorized like reading its conversation.
 
+use crate::audit::Kind;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -210,7 +211,7 @@ impl Core {
         let message_id =
             tx.enqueue_reply(&proof, &recipient, &message_kind, &summary, graph_request, now).await?;
         tx.attach_sent_media(&proof, message_id, &media, &request.bytes, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "message.sent")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::MessageSent)
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get())
             .detail("media", wire);

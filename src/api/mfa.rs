@@ -5,6 +5,7 @@
 //! nothing but take the second factor (for five minutes). A wrong code counts towards the same
 //! lock as a wrong password, so the six digits cannot be guessed either.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::session::{name_key, Resolved, Stage};
@@ -14,7 +15,7 @@ use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::auth::throttle::minutes_until;
 use crate::auth::totp::{new_recovery_codes, recovery_code_digest, step_is_fresh, TotpSecret};
-use crate::authz::{act, Actor, AuditActor};
+use crate::authz::{act, audit_actor, Actor};
 use crate::error::{Error, Result};
 
 /// A code: six digits from the authenticator app, or a recovery code.
@@ -50,7 +51,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.put_pending_totp(&proof, &secret.dangerously_to_hex()).await?;
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.totp_enrolment_started"), now).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), Kind::MfaTotpEnrolmentStarted), now).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -82,7 +83,7 @@ impl Core {
         tx.confirm_totp(&proof, step, &digests, now).await?;
         tx.complete_sign_in(&signed_in, &token.digest(), now).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "mfa.totp_enrolled")
+            &AuditEvent::new(proof.actor().clone(), Kind::MfaTotpEnrolled)
                 .target(format!("user:{}", r.user.id.get())),
             now,
         )
@@ -98,7 +99,7 @@ impl Core {
         if !r.second_factor_pending {
             return self.me_view(&r.user, &r.grants, false, r.locked).await;
         }
-        self.prove_second_factor(token, &r, &request.code, "session.second_factor").await?;
+        self.prove_second_factor(token, &r, &request.code, Kind::SessionSecondFactor).await?;
         self.me_view(&r.user, &r.grants, false, false).await
     }
 
@@ -107,7 +108,7 @@ impl Core {
     /// step-up window (five minutes by default).
     pub async fn step_up(&self, token: &SessionToken, request: CodeRequest) -> Result<()> {
         let r = self.resolve(token).await?;
-        self.prove_second_factor(token, &r, &request.code, "session.step_up").await
+        self.prove_second_factor(token, &r, &request.code, Kind::SessionStepUp).await
     }
 
     /// Checks `code` (authenticator or recovery code) for the session's user and records the
@@ -117,7 +118,7 @@ impl Core {
         token: &SessionToken,
         r: &Resolved,
         code: &str,
-        action: &'static str,
+        action: Kind,
     ) -> Result<()> {
         let now = self.clock.now();
         let key = name_key(&r.user.username);
@@ -144,13 +145,13 @@ impl Core {
         } else {
             let used = tx.use_recovery_code(&proof, &recovery_code_digest(code), now).await?;
             if used {
-                tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.recovery_code_used"), now).await?;
+                tx.audit(&AuditEvent::new(proof.actor().clone(), Kind::MfaRecoveryCodeUsed), now).await?;
             }
             used
         };
         if !accepted {
             drop(tx);
-            let event = AuditEvent::new(AuditActor::User(r.user.id), "session.second_factor_failed");
+            let event = AuditEvent::new(audit_actor(&r.actor), Kind::SessionSecondFactorFailed);
             self.second_factor_failed(&r.user.username, event).await?;
             return Err(Error::Invalid("that code is not correct, or it was already used".to_owned()));
         }
@@ -169,7 +170,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.replace_recovery_codes(&proof, &digests).await?;
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "mfa.recovery_codes_regenerated"), now).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), Kind::MfaRecoveryCodesRegenerated), now).await?;
         tx.commit().await?;
         Ok(RecoveryCodesView { codes })
     }
@@ -197,7 +198,7 @@ impl Core {
             tx.replace_recovery_codes(&proof, &[]).await?;
         }
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "mfa.totp_removed")
+            &AuditEvent::new(proof.actor().clone(), Kind::MfaTotpRemoved)
                 .target(format!("user:{}", r.user.id.get())),
             now,
         )

@@ -3,6 +3,7 @@
 //! holds the data key) and a plain request, and returns a View. No callbacks, no borrowed
 //! data, so the same call works in-process, over Tauri IPC and over HTTPS.
 
+pub mod audit;
 pub mod channel;
 pub mod compose;
 pub mod contact_fields;
@@ -29,6 +30,7 @@ pub mod templates;
 pub mod users;
 pub mod views;
 
+use crate::audit::Kind;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -69,7 +71,7 @@ impl Core {
         let core = Self::with_parts(store, Arc::new(SystemClock), Arc::new(OsRandom))?;
         let proof = core.allow::<act::ConfigureChannel>(&Actor::Operator, ()).await?;
         let mut tx = core.store.write().await?;
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "store.init"), core.clock.now()).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), Kind::StoreInit), core.clock.now()).await?;
         tx.commit().await?;
         Ok(core)
     }
@@ -204,7 +206,7 @@ impl Core {
     /// Records a refusal in the audit trail (in its own transaction: there is no change to go
     /// with it) and returns `answer`. Failing to record is logged, never shown.
     async fn refused(&self, actor: &Actor, denied: Denied, target: Option<String>, answer: Error) -> Error {
-        let mut event = AuditEvent::new(audit_actor(actor), "access.denied")
+        let mut event = AuditEvent::new(audit_actor(actor), Kind::AccessDenied)
             .detail("action", format!("{:?}", denied.action))
             .detail("reason", format!("{:?}", denied.reason));
         if let Some(target) = target {

@@ -1,6 +1,7 @@
 //! The IP allowlist: reading and replacing it (administrators and IT), and the checks that
 //! sign-in makes against it (see `auth::allowlist` for the rules).
 
+use crate::audit::Kind;
 use std::net::IpAddr;
 
 use serde::Deserialize;
@@ -97,8 +98,11 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.replace_allowlist(&proof, list).await?;
         let shown = list.0.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "settings.allowlist").detail("entries", shown), now)
-            .await?;
+        tx.audit(
+            &AuditEvent::new(proof.actor().clone(), Kind::SettingsAllowlist).detail("entries", shown),
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 }

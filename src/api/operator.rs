@@ -3,6 +3,7 @@
 //! act as [`Actor::Operator`] and are audited as `operator:cli`. Secrets arrive as
 //! [`SecretString`] and are never echoed back.
 
+use crate::audit::Kind;
 use std::net::SocketAddr;
 
 use url::Url;
@@ -93,7 +94,7 @@ impl Core {
         for team in &teams {
             tx.set_team_member(&teams_proof, *team, id, true).await?;
         }
-        let event = AuditEvent::new(proof.actor().clone(), "user.add")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::UserAdd)
             .target(format!("user:{}", id.get()))
             .detail("role", &role)
             .detail("teams", super::people::team_list(&teams));
@@ -120,7 +121,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_channel(&proof, &config, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "channel.set")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::ChannelSet)
             .target(format!("phone_number:{}", config.phone_number_id))
             .detail("graph_base_url", config.graph_base_url.as_str())
             .detail(
@@ -145,7 +146,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_channel_setting(&proof, DESKTOP_INTAKE_LISTEN, value.as_deref()).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "channel.desktop_intake")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::ChannelDesktopIntake)
             .detail("listen", value.as_deref().unwrap_or("off"));
         tx.audit(&event, now).await?;
         tx.commit().await

@@ -10,6 +10,7 @@
 //! An attempt cut short by a stop is `uncertain` at the next start: the status webhook that
 //! names it settles it; without one within `confirm_grace` it is sent again.
 
+use crate::audit::Kind;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -241,7 +242,7 @@ impl Core {
                     );
                     let now = self.clock.now();
                     let mut tx = self.store.write().await?;
-                    let event = AuditEvent::new(proof.actor().clone(), "channel.token_rejected")
+                    let event = AuditEvent::new(proof.actor().clone(), Kind::ChannelTokenRejected)
                         .target("channel")
                         .detail("waiting_message", item.message_id.get());
                     tx.audit(&event, now).await?;
@@ -274,7 +275,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.outbox_failed(proof, item, code, now).await?;
-        let mut event = AuditEvent::new(proof.actor().clone(), "message.send_failed")
+        let mut event = AuditEvent::new(proof.actor().clone(), Kind::MessageSendFailed)
             .target(format!("message:{}", item.message_id.get()));
         if let Some(code) = code {
             event = event.detail("graph_code", code);

@@ -3,6 +3,7 @@
 //! gives or takes away a role holding more than they do; only owners make owners; the last
 //! owner stays) and is audited with before and after.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::{TeamRefView, UserView};
@@ -85,7 +86,7 @@ impl Core {
                 tx.set_team_member(teams_proof, *team, id, true).await?;
             }
         }
-        let event = AuditEvent::new(proof.actor().clone(), "user.add")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::UserAdd)
             .target(format!("user:{}", id.get()))
             .detail("role", &role)
             .detail("teams", team_list(&teams));
@@ -122,7 +123,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_user_role(&proof, user.id, &to).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "user.role")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::UserRole)
             .target(format!("user:{}", user.id.get()))
             .detail("before", &user.role)
             .detail("after", &to);
@@ -161,7 +162,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_user_disabled(&proof, user.id, request.disabled, now).await?;
-        let action = if request.disabled { "user.disable" } else { "user.enable" };
+        let action = if request.disabled { Kind::UserDisable } else { Kind::UserEnable };
         tx.audit(
             &AuditEvent::new(proof.actor().clone(), action).target(format!("user:{}", user.id.get())),
             now,

@@ -11,6 +11,7 @@
 //! in that conversation, and its contact's fields, for a while ([`crate::authz::reveal`]).
 //! Someone who may reveal nothing there is refused with what to do, and the refusal recorded.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::session::Resolved;
@@ -86,7 +87,7 @@ impl Core {
             .await?;
         let detectors = self.detectors().await?;
         let (view, classes) = MessageView::revealed(&record, sight.shown, &detectors);
-        let event = AuditEvent::new(proof.actor().clone(), "data.reveal")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::DataReveal)
             .target(format!("message:{}", message.get()))
             .detail("conversation", conversation.get());
         let until = self.record_reveal(event, &classes, sight, reason, detectors).await?;

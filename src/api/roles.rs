@@ -5,6 +5,7 @@
 //! next call. Changing roles is a high-risk action: it needs a fresh second factor (step-up)
 //! and is audited with the grants before and after.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::{GrantView, ModuleView, PermissionView, RoleView, RolesView};
@@ -163,7 +164,7 @@ impl Core {
                 now,
             )
             .await?;
-        let event = AuditEvent::new(proof.actor().clone(), "role.create")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::RoleCreate)
             .target(format!("role:{slug}"))
             .detail("after", grants_text(&grants));
         tx.audit(&event, now).await?;
@@ -195,7 +196,7 @@ impl Core {
             now,
         )
         .await?;
-        let event = AuditEvent::new(proof.actor().clone(), "role.update")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::RoleUpdate)
             .target(format!("role:{}", role.slug))
             .detail("before", grants_text(&role.grants))
             .detail("after", grants_text(&grants));
@@ -239,7 +240,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let moved = tx.delete_role(&proof, &role.slug, target.as_ref()).await?;
-        let mut event = AuditEvent::new(proof.actor().clone(), "role.delete")
+        let mut event = AuditEvent::new(proof.actor().clone(), Kind::RoleDelete)
             .target(format!("role:{}", role.slug))
             .detail("before", grants_text(&role.grants))
             .detail("users_moved", moved);

@@ -7,6 +7,7 @@
 //! successful sign-in. A user whose password an administrator reset can do nothing but
 //! choose a new one.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -142,13 +143,13 @@ impl Core {
         let keys = (name_key(&request.username), origin.throttle_key());
         let counters = (self.store.find_throttle(&keys.0).await?, self.store.find_throttle(&keys.1).await?);
         if let Some(until) = counters.0.locked_at(now).max(counters.1.locked_at(now)) {
-            self.audit_anonymous("session.login_throttled", None, now).await?;
+            self.audit_anonymous(Kind::SessionLoginThrottled, None, (origin, device), now).await?;
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
         let allowlist = self.store.allowlist().await?;
         let addresses = super::network::addresses(origin);
         if !allowlist.permits_anyone(&addresses) {
-            self.audit_anonymous("session.login_network_denied", None, now).await?;
+            self.audit_anonymous(Kind::SessionLoginNetworkDenied, None, (origin, device), now).await?;
             return Err(Error::NetworkNotAllowed);
         }
         let user = match Username::parse(&request.username) {
@@ -161,7 +162,7 @@ impl Core {
             // Role entries are checked only now that the password proved who this is.
             Some(user) if verified && !user.disabled && !allowlist.permits_role(&user.role, &addresses) => {
                 let target = Some(format!("user:{}", user.id.get()));
-                self.audit_anonymous("session.login_network_denied", target, now).await?;
+                self.audit_anonymous(Kind::SessionLoginNetworkDenied, target, (origin, device), now).await?;
                 Err(Error::NetworkNotAllowed)
             }
             Some(user) if verified && !user.disabled => {
@@ -176,7 +177,7 @@ impl Core {
                 self.open_session(user, Some(&password), &keys.0, &opened_from, now).await
             }
             other => {
-                self.record_failure(other.as_ref(), keys, counters, now).await?;
+                self.record_failure(other.as_ref(), keys, counters, (origin, device), now).await?;
                 Err(Error::InvalidCredentials)
             }
         }
@@ -211,7 +212,7 @@ impl Core {
         now: Timestamp,
     ) -> Result<SignedIn> {
         let grants = self.store.load_grants(user.id, &user.role).await?;
-        let actor = Actor::User { id: user.id, grants: grants.clone() };
+        let actor = Actor::User { id: user.id, grants: grants.clone(), session: None };
         let proof = self.allow::<act::OpenSession>(&actor, user.id).await?;
         let rehashed = match password {
             Some(password) if needs_rehash(&user.password_hash) => Some(self.hash_password(password).await?),
@@ -221,8 +222,9 @@ impl Core {
         let mut tx = self.store.write().await?;
         let session_id = tx.insert_session(&proof, &token.digest(), opened_from, now).await?;
         tx.clear_throttle_on_sign_in(&proof, name_key).await?;
+        let actor = Actor::User { id: user.id, grants: grants.clone(), session: Some(session_id) };
         tx.audit(
-            &AuditEvent::new(audit_actor(&actor), "session.login")
+            &AuditEvent::new(audit_actor(&actor), Kind::SessionLogin)
                 .target(format!("session:{session_id}"))
                 .detail("method", if password.is_some() { "password" } else { "security_key" }),
             now,
@@ -231,7 +233,7 @@ impl Core {
         if let Some(hash) = rehashed {
             tx.rehash_password(&proof, &hash).await?;
             tx.audit(
-                &AuditEvent::new(audit_actor(&actor), "user.password_rehashed")
+                &AuditEvent::new(audit_actor(&actor), Kind::UserPasswordRehashed)
                     .target(format!("user:{}", user.id.get())),
                 now,
             )
@@ -247,6 +249,7 @@ impl Core {
         user: Option<&UserRecord>,
         keys: ([u8; 32], [u8; 32]),
         counters: (Throttle, Throttle),
+        (origin, device): (Origin, &str),
         now: Timestamp,
     ) -> Result<()> {
         let policy = self.throttle_policy().await?;
@@ -258,15 +261,17 @@ impl Core {
         tx.put_throttle(&proof, &keys.0, &by_name, now).await?;
         tx.put_throttle(&proof, &keys.1, &by_source, now).await?;
         let locked = by_name.lock_count > counters.0.lock_count;
-        let event = AuditEvent::new(AuditActor::Anonymous, "session.login_failed")
+        let event = AuditEvent::new(AuditActor::Anonymous, Kind::SessionLoginFailed)
             .target(target.clone())
-            .detail("locked", locked);
+            .detail("locked", locked)
+            .from(origin.label(), device_label(device));
         tx.audit(&event, now).await?;
         if locked && user.is_some() {
             tx.audit(
-                &AuditEvent::new(AuditActor::Anonymous, "user.locked")
+                &AuditEvent::new(AuditActor::Anonymous, Kind::UserLocked)
                     .target(target)
-                    .detail("locks", by_name.lock_count),
+                    .detail("locks", by_name.lock_count)
+                    .from(origin.label(), device_label(device)),
                 now,
             )
             .await?;
@@ -276,11 +281,13 @@ impl Core {
 
     async fn audit_anonymous(
         &self,
-        action: &'static str,
+        action: Kind,
         target: Option<String>,
+        (origin, device): (Origin, &str),
         now: Timestamp,
     ) -> Result<()> {
-        let mut event = AuditEvent::new(AuditActor::Anonymous, action);
+        let mut event =
+            AuditEvent::new(AuditActor::Anonymous, action).from(origin.label(), device_label(device));
         event.target = target;
         let mut tx = self.store.write().await?;
         tx.audit(&event, now).await?;
@@ -294,7 +301,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if tx.revoke_session(&proof, &token.digest(), now).await? {
-            tx.audit(&AuditEvent::new(proof.actor().clone(), "session.logout"), now).await?;
+            tx.audit(&AuditEvent::new(proof.actor().clone(), Kind::SessionLogout), now).await?;
         }
         tx.commit().await
     }
@@ -357,7 +364,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.change_own_password(&proof, &hash, &token.digest(), now).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "user.password_changed")
+            &AuditEvent::new(proof.actor().clone(), Kind::UserPasswordChanged)
                 .target(format!("user:{}", r.user.id.get())),
             now,
         )
@@ -408,7 +415,7 @@ impl Core {
         let grants = self.store.load_grants(user.id, &user.role).await?;
         let pending = session.second_factor_pending;
         Ok(Resolved {
-            actor: Actor::User { id: user.id, grants: grants.clone() },
+            actor: Actor::User { id: user.id, grants: grants.clone(), session: Some(session.id) },
             user,
             grants,
             second_factor_pending: pending,
@@ -423,7 +430,7 @@ impl Core {
         let proof = self.allow::<act::RevokeMisusedSession>(&Actor::Anonymous, session_id).await?;
         let mut tx = self.store.write().await?;
         tx.revoke_misused_session(&proof, now).await?;
-        let event = AuditEvent::new(AuditActor::Anonymous, "session.revoked_misused")
+        let event = AuditEvent::new(AuditActor::Anonymous, Kind::SessionRevokedMisused)
             .target(format!("session:{session_id}"));
         tx.audit(&event, now).await?;
         tx.commit().await

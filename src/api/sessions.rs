@@ -5,6 +5,7 @@
 use super::views::SessionView;
 use super::Core;
 use crate::audit::AuditEvent;
+use crate::audit::Kind;
 use crate::auth::session::{is_live, SessionToken};
 use crate::authz::{act, Actor};
 use crate::domain::Username;
@@ -43,7 +44,7 @@ impl Core {
             return Err(Error::NotFound);
         }
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "session.revoked").target(format!("session:{id}")),
+            &AuditEvent::new(proof.actor().clone(), Kind::SessionRevoked).target(format!("session:{id}")),
             now,
         )
         .await?;
@@ -57,7 +58,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.revoke_own_other_sessions(&proof, &token.digest(), now).await?;
-        tx.audit(&AuditEvent::new(proof.actor().clone(), "session.revoked_others"), now).await?;
+        tx.audit(&AuditEvent::new(proof.actor().clone(), Kind::SessionRevokedOthers), now).await?;
         tx.commit().await
     }
 
@@ -80,7 +81,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.revoke_user_sessions(&proof, user.id, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "session.revoked_all")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::SessionRevokedAll)
             .target(format!("user:{}", user.id.get()));
         tx.audit(&event, now).await?;
         tx.commit().await

@@ -2,6 +2,7 @@
 //! (team scope), so changing it is audited. Everyone signed in sees the teams' names (to
 //! filter and transfer); members are shown to those who may see users or manage teams.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::TeamView;
@@ -65,7 +66,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let id = tx.insert_team(&proof, &name, now).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "team.create").target(format!("team:{}", id.get())),
+            &AuditEvent::new(proof.actor().clone(), Kind::TeamCreate).target(format!("team:{}", id.get())),
             now,
         )
         .await?;
@@ -83,7 +84,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.rename_team(&proof, id, &name).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "team.rename").target(format!("team:{}", id.get())),
+            &AuditEvent::new(proof.actor().clone(), Kind::TeamRename).target(format!("team:{}", id.get())),
             now,
         )
         .await?;
@@ -101,7 +102,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.delete_team(&proof, id).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "team.delete").target(format!("team:{}", id.get())),
+            &AuditEvent::new(proof.actor().clone(), Kind::TeamDelete).target(format!("team:{}", id.get())),
             now,
         )
         .await?;
@@ -142,7 +143,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         if tx.set_team_member(&proof, id, user.id, member).await? {
-            let action = if member { "team.member_add" } else { "team.member_remove" };
+            let action = if member { Kind::TeamMemberAdd } else { Kind::TeamMemberRemove };
             let event = AuditEvent::new(proof.actor().clone(), action)
                 .target(format!("team:{}", id.get()))
                 .detail("user", format!("user:{}", user.id.get()));

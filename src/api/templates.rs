@@ -3,6 +3,7 @@
 //! account's approved and pending templates) or, in standalone mode, entered by an
 //! administrator as Meta approved them; Meta's status webhooks keep statuses current.
 
+use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::channel::BUSINESS_ACCOUNT_ID;
@@ -195,7 +196,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_template_audience(&proof, name, language, &audience).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "template.audience")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::TemplateAudience)
             .target(format!("template:{name}/{language}"))
             .detail("before", label_list(&before.audience))
             .detail("labels", label_list(&audience));
@@ -242,7 +243,7 @@ impl Core {
         let keep: Vec<(String, String)> =
             templates.iter().map(|t| (t.name.clone(), t.language.clone())).collect();
         let dropped = tx.drop_graph_templates_except(&proof, &keep).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "templates.synced")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::TemplatesSynced)
             .detail("listed", templates.len())
             .detail("removed", dropped);
         tx.audit(&event, now).await?;
@@ -263,7 +264,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.put_template(&proof, &template, "admin", now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "template.saved")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::TemplateSaved)
             .target(format!("template:{}/{}", template.name, template.language))
             .detail("status", &template.status);
         tx.audit(&event, now).await?;
@@ -302,7 +303,7 @@ impl Core {
         let graph_request = template.request(recipient, &values);
         let kind = MessageKind::from_wire(Some("template"));
         let message_id = tx.enqueue_reply(&proof, recipient, &kind, &text, graph_request, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), "message.sent")
+        let event = AuditEvent::new(proof.actor().clone(), Kind::MessageSent)
             .target(format!("conversation:{}", id.get()))
             .detail("message", message_id.get())
             .detail("template", format!("{}/{}", template.name, template.language));

@@ -2,6 +2,7 @@
 //! unlocking after too many failed sign-ins, and the password and lockout policies. Each call
 //! exists for a signed-in administrator (HTTP API, desktop) and for IT at the machine (CLI).
 
+use crate::audit::Kind as AuditKind;
 use serde::Deserialize;
 
 use super::masking::{
@@ -183,7 +184,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.reset_password(&proof, user.id, &hash, now).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "user.password_reset")
+            &AuditEvent::new(proof.actor().clone(), AuditKind::UserPasswordReset)
                 .target(format!("user:{}", user.id.get())),
             now,
         )
@@ -210,7 +211,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let was_locked = tx.unlock(&proof, &name_key(&user.username)).await?;
         tx.audit(
-            &AuditEvent::new(proof.actor().clone(), "user.unlocked")
+            &AuditEvent::new(proof.actor().clone(), AuditKind::UserUnlocked)
                 .target(format!("user:{}", user.id.get())),
             now,
         )
@@ -294,8 +295,11 @@ impl Core {
         for (key, value) in changes {
             let Some(value) = value else { continue };
             tx.set_security_setting(&proof, key, &value).await?;
-            tx.audit(&AuditEvent::new(proof.actor().clone(), "settings.security").detail(key, &value), now)
-                .await?;
+            tx.audit(
+                &AuditEvent::new(proof.actor().clone(), AuditKind::SettingsSecurity).detail(key, &value),
+                now,
+            )
+            .await?;
         }
         tx.commit().await
     }

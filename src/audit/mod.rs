@@ -6,6 +6,8 @@
 //! leaves no record, and a record never exists without its change. Records carry ids and
 //! action names, never message bodies, names or phone numbers.
 
+pub mod catalog;
+
 use std::collections::BTreeMap;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
@@ -14,11 +16,16 @@ use sha2::{Digest, Sha256};
 use crate::authz::AuditActor;
 use crate::clock::Timestamp;
 
+pub use catalog::{Kind, Outcome, Risk};
+
 /// The hash before the first record.
 pub const GENESIS: [u8; 32] = [0u8; 32];
 
-/// A checkpoint is signed after every this many events.
+/// A checkpoint is signed after every this many events...
 pub const CHECKPOINT_EVERY: i64 = 100;
+
+/// ...and at the first event once the last checkpoint is this many minutes old.
+pub const CHECKPOINT_MINUTES: i64 = 15;
 
 /// A signed statement that event `seq` had `hash` (and so, through the chain, every event
 /// before it had what it has now).
@@ -82,18 +89,29 @@ impl AuditSigner {
 pub struct AuditEvent {
     /// Who did it.
     pub actor: AuditActor,
-    /// A stable action name, such as `session.login`.
-    pub action: &'static str,
+    /// What happened (its name, risk and outcome come from the catalog).
+    pub action: Kind,
     /// What it was done to, such as `conversation:4` (ids only).
     pub target: Option<String>,
     /// Extra facts as `key=value` pairs (ids, counts, outcomes; nothing personal).
     pub detail: Vec<(&'static str, String)>,
+    /// Where it came from (an IP address, or `this PC`) when the actor's session does not
+    /// say: a sign-in attempt. Otherwise the writer takes it from the session.
+    pub origin: Option<String>,
+    /// The device it came from, likewise.
+    pub device: Option<String>,
 }
 
 impl AuditEvent {
     /// An event with no target or detail.
-    pub fn new(actor: AuditActor, action: &'static str) -> Self {
-        Self { actor, action, target: None, detail: Vec::new() }
+    pub fn new(actor: AuditActor, action: Kind) -> Self {
+        Self { actor, action, target: None, detail: Vec::new(), origin: None, device: None }
+    }
+    /// Sets where it came from (for events with no session behind them).
+    pub fn from(mut self, origin: impl Into<String>, device: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self.device = Some(device.into());
+        self
     }
     /// Sets the target.
     pub fn target(mut self, target: impl Into<String>) -> Self {
@@ -111,15 +129,7 @@ impl AuditEvent {
     }
 }
 
-/// The hash of record `seq`, chained to `prev`. Every field is length-prefixed, so no two
-/// different records can hash the same input.
-pub fn chain_hash(prev: &[u8; 32], seq: i64, at: Timestamp, event: &AuditEvent) -> [u8; 32] {
-    let actor = event.actor.label();
-    let detail = event.detail_text();
-    fields_hash(prev, seq, at, [actor.as_str(), event.action, event.target.as_deref().unwrap_or(""), &detail])
-}
-
-fn fields_hash(prev: &[u8; 32], seq: i64, at: Timestamp, fields: [&str; 4]) -> [u8; 32] {
+fn fields_hash(prev: &[u8; 32], seq: i64, at: Timestamp, fields: &[&str]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(seq.to_be_bytes());
@@ -146,15 +156,54 @@ pub struct AuditRecord {
     pub target: Option<String>,
     /// Extra facts, as stored.
     pub detail: String,
+    /// `success`, `failure` or `denied` (none on events written before risk was recorded).
+    pub outcome: Option<String>,
+    /// `low`, `medium` or `high` (likewise).
+    pub risk: Option<String>,
+    /// The IP address or `this PC` it came from, when known.
+    pub origin: Option<String>,
+    /// The device it came from, when known.
+    pub device: Option<String>,
 }
 
 impl AuditRecord {
-    /// Its hash chained to `prev`, from its fields as stored (what [`chain_hash`] gave when it
-    /// was written, unless something changed).
+    /// The record `event` becomes at position `seq`, written at `at` from `origin` and
+    /// `device` (the event's own, or its session's).
+    pub fn of(
+        event: &AuditEvent,
+        seq: i64,
+        at: Timestamp,
+        origin: Option<String>,
+        device: Option<String>,
+    ) -> Self {
+        Self {
+            seq,
+            occurred_at: at,
+            actor: event.actor.label(),
+            action: event.action.name().to_owned(),
+            target: event.target.clone(),
+            detail: event.detail_text(),
+            outcome: Some(event.action.outcome().as_str().to_owned()),
+            risk: Some(event.action.risk().as_str().to_owned()),
+            origin,
+            device,
+        }
+    }
+
+    /// Its hash chained to `prev`, from its fields as stored (what it was when written, unless
+    /// something changed). Every field is length-prefixed, so no two different records hash
+    /// the same input. Records from before risk was recorded hash their first four fields;
+    /// every later one hashes all eight, so stripping the new fields breaks the hash too.
     pub fn hash_after(&self, prev: &[u8; 32]) -> [u8; 32] {
-        let fields =
-            [self.actor.as_str(), self.action.as_str(), self.target.as_deref().unwrap_or(""), &self.detail];
-        fields_hash(prev, self.seq, self.occurred_at, fields)
+        let opt = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
+        let (target, outcome, origin, device) =
+            (opt(&self.target), opt(&self.outcome), opt(&self.origin), opt(&self.device));
+        let mut fields =
+            vec![self.actor.as_str(), self.action.as_str(), target.as_str(), self.detail.as_str()];
+        if let Some(risk) = &self.risk {
+            fields.extend([outcome.as_str(), risk.as_str(), origin.as_str(), device.as_str()]);
+        }
+        fields_hash(prev, self.seq, self.occurred_at, &fields)
     }
 }
 
@@ -307,22 +356,36 @@ impl Verifier {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_field_changes_the_hash() {
-        let at = Timestamp::from_millis(1);
-        let base = AuditEvent::new(AuditActor::Operator, "user.add").target("user:1").detail("role", "agent");
-        let h = chain_hash(&GENESIS, 1, at, &base);
-        let variants = [
-            chain_hash(&[1u8; 32], 1, at, &base),
-            chain_hash(&GENESIS, 2, at, &base),
-            chain_hash(&GENESIS, 1, Timestamp::from_millis(2), &base),
-            chain_hash(&GENESIS, 1, at, &AuditEvent { action: "user.remove", ..base.clone() }),
-            chain_hash(&GENESIS, 1, at, &base.clone().target("user:2")),
-            chain_hash(&GENESIS, 1, at, &AuditEvent { actor: AuditActor::Webhook, ..base.clone() }),
-        ];
-        for v in variants {
-            assert_ne!(v, h);
-        }
+    fn record(seq: i64) -> AuditRecord {
+        let event = AuditEvent::new(AuditActor::Operator, Kind::UserAdd).target(format!("user:{seq}"));
+        AuditRecord::of(
+            &event,
+            seq,
+            Timestamp::from_millis(seq * 10),
+            Some("this PC".into()),
+            Some("CLI".into()),
+        )
+    }
+
+    #[rstest::rstest]
+    #[case::seq(|r: &mut AuditRecord| r.seq = 2)]
+    #[case::time(|r: &mut AuditRecord| r.occurred_at = Timestamp::from_millis(2))]
+    #[case::actor(|r: &mut AuditRecord| r.actor = "system:webhook".into())]
+    #[case::action(|r: &mut AuditRecord| r.action = "user.disable".into())]
+    #[case::target(|r: &mut AuditRecord| r.target = Some("user:2".into()))]
+    #[case::target_dropped(|r: &mut AuditRecord| r.target = None)]
+    #[case::detail(|r: &mut AuditRecord| r.detail = "role=owner".into())]
+    #[case::outcome(|r: &mut AuditRecord| r.outcome = Some("denied".into()))]
+    #[case::risk(|r: &mut AuditRecord| r.risk = Some("low".into()))]
+    #[case::risk_stripped(|r: &mut AuditRecord| { r.risk = None; r.outcome = None; r.origin = None; r.device = None; })]
+    #[case::origin(|r: &mut AuditRecord| r.origin = Some("10.0.0.9".into()))]
+    #[case::device(|r: &mut AuditRecord| r.device = None)]
+    fn every_field_changes_the_hash(#[case] edit: fn(&mut AuditRecord)) {
+        let original = record(1);
+        let mut edited = original.clone();
+        edit(&mut edited);
+        assert_ne!(edited.hash_after(&GENESIS), original.hash_after(&GENESIS));
+        assert_ne!(original.hash_after(&[1u8; 32]), original.hash_after(&GENESIS), "the link is hashed too");
     }
 
     /// A chain of three records as `store::audit` writes them.
@@ -330,23 +393,11 @@ mod tests {
         let mut prev = GENESIS;
         (1..=3)
             .map(|seq| {
-                let event = AuditEvent::new(AuditActor::Operator, "user.add").target(format!("user:{seq}"));
-                let at = Timestamp::from_millis(seq * 10);
-                let hash = chain_hash(&prev, seq, at, &event);
-                let record = StoredRecord {
-                    record: AuditRecord {
-                        seq,
-                        occurred_at: at,
-                        actor: event.actor.label(),
-                        action: event.action.to_owned(),
-                        target: event.target.clone(),
-                        detail: event.detail_text(),
-                    },
-                    prev_hash: prev.to_vec(),
-                    hash: hash.to_vec(),
-                };
+                let record = record(seq);
+                let hash = record.hash_after(&prev);
+                let stored = StoredRecord { record, prev_hash: prev.to_vec(), hash: hash.to_vec() };
                 prev = hash;
-                record
+                stored
             })
             .collect()
     }

@@ -37,6 +37,9 @@ pub enum Actor {
         id: UserId,
         /// What their role grants, and their teams.
         grants: Grants,
+        /// The session they act through (none while one is being opened), so the audit trail
+        /// can say where each action came from.
+        session: Option<i64>,
     },
     /// IT on this machine, holding the data key (the `countersign` CLI).
     Operator,
@@ -137,6 +140,10 @@ pub enum Action {
     ReviewEscalations,
     /// Check that the audit trail is whole and unchanged.
     VerifyAudit,
+    /// Search and read the audit trail.
+    ViewAudit,
+    /// Export the audit trail to a file (with step-up).
+    ExportAudit,
 }
 
 /// Why an action was refused.
@@ -224,7 +231,8 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ReviewEscalations => {
             both(needs(actor, P::ConversationsView), needs(actor, P::EscalationsApprove))
         }
-        Action::VerifyAudit => operator_or(actor, P::AuditView),
+        Action::VerifyAudit | Action::ViewAudit => operator_or(actor, P::AuditView),
+        Action::ExportAudit => operator_or(actor, P::AuditExport),
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -276,7 +284,7 @@ fn needs(actor: &Actor, permission: Permission) -> Decision {
 
 /// `permission` held with a scope that reaches the record at `on`.
 fn needs_on(actor: &Actor, permission: Permission, on: Option<&Placement>) -> Decision {
-    let Actor::User { id, grants } = actor else {
+    let Actor::User { id, grants, .. } = actor else {
         return Decision::Deny(DenyReason::WrongActor);
     };
     let Some(scope) = grants.list_scope(permission, *id) else {
@@ -413,6 +421,8 @@ acts! {
     ListOwnEscalations => ListScope,
     ReviewEscalations => ListScope,
     VerifyAudit => (),
+    ViewAudit => (),
+    ExportAudit => (),
 }
 
 impl Listing for act::ListConversations {
@@ -516,8 +526,13 @@ on_contact!(ReadContact, AssignContact, LabelContact, EditContact, RevealContact
 /// The actor as the audit trail records it: an id, never a name or number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditActor {
-    /// A user.
-    User(UserId),
+    /// A user, through a session (none while it is being opened).
+    User {
+        /// Who.
+        id: UserId,
+        /// Through which session.
+        session: Option<i64>,
+    },
     /// The CLI operator.
     Operator,
     /// The webhook intake.
@@ -530,7 +545,7 @@ impl AuditActor {
     /// Stable text for the audit record, such as `user:12`.
     pub fn label(&self) -> String {
         match self {
-            Self::User(id) => format!("user:{}", id.get()),
+            Self::User { id, .. } => format!("user:{}", id.get()),
             Self::Operator => "operator:cli".to_owned(),
             Self::Webhook => "system:webhook".to_owned(),
             Self::Anonymous => "anonymous".to_owned(),
@@ -539,7 +554,7 @@ impl AuditActor {
     /// The user, when the actor is one.
     pub fn user_id(&self) -> Option<UserId> {
         match self {
-            Self::User(id) => Some(*id),
+            Self::User { id, .. } => Some(*id),
             Self::Operator | Self::Webhook | Self::Anonymous => None,
         }
     }
@@ -563,7 +578,7 @@ pub fn authorize_on<A: Act>(
 /// Decides a list action and issues a proof holding the scope the list is cut to.
 pub fn authorize_list<A: Listing>(actor: &Actor) -> Result<Authorized<A>, Denied> {
     let scope = match actor {
-        Actor::User { id, grants } => grants.list_scope(A::PERMISSION, *id),
+        Actor::User { id, grants, .. } => grants.list_scope(A::PERMISSION, *id),
         Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => None,
     };
     match (decide(actor, A::ACTION, None), scope) {
@@ -594,7 +609,7 @@ fn denied(action: Action, reason: DenyReason) -> Denied {
 /// How the audit trail names `actor`.
 pub fn audit_actor(actor: &Actor) -> AuditActor {
     match actor {
-        Actor::User { id, .. } => AuditActor::User(*id),
+        Actor::User { id, session, .. } => AuditActor::User { id: *id, session: *session },
         Actor::Operator => AuditActor::Operator,
         Actor::VerifiedWebhook => AuditActor::Webhook,
         Actor::Anonymous => AuditActor::Anonymous,
@@ -626,6 +641,7 @@ mod tests {
         Actor::User {
             id: UserId::new(ME),
             grants: Grants::new(RoleSlug::parse(slug).unwrap(), grants, [TeamId::new(MY_TEAM)]),
+            session: None,
         }
     }
 
@@ -634,6 +650,7 @@ mod tests {
         Actor::User {
             id: UserId::new(ME),
             grants: Grants::new(RoleSlug::parse("custom").unwrap(), grants, [TeamId::new(MY_TEAM)]),
+            session: None,
         }
     }
 
@@ -725,6 +742,11 @@ mod tests {
     // The audit trail.
     #[case::auditor_verifies_the_trail(builtin("auditor"), Action::VerifyAudit, None, true)]
     #[case::agent_cannot_verify_the_trail(builtin("agent"), Action::VerifyAudit, None, false)]
+    #[case::auditor_reads_the_trail(builtin("auditor"), Action::ViewAudit, None, true)]
+    #[case::auditor_exports_the_trail(builtin("auditor"), Action::ExportAudit, None, true)]
+    #[case::manager_cannot_read_the_trail(builtin("manager"), Action::ViewAudit, None, false)]
+    #[case::admin_reads_the_trail(builtin("admin"), Action::ViewAudit, None, true)]
+    #[case::agent_cannot_export_the_trail(builtin("agent"), Action::ExportAudit, None, false)]
     #[case::manager_reveals_in_own_store(builtin("manager"), Action::RevealMessage, my_team(), true)]
     #[case::manager_cannot_reveal_elsewhere(builtin("manager"), Action::RevealMessage, other_store(), false)]
     #[case::reveal_one_class_is_enough(custom(&[(Permission::ConversationsView, Scope::Team), (Permission::RevealIdentityData, Scope::All)], LabelAccess::Only(Default::default())), Action::RevealMessage, my_team(), true)]

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use countersign::api::audit::{AuditExportRequest, AuditSearch, ExportFormat};
 use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
@@ -95,6 +96,59 @@ enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Export the events a search finds, oldest first, as CSV or JSON Lines (the export is
+    /// itself recorded in the trail). The file is readable by its owner only.
+    Export {
+        #[command(flatten)]
+        location: Location,
+        /// Where to write them.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// `csv` (for spreadsheets) or `jsonl` (for log tools).
+        #[arg(long, value_parser = ["csv", "jsonl"], default_value = "csv")]
+        format: String,
+        /// Only this actor: a user name, or operator:cli, system:webhook, anonymous.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this kind of event, such as session.login.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only events on this, such as conversation:4 or user:12.
+        #[arg(long)]
+        target: Option<String>,
+        /// Only events of at least this risk: low, medium or high.
+        #[arg(long)]
+        risk: Option<String>,
+        /// From this day (2026-01-31, UTC) or time (2026-01-31T09:00:00Z), inclusive.
+        #[arg(long, value_parser = parse_time)]
+        from: Option<i64>,
+        /// Until this day or time, exclusive (a day means its start).
+        #[arg(long, value_parser = parse_time)]
+        until: Option<i64>,
+    },
+}
+
+/// `path` created (or emptied) readable and writable by its owner only: an export holds who
+/// did what.
+fn private_file(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A day (its start, UTC) or an RFC 3339 time, as ms since the epoch.
+fn parse_time(text: &str) -> Result<i64, String> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| "expected a day such as 2026-01-31 or a time such as 2026-01-31T09:00:00Z".to_owned())
 }
 
 #[derive(Subcommand)]
@@ -318,6 +372,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(broken) => anyhow::bail!("the audit trail is broken: {broken}"),
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Export { location, out, format, actor, action, target, risk, from, until },
+        } => {
+            let format = if format == "jsonl" { ExportFormat::Jsonl } else { ExportFormat::Csv };
+            let search = AuditSearch { actor, action, target, risk, from, until };
+            let request = AuditExportRequest { search, format };
+            let file = private_file(&out)?;
+            let mut writer = std::io::BufWriter::new(file);
+            let core = location.open().await?;
+            let exported = core.operator_export_audit(&request, &mut writer).await;
+            core.close().await;
+            drop(writer);
+            if exported.is_err() {
+                // Nothing half-written is left to be mistaken for the whole.
+                let _ = std::fs::remove_file(&out);
+            }
+            let n = exported?;
+            println!("Wrote {n} audit events to {}.", out.display());
         }
         Command::Audit { command: AuditCommand::Checkpoints { location, out } } => {
             let core = location.open().await?;

@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 
 use super::ApiError;
 
+mod audit;
 mod contact_fields;
 mod escalations;
 mod whatsapp;
@@ -110,6 +111,9 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(escalations::escalations))
         .routes(routes!(escalations::decide_escalation))
         .routes(routes!(escalations::reveal_access))
+        .routes(routes!(audit::audit_events))
+        .routes(routes!(audit::audit_kinds))
+        .routes(routes!(audit::export_audit))
         .routes(routes!(assign_contact))
         .routes(routes!(label_contact))
         .routes(routes!(unlabel_contact))

@@ -3,10 +3,12 @@
 use sqlx::Row;
 
 use super::WriteTx;
+use crate::audit::Risk;
 use crate::audit::{
-    chain_hash, AuditEvent, Break, Checkpoint, StoredRecord, Verifier, CHECKPOINT_EVERY, GENESIS,
+    AuditEvent, AuditRecord, Break, Checkpoint, StoredRecord, Verifier, CHECKPOINT_EVERY, CHECKPOINT_MINUTES,
+    GENESIS,
 };
-use crate::authz::{act, Authorized};
+use crate::authz::{act, AuditActor, Authorized};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 
@@ -27,22 +29,29 @@ impl WriteTx {
             }
             None => (1, GENESIS),
         };
-        let hash = chain_hash(&prev, seq, now, event);
+        let (origin, device) = self.origin_of(event).await?;
+        let record = AuditRecord::of(event, seq, now, origin, device);
+        let hash = record.hash_after(&prev);
         sqlx::query(
-            "INSERT INTO audit_events (seq, occurred_at, actor, action, target, detail, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_events
+                 (seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(seq)
         .bind(now.as_millis())
-        .bind(event.actor.label())
-        .bind(event.action)
-        .bind(event.target.as_deref())
-        .bind(event.detail_text())
+        .bind(&record.actor)
+        .bind(&record.action)
+        .bind(record.target.as_deref())
+        .bind(&record.detail)
+        .bind(record.outcome.as_deref())
+        .bind(record.risk.as_deref())
+        .bind(record.origin.as_deref())
+        .bind(record.device.as_deref())
         .bind(prev.as_slice())
         .bind(hash.as_slice())
         .execute(self.conn())
         .await?;
-        if seq % CHECKPOINT_EVERY == 0 {
+        if seq % CHECKPOINT_EVERY == 0 || self.checkpoint_overdue(now).await? {
             let checkpoint = self.1.checkpoint(seq, hash, now);
             sqlx::query(
                 "INSERT INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)",
@@ -56,9 +65,39 @@ impl WriteTx {
         }
         Ok(())
     }
-}
 
-pub use crate::audit::AuditRecord;
+    /// Where `event` came from: its own origin when it has one (a sign-in attempt), else its
+    /// session's as the session recorded it when it opened; the CLI runs on this PC.
+    async fn origin_of(&mut self, event: &AuditEvent) -> Result<(Option<String>, Option<String>)> {
+        if event.origin.is_some() || event.device.is_some() {
+            return Ok((event.origin.clone(), event.device.clone()));
+        }
+        match &event.actor {
+            AuditActor::User { session: Some(session), .. } => {
+                let row = sqlx::query("SELECT origin, device FROM sessions WHERE id = ?")
+                    .bind(session)
+                    .fetch_optional(self.conn())
+                    .await?;
+                Ok(match row {
+                    Some(row) => (Some(row.try_get("origin")?), Some(row.try_get("device")?)),
+                    None => (None, None),
+                })
+            }
+            AuditActor::Operator => Ok((Some("this PC".to_owned()), Some("countersign CLI".to_owned()))),
+            AuditActor::User { session: None, .. } | AuditActor::Webhook | AuditActor::Anonymous => {
+                Ok((None, None))
+            }
+        }
+    }
+
+    /// Whether the last checkpoint is older than [`CHECKPOINT_MINUTES`] (or there is none
+    /// yet), so that a quiet trail is not left unsigned until its hundredth event.
+    async fn checkpoint_overdue(&mut self, now: crate::clock::Timestamp) -> Result<bool> {
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(signed_at) FROM audit_checkpoints").fetch_one(self.conn()).await?;
+        Ok(last.is_none_or(|at| now.as_millis() - at >= CHECKPOINT_MINUTES * 60_000))
+    }
+}
 
 fn record_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
     Ok(AuditRecord {
@@ -68,6 +107,10 @@ fn record_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
         action: r.try_get("action")?,
         target: r.try_get("target")?,
         detail: r.try_get("detail")?,
+        outcome: r.try_get("outcome")?,
+        risk: r.try_get("risk")?,
+        origin: r.try_get("origin")?,
+        device: r.try_get("device")?,
     })
 }
 
@@ -75,7 +118,7 @@ impl super::Store {
     /// The whole trail, oldest first.
     pub async fn audit_records(&self) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
-            "SELECT seq, occurred_at, actor, action, target, detail FROM audit_events ORDER BY seq",
+            "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device FROM audit_events ORDER BY seq",
         )
         .fetch_all(self.read())
         .await?;
@@ -101,7 +144,7 @@ impl super::Store {
         let mut after = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT seq, occurred_at, actor, action, target, detail, prev_hash, hash
+                "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, prev_hash, hash
                    FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
             )
             .bind(after)
@@ -148,3 +191,85 @@ impl super::Store {
         self.signer.verifying_key().to_bytes()
     }
 }
+
+/// Which events a search of the trail wants (every part optional; all given must hold).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Who, as stored (`user:12`, `operator:cli`).
+    pub actor: Option<String>,
+    /// What (`session.login`).
+    pub action: Option<String>,
+    /// On what, exactly as stored (`conversation:4`).
+    pub target: Option<String>,
+    /// At least this risk.
+    pub min_risk: Option<Risk>,
+    /// From this time (inclusive).
+    pub from: Option<Timestamp>,
+    /// Before this time (exclusive).
+    pub until: Option<Timestamp>,
+}
+
+/// Where a page of the trail starts: keyset pagination by position, so page 5,000 costs what
+/// page 1 does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditCursor {
+    /// Newest first, from before this position (`i64::MAX` for the newest).
+    Before(i64),
+    /// Oldest first, from after this position (0 for the oldest).
+    After(i64),
+}
+
+impl super::Store {
+    /// Up to `limit` events matching `filter` from `cursor`. Each condition is added only when
+    /// given, so SQLite can use the index for it (`0017_audit_context.sql`).
+    pub async fn audit_page(
+        &self,
+        _proof: &impl AuditReader,
+        filter: &AuditFilter,
+        cursor: AuditCursor,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device
+               FROM audit_events WHERE ",
+        );
+        match cursor {
+            AuditCursor::Before(seq) => q.push("seq < ").push_bind(seq),
+            AuditCursor::After(seq) => q.push("seq > ").push_bind(seq),
+        };
+        if let Some(actor) = &filter.actor {
+            q.push(" AND actor = ").push_bind(actor.clone());
+        }
+        if let Some(action) = &filter.action {
+            q.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some(target) = &filter.target {
+            q.push(" AND target = ").push_bind(target.clone());
+        }
+        if let Some(min) = filter.min_risk {
+            let mut levels = q.push(" AND risk IN (").separated(", ");
+            for level in Risk::ALL.into_iter().filter(|r| *r >= min) {
+                levels.push_bind(level.as_str());
+            }
+            q.push(")");
+        }
+        if let Some(from) = filter.from {
+            q.push(" AND occurred_at >= ").push_bind(from.as_millis());
+        }
+        if let Some(until) = filter.until {
+            q.push(" AND occurred_at < ").push_bind(until.as_millis());
+        }
+        q.push(match cursor {
+            AuditCursor::Before(_) => " ORDER BY seq DESC LIMIT ",
+            AuditCursor::After(_) => " ORDER BY seq ASC LIMIT ",
+        })
+        .push_bind(limit);
+        let rows = q.build().fetch_all(self.read()).await?;
+        rows.iter().map(record_from_row).collect()
+    }
+}
+
+/// A proof that lets its holder read the trail: to search it, or to export it.
+pub trait AuditReader {}
+impl AuditReader for Authorized<act::ViewAudit> {}
+impl AuditReader for Authorized<act::ExportAudit> {}

@@ -267,7 +267,7 @@ proptest! {
             let user = UserId::new(1);
             let access = labels.map_or(LabelAccess::All, |l| LabelAccess::Only(l.into_iter().map(LabelId::new).collect()));
             let grants = RoleGrants::new([(authz::Permission::ConversationsView, scope)], access);
-            let actor = Actor::User { id: user, grants: Grants::new(RoleSlug::parse("custom").unwrap(), grants, teams.into_iter().map(TeamId::new)) };
+            let actor = Actor::User { id: user, grants: Grants::new(RoleSlug::parse("custom").unwrap(), grants, teams.into_iter().map(TeamId::new)), session: None };
             let proof = authz::authorize_list::<act::ListConversations>(&actor).unwrap();
             let mut listed: Vec<i64> = core.store().list_conversations(&proof).await.unwrap().iter().map(|c| c.id.get()).collect();
             listed.sort_unstable();
@@ -288,6 +288,7 @@ async fn arrange(core: &Core, layout: &[(i64, Option<i64>, Vec<i64>)]) -> Vec<(i
     let owner = Actor::User {
         id: UserId::new(1),
         grants: Grants::new(RoleSlug::owner(), template::template("owner").unwrap(), []),
+        session: None,
     };
     let mut tx = store.write().await.unwrap();
     let teams = authz::authorize::<act::ManageTeams>(&Actor::Operator, ()).unwrap();

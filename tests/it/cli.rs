@@ -366,7 +366,7 @@ async fn signed_checkpoints_catch_a_trail_cut_short_even_when_their_table_is_emp
     let l: Vec<&str> = loc.iter().map(String::as_str).collect();
     let kept = dir.join("checkpoints.jsonl").display().to_string();
     let exported = ok(&[&["audit", "checkpoints", "--out", &kept], &l[..]].concat(), "");
-    assert!(exported.contains("Wrote 1 signed checkpoints"), "{exported}");
+    assert!(exported.contains("Wrote 2 signed checkpoints"), "{exported}");
     let verify = |with: &[&str]| {
         let out = countersign(&[&["audit", "verify"], with, &l[..]].concat(), "");
         (
@@ -395,4 +395,55 @@ async fn signed_checkpoints_catch_a_trail_cut_short_even_when_their_table_is_emp
     std::fs::write(&kept, "not a checkpoint\n").unwrap();
     let (fine, says) = verify(&["--checkpoints", &kept]);
     assert!(!fine && says.contains("line 1 of"), "{says}");
+}
+
+#[test]
+fn it_exports_the_trail_for_a_filter_to_a_file_only_it_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let add = [&["user", "add", "--username", "sam", "--role", "agent", "--password-stdin"], &l[..]].concat();
+    ok(&add, "a long enough password\n");
+    let file = dir.path().join("audit.csv");
+    let out_path = file.display().to_string();
+    let export =
+        |extra: &[&str]| countersign(&[&["audit", "export", "--out", &out_path], extra, &l[..]].concat(), "");
+
+    let out = export(&["--risk", "high", "--from", "2000-01-01"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(said.contains(&format!("Wrote {} audit events", rows.len())), "{said}");
+    let actions: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    // set_up added an administrator and the channel; this test, sam.
+    assert_eq!(
+        actions,
+        ["user.add", "channel.set", "user.add", "audit.exported"],
+        "high risk only, oldest first"
+    );
+    assert!(rows.iter().all(|r| &r[7] == "high" && &r[9] == "this PC"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // JSON Lines for one actor; a mistake says which and leaves no file behind.
+    let out = export(&["--format", "jsonl", "--actor", "operator:cli"]);
+    assert!(out.status.success());
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(lines
+        .lines()
+        .all(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["actor_id"] == "operator:cli"));
+    for (args, says) in [
+        (&["--risk", "severe"][..], "risk must be low, medium or high"),
+        (&["--actor", "nobody"][..], "no user has that name"),
+        (&["--from", "last tuesday"][..], "expected a day such as 2026-01-31"),
+    ] {
+        let out = export(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert!(!file.exists(), "a failed export leaves nothing to mistake for the whole");
 }

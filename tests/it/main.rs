@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
 
 mod access;
+mod audit;
 mod channel_settings;
 mod cli;
 mod contact_fields;

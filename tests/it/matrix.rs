@@ -104,6 +104,50 @@ async fn outcome(response: reqwest::Response) -> String {
     }
 }
 
+/// Calls that succeed without changing anything, though not with GET: what they do is not a
+/// change, so it has no event of its own.
+const NOT_CHANGES: [(&str, &str); 6] = [
+    ("mark_read", "a read receipt to WhatsApp, best effort: nothing here changes"),
+    ("try_masking", "a trial of patterns: nothing is stored"),
+    ("verify_second_factor", "the session is complete already: it answers and checks nothing"),
+    ("begin_security_key_registration", "a challenge: nothing changes until it is answered"),
+    ("begin_security_key_check", "a challenge: nothing changes until it is answered"),
+    ("begin_passwordless", "a challenge: nothing changes until it is answered"),
+];
+
+/// What the channel worker records after a call has answered (a queued reply WhatsApp
+/// refused), which may land in the trail during a later call.
+const LATER: [&str; 2] = ["message.send_failed", "channel.token_rejected"];
+
+/// Issue 7 point 2, for every operation: what the trail gained during a call fits its outcome.
+/// A change has its event; a refusal has its `access.denied` and nothing else; a request that
+/// failed validation left no event of success; a read changed nothing (searching the trail is
+/// itself recorded).
+fn unaudited(op: &str, method: &str, got: &str, new: &[countersign::audit::AuditRecord]) -> Option<String> {
+    let ours: Vec<&countersign::audit::AuditRecord> =
+        new.iter().filter(|r| !LATER.contains(&r.action.as_str())).collect();
+    let successes: Vec<&str> =
+        ours.iter().filter(|r| r.outcome.as_deref() == Some("success")).map(|r| r.action.as_str()).collect();
+    let actions: Vec<&str> = ours.iter().map(|r| r.action.as_str()).collect();
+    match got {
+        "ok" if method == "GET" && op != "audit_events" => {
+            (!successes.is_empty()).then(|| format!("a read wrote {successes:?}"))
+        }
+        "ok" if NOT_CHANGES.iter().any(|(name, _)| *name == op) => {
+            (!successes.is_empty()).then(|| format!("a call that changes nothing wrote {successes:?}"))
+        }
+        "ok" => successes.is_empty().then(|| format!("a change left no event (only {actions:?})")),
+        "denied" => (actions.is_empty() || actions.iter().any(|a| *a != "access.denied"))
+            .then(|| format!("a refusal should leave exactly its access.denied, left {actions:?}")),
+        // Hidden from the caller (a refusal, recorded) or not there at all (nothing to record).
+        "hidden" => actions
+            .iter()
+            .any(|a| *a != "access.denied")
+            .then(|| format!("a record not found should leave at most an access.denied, left {actions:?}")),
+        _ => (!successes.is_empty()).then(|| format!("a failed request wrote {successes:?}")),
+    }
+}
+
 pub(crate) struct Caller<'a> {
     pub(crate) served: &'a Served,
     pub(crate) token: String,
@@ -326,6 +370,9 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "reason": "customer wants a manager to call back" })),
         ),
         ("escalations", "GET", "/api/v1/escalations".into(), None),
+        ("audit_events", "GET", "/api/v1/audit?risk=high&limit=5".into(), None),
+        ("audit_kinds", "GET", "/api/v1/audit/kinds".into(), None),
+        ("export_audit", "POST", "/api/v1/audit/export".into(), Some(json!({ "format": "jsonl" }))),
         (
             "decide_escalation",
             "POST",
@@ -430,7 +477,12 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ),
         ("unlock_user", "POST", "/api/v1/users/tara.agent/unlock".into(), None),
         ("security_settings", "GET", "/api/v1/settings/security".into(), None),
-        ("set_security_settings", "PATCH", "/api/v1/settings/security".into(), Some(json!({}))),
+        (
+            "set_security_settings",
+            "PATCH",
+            "/api/v1/settings/security".into(),
+            Some(json!({ "step_up_minutes": 15 })),
+        ),
         (
             "try_masking",
             "POST",
@@ -530,11 +582,17 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     let rows: BTreeSet<&str> = expected.keys().map(String::as_str).collect();
     assert_eq!(called, rows, "the test calls every operation in the table");
     let mut wrong = Vec::new();
+    let store = served.site.core.store();
     for (op, method, path, body) in calls {
+        let before = store.audit_records().await.unwrap().len();
         let got = outcome(me.call(method, &path, body).await).await;
         let want = &expected[op][role];
         if &got != want {
             wrong.push(format!("{op}: expected {want}, got {got}"));
+        }
+        let trail = store.audit_records().await.unwrap();
+        if let Some(problem) = unaudited(op, method, &got, &trail[before..]) {
+            wrong.push(format!("{op}: {problem}"));
         }
     }
     assert!(wrong.is_empty(), "{role}:\n{}", wrong.join("\n"));

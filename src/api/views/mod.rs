@@ -11,8 +11,10 @@ use crate::store::access::LabelRecord;
 use crate::store::inbox::{ContactRecord, ConversationRecord};
 use crate::store::users::UserRecord;
 
+mod audit;
 mod escalations;
 mod messages;
+pub use audit::*;
 pub use escalations::*;
 pub use messages::*;
 
