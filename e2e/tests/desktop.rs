@@ -1030,3 +1030,58 @@ async fn when_the_os_session_locks_the_app_locks_too() {
     assert!(!shown.contains("Ana Souza"), "nothing of the inbox after the OS lock: {shown}");
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_searches_the_audit_trail_opens_an_event_and_exports_it() {
+    let (_driver, client) = launch(demo_env(free_port())).await;
+    sign_in(&client, "demo.admin", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin · Admin", Duration::from_secs(15)).await;
+    // An export needs a recent second factor: the administrator brings a security key.
+    add_security_key(&client, "Admin key").await;
+
+    // The trail, newest first: their own search at the top, the key they added below it.
+    click(&client, "[data-testid=tab-audit]").await;
+    wait_for_text(&client, "[data-testid=audit-event]", "Audit trail searched", Duration::from_secs(10))
+        .await;
+    let added =
+        wait_for_text(&client, "[data-testid=audit-event]", "Security key added", Duration::from_secs(5))
+            .await;
+    let row = added.text().await.unwrap();
+    assert!(row.contains("demo.admin") && row.contains("this PC"), "{row}");
+    screenshot(&client, "27-audit-trail.png").await;
+
+    // High risk only, for one person: each row says so; one opens with its details.
+    let filters = element(&client, "form.audit-filters", 5).await;
+    filters.find(Locator::Css("select[name=risk]")).await.unwrap().select_by_value("medium").await.unwrap();
+    type_into(&filters, "input[name=actor]", "demo.admin").await;
+    click(&filters, "button[type=submit]").await;
+    let key =
+        wait_for_text(&client, "[data-testid=audit-event]", "Security key added", Duration::from_secs(10))
+            .await;
+    for row in client.find_all(Locator::Css("[data-testid=audit-event]")).await.unwrap() {
+        let text = row.text().await.unwrap();
+        assert!(text.contains("demo.admin") && (text.contains("Medium") || text.contains("High")), "{text}");
+    }
+    click(&key, "button.link").await;
+    let detail = element(&client, "[data-testid=audit-detail]", 5).await;
+    let said = detail.text().await.unwrap();
+    assert!(said.contains("mfa.security_key_added") && said.contains("Countersign desktop"), "{said}");
+    screenshot(&client, "28-audit-event.png").await;
+
+    // Export what was searched; the file is where the notice says, readable by its owner only.
+    click(&client, "[data-testid=export-csv]").await;
+    let done = wait_for_text(&client, "[role=status]", "Exported", Duration::from_secs(15)).await;
+    let said = done.text().await.unwrap();
+    let file = said.split(" to ").nth(1).unwrap().trim_end_matches('.').to_owned();
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.starts_with("seq,time,actor_id,actor,action"), "{csv}");
+    assert!(csv.contains("mfa.security_key_added") && csv.contains("audit.exported"), "{csv}");
+    assert!(!csv.contains("session.login,"), "only what was searched (medium risk and up): {csv}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    std::fs::remove_file(&file).unwrap();
+    screenshot(&client, "29-audit-exported.png").await;
+    client.close().await.unwrap();
+}

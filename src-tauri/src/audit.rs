@@ -46,9 +46,11 @@ pub async fn export_audit(
     }
 }
 
-/// The user's Downloads folder, or their home, or the working directory.
+/// The user's Downloads folder (as the desktop names it, else `~/Downloads` when there is one),
+/// or their home, or the working directory.
 fn downloads() -> PathBuf {
-    dirs::download_dir().or_else(dirs::home_dir).unwrap_or_else(|| PathBuf::from("."))
+    let home_downloads = || dirs::home_dir().map(|h| h.join("Downloads")).filter(|d| d.is_dir());
+    dirs::download_dir().or_else(home_downloads).or_else(dirs::home_dir).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Seconds since the epoch: unique enough for one person's exports, sortable by name.

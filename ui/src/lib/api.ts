@@ -465,6 +465,58 @@ export interface LabelRequest {
   files: FilePolicy;
 }
 
+/** A search of the audit trail; every part optional. */
+export interface AuditSearch {
+  /** A user name, or `operator:cli`, `system:webhook`, `anonymous`. */
+  actor?: string | null;
+  /** A kind of event, as stored (`session.login`). */
+  action?: string | null;
+  /** What it was done to, exactly (`conversation:4`). */
+  target?: string | null;
+  /** The least risk shown. */
+  risk?: Risk | null;
+  /** From this time (ms, inclusive). */
+  from?: number | null;
+  /** Until this time (ms, exclusive). */
+  until?: number | null;
+}
+
+export type Risk = "low" | "medium" | "high";
+
+export interface AuditEvent {
+  seq: number;
+  at: number;
+  /** A user name, or "IT (command line)", "WhatsApp webhook", "not signed in". */
+  actor: string;
+  actor_id: string;
+  action: string;
+  /** What it means, in words. */
+  summary: string;
+  target: string | null;
+  outcome: "success" | "failure" | "denied" | null;
+  risk: Risk | null;
+  origin: string | null;
+  device: string | null;
+  detail: { key: string; value: string }[];
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  /** Pass as `before` for the next, older page; null at the end. */
+  next_before: number | null;
+}
+
+export interface AuditKind {
+  action: string;
+  summary: string;
+  risk: Risk;
+}
+
+export interface AuditExported {
+  file: string;
+  events: number;
+}
+
 /** An error as the core reports it: a stable code and a message safe to show. */
 export interface CoreError {
   code: string;
@@ -561,6 +613,11 @@ export const api = {
   requestEscalation: (conversation: number, reason: string, reveal: DataClass[]) =>
     invoke<Escalation>("request_escalation", { conversation, request: { reason, reveal } }),
   escalations: () => invoke<Escalations>("escalations"),
+  auditEvents: (search: AuditSearch, before: number | null, limit = 50) =>
+    invoke<AuditPage>("audit_events", { request: { ...search, before, limit } }),
+  auditKinds: () => invoke<AuditKind[]>("audit_kinds"),
+  exportAudit: (search: AuditSearch, format: "csv" | "jsonl") =>
+    invoke<AuditExported>("export_audit", { request: { search, format } }),
   /** Approves or refuses a request; a refusal needs a note. */
   decideEscalation: (id: number, approve: boolean, note: string | null) =>
     invoke<Escalation>("decide_escalation", { id, answer: { approve, note } }),
