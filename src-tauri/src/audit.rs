@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use countersign::api::audit::{AuditExportRequest, AuditPageRequest};
-use countersign::api::views::{AuditExportedView, AuditKindView, AuditPageView, ErrorView};
+use countersign::api::audit::{AuditExportRequest, AuditPageRequest, AuditRetentionRequest};
+use countersign::api::views::{
+    AlertsView, AuditExportedView, AuditKindView, AuditPageView, AuditRetentionView, ErrorView,
+};
 use tauri::State;
 
 use crate::commands::Reply;
@@ -69,4 +71,27 @@ fn private_file(dir: &Path, path: &Path) -> Result<std::fs::File, String> {
         options.mode(0o600);
     }
     options.open(path).map_err(|e| format!("cannot write {}: {}", path.display(), e.kind()))
+}
+
+#[tauri::command]
+pub async fn security_alerts(state: State<'_, AppState>) -> Reply<AlertsView> {
+    state.core()?.security_alerts(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn acknowledge_alert(state: State<'_, AppState>, seq: i64) -> Reply<()> {
+    state.core()?.acknowledge_alert(&*state.session()?, seq).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn audit_retention(state: State<'_, AppState>) -> Reply<AuditRetentionView> {
+    state.core()?.audit_retention(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_audit_retention(
+    state: State<'_, AppState>,
+    request: AuditRetentionRequest,
+) -> Reply<AuditRetentionView> {
+    state.core()?.set_audit_retention(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }

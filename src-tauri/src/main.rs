@@ -44,7 +44,8 @@ async fn open_core() -> Result<Core, Error> {
     Ok(core)
 }
 
-/// Sends the replies committed to the outbox, for as long as the app runs.
+/// Sends the replies committed to the outbox, and purges audit events past retention, for as
+/// long as the app runs.
 fn start_outbox(core: &Core) {
     let sender = core.clone();
     tauri::async_runtime::spawn(async move {
@@ -52,6 +53,8 @@ fn start_outbox(core: &Core) {
             tracing::error!(error = %e, "the outbox's sender could not start");
         }
     });
+    let keeper = core.clone();
+    tauri::async_runtime::spawn(async move { keeper.run_audit_retention(std::future::pending()).await });
 }
 
 /// Starts the webhook endpoint if the administrator enabled it for this PC.
@@ -194,6 +197,10 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         audit::audit_events,
         audit::audit_kinds,
         audit::export_audit,
+        audit::security_alerts,
+        audit::acknowledge_alert,
+        audit::audit_retention,
+        audit::set_audit_retention,
         escalations::request_escalation,
         escalations::escalations,
         escalations::decide_escalation,

@@ -16,11 +16,13 @@ use std::io::Write;
 
 use serde::Deserialize;
 
-use super::views::{AuditEventView, AuditKindView, AuditPageView};
+use super::views::{
+    AlertView, AlertsView, AuditEventView, AuditKindView, AuditPageView, AuditPurgeView, AuditRetentionView,
+};
 use super::Core;
-use crate::audit::{AuditEvent, AuditRecord, Kind, Risk};
+use crate::audit::{AuditEvent, AuditRecord, Kind, Risk, PURGED_THROUGH};
 use crate::auth::session::SessionToken;
-use crate::authz::{act, Actor};
+use crate::authz::{act, Actor, AuditActor};
 use crate::clock::Timestamp;
 use crate::domain::Username;
 use crate::error::{Error, Result};
@@ -31,6 +33,26 @@ pub const PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 /// How many events an export reads at a time.
 const EXPORT_PAGE: i64 = 5_000;
+
+/// Setting: days the audit trail is kept.
+const AUDIT_RETENTION_DAYS: &str = "audit.retention_days";
+/// Default: a year, whatever messages are kept for.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
+/// The shortest and longest retention an organisation may set: a month (so a review cycle
+/// always has its evidence) to ten years.
+const AUDIT_RETENTION_RANGE: (i64, i64) = (30, 3650);
+/// How many open alerts the list shows.
+const ALERTS_SHOWN: i64 = 50;
+/// How often the app looks for events past retention.
+pub const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// A change of how long the trail is kept.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AuditRetentionRequest {
+    /// Days to keep events for (30 to 3650).
+    pub days: i64,
+}
 
 /// A search of the trail. Every part is optional; all given must hold.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
@@ -250,14 +272,155 @@ impl Core {
         })
     }
 
+    /// The alerts about unusual activity nobody has acknowledged, newest first (those with
+    /// audit permission; reading them is not itself recorded, as the app asks every minute).
+    pub async fn security_alerts(&self, token: &SessionToken) -> Result<AlertsView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ViewAudit>(&r.actor, ()).await?;
+        let (records, open) = self.store.open_alerts(&proof, ALERTS_SHOWN).await?;
+        let names = self.user_names().await?;
+        Ok(AlertsView { open, alerts: records.into_iter().map(|r| AlertView::of(r, &names)).collect() })
+    }
+
+    /// Marks alert `seq` as looked at; it leaves everyone's list. Unknown or already
+    /// acknowledged: not found.
+    pub async fn acknowledge_alert(&self, token: &SessionToken, seq: i64) -> Result<()> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::AcknowledgeAlert>(&r.actor, ()).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let by = proof.actor().user_id().map(|id| id.get());
+        if !tx.acknowledge_alert(&proof, seq, by, now).await? {
+            return Err(Error::NotFound);
+        }
+        let event = AuditEvent::new(proof.actor().clone(), Kind::AuditAlertAcknowledged)
+            .target(format!("audit:{seq}"));
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+
+    /// How long the trail is kept (those with audit permission).
+    pub async fn audit_retention(&self, token: &SessionToken) -> Result<AuditRetentionView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ViewAudit>(&r.actor, ()).await?;
+        let may_change = crate::authz::authorize::<act::ManageRetention>(&r.actor, ()).is_ok();
+        Ok(AuditRetentionView {
+            days: self.audit_retention_days().await?,
+            oldest_at: self.store.oldest_audit_event(&proof).await?.map(Timestamp::as_millis),
+            may_change,
+        })
+    }
+
+    /// Changes how long the trail is kept (retention permission, which only owners hold by
+    /// default, and step-up: shortening it removes evidence).
+    pub async fn set_audit_retention(
+        &self,
+        token: &SessionToken,
+        request: AuditRetentionRequest,
+    ) -> Result<AuditRetentionView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageRetention>(&r.actor, ()).await?;
+        self.require_step_up(&r).await?;
+        self.set_audit_retention_as(&proof, request.days).await?;
+        self.audit_retention(token).await
+    }
+
+    /// [`Core::set_audit_retention`] for IT (`countersign audit retention`).
+    pub async fn operator_set_audit_retention(&self, days: i64) -> Result<()> {
+        let proof = self.allow::<act::ManageRetention>(&Actor::Operator, ()).await?;
+        self.set_audit_retention_as(&proof, days).await
+    }
+
+    async fn set_audit_retention_as(
+        &self,
+        proof: &crate::authz::Authorized<act::ManageRetention>,
+        days: i64,
+    ) -> Result<()> {
+        let (low, high) = AUDIT_RETENTION_RANGE;
+        if !(low..=high).contains(&days) {
+            return Err(Error::Invalid(format!("the audit trail is kept for between {low} and {high} days")));
+        }
+        let before = self.audit_retention_days().await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.set_retention_setting(proof, AUDIT_RETENTION_DAYS, &days.to_string()).await?;
+        let event = AuditEvent::new(proof.actor().clone(), Kind::SettingsAuditRetention)
+            .detail("before_days", before)
+            .detail("after_days", days);
+        tx.audit(&event, now).await?;
+        tx.commit().await
+    }
+
+    /// Days the trail is kept.
+    async fn audit_retention_days(&self) -> Result<i64> {
+        Ok(self
+            .store
+            .find_setting(AUDIT_RETENTION_DAYS)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS))
+    }
+
+    /// Purges the events older than the retention period, up to the newest signed checkpoint
+    /// among them, so a checkpoint covers what went (`countersign audit purge`; the app does
+    /// it by itself every few hours). The whole trail is verified first: a purge never removes
+    /// the evidence of tampering. The purge is an event naming the last position purged.
+    pub async fn operator_purge_audit(&self) -> Result<AuditPurgeView> {
+        self.purge_audit_as(AuditActor::Operator).await
+    }
+
+    async fn purge_audit_as(&self, actor: AuditActor) -> Result<AuditPurgeView> {
+        let proof = self.allow::<act::PurgeAudit>(&Actor::Operator, ()).await?;
+        let days = self.audit_retention_days().await?;
+        let before = Timestamp::from_millis(self.clock.now().as_millis() - days * DAY_MS);
+        let Some(through) = self.store.audit_purge_boundary(&proof, before).await? else {
+            return Ok(AuditPurgeView { purged: 0, through: None });
+        };
+        let verifying = self.allow::<act::VerifyAudit>(&Actor::Operator, ()).await?;
+        if let Err(broken) = self.store.verify_audit(&verifying, &[]).await? {
+            return Err(Error::Conflict(format!(
+                "nothing was purged: the audit trail does not verify ({broken}); keep this database as evidence"
+            )));
+        }
+        let mut tx = self.store.write().await?;
+        let purged = tx.purge_audit(&proof, through).await?;
+        let event = AuditEvent::new(actor, Kind::AuditPurged)
+            .detail(PURGED_THROUGH, through)
+            .detail("events", purged)
+            .detail("older_than_days", days);
+        tx.audit(&event, self.clock.now()).await?;
+        tx.commit().await?;
+        tracing::info!(purged, through, days, "audit events past retention purged");
+        Ok(AuditPurgeView { purged, through: Some(through) })
+    }
+
+    /// Purges what is past retention now and every [`RETENTION_EVERY`] until `shutdown`.
+    pub async fn run_audit_retention(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            if let Err(e) = self.purge_audit_as(AuditActor::System).await {
+                tracing::error!(error = %e, "audit events past retention could not be purged");
+            }
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(RETENTION_EVERY) => {}
+            }
+        }
+    }
+
     async fn user_names(&self) -> Result<HashMap<i64, String>> {
         Ok(self.store.list_users().await?.into_iter().map(|u| (u.id.get(), u.username)).collect())
     }
 }
 
+/// The alert for a change by `actor` that gives someone or some role more than before.
+pub(super) fn escalation_alert(actor: &AuditActor, before: &str, after: &str) -> AuditEvent {
+    AuditEvent::new(actor.clone(), Kind::AuditAlert).detail("before", before).detail("after", after)
+}
+
 /// Whether `text` is an actor as stored rather than a user name.
 fn is_actor_label(text: &str) -> bool {
-    matches!(text, "operator:cli" | "system:webhook" | "anonymous")
+    matches!(text, "operator:cli" | "system:webhook" | "system:retention" | "anonymous")
         || text.strip_prefix("user:").is_some_and(|id| id.parse::<i64>().is_ok())
 }
 

@@ -3,6 +3,7 @@
 //! gives or takes away a role holding more than they do; only owners make owners; the last
 //! owner stays) and is audited with before and after.
 
+use crate::audit::alerts::Rule;
 use crate::audit::Kind;
 use serde::Deserialize;
 
@@ -128,6 +129,10 @@ impl Core {
             .detail("before", &user.role)
             .detail("after", &to);
         tx.audit(&event, now).await?;
+        if to_grants.exceeds(&from_grants) {
+            let alert = super::audit::escalation_alert(proof.actor(), user.role.as_str(), to.as_str());
+            tx.raise_alert(Rule::Escalation, alert, &format!("user:{}", user.id.get()), now).await?;
+        }
         tx.commit().await?;
         self.user_view_of(&user.username).await
     }

@@ -5,6 +5,7 @@
 //! next call. Changing roles is a high-risk action: it needs a fresh second factor (step-up)
 //! and is audited with the grants before and after.
 
+use crate::audit::alerts::Rule;
 use crate::audit::Kind;
 use serde::Deserialize;
 
@@ -201,6 +202,14 @@ impl Core {
             .detail("before", grants_text(&role.grants))
             .detail("after", grants_text(&grants));
         tx.audit(&event, now).await?;
+        if grants.exceeds(&role.grants) {
+            let alert = super::audit::escalation_alert(
+                proof.actor(),
+                &grants_text(&role.grants),
+                &grants_text(&grants),
+            );
+            tx.raise_alert(Rule::Escalation, alert, &format!("role:{}", role.slug), now).await?;
+        }
         tx.commit().await?;
         self.role_view(&role.slug, &r.actor).await
     }
@@ -233,9 +242,13 @@ impl Core {
                     owners,
                 )
                 .map_err(refused)?;
-                Some(to.slug)
+                Some(to)
             }
             None => None,
+        };
+        let (target, target_grants) = match target {
+            Some(to) => (Some(to.slug), Some(to.grants)),
+            None => (None, None),
         };
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -248,6 +261,11 @@ impl Core {
             event = event.detail("moved_to", to);
         }
         tx.audit(&event, now).await?;
+        if let Some(to) = target_grants.filter(|to| moved > 0 && to.exceeds(&role.grants)) {
+            let alert =
+                super::audit::escalation_alert(proof.actor(), &grants_text(&role.grants), &grants_text(&to));
+            tx.raise_alert(Rule::Escalation, alert, &format!("role:{}", role.slug), now).await?;
+        }
         tx.commit().await
     }
 

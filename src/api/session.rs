@@ -7,7 +7,7 @@
 //! successful sign-in. A user whose password an administrator reset can do nothing but
 //! choose a new one.
 
-use crate::audit::Kind;
+use crate::audit::{alerts, Kind};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -223,6 +223,8 @@ impl Core {
         let session_id = tx.insert_session(&proof, &token.digest(), opened_from, now).await?;
         tx.clear_throttle_on_sign_in(&proof, name_key).await?;
         let actor = Actor::User { id: user.id, grants: grants.clone(), session: Some(session_id) };
+        let subject = format!("user:{}", user.id.get());
+        let (before, from_here) = self.store.signed_in_before(&subject, opened_from.origin).await?;
         tx.audit(
             &AuditEvent::new(audit_actor(&actor), Kind::SessionLogin)
                 .target(format!("session:{session_id}"))
@@ -230,6 +232,10 @@ impl Core {
             now,
         )
         .await?;
+        if before && !from_here && alerts::PRIVILEGED.iter().any(|p| grants.has(*p)) {
+            let alert = AuditEvent::new(audit_actor(&actor), Kind::AuditAlert).detail("role", grants.role());
+            tx.raise_alert(alerts::Rule::NewNetwork, alert, &subject, now).await?;
+        }
         if let Some(hash) = rehashed {
             tx.rehash_password(&proof, &hash).await?;
             tx.audit(

@@ -128,6 +128,7 @@ catalog! {
     AuditExported = "audit.exported", High, Success, "Audit trail exported";
     AuditVerified = "audit.verified", Low, Success, "Audit trail verified";
     AuditAlert = "audit.alert", High, Success, "Unusual activity";
+    AuditAlertAcknowledged = "audit.alert_acknowledged", Low, Success, "Alert acknowledged";
     AuditPurged = "audit.purged", High, Success, "Old audit events purged";
     // Administration.
     StoreInit = "store.init", Medium, Success, "Store created";
@@ -147,6 +148,7 @@ catalog! {
     LabelUpdate = "label.update", Medium, Success, "Label changed";
     LabelDelete = "label.delete", Medium, Success, "Label deleted";
     SettingsSecurity = "settings.security", High, Success, "Security settings changed";
+    SettingsAuditRetention = "settings.audit_retention", High, Success, "Audit trail retention changed";
     SettingsAllowlist = "settings.allowlist", High, Success, "Network allowlist changed";
     ChannelSet = "channel.set", High, Success, "WhatsApp channel settings changed";
     ChannelTokenRejected = "channel.token_rejected", High, Failure, "WhatsApp access token rejected";

@@ -6,6 +6,7 @@
 //! leaves no record, and a record never exists without its change. Records carry ids and
 //! action names, never message bodies, names or phone numbers.
 
+pub mod alerts;
 pub mod catalog;
 
 use std::collections::BTreeMap;
@@ -291,14 +292,26 @@ impl std::fmt::Display for Break {
 #[derive(Debug, Clone)]
 pub struct Verifier {
     next: i64,
+    /// The first position checked (1, or the first left after a purge).
+    first: i64,
     prev: [u8; 32],
     checkpoints: BTreeMap<i64, [u8; 32]>,
+    /// The last purged position, until the `audit.purged` record naming it has been checked.
+    unexplained_purge: Option<i64>,
 }
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self { next: 1, prev: GENESIS, checkpoints: BTreeMap::new() }
+        Self { next: 1, first: 1, prev: GENESIS, checkpoints: BTreeMap::new(), unexplained_purge: None }
     }
+}
+
+/// The key under which an `audit.purged` record names the last position it purged.
+pub const PURGED_THROUGH: &str = "through";
+
+/// The value of `key` in a record's stored detail (`k=v` pairs joined by `;`).
+pub fn detail_value<'a>(detail: &'a str, key: &str) -> Option<&'a str> {
+    detail.split(';').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v))
 }
 
 impl Verifier {
@@ -315,11 +328,34 @@ impl Verifier {
         Ok(verifier)
     }
 
-    /// After the last record: every checkpoint must have been reached.
+    /// Starts at `first`, the oldest record left after retention purged the ones before it.
+    /// Those are accounted for only by a signed checkpoint at `first - 1`, which the chain
+    /// must continue from, and by a later `audit.purged` record that names that position: a
+    /// gap at the start without both is deleted events, not a purge.
+    pub fn start_at(&mut self, first: i64) -> Result<(), Break> {
+        if first <= self.next {
+            return Ok(());
+        }
+        let through = first - 1;
+        let Some(hash) = self.checkpoints.get(&through) else {
+            return Err(Break::Missing { expected: self.next, found: first });
+        };
+        self.next = first;
+        self.first = first;
+        self.prev = *hash;
+        self.unexplained_purge = Some(through);
+        Ok(())
+    }
+
+    /// After the last record: every checkpoint must have been reached, and a purge at the
+    /// start explained by its record.
     pub fn finish(&self) -> Result<i64, Break> {
+        if let Some(through) = self.unexplained_purge {
+            return Err(Break::Missing { expected: 1, found: through + 1 });
+        }
         match self.checkpoints.keys().next_back() {
-            Some(&checkpoint) if checkpoint > self.checked() => {
-                Err(Break::Truncated { checkpoint, last: self.checked() })
+            Some(&checkpoint) if checkpoint > self.next - 1 => {
+                Err(Break::Truncated { checkpoint, last: self.next - 1 })
             }
             _ => Ok(self.checked()),
         }
@@ -341,6 +377,12 @@ impl Verifier {
         if self.checkpoints.get(&r.seq).is_some_and(|signed| *signed != hash) {
             return Err(Break::Contradicts { seq: r.seq });
         }
+        if self.unexplained_purge.is_some_and(|through| {
+            r.action == Kind::AuditPurged.name()
+                && detail_value(&r.detail, PURGED_THROUGH) == Some(through.to_string().as_str())
+        }) {
+            self.unexplained_purge = None;
+        }
         self.prev = hash;
         self.next += 1;
         Ok(())
@@ -348,7 +390,7 @@ impl Verifier {
 
     /// How many records have been checked.
     pub fn checked(&self) -> i64 {
-        self.next - 1
+        self.next - self.first
     }
 }
 
@@ -390,10 +432,14 @@ mod tests {
 
     /// A chain of three records as `store::audit` writes them.
     fn chain() -> Vec<StoredRecord> {
+        linked((1..=3).map(record).collect())
+    }
+
+    fn linked(records: Vec<AuditRecord>) -> Vec<StoredRecord> {
         let mut prev = GENESIS;
-        (1..=3)
-            .map(|seq| {
-                let record = record(seq);
+        records
+            .into_iter()
+            .map(|record| {
                 let hash = record.hash_after(&prev);
                 let stored = StoredRecord { record, prev_hash: prev.to_vec(), hash: hash.to_vec() };
                 prev = hash;
@@ -475,5 +521,69 @@ mod tests {
         let mut records = chain();
         tamper(&mut records);
         assert_eq!(verify(&records), expected);
+    }
+
+    /// Five records, the fifth the purge of the first `through`... as retention writes it.
+    fn purged_trail(through: i64, named: &str) -> (Vec<StoredRecord>, Checkpoint) {
+        let mut records: Vec<AuditRecord> = (1..=4).map(record).collect();
+        let purge = AuditEvent::new(AuditActor::System, Kind::AuditPurged).detail(PURGED_THROUGH, named);
+        records.push(AuditRecord::of(&purge, 5, Timestamp::from_millis(50), None, None));
+        let mut trail = linked(records);
+        let hash: [u8; 32] = trail[through as usize - 1].hash.clone().try_into().unwrap();
+        let checkpoint = signer().checkpoint(through, hash, Timestamp::from_millis(through * 10));
+        trail.drain(..through as usize);
+        (trail, checkpoint)
+    }
+
+    fn verify_from(records: &[StoredRecord], checkpoints: &[Checkpoint]) -> Result<i64, Break> {
+        let mut verifier = Verifier::with_checkpoints(checkpoints, &signer().verifying_key())?;
+        verifier.start_at(records[0].record.seq)?;
+        records.iter().try_for_each(|r| verifier.check(r))?;
+        verifier.finish()
+    }
+
+    #[test]
+    fn a_purge_is_accounted_for_by_its_checkpoint_and_its_record() {
+        let (trail, checkpoint) = purged_trail(2, "2");
+        assert_eq!(verify_from(&trail, std::slice::from_ref(&checkpoint)), Ok(3), "the three left");
+        // Without the checkpoint, or with a purge record naming another position, the gap is
+        // deleted events.
+        assert_eq!(verify_from(&trail, &[]), Err(Break::Missing { expected: 1, found: 3 }));
+        let (other, checkpoint) = purged_trail(2, "1");
+        assert_eq!(
+            verify_from(&other, std::slice::from_ref(&checkpoint)),
+            Err(Break::Missing { expected: 1, found: 3 })
+        );
+        // One more event deleted after the purged ones: the checkpoint no longer joins on.
+        let (mut trail, _) = purged_trail(2, "2");
+        trail.remove(0);
+        let (_, checkpoint) = purged_trail(2, "2");
+        assert_eq!(
+            verify_from(&trail, std::slice::from_ref(&checkpoint)),
+            Err(Break::Missing { expected: 1, found: 4 })
+        );
+        // The first event left edited, or the purge record removed from the end.
+        let (mut trail, checkpoint) = purged_trail(2, "2");
+        trail[0].record.detail = "x=1".into();
+        assert_eq!(verify_from(&trail, std::slice::from_ref(&checkpoint)), Err(Break::Altered { seq: 3 }));
+        let (mut trail, checkpoint) = purged_trail(2, "2");
+        trail.pop();
+        assert_eq!(
+            verify_from(&trail, std::slice::from_ref(&checkpoint)),
+            Err(Break::Missing { expected: 1, found: 3 })
+        );
+    }
+
+    #[rstest::rstest]
+    #[case("through=12;events=40", "through", Some("12"))]
+    #[case("events=40;through=12", "through", Some("12"))]
+    #[case("throughput=1", "through", None)]
+    #[case("", "through", None)]
+    fn detail_values_are_found_by_their_whole_key(
+        #[case] detail: &str,
+        #[case] key: &str,
+        #[case] value: Option<&str>,
+    ) {
+        assert_eq!(detail_value(detail, key), value);
     }
 }

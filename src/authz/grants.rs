@@ -85,6 +85,12 @@ impl RoleGrants {
     pub fn first_not_covering(&self, other: &Self) -> Option<Permission> {
         other.permissions().find(|(p, s)| self.scope(*p).is_none_or(|mine| mine < *s)).map(|(p, _)| p)
     }
+
+    /// Whether `self` confers anything `before` did not (a permission, a wider scope, labels):
+    /// going from `before` to `self` is an escalation.
+    pub fn exceeds(&self, before: &Self) -> bool {
+        before.first_not_covering(self).is_some() || !before.labels().includes(self.labels())
+    }
 }
 
 /// What an actor holds: their role's grants and the teams they are a member of.

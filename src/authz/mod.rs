@@ -144,6 +144,12 @@ pub enum Action {
     ViewAudit,
     /// Export the audit trail to a file (with step-up).
     ExportAudit,
+    /// Mark an alert about unusual activity as looked at.
+    AcknowledgeAlert,
+    /// Set how long the audit trail is kept.
+    ManageRetention,
+    /// Purge audit events older than the retention period (the app and IT only).
+    PurgeAudit,
 }
 
 /// Why an action was refused.
@@ -233,11 +239,13 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         }
         Action::VerifyAudit | Action::ViewAudit => operator_or(actor, P::AuditView),
         Action::ExportAudit => operator_or(actor, P::AuditExport),
+        Action::AcknowledgeAlert => operator_or(actor, P::AuditView),
+        Action::ManageRetention => operator_or(actor, P::RetentionManage),
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
         ),
-        Action::DeliverOutbox | Action::FetchMedia => match actor {
+        Action::DeliverOutbox | Action::FetchMedia | Action::PurgeAudit => match actor {
             Actor::Operator => Decision::Allow,
             Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => {
                 Decision::Deny(DenyReason::WrongActor)
@@ -423,6 +431,9 @@ acts! {
     VerifyAudit => (),
     ViewAudit => (),
     ExportAudit => (),
+    AcknowledgeAlert => (),
+    ManageRetention => (),
+    PurgeAudit => (),
 }
 
 impl Listing for act::ListConversations {
@@ -539,6 +550,8 @@ pub enum AuditActor {
     Webhook,
     /// Nobody authenticated yet (a failed sign-in).
     Anonymous,
+    /// The app's own housekeeping (retention purges).
+    System,
 }
 
 impl AuditActor {
@@ -549,13 +562,14 @@ impl AuditActor {
             Self::Operator => "operator:cli".to_owned(),
             Self::Webhook => "system:webhook".to_owned(),
             Self::Anonymous => "anonymous".to_owned(),
+            Self::System => "system:retention".to_owned(),
         }
     }
     /// The user, when the actor is one.
     pub fn user_id(&self) -> Option<UserId> {
         match self {
             Self::User { id, .. } => Some(*id),
-            Self::Operator | Self::Webhook | Self::Anonymous => None,
+            Self::Operator | Self::Webhook | Self::Anonymous | Self::System => None,
         }
     }
 }

@@ -17,6 +17,7 @@ use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
 use countersign::api::users::SecuritySettings;
+use countersign::api::views::AuditPurgeView;
 use countersign::keys::{KeySource, SecretString};
 use countersign::Core;
 
@@ -95,6 +96,21 @@ enum AuditCommand {
         /// Where to write them.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+    /// Purge the events older than the retention period (`audit retention`; a year unless
+    /// changed), up to a signed checkpoint that keeps covering them. The trail is verified
+    /// first and nothing is purged if it is broken. The app also does this every few hours.
+    Purge {
+        #[command(flatten)]
+        location: Location,
+    },
+    /// Set how many days audit events are kept (30 to 3650), whatever messages are kept for.
+    Retention {
+        #[command(flatten)]
+        location: Location,
+        /// Days to keep events for.
+        #[arg(long)]
+        days: i64,
     },
     /// Export the events a search finds, oldest first, as CSV or JSON Lines (the export is
     /// itself recorded in the trail). The file is readable by its owner only.
@@ -391,6 +407,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let n = exported?;
             println!("Wrote {n} audit events to {}.", out.display());
+        }
+        Command::Audit { command: AuditCommand::Purge { location } } => {
+            let core = location.open().await?;
+            let purged = core.operator_purge_audit().await;
+            core.close().await;
+            match purged? {
+                AuditPurgeView { through: Some(through), purged } => println!(
+                    "Purged {purged} audit events past retention (up to #{through}); the checkpoint at #{through} still covers them."
+                ),
+                AuditPurgeView { through: None, .. } => println!("No audit events are past retention."),
+            }
+        }
+        Command::Audit { command: AuditCommand::Retention { location, days } } => {
+            let core = location.open().await?;
+            let set = core.operator_set_audit_retention(days).await;
+            core.close().await;
+            set?;
+            println!("Audit events are now kept for {days} days.");
         }
         Command::Audit { command: AuditCommand::Checkpoints { location, out } } => {
             let core = location.open().await?;

@@ -79,11 +79,17 @@ pub async fn serve(
         shutdown.await;
         let _ = stop.send(true);
     });
+    let keeper = sender.clone();
+    let mut retention_stopped = stopped.clone();
     let outbox = sender.run_outbox(async move {
         let mut stopped = stopped;
         let _ = stopped.wait_for(|stop| *stop).await;
     });
-    let (served, sent) = tokio::join!(async move { server.await }, outbox);
+    // So does retention: audit events past their time are purged every few hours.
+    let retention = keeper.run_audit_retention(async move {
+        let _ = retention_stopped.wait_for(|stop| *stop).await;
+    });
+    let (served, sent, ()) = tokio::join!(async move { server.await }, outbox, retention);
     if let Err(e) = sent {
         tracing::error!(error = %e, "the outbox's sender stopped");
     }

@@ -3,11 +3,12 @@
 use sqlx::Row;
 
 use super::WriteTx;
-use crate::audit::Risk;
+use crate::audit::alerts::{Rule, WINDOW_MINUTES};
 use crate::audit::{
     AuditEvent, AuditRecord, Break, Checkpoint, StoredRecord, Verifier, CHECKPOINT_EVERY, CHECKPOINT_MINUTES,
     GENESIS,
 };
+use crate::audit::{Kind, Risk};
 use crate::authz::{act, AuditActor, Authorized};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -15,8 +16,136 @@ use crate::error::{Error, Result};
 impl WriteTx {
     /// Appends `event`, chained to the last record. Runs in this transaction, so the record
     /// commits or rolls back with the change it describes. The single writer connection makes
-    /// read-last-then-insert race-free.
+    /// read-last-then-insert race-free. Then, when the event is one a burst rule counts
+    /// ([`Rule::counting`]), raises that rule's alert once its threshold is reached.
     pub async fn audit(&mut self, event: &AuditEvent, now: Timestamp) -> Result<()> {
+        let record = self.append(event, now).await?;
+        if let Some(rule) = Rule::counting(event.action) {
+            self.watch_burst(rule, &record, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Raises `rule`'s alert about `subject` (`user:12`, an address): `alert` (an `audit.alert`
+    /// event with its actor, origin and facts) and an open alert for administrators, unless the
+    /// same rule alerted about the same subject within the last [`WINDOW_MINUTES`].
+    pub async fn raise_alert(
+        &mut self,
+        rule: Rule,
+        alert: AuditEvent,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let recent: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM audit_alerts WHERE rule = ? AND subject = ? AND raised_at > ? LIMIT 1",
+        )
+        .bind(rule.as_str())
+        .bind(subject)
+        .bind(now.as_millis() - WINDOW_MINUTES * 60_000)
+        .fetch_optional(self.conn())
+        .await?;
+        if recent.is_some() {
+            return Ok(());
+        }
+        debug_assert_eq!(alert.action, Kind::AuditAlert);
+        let mut event = alert.target(subject);
+        event.detail.insert(0, ("rule", rule.as_str().to_owned()));
+        let record = self.append(&event, now).await?;
+        sqlx::query("INSERT INTO audit_alerts (seq, rule, subject, raised_at) VALUES (?, ?, ?, ?)")
+            .bind(record.seq)
+            .bind(rule.as_str())
+            .bind(subject)
+            .bind(now.as_millis())
+            .execute(self.conn())
+            .await?;
+        tracing::warn!(rule = rule.as_str(), seq = record.seq, "unusual activity: alert raised");
+        Ok(())
+    }
+
+    /// Counts the events `rule` counts by the actor of `record` (for sign-ins under unknown
+    /// names: from its address) in the last [`WINDOW_MINUTES`], and alerts at the threshold.
+    async fn watch_burst(&mut self, rule: Rule, record: &AuditRecord, now: Timestamp) -> Result<()> {
+        let Some(threshold) = rule.threshold() else { return Ok(()) };
+        let by_address = record.actor == AuditActor::Anonymous.label();
+        let subject = match (by_address, &record.origin) {
+            (false, _) => record.actor.clone(),
+            (true, Some(origin)) => origin.clone(),
+            (true, None) => return Ok(()),
+        };
+        let since = now.as_millis() - WINDOW_MINUTES * 60_000;
+        // The window as positions, so the count is a range of (actor, action, seq).
+        let first: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM audit_events WHERE occurred_at >= ? ORDER BY occurred_at, seq LIMIT 1",
+        )
+        .bind(since)
+        .fetch_optional(self.conn())
+        .await?;
+        let mut q =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT COUNT(*) FROM audit_events WHERE actor = ");
+        q.push_bind(record.actor.clone()).push(" AND seq >= ").push_bind(first.unwrap_or(record.seq));
+        q.push(" AND occurred_at >= ").push_bind(since).push(" AND action IN (");
+        let mut kinds = q.separated(", ");
+        for kind in rule.counted_kinds() {
+            kinds.push_bind(kind);
+        }
+        q.push(")");
+        if by_address {
+            q.push(" AND origin = ").push_bind(subject.clone());
+        }
+        let count: i64 = q.build_query_scalar().fetch_one(self.conn()).await?;
+        if count < threshold {
+            return Ok(());
+        }
+        let actor = if by_address { AuditActor::Anonymous } else { actor_of(&record.actor) };
+        let mut alert = AuditEvent::new(actor, Kind::AuditAlert)
+            .detail("count", count)
+            .detail("within_minutes", WINDOW_MINUTES);
+        alert.origin.clone_from(&record.origin);
+        alert.device.clone_from(&record.device);
+        self.raise_alert(rule, alert, &subject, now).await
+    }
+
+    /// Marks open alert `seq` as looked at by `by`; false when there is no such open alert.
+    pub async fn acknowledge_alert(
+        &mut self,
+        _proof: &Authorized<act::AcknowledgeAlert>,
+        seq: i64,
+        by: Option<i64>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE audit_alerts SET acknowledged_by = ?, acknowledged_at = ? WHERE seq = ? AND acknowledged_at IS NULL",
+        )
+        .bind(by)
+        .bind(now.as_millis())
+        .bind(seq)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the events up to `through` (a signed checkpoint's position), the checkpoints
+    /// before it and their alerts, keeping the checkpoint at `through` so the trail left still
+    /// joins on to something signed. The caller records the purge in this transaction; its
+    /// record, naming `through`, is what tells a purge from deleted events
+    /// ([`Verifier::start_at`]). Returns how many events went.
+    pub async fn purge_audit(&mut self, _proof: &Authorized<act::PurgeAudit>, through: i64) -> Result<u64> {
+        let signed: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_checkpoints WHERE seq = ?")
+            .bind(through)
+            .fetch_optional(self.conn())
+            .await?;
+        if signed.is_none() {
+            return Err(Error::Internal("an audit purge must end at a signed checkpoint".to_owned()));
+        }
+        let purged =
+            sqlx::query("DELETE FROM audit_events WHERE seq <= ?").bind(through).execute(self.conn()).await?;
+        sqlx::query("DELETE FROM audit_checkpoints WHERE seq < ?").bind(through).execute(self.conn()).await?;
+        sqlx::query("DELETE FROM audit_alerts WHERE seq <= ?").bind(through).execute(self.conn()).await?;
+        Ok(purged.rows_affected())
+    }
+
+    /// Appends `event` and returns the record as written.
+    async fn append(&mut self, event: &AuditEvent, now: Timestamp) -> Result<AuditRecord> {
         let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(self.conn())
             .await?;
@@ -63,7 +192,7 @@ impl WriteTx {
             .execute(self.conn())
             .await?;
         }
-        Ok(())
+        Ok(record)
     }
 
     /// Where `event` came from: its own origin when it has one (a sign-in attempt), else its
@@ -84,6 +213,7 @@ impl WriteTx {
                 })
             }
             AuditActor::Operator => Ok((Some("this PC".to_owned()), Some("countersign CLI".to_owned()))),
+            AuditActor::System => Ok((Some("this PC".to_owned()), Some("Countersign retention".to_owned()))),
             AuditActor::User { session: None, .. } | AuditActor::Webhook | AuditActor::Anonymous => {
                 Ok((None, None))
             }
@@ -93,9 +223,26 @@ impl WriteTx {
     /// Whether the last checkpoint is older than [`CHECKPOINT_MINUTES`] (or there is none
     /// yet), so that a quiet trail is not left unsigned until its hundredth event.
     async fn checkpoint_overdue(&mut self, now: crate::clock::Timestamp) -> Result<bool> {
+        // The newest by position, through the primary key (not a scan of every checkpoint).
         let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(signed_at) FROM audit_checkpoints").fetch_one(self.conn()).await?;
+            sqlx::query_scalar("SELECT signed_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.conn())
+                .await?;
         Ok(last.is_none_or(|at| now.as_millis() - at >= CHECKPOINT_MINUTES * 60_000))
+    }
+}
+
+/// The actor whose stored label is `label`, for an alert about them (sessions are not kept:
+/// the alert's origin is the triggering event's own, recorded with it).
+fn actor_of(label: &str) -> AuditActor {
+    match label.strip_prefix("user:").and_then(|id| id.parse().ok()) {
+        Some(id) => AuditActor::User { id: crate::domain::UserId::new(id), session: None },
+        None => match label {
+            "operator:cli" => AuditActor::Operator,
+            "system:webhook" => AuditActor::Webhook,
+            "system:retention" => AuditActor::System,
+            _ => AuditActor::Anonymous,
+        },
     }
 }
 
@@ -141,6 +288,12 @@ impl super::Store {
             Ok(verifier) => verifier,
             Err(broken) => return Ok(Err(broken)),
         };
+        // After a retention purge the trail starts later, joined on to a kept checkpoint.
+        let first: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM audit_events").fetch_one(self.read()).await?;
+        if let Err(broken) = verifier.start_at(first.unwrap_or(1)) {
+            return Ok(Err(broken));
+        }
         let mut after = 0;
         loop {
             let rows = sqlx::query(
@@ -184,6 +337,69 @@ impl super::Store {
                 })
             })
             .collect()
+    }
+
+    /// The newest signed checkpoint up to which every event happened before `before`: how far
+    /// a purge of what is older may go, so that a checkpoint covers everything purged and no
+    /// event still within retention goes (even one written while the clock was wrong).
+    pub async fn audit_purge_boundary(
+        &self,
+        _proof: &Authorized<act::PurgeAudit>,
+        before: Timestamp,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT seq FROM audit_checkpoints
+              WHERE seq < COALESCE((SELECT MIN(seq) FROM audit_events WHERE occurred_at >= ?),
+                                   9223372036854775807)
+              ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(before.as_millis())
+        .fetch_optional(self.read())
+        .await?)
+    }
+
+    /// Whether `actor` (`user:12`) signed in before at all, and from `origin` in particular
+    /// (as far back as the trail is kept).
+    pub async fn signed_in_before(&self, actor: &str, origin: &str) -> Result<(bool, bool)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS logins, COALESCE(SUM(origin = ?), 0) AS here
+               FROM audit_events WHERE actor = ? AND action = ?",
+        )
+        .bind(origin)
+        .bind(actor)
+        .bind(Kind::SessionLogin.name())
+        .fetch_one(self.read())
+        .await?;
+        Ok((row.try_get::<i64, _>("logins")? > 0, row.try_get::<i64, _>("here")? > 0))
+    }
+
+    /// When the oldest event left happened (none in an empty trail).
+    pub async fn oldest_audit_event(&self, _proof: &impl AuditReader) -> Result<Option<Timestamp>> {
+        let at: Option<i64> = sqlx::query_scalar("SELECT occurred_at FROM audit_events ORDER BY seq LIMIT 1")
+            .fetch_optional(self.read())
+            .await?;
+        Ok(at.map(Timestamp::from_millis))
+    }
+
+    /// The alerts nobody has acknowledged yet, newest first (at most `limit`), and how many
+    /// there are in all.
+    pub async fn open_alerts(
+        &self,
+        _proof: &Authorized<act::ViewAudit>,
+        limit: i64,
+    ) -> Result<(Vec<AuditRecord>, i64)> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.occurred_at, e.actor, e.action, e.target, e.detail, e.outcome, e.risk, e.origin, e.device
+               FROM audit_alerts a JOIN audit_events e ON e.seq = a.seq
+              WHERE a.acknowledged_at IS NULL ORDER BY a.seq DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(self.read())
+        .await?;
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_alerts WHERE acknowledged_at IS NULL")
+            .fetch_one(self.read())
+            .await?;
+        Ok((rows.iter().map(record_from_row).collect::<Result<_>>()?, open))
     }
 
     /// The public key that checks this installation's checkpoints.

@@ -94,6 +94,16 @@ impl WriteTx {
         self.put_setting(key, Some(value)).await
     }
 
+    /// Sets a retention setting.
+    pub async fn set_retention_setting(
+        &mut self,
+        _proof: &Authorized<act::ManageRetention>,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
+        self.put_setting(key, Some(value)).await
+    }
+
     async fn put_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
         let query = match value {
             Some(v) => sqlx::query(

@@ -289,22 +289,6 @@ fn it_reports_the_accuracy_of_masking_on_a_labelled_corpus() {
     assert!(!refused.status.success());
 }
 
-/// Changes the store's file directly, as someone holding the data key could.
-async fn tamper(dir: &Path, sql: &str) {
-    use sqlx::{ConnectOptions, Connection};
-    let key = KeySource::File(dir.join("data.key")).load().unwrap();
-    let url = format!("sqlite://{}", countersign::store::db_path(&dir.join("data")).display());
-    let mut conn = url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
-        .unwrap()
-        .pragma("key", key.dangerously_pragma_value().dangerously_expose().clone())
-        .connect()
-        .await
-        .unwrap();
-    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-}
-
 #[rstest]
 #[case::intact("", Ok("The audit trail is intact: 5 events"))]
 #[case::an_event_edited(
@@ -343,6 +327,22 @@ async fn audit_verify_finds_the_first_event_tampered_with(
         Ok(says) => assert!(out.status.success() && stdout.contains(says), "{stdout} {stderr}"),
         Err(says) => assert!(!out.status.success() && stderr.contains(says), "{stdout} {stderr}"),
     }
+}
+
+#[test]
+fn it_sets_how_long_the_audit_trail_is_kept_and_purges_what_is_past_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let refused = countersign(&[&["audit", "retention", "--days", "7"], &l[..]].concat(), "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("between 30 and 3650 days"));
+    let out = ok(&[&["audit", "retention", "--days", "730"], &l[..]].concat(), "");
+    assert!(out.contains("kept for 730 days"), "{out}");
+    let out = ok(&[&["audit", "purge"], &l[..]].concat(), "");
+    assert!(out.contains("No audit events are past retention."), "{out}");
+    let out = ok(&[&["audit", "verify"], &l[..]].concat(), "");
+    assert!(out.contains("is intact"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

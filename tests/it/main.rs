@@ -5,6 +5,7 @@
 
 mod access;
 mod audit;
+mod audit_alerts;
 mod channel_settings;
 mod cli;
 mod contact_fields;

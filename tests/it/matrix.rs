@@ -60,6 +60,7 @@ fn api_functions() -> BTreeSet<String> {
         "verify_subscription",
         "receive_webhook",
         "run_outbox",
+        "run_audit_retention",
     ];
     let mut names = BTreeSet::new();
     // The files of `api/` (the views, in a folder of their own, hold no api functions).
@@ -124,8 +125,10 @@ const LATER: [&str; 2] = ["message.send_failed", "channel.token_rejected"];
 /// failed validation left no event of success; a read changed nothing (searching the trail is
 /// itself recorded).
 fn unaudited(op: &str, method: &str, got: &str, new: &[countersign::audit::AuditRecord]) -> Option<String> {
+    // An alert is what a call adds up to with the ones before (the fifth refusal in a row),
+    // not the call's own event.
     let ours: Vec<&countersign::audit::AuditRecord> =
-        new.iter().filter(|r| !LATER.contains(&r.action.as_str())).collect();
+        new.iter().filter(|r| !LATER.contains(&r.action.as_str()) && r.action != "audit.alert").collect();
     let successes: Vec<&str> =
         ours.iter().filter(|r| r.outcome.as_deref() == Some("success")).map(|r| r.action.as_str()).collect();
     let actions: Vec<&str> = ours.iter().map(|r| r.action.as_str()).collect();
@@ -324,6 +327,12 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             .as_i64()
             .unwrap();
 
+    // An alert for the caller to acknowledge: someone given a stronger role.
+    add_user(&served, "spare.agent", "agent", &["Store A"]).await;
+    root.json("PUT", "/api/v1/users/spare.agent/role", Some(json!({ "role": "manager" }))).await;
+    let alerts = root.json("GET", "/api/v1/audit/alerts", None).await;
+    let alert = alerts["alerts"][0]["event"]["seq"].as_i64().expect("an escalation raised an alert");
+
     let (me, recovery_codes) = stepped_up(&served, &actor, PASSWORD).await;
     // A second session of the caller's, to end.
     served.post("/api/v1/sessions", None, json!({ "username": actor, "password": PASSWORD })).await;
@@ -372,6 +381,10 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("escalations", "GET", "/api/v1/escalations".into(), None),
         ("audit_events", "GET", "/api/v1/audit?risk=high&limit=5".into(), None),
         ("audit_kinds", "GET", "/api/v1/audit/kinds".into(), None),
+        ("security_alerts", "GET", "/api/v1/audit/alerts".into(), None),
+        ("acknowledge_alert", "POST", format!("/api/v1/audit/alerts/{alert}/acknowledge"), None),
+        ("audit_retention", "GET", "/api/v1/audit/retention".into(), None),
+        ("set_audit_retention", "PUT", "/api/v1/audit/retention".into(), Some(json!({ "days": 400 }))),
         ("export_audit", "POST", "/api/v1/audit/export".into(), Some(json!({ "format": "jsonl" }))),
         (
             "decide_escalation",

@@ -215,3 +215,19 @@ pub async fn site_on_clock(clock: std::sync::Arc<countersign::clock::ManualClock
             .unwrap();
     (site, core)
 }
+
+/// Changes the store's file directly, as someone holding the data key could.
+pub async fn tamper(dir: &std::path::Path, sql: &str) {
+    use sqlx::{ConnectOptions, Connection};
+    let key = KeySource::File(dir.join("data.key")).load().unwrap();
+    let url = format!("sqlite://{}", countersign::store::db_path(&dir.join("data")).display());
+    let mut conn = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .pragma("key", key.dangerously_pragma_value().dangerously_expose().clone())
+        .connect()
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+}

@@ -87,6 +87,57 @@ impl AuditKindView {
     }
 }
 
+/// An alert about unusual activity that nobody has acknowledged yet.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertView {
+    /// The rule that raised it (`many_reveals`, `repeated_denials`, `permission_escalation`,
+    /// `privileged_login_new_network`, `many_exports`).
+    pub rule: String,
+    /// What it means.
+    pub label: String,
+    /// Its event in the trail (who, when, from where, the counts).
+    pub event: AuditEventView,
+}
+
+/// The open alerts, for administrators and auditors.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertsView {
+    /// How many are open in all.
+    pub open: i64,
+    /// The newest of them.
+    pub alerts: Vec<AlertView>,
+}
+
+/// How long the trail is kept.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditRetentionView {
+    /// Events older than this many days are purged (a signed checkpoint covers them).
+    pub days: i64,
+    /// When the oldest event left happened (ms since the epoch).
+    pub oldest_at: Option<i64>,
+    /// Whether the caller may change `days`.
+    pub may_change: bool,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditPurgeView {
+    /// Events purged.
+    pub purged: u64,
+    /// The last position purged (none when nothing was old enough).
+    pub through: Option<i64>,
+}
+
+impl AlertView {
+    /// The view of alert `record`, naming users from `names`.
+    pub fn of(record: AuditRecord, names: &HashMap<i64, String>) -> Self {
+        let rule = crate::audit::detail_value(&record.detail, "rule").unwrap_or_default().to_owned();
+        let label =
+            crate::audit::alerts::Rule::parse(&rule).map_or("Unusual activity", |r| r.label()).to_owned();
+        Self { rule, label, event: AuditEventView::of(record, names) }
+    }
+}
+
 impl AuditEventView {
     /// The view of `record`, naming users from `names` (id → user name).
     pub fn of(record: AuditRecord, names: &HashMap<i64, String>) -> Self {
@@ -115,6 +166,7 @@ fn actor_name(stored: &str, names: &HashMap<i64, String>) -> String {
     match stored {
         "operator:cli" => "IT (command line)".to_owned(),
         "system:webhook" => "WhatsApp webhook".to_owned(),
+        "system:retention" => "Countersign (retention)".to_owned(),
         "anonymous" => "not signed in".to_owned(),
         other => other
             .strip_prefix("user:")

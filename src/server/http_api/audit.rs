@@ -1,14 +1,16 @@
 //! The audit trail in the HTTP API: the viewer's search, the kinds of event, the export.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Query, State};
-use axum::http::header;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 
 use super::{body, Bearer};
-use crate::api::audit::{AuditExportRequest, AuditPageAt, AuditPageRequest, AuditSearch};
-use crate::api::views::{AuditKindView, AuditPageView, ErrorView};
+use crate::api::audit::{
+    AuditExportRequest, AuditPageAt, AuditPageRequest, AuditRetentionRequest, AuditSearch,
+};
+use crate::api::views::{AlertsView, AuditKindView, AuditPageView, AuditRetentionView, ErrorView};
 use crate::api::Core;
 use crate::error::Error;
 use crate::server::ApiError;
@@ -50,4 +52,40 @@ pub(super) async fn export_audit(
         ],
         out,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/alerts", operation_id = "security_alerts", tag = "audit", security(("session" = [])), responses((status = 200, body = AlertsView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn security_alerts(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<AlertsView>, ApiError> {
+    Ok(Json(core.security_alerts(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/audit/alerts/{seq}/acknowledge", operation_id = "acknowledge_alert", tag = "audit", security(("session" = [])), params(("seq" = i64, Path, description = "the alert's event")), responses((status = 204), (status = "4XX", body = ErrorView)))]
+pub(super) async fn acknowledge_alert(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(seq): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    core.acknowledge_alert(&token, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/retention", operation_id = "audit_retention", tag = "audit", security(("session" = [])), responses((status = 200, body = AuditRetentionView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn audit_retention(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<AuditRetentionView>, ApiError> {
+    Ok(Json(core.audit_retention(&token).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/audit/retention", operation_id = "set_audit_retention", tag = "audit", security(("session" = [])), request_body = AuditRetentionRequest, responses((status = 200, body = AuditRetentionView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn set_audit_retention(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<AuditRetentionRequest>, JsonRejection>,
+) -> Result<Json<AuditRetentionView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_audit_retention(&token, request).await?))
 }
