@@ -517,6 +517,30 @@ export interface AuditExported {
   events: number;
 }
 
+/** Unusual activity nobody has acknowledged yet. */
+export interface SecurityAlert {
+  /** `many_reveals`, `many_exports`, `repeated_denials`, `permission_escalation`, `privileged_login_new_network`. */
+  rule: string;
+  /** What it means, in words. */
+  label: string;
+  /** Its event in the trail: who, when, from where, and the counts. */
+  event: AuditEvent;
+}
+
+export interface SecurityAlerts {
+  /** How many are open in all (the list holds the newest 50). */
+  open: number;
+  alerts: SecurityAlert[];
+}
+
+export interface AuditRetention {
+  /** Events older than this are purged (a signed checkpoint keeps covering them). */
+  days: number;
+  /** When the oldest event left happened (ms). */
+  oldest_at: number | null;
+  may_change: boolean;
+}
+
 /** An error as the core reports it: a stable code and a message safe to show. */
 export interface CoreError {
   code: string;
@@ -618,6 +642,11 @@ export const api = {
   auditKinds: () => invoke<AuditKind[]>("audit_kinds"),
   exportAudit: (search: AuditSearch, format: "csv" | "jsonl") =>
     invoke<AuditExported>("export_audit", { request: { search, format } }),
+  securityAlerts: () => invoke<SecurityAlerts>("security_alerts"),
+  acknowledgeAlert: (seq: number) => invoke<void>("acknowledge_alert", { seq }),
+  auditRetention: () => invoke<AuditRetention>("audit_retention"),
+  /** Needs the retention permission and a fresh second factor. */
+  setAuditRetention: (days: number) => invoke<AuditRetention>("set_audit_retention", { request: { days } }),
   /** Approves or refuses a request; a refusal needs a note. */
   decideEscalation: (id: number, approve: boolean, note: string | null) =>
     invoke<Escalation>("decide_escalation", { id, answer: { approve, note } }),
