@@ -179,10 +179,47 @@ async fn click_closing(scope: &impl Scope, css: &str) {
     }
 }
 
+/// Waits until at least one element matches `css` and every one's text passes `check`.
+/// The list may re-render while it is read (a search answering, a poll refreshing): a row
+/// gone stale means "read again", not failure.
+async fn wait_all_rows(client: &Client, css: &str, check: impl Fn(&str) -> bool, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let rows = client.find_all(Locator::Css(css)).await.unwrap_or_default();
+        let mut texts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match row.text().await {
+                Ok(text) => texts.push(text),
+                Err(_) => break,
+            }
+        }
+        if !rows.is_empty() && texts.len() == rows.len() && texts.iter().all(|t| check(t)) {
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!("{css}: not every row passed after {timeout:?}: {texts:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until nothing matches `css` any more.
+async fn wait_gone(client: &Client, css: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !client.find_all(Locator::Css(css)).await.unwrap_or_default().is_empty() {
+        if Instant::now() > deadline {
+            let page = client.source().await.unwrap_or_default();
+            panic!("{css} still there after {timeout:?}; page:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits for the sign-in form and submits it.
 async fn sign_in(client: &Client, username: &str, password: &str) {
     let form = element(client, "[data-testid=login-form]", 30).await;
     form.child("input[name=username]").await.clear().await.unwrap();
+    form.child("input[name=password]").await.clear().await.unwrap();
     type_into(&form, "input[name=username]", username).await;
     type_into(&form, "input[name=password]", password).await;
     click(&form, "button[type=submit]").await;
@@ -1034,8 +1071,37 @@ async fn when_the_os_session_locks_the_app_locks_too() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_administrator_searches_the_audit_trail_opens_an_event_and_exports_it() {
     let (_driver, client) = launch(demo_env(free_port())).await;
+    // Someone at the counter guesses at names: five refusals in a few minutes are unusual.
+    for n in 0..5 {
+        sign_in(&client, &format!("guess{n}"), "not the password").await;
+        // Each attempt is answered (the button is back) before the next.
+        wait_for_text(
+            &client,
+            "[data-testid=login-form] button[type=submit]",
+            "Sign in",
+            Duration::from_secs(15),
+        )
+        .await;
+        element(&client, "[data-testid=login-error]", 15).await;
+    }
     sign_in(&client, "demo.admin", PASSWORD).await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin · Admin", Duration::from_secs(15)).await;
+    // The Audit tab says there is something to look at; the panel names it; acknowledging
+    // takes it off everyone's list.
+    wait_for_text(&client, "[data-testid=alert-count]", "1", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=tab-audit]").await;
+    let alert =
+        wait_for_text(&client, "[data-testid=alert]", "Repeated refusals", Duration::from_secs(10)).await;
+    let said = alert.text().await.unwrap();
+    assert!(said.contains("this PC"), "{said}");
+    let retention = element(&client, "[data-testid=retention]", 5).await;
+    let said = retention.text().await.unwrap();
+    assert!(said.contains("365 days"), "{said}");
+    assert!(retention.find(Locator::Css("input[name=retention-days]")).await.is_err(), "owners only");
+    screenshot(&client, "30-audit-alert.png").await;
+    click(&alert, "button.secondary").await;
+    wait_gone(&client, "[data-testid=alerts]", Duration::from_secs(10)).await;
+    wait_gone(&client, "[data-testid=alert-count]", Duration::from_secs(5)).await;
     // An export needs a recent second factor: the administrator brings a security key.
     add_security_key(&client, "Admin key").await;
 
@@ -1055,13 +1121,16 @@ async fn an_administrator_searches_the_audit_trail_opens_an_event_and_exports_it
     filters.find(Locator::Css("select[name=risk]")).await.unwrap().select_by_value("medium").await.unwrap();
     type_into(&filters, "input[name=actor]", "demo.admin").await;
     click(&filters, "button[type=submit]").await;
+    wait_all_rows(
+        &client,
+        "[data-testid=audit-event]",
+        |text| text.contains("demo.admin") && (text.contains("Medium") || text.contains("High")),
+        Duration::from_secs(10),
+    )
+    .await;
     let key =
-        wait_for_text(&client, "[data-testid=audit-event]", "Security key added", Duration::from_secs(10))
+        wait_for_text(&client, "[data-testid=audit-event]", "Security key added", Duration::from_secs(5))
             .await;
-    for row in client.find_all(Locator::Css("[data-testid=audit-event]")).await.unwrap() {
-        let text = row.text().await.unwrap();
-        assert!(text.contains("demo.admin") && (text.contains("Medium") || text.contains("High")), "{text}");
-    }
     click(&key, "button.link").await;
     let detail = element(&client, "[data-testid=audit-detail]", 5).await;
     let said = detail.text().await.unwrap();

@@ -152,7 +152,7 @@ describe("Audit trail", () => {
     render(Audit, { me: auditor, onSignedOut: vi.fn() });
     const list = within(await screen.findByTestId("alerts"));
     expect(list.getAllByTestId("alert")).toHaveLength(2);
-    expect(list.getByText(/20 within 10 minutes/)).toBeTruthy();
+    expect(list.getByText(/this PC · .* · 20 within 10 minutes/)).toBeTruthy();
     expect(list.getByText(/user:7: agent → admin/)).toBeTruthy();
 
     await fireEvent.click(list.getByRole("button", { name: "Details of alert 30" }));
