@@ -20,6 +20,7 @@ mod os_lock;
 mod state;
 #[cfg(test)]
 mod tests;
+mod workflow;
 
 use std::path::PathBuf;
 
@@ -201,6 +202,11 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         audit::acknowledge_alert,
         audit::audit_retention,
         audit::set_audit_retention,
+        workflow::set_conversation_status,
+        workflow::set_conversation_priority,
+        workflow::conversation_notes,
+        workflow::add_note,
+        workflow::my_mentions,
         escalations::request_escalation,
         escalations::escalations,
         escalations::decide_escalation,

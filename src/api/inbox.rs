@@ -30,6 +30,9 @@ pub struct AssignRequest {
 pub struct TransferRequest {
     /// Team id.
     pub team: i64,
+    /// A private note for the team that takes it over (why, what was done so far).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// A text reply.
@@ -74,6 +77,10 @@ impl Core {
         let proof = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
         self.store.get_conversation(&proof).await?;
         let messages = self.store.list_messages(&proof).await?;
+        // What the reader has now seen is no longer unread for them.
+        let mut tx = self.store.write().await?;
+        tx.mark_conversation_read(&proof, r.user.id, self.clock.now()).await?;
+        tx.commit().await?;
         Ok(MessageView::build_thread(&messages, &self.detectors().await?))
     }
 
@@ -210,11 +217,28 @@ impl Core {
         request: TransferRequest,
     ) -> Result<()> {
         let r = self.resolve(token).await?;
+        let note = match request.note.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(super::workflow::check_note(text)?),
+        };
         let proof = self.allow_on_conversation::<act::TransferConversation>(&r.actor, id).await?;
+        // Asked before the move, while the conversation is still in the actor's sight.
+        let note_proof = match note {
+            Some(_) => Some(self.allow_on_conversation::<act::WriteNote>(&r.actor, id).await?),
+            None => None,
+        };
         let team = TeamId::new(request.team);
         self.team_exists(team).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
+        if let (Some(text), Some(note_proof)) = (note, &note_proof) {
+            let written = tx.add_note(note_proof, r.user.id, text, &[], now).await?;
+            let event = AuditEvent::new(note_proof.actor().clone(), Kind::NoteAdded)
+                .target(format!("conversation:{}", id.get()))
+                .detail("note", written)
+                .detail("mentions", "");
+            tx.audit(&event, now).await?;
+        }
         tx.transfer_conversation(&proof, team).await?;
         let event = AuditEvent::new(proof.actor().clone(), Kind::ConversationTransfer)
             .target(format!("conversation:{}", id.get()))

@@ -162,9 +162,15 @@ impl Core {
         }
         let action =
             if direction == Direction::Inbound { Kind::MessageReceived } else { Kind::MessageEchoed };
-        let event = AuditEvent::new(proof.actor().clone(), action)
+        let mut event = AuditEvent::new(proof.actor().clone(), action)
             .target(format!("conversation:{}", conversation.get()))
             .detail("message", id.get());
+        // The customer wrote: a resolved, pending or snoozed conversation needs someone again.
+        if direction == Direction::Inbound {
+            if let Some(was) = tx.reopen_on_inbound(proof, conversation).await? {
+                event = event.detail("reopened_from", was.as_str());
+            }
+        }
         tx.audit(&event, now).await?;
         Ok(1)
     }

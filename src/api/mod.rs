@@ -29,6 +29,7 @@ pub mod teams;
 pub mod templates;
 pub mod users;
 pub mod views;
+pub mod workflow;
 
 use crate::audit::Kind;
 use std::path::Path;

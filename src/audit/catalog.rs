@@ -166,6 +166,9 @@ catalog! {
     MessageSendFailed = "message.send_failed", Low, Failure, "Message could not be sent";
     ConversationAssign = "conversation.assign", Low, Success, "Conversation assigned";
     ConversationTransfer = "conversation.transfer", Low, Success, "Conversation transferred";
+    ConversationStatus = "conversation.status", Low, Success, "Conversation status changed";
+    ConversationPriority = "conversation.priority", Low, Success, "Conversation priority changed";
+    NoteAdded = "note.added", Low, Success, "Private note written";
     ContactAssign = "contact.assign", Low, Success, "Contact assigned";
     ContactFieldSet = "contact.field_set", Low, Success, "Contact detail changed";
     ContactLabelAdd = "contact.label_add", Low, Success, "Label put on a contact";

@@ -62,6 +62,16 @@ pub enum Action {
     AssignConversation,
     /// Move a conversation to another team.
     TransferConversation,
+    /// Mark a conversation open, pending or resolved, or snooze it.
+    SetConversationStatus,
+    /// Change a conversation's priority in the team's queue.
+    SetConversationPriority,
+    /// Read a conversation's private notes.
+    ReadNotes,
+    /// Write a private note in a conversation.
+    WriteNote,
+    /// See the notes that mention oneself.
+    ListOwnMentions,
     /// See the list of contacts (cut to the actor's scope).
     ListContacts,
     /// Open one contact.
@@ -198,6 +208,17 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::TransferConversation => {
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsTransfer, on))
         }
+        Action::SetConversationStatus => {
+            both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsClose, on))
+        }
+        // Putting a conversation ahead of others in the queue is triage, like assigning it.
+        Action::SetConversationPriority => {
+            both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsAssign, on))
+        }
+        Action::ReadNotes => both(needs_on(actor, P::ConversationsView, on), needs(actor, P::NotesView)),
+        Action::WriteNote => both(needs_on(actor, P::ConversationsView, on), needs(actor, P::NotesWrite)),
+        // Each mention is shown only while its conversation is still the reader's to read.
+        Action::ListOwnMentions => needs(actor, P::NotesView),
         Action::ListContacts => needs(actor, P::ContactsView),
         Action::ReadContact => needs_on(actor, P::ContactsView, on),
         Action::AssignContact => {
@@ -392,6 +413,11 @@ acts! {
     SendMessage => ConversationId,
     AssignConversation => ConversationId,
     TransferConversation => ConversationId,
+    SetConversationStatus => ConversationId,
+    SetConversationPriority => ConversationId,
+    ReadNotes => ConversationId,
+    WriteNote => ConversationId,
+    ListOwnMentions => UserId,
     ListContacts => ListScope,
     ReadContact => ContactId,
     AssignContact => ContactId,
@@ -494,6 +520,10 @@ on_conversation!(
     RevealMessage,
     AssignConversation,
     TransferConversation,
+    SetConversationStatus,
+    SetConversationPriority,
+    ReadNotes,
+    WriteNote,
     RequestEscalation,
     DecideEscalation
 );
@@ -716,6 +746,28 @@ mod tests {
         other_store(),
         false
     )]
+    #[case::agent_resolves_in_own_team(builtin("agent"), Action::SetConversationStatus, my_team(), true)]
+    #[case::agent_cannot_resolve_another_store(
+        builtin("agent"),
+        Action::SetConversationStatus,
+        other_store(),
+        false
+    )]
+    #[case::agent_prioritises_own(builtin("agent"), Action::SetConversationPriority, mine(), true)]
+    #[case::agent_cannot_reorder_the_team_queue(
+        builtin("agent"),
+        Action::SetConversationPriority,
+        my_team(),
+        false
+    )]
+    #[case::agent_writes_notes_in_own_team(builtin("agent"), Action::WriteNote, my_team(), true)]
+    #[case::agent_cannot_read_notes_of_another_store(
+        builtin("agent"),
+        Action::ReadNotes,
+        other_store(),
+        false
+    )]
+    #[case::notes_need_their_permission(custom(&[(Permission::ConversationsView, Scope::Team)], LabelAccess::none()), Action::ReadNotes, my_team(), false)]
     #[case::sales_replies_only_to_own(builtin("sales"), Action::SendMessage, my_team(), false)]
     #[case::sales_replies_to_own(builtin("sales"), Action::SendMessage, mine(), true)]
     #[case::admin_reads_every_store(builtin("admin"), Action::ReadConversation, other_store(), true)]
@@ -976,6 +1028,11 @@ mod tests {
         Action::SendMessage,
         Action::AssignConversation,
         Action::TransferConversation,
+        Action::SetConversationStatus,
+        Action::SetConversationPriority,
+        Action::ReadNotes,
+        Action::WriteNote,
+        Action::ListOwnMentions,
         Action::ListContacts,
         Action::ReadContact,
         Action::AssignContact,

@@ -8,6 +8,7 @@ mod ids;
 mod message;
 mod template;
 mod user;
+mod workflow;
 
 pub use contact_field::{ContactField, FieldKind};
 pub use content::{Content, Context, Forwarded, Media, MediaKind, OrderLine, Referral, SharedContact};
@@ -18,3 +19,4 @@ pub use ids::{
 pub use message::{reply_window_open, CustomerRef, DeliveryStatus, Direction, MessageKind, REPLY_WINDOW_MS};
 pub use template::{placeholders, Template, TemplateButton, TemplateError};
 pub use user::{RoleSlug, Username};
+pub use workflow::{mentions, ConversationStatus, Priority, MAX_NOTE_CHARS};

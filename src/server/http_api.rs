@@ -24,6 +24,7 @@ mod audit;
 mod contact_fields;
 mod escalations;
 mod whatsapp;
+mod workflow;
 use crate::api::contacts::AssignContactRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
@@ -99,6 +100,10 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(send_text))
         .routes(routes!(assign_conversation))
         .routes(routes!(transfer_conversation))
+        .routes(routes!(workflow::set_conversation_status))
+        .routes(routes!(workflow::set_conversation_priority))
+        .routes(routes!(workflow::conversation_notes, workflow::add_note))
+        .routes(routes!(workflow::my_mentions))
         .routes(routes!(contacts))
         .routes(routes!(contact))
         .routes(routes!(contact_fields::contact_fields))

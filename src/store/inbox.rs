@@ -6,8 +6,8 @@ use super::{Store, WriteTx};
 use crate::authz::{act, Authorized, OnContact, OnConversation};
 use crate::clock::Timestamp;
 use crate::domain::{
-    ContactFieldId, ContactId, ConversationId, CustomerRef, Direction, LabelId, MessageId, MessageKind,
-    TeamId, UserId,
+    ContactFieldId, ContactId, ConversationId, ConversationStatus, CustomerRef, Direction, LabelId,
+    MessageId, MessageKind, Priority, TeamId, UserId,
 };
 use crate::error::{Error, Result};
 
@@ -34,6 +34,44 @@ pub struct ConversationRecord {
     pub team: (TeamId, String),
     /// The agent it is assigned to, and their name.
     pub assignee: Option<(UserId, String)>,
+    /// Where it stands in the team's work.
+    pub status: ConversationStatus,
+    /// Its place in the team's queue.
+    pub priority: Priority,
+    /// Hidden from the working list until then (or until the customer writes).
+    pub snoozed_until: Option<Timestamp>,
+    /// The customer's messages the reader has not seen (0 where no reader is known).
+    pub unread: i64,
+}
+
+/// A private note.
+#[derive(Debug, Clone)]
+pub struct NoteRecord {
+    /// Its id.
+    pub id: i64,
+    /// Who wrote it.
+    pub author: String,
+    /// What it says.
+    pub body: String,
+    /// When.
+    pub created_at: Timestamp,
+    /// Whom it mentioned (and so notified).
+    pub mentions: Vec<String>,
+}
+
+/// A mention of the reader in a note they have not seen yet.
+#[derive(Debug, Clone)]
+pub struct MentionRecord {
+    /// The note.
+    pub note: i64,
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// Who wrote it.
+    pub author: String,
+    /// What it says.
+    pub body: String,
+    /// When.
+    pub created_at: Timestamp,
 }
 
 /// A stored message.
@@ -87,6 +125,7 @@ pub struct NewMessage<'a> {
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.contact_id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
     k.wa_id, k.user_id, k.profile_name, k.username, c.team_id, t.name AS team_name, c.assignee_id, a.username AS assignee,
+    c.status, c.priority, c.snoozed_until,
     (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_text,
     (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_kind";
 
@@ -113,6 +152,12 @@ fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationReco
             Some(id) => Some((UserId::new(id), r.try_get("assignee")?)),
             None => None,
         },
+        status: ConversationStatus::parse(r.try_get("status")?)
+            .ok_or_else(|| Error::Internal("bad conversation status".to_owned()))?,
+        priority: Priority::parse(r.try_get("priority")?)
+            .ok_or_else(|| Error::Internal("bad conversation priority".to_owned()))?,
+        snoozed_until: r.try_get::<Option<i64>, _>("snoozed_until")?.map(Timestamp::from_millis),
+        unread: r.try_get::<Option<i64>, _>("unread").ok().flatten().unwrap_or(0),
     })
 }
 
@@ -128,9 +173,14 @@ impl Store {
         &self,
         proof: &Authorized<act::ListConversations>,
     ) -> Result<Vec<ConversationRecord>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {CONVERSATION_COLUMNS} {CONVERSATION_FROM} WHERE 1 = 1"
-        ));
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONVERSATION_COLUMNS}, "));
+        q.push(
+            "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound'
+               AND m.stored_at > COALESCE((SELECT r.read_at FROM conversation_reads r
+                                         WHERE r.conversation_id = c.id AND r.user_id = ",
+        );
+        q.push_bind(proof.resource().user.get());
+        q.push(format!("), 0)) AS unread {CONVERSATION_FROM} WHERE 1 = 1"));
         super::access::push_scope(&mut q, proof.resource(), "c.team_id", "c.assignee_id", "c.contact_id");
         q.push(" ORDER BY c.last_message_at DESC, c.id DESC");
         let rows = q.build().fetch_all(self.read()).await?;

@@ -25,6 +25,7 @@ pub mod templates;
 pub mod throttle;
 pub mod users;
 pub mod webauthn;
+pub mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -29,3 +29,4 @@ mod sessions;
 mod story;
 mod support;
 mod templates;
+mod workflow;

@@ -121,6 +121,27 @@ async fn an_agent_sees_no_planted_value_in_full_in_any_response() {
     let reply = reply.text().await.unwrap();
     assert!(leaks(&reply, &ana).is_empty(), "the reply as answered: {reply}");
 
+    // A colleague's private note about it, mentioning the agent: masked in the note, in the
+    // agent's waiting mentions, and in the answer to the one who wrote it.
+    let colleague = countersign::api::operator::AddUser {
+        username: "mo.manager".to_owned(),
+        role: "manager".to_owned(),
+        teams: Vec::new(),
+        password: secret(AGENT_PASSWORD),
+    };
+    served.site.core.operator_add_user(colleague).await.unwrap();
+    let signed_in = served
+        .post("/api/v1/sessions", None, json!({ "username": "mo.manager", "password": AGENT_PASSWORD }))
+        .await;
+    let mo = signed_in.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let note = json!({ "text": format!("@{AGENT} she read out {}", planted()) });
+    let written = served.post("/api/v1/conversations/1/notes", Some(&mo), note).await;
+    assert_eq!(written.status(), 201);
+    let written = written.text().await.unwrap();
+    assert!(leaks(&written, &ana).is_empty() && written.contains(AGENT), "the note as answered: {written}");
+    let waiting = served.get("/api/v1/me/mentions", Some(&agent)).await.text().await.unwrap();
+    assert!(waiting.contains("**** **** **** 1111") && leaks(&waiting, &ana).is_empty(), "{waiting}");
+
     for (path, body) in every_get(&served, &agent).await {
         assert!(leaks(&body, &ana).is_empty(), "{path} shows {:?} in full: {body}", leaks(&body, &ana));
     }

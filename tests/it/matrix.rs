@@ -409,6 +409,11 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         // No WhatsApp Business Account id is set, so those allowed are told to set one first.
         ("sync_templates", "POST", "/api/v1/templates/sync".into(), None),
         ("assign_conversation", "POST", c(mine, "/assignee"), Some(json!({ "agent": actor }))),
+        ("set_conversation_status", "PUT", c(mine, "/status"), Some(json!({ "status": "pending" }))),
+        ("set_conversation_priority", "PUT", c(mine, "/priority"), Some(json!({ "priority": "high" }))),
+        ("add_note", "POST", c(mine, "/notes"), Some(json!({ "text": format!("@{actor} call back at 5") }))),
+        ("conversation_notes", "GET", c(mine, "/notes"), None),
+        ("my_mentions", "GET", "/api/v1/me/mentions".into(), None),
         ("transfer_conversation", "POST", c(queue, "/team"), Some(json!({ "team": store_b }))),
         ("contacts", "GET", "/api/v1/contacts".into(), None),
         ("contact", "GET", k(my_contact, ""), None),

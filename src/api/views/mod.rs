@@ -14,9 +14,11 @@ use crate::store::users::UserRecord;
 mod audit;
 mod escalations;
 mod messages;
+mod notes;
 pub use audit::*;
 pub use escalations::*;
 pub use messages::*;
+pub use notes::*;
 
 /// A stable error code the UI and HTTP clients switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -248,6 +250,16 @@ pub struct ConversationSummaryView {
     /// Until when a free-form reply may be sent (ms since the epoch): 24 hours after the
     /// customer's last message. `null` if they never wrote. After it, only templates.
     pub reply_window_closes_at: Option<i64>,
+    /// `open` (someone here has to act), `pending` (waiting) or `resolved` (done; the
+    /// customer's next message opens it again).
+    pub status: &'static str,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: &'static str,
+    /// Snoozed: out of the working list until then (ms since the epoch), or until the
+    /// customer writes.
+    pub snoozed_until: Option<i64>,
+    /// The customer's messages the reader has not seen yet.
+    pub unread: i64,
 }
 
 /// A team, by id and name.
@@ -285,6 +297,10 @@ impl ConversationSummaryView {
             team: TeamRefView::build(&c.team),
             assignee: c.assignee.as_ref().map(|a| a.1.clone()),
             reply_window_closes_at: c.last_inbound_at.map(|t| t.plus_millis(REPLY_WINDOW_MS).as_millis()),
+            status: c.status.as_str(),
+            priority: c.priority.as_str(),
+            snoozed_until: c.snoozed_until.map(|t| t.as_millis()),
+            unread: c.unread,
         }
     }
 }
