@@ -329,6 +329,31 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     assert!(!visible_text(&client).await.contains("4111 1111"), "nowhere in full");
     screenshot(&client, "03-message-types.png").await;
 
+    // A private note for colleagues: marked as such in the thread, never sent to Ben.
+    click(&client, "[data-testid=mode-note]").await;
+    let note = "Ben read his card out, call him back to take it by phone";
+    type_into(&client, "textarea#note", note).await;
+    click(&client, "[data-testid=note-form] button[type=submit]").await;
+    let shown = wait_for_text(&client, "[data-testid=note]", note, Duration::from_secs(10)).await;
+    // (The label is upper-cased by CSS, so WebDriver reads it so.)
+    assert!(shown.text().await.unwrap().to_lowercase().contains("not sent to the customer"));
+    // Done with Ben: resolved, he leaves the list of what needs us and waits under Resolved.
+    click(&client, "[data-testid=resolve]").await;
+    wait_for_text(&client, "[data-testid=status-badge]", "Resolved", Duration::from_secs(10)).await;
+    screenshot(&client, "03-note-and-resolved.png").await;
+    let gone = Instant::now() + Duration::from_secs(10);
+    while visible_text_of(&client, "nav.list").await.contains("Ben Okafor") {
+        assert!(Instant::now() < gone, "Ben's resolved conversation left the working list");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    click(&client, "[data-testid=view-resolved]").await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(5)).await;
+    click(&client, "[data-testid=view-active]").await;
+    assert!(
+        !sim_received(sim_port).await.iter().any(|r| r.to_string().contains("call him back")),
+        "the note never reached WhatsApp"
+    );
+
     // Dana wrote two days ago: no free text, only an approved template, filled and previewed.
     wait_for_text(&client, "[data-testid=conversation]", "Dana Whitfield", Duration::from_secs(5))
         .await
@@ -359,8 +384,9 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         .await
         .unwrap();
     type_into(&client, "textarea#reply", "Here they are in 39").await;
-    // WebKitWebDriver does not fill file inputs; the page is handed the file as a user's
-    // choice would (a File in the input, then its change event), and the app does the rest.
+    element(&client, "input#attach", 10).await; // offered once the labels' rules are known
+                                                // WebKitWebDriver does not fill file inputs; the page is handed the file as a user's
+                                                // choice would (a File in the input, then its change event), and the app does the rest.
     let photo = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/assets/blue-runners.png"),
     )
@@ -633,7 +659,15 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
 
 /// The page's visible text, for checking what a passer-by could read.
 async fn visible_text(client: &Client) -> String {
-    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    visible_text_of(client, "body").await
+}
+
+/// What a person sees inside the element matching `css` (empty while it re-renders).
+async fn visible_text_of(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(found) => found.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,16 +3,10 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import App from "./App.svelte";
-import { meAs } from "./lib/fixtures";
+import { conversationSummary, meAs } from "./lib/fixtures";
 
 const secret = "Card 4111 1111 1111 1111 please";
-const conversation = {
-  id: 7,
-  customer_name: "Sheena Nelson",
-  customer_handle: "+*******1234",
-  last_message_preview: secret,
-  last_message_at: Date.now(),
-};
+const conversation = conversationSummary({ last_message_preview: secret });
 
 let calls: string[] = [];
 

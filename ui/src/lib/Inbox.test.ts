@@ -2,19 +2,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { callsOf, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
 
 afterEach(() => clearMocks());
 
 const agent = meAs({ capabilities: ["conversations.view", "conversations.reply"] });
-const conversation = {
-  id: 7,
-  customer_name: "Sheena Nelson",
-  customer_handle: "+*******1234",
-  last_message_preview: "Is the blue one in stock?",
-  last_message_at: Date.now(),
-  reply_window_closes_at: Date.now() + 3_600_000,
-};
+const conversation = conversationSummary();
 const inbound = message({ id: 1, text: "Is the blue one in stock?" });
 
 type Handler = (cmd: string, args: Record<string, unknown>) => unknown;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { callsOf, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
 import type { DataClass, RevealAccess } from "./api";
 
 afterEach(() => {
@@ -10,14 +10,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const conversation = {
-  id: 7,
-  customer_name: "Sheena Nelson",
-  customer_handle: "+*******1234",
-  last_message_preview: "my card is **** **** **** 1111",
-  last_message_at: Date.now(),
-  reply_window_closes_at: Date.now() + 3_600_000,
-};
+const conversation = conversationSummary();
 const masked = message({ id: 1, text: "my card is **** **** **** 1111", masked: true });
 const full = message({ id: 1, text: "my card is 4111 1111 1111 1111" });
 

@@ -302,6 +302,37 @@ export interface ConversationSummary {
   last_message_at: number;
   /** Until when a free-form reply may be sent (24 hours after the customer last wrote). */
   reply_window_closes_at: number | null;
+  team: { id: number; name: string };
+  assignee: string | null;
+  /** Open: someone here has to act. Pending: waiting. Resolved: done (the customer's next message reopens it). */
+  status: ConversationStatus;
+  priority: Priority;
+  /** Out of the working list until then, or until the customer writes. */
+  snoozed_until: number | null;
+  /** The customer's messages this reader has not seen. */
+  unread: number;
+}
+
+export type ConversationStatus = "open" | "pending" | "resolved";
+export type Priority = "low" | "normal" | "high" | "urgent";
+
+/** A private note: staff only, never sent to the customer; personal data in it is masked. */
+export interface Note {
+  id: number;
+  author: string;
+  text: string;
+  at: number;
+  /** Who it notified. */
+  mentions: string[];
+}
+
+/** A note that mentioned me, not yet seen. */
+export interface Mention {
+  note: number;
+  conversation: number;
+  author: string;
+  preview: string;
+  at: number;
 }
 
 /** What a message says, by type (the core reads WhatsApp's message object). */
@@ -561,6 +592,14 @@ export const api = {
   conversations: () => invoke<ConversationSummary[]>("list_conversations"),
   messages: (conversationId: number) =>
     invoke<Message[]>("conversation_messages", { conversationId }),
+  setStatus: (conversationId: number, status: ConversationStatus, snoozeUntil: number | null = null) =>
+    invoke<void>("set_conversation_status", { conversationId, request: { status, snooze_until: snoozeUntil } }),
+  setPriority: (conversationId: number, priority: Priority) =>
+    invoke<void>("set_conversation_priority", { conversationId, request: { priority } }),
+  notes: (conversationId: number) => invoke<Note[]>("conversation_notes", { conversationId }),
+  addNote: (conversationId: number, text: string) =>
+    invoke<Note>("add_note", { conversationId, request: { text } }),
+  myMentions: () => invoke<{ mentions: Mention[] }>("my_mentions"),
   verifySecondFactor: (code: string) => invoke<Me>("verify_second_factor", { code }),
   beginTotpEnrolment: () => invoke<TotpEnrolment>("begin_totp_enrolment"),
   confirmTotpEnrolment: (code: string) => invoke<{ codes: string[] }>("confirm_totp_enrolment", { code }),

@@ -1,6 +1,6 @@
 // Test data shared by the component tests.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { Me, Message, SendingOptions, Template } from "./api";
+import type { ConversationSummary, Me, Message, SendingOptions, Template } from "./api";
 
 /** An agent, fully signed in, with `changes` applied. */
 export function meAs(changes: Partial<Me> = {}): Me {
@@ -92,4 +92,24 @@ export function mockCore(handlers: Record<string, Handler>): Call[] {
 /** The calls of `command`, by their arguments. */
 export function callsOf(calls: Call[], command: string): Record<string, unknown>[] {
   return calls.filter(([c]) => c === command).map(([, a]) => a);
+}
+
+/** A conversation as the inbox lists it: open, normal priority, nothing unread, window open. */
+export function conversationSummary(extra: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id: 7,
+    contact_id: 7,
+    customer_name: "Sheena Nelson",
+    customer_handle: "+*******1234",
+    last_message_preview: "Is the blue one in stock?",
+    last_message_at: Date.now(),
+    reply_window_closes_at: Date.now() + 3_600_000,
+    team: { id: 1, name: "Store A" },
+    assignee: null,
+    status: "open",
+    priority: "normal",
+    snoozed_until: null,
+    unread: 0,
+    ...extra,
+  };
 }
