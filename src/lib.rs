@@ -14,6 +14,7 @@ pub mod error;
 pub mod keys;
 pub mod logging;
 pub mod mask;
+pub mod routing;
 pub mod server;
 pub mod store;
 

@@ -17,6 +17,7 @@ mod demo;
 mod escalations;
 mod keys;
 mod os_lock;
+mod routing;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -207,6 +208,11 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         workflow::conversation_notes,
         workflow::add_note,
         workflow::my_mentions,
+        routing::routing_rules,
+        routing::save_routing_rule,
+        routing::delete_routing_rule,
+        routing::set_default_team,
+        routing::test_routing,
         escalations::request_escalation,
         escalations::escalations,
         escalations::decide_escalation,

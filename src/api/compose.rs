@@ -74,7 +74,7 @@ fn trimmed(text: Option<&String>) -> Option<String> {
 
 /// The Graph request body (without `to`) and the kind, for a checked message; `wamid` is the
 /// reacted-to message's WhatsApp id, for reactions.
-fn request(message: &OutboundMessage, wamid: Option<&str>) -> Result<(Value, &'static str)> {
+pub(super) fn request(message: &OutboundMessage, wamid: Option<&str>) -> Result<(Value, &'static str)> {
     Ok(match message {
         OutboundMessage::Location { latitude, longitude, name, address } => {
             if !(-90.0..=90.0).contains(latitude) || !(-180.0..=180.0).contains(longitude) {

@@ -172,6 +172,9 @@ impl Core {
             }
         }
         tx.audit(&event, now).await?;
+        if direction == Direction::Inbound {
+            self.route(tx, proof, conversation, m, now).await?;
+        }
         Ok(1)
     }
 }

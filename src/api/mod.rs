@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod people;
 pub mod reveal;
 pub mod roles;
+pub mod routing;
 pub mod session;
 pub mod sessions;
 pub mod teams;

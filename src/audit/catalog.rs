@@ -158,6 +158,9 @@ catalog! {
     TemplatesSynced = "templates.synced", Low, Success, "Templates synchronised";
     ContactFieldSave = "contact_field.save", Medium, Success, "Contact field defined";
     ContactFieldDelete = "contact_field.delete", High, Success, "Contact field deleted with its values";
+    RoutingRuleSaved = "routing.rule_saved", Medium, Success, "Routing rule saved";
+    RoutingRuleDeleted = "routing.rule_deleted", Medium, Success, "Routing rule deleted";
+    RoutingDefaultTeam = "routing.default_team", Medium, Success, "Default team for unrouted chats changed";
     // Messaging.
     WebhookDelivery = "webhook.delivery", Low, Success, "Webhook delivery received";
     MessageReceived = "message.received", Low, Success, "Message received";
@@ -169,6 +172,7 @@ catalog! {
     ConversationStatus = "conversation.status", Low, Success, "Conversation status changed";
     ConversationPriority = "conversation.priority", Low, Success, "Conversation priority changed";
     NoteAdded = "note.added", Low, Success, "Private note written";
+    ConversationRouted = "conversation.routed", Low, Success, "Conversation routed by a rule";
     ContactAssign = "contact.assign", Low, Success, "Contact assigned";
     ContactFieldSet = "contact.field_set", Low, Success, "Contact detail changed";
     ContactLabelAdd = "contact.label_add", Low, Success, "Label put on a contact";

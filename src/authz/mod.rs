@@ -72,6 +72,13 @@ pub enum Action {
     WriteNote,
     /// See the notes that mention oneself.
     ListOwnMentions,
+    /// See the routing rules, and try a message against them.
+    ViewRouting,
+    /// Write, reorder and delete routing rules; choose the default team.
+    EditRouting,
+    /// Answer a customer automatically, as a routing rule says (the installation's own intake,
+    /// for a verified delivery: it sends only what an administrator's rule wrote).
+    AutoReply,
     /// See the list of contacts (cut to the actor's scope).
     ListContacts,
     /// Open one contact.
@@ -219,6 +226,14 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::WriteNote => both(needs_on(actor, P::ConversationsView, on), needs(actor, P::NotesWrite)),
         // Each mention is shown only while its conversation is still the reader's to read.
         Action::ListOwnMentions => needs(actor, P::NotesView),
+        Action::ViewRouting => operator_or(actor, P::RoutingView),
+        // Rules decide which store's staff see a customer: a change of them is audited with
+        // what the rule said before and after.
+        Action::EditRouting => operator_or(actor, P::RoutingEdit),
+        Action::AutoReply => match actor {
+            Actor::VerifiedWebhook => Decision::Allow,
+            Actor::User { .. } | Actor::Operator | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
+        },
         Action::ListContacts => needs(actor, P::ContactsView),
         Action::ReadContact => needs_on(actor, P::ContactsView, on),
         Action::AssignContact => {
@@ -418,6 +433,9 @@ acts! {
     ReadNotes => ConversationId,
     WriteNote => ConversationId,
     ListOwnMentions => UserId,
+    ViewRouting => (),
+    EditRouting => (),
+    AutoReply => ConversationId,
     ListContacts => ListScope,
     ReadContact => ContactId,
     AssignContact => ContactId,
@@ -524,6 +542,7 @@ on_conversation!(
     SetConversationPriority,
     ReadNotes,
     WriteNote,
+    AutoReply,
     RequestEscalation,
     DecideEscalation
 );
@@ -541,6 +560,12 @@ impl MaySend for Authorized<act::SendMessage> {
 }
 
 impl MaySend for Authorized<act::SendTemplate> {
+    fn sender(&self) -> &AuditActor {
+        &self.actor
+    }
+}
+
+impl MaySend for Authorized<act::AutoReply> {
     fn sender(&self) -> &AuditActor {
         &self.actor
     }
@@ -1033,6 +1058,9 @@ mod tests {
         Action::ReadNotes,
         Action::WriteNote,
         Action::ListOwnMentions,
+        Action::ViewRouting,
+        Action::EditRouting,
+        Action::AutoReply,
         Action::ListContacts,
         Action::ReadContact,
         Action::AssignContact,

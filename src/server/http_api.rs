@@ -23,6 +23,7 @@ use super::ApiError;
 mod audit;
 mod contact_fields;
 mod escalations;
+mod routing;
 mod whatsapp;
 mod workflow;
 use crate::api::contacts::AssignContactRequest;
@@ -104,6 +105,11 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(workflow::set_conversation_priority))
         .routes(routes!(workflow::conversation_notes, workflow::add_note))
         .routes(routes!(workflow::my_mentions))
+        .routes(routes!(routing::routing_rules))
+        .routes(routes!(routing::save_routing_rule))
+        .routes(routes!(routing::delete_routing_rule))
+        .routes(routes!(routing::set_default_team))
+        .routes(routes!(routing::test_routing))
         .routes(routes!(contacts))
         .routes(routes!(contact))
         .routes(routes!(contact_fields::contact_fields))

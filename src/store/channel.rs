@@ -104,7 +104,7 @@ impl WriteTx {
         self.put_setting(key, Some(value)).await
     }
 
-    async fn put_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+    pub(super) async fn put_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
         let query = match value {
             Some(v) => sqlx::query(
                 "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -21,6 +21,7 @@ pub mod intake;
 pub mod media;
 pub mod mfa;
 pub mod outbox;
+pub mod routing;
 pub mod templates;
 pub mod throttle;
 pub mod users;

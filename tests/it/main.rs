@@ -25,6 +25,7 @@ mod media;
 mod message_types;
 mod mfa;
 mod outbox;
+mod routing;
 mod sessions;
 mod story;
 mod support;

@@ -107,8 +107,9 @@ async fn outcome(response: reqwest::Response) -> String {
 
 /// Calls that succeed without changing anything, though not with GET: what they do is not a
 /// change, so it has no event of its own.
-const NOT_CHANGES: [(&str, &str); 6] = [
+const NOT_CHANGES: [(&str, &str); 7] = [
     ("mark_read", "a read receipt to WhatsApp, best effort: nothing here changes"),
+    ("test_routing", "a trial of the routing rules: nothing is stored or sent"),
     ("try_masking", "a trial of patterns: nothing is stored"),
     ("verify_second_factor", "the session is complete already: it answers and checks nothing"),
     ("begin_security_key_registration", "a challenge: nothing changes until it is answered"),
@@ -327,6 +328,16 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             .as_i64()
             .unwrap();
 
+    // A routing rule to delete.
+    let spare_rule = root
+        .json(
+            "POST",
+            "/api/v1/routing/rules",
+            Some(json!({ "rule": { "name": "Spare", "when": { "keywords": ["spare"] }, "then": { "team": store_a } } })),
+        )
+        .await["rules"][0]["id"]
+        .as_i64()
+        .unwrap();
     // An alert for the caller to acknowledge: someone given a stronger role.
     add_user(&served, "spare.agent", "agent", &["Store A"]).await;
     root.json("PUT", "/api/v1/users/spare.agent/role", Some(json!({ "role": "manager" }))).await;
@@ -414,6 +425,18 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("add_note", "POST", c(mine, "/notes"), Some(json!({ "text": format!("@{actor} call back at 5") }))),
         ("conversation_notes", "GET", c(mine, "/notes"), None),
         ("my_mentions", "GET", "/api/v1/me/mentions".into(), None),
+        ("routing_rules", "GET", "/api/v1/routing".into(), None),
+        (
+            "save_routing_rule",
+            "POST",
+            "/api/v1/routing/rules".into(),
+            Some(
+                json!({ "rule": { "name": "Leeds", "when": { "answers": ["Leeds"] }, "then": { "team": store_b } } }),
+            ),
+        ),
+        ("test_routing", "POST", "/api/v1/routing/test".into(), Some(json!({ "text": "spare parts" }))),
+        ("set_default_team", "PUT", "/api/v1/routing/default-team".into(), Some(json!({ "team": store_a }))),
+        ("delete_routing_rule", "DELETE", format!("/api/v1/routing/rules/{spare_rule}"), None),
         ("transfer_conversation", "POST", c(queue, "/team"), Some(json!({ "team": store_b }))),
         ("contacts", "GET", "/api/v1/contacts".into(), None),
         ("contact", "GET", k(my_contact, ""), None),

@@ -15,10 +15,12 @@ mod audit;
 mod escalations;
 mod messages;
 mod notes;
+mod routing;
 pub use audit::*;
 pub use escalations::*;
 pub use messages::*;
 pub use notes::*;
+pub use routing::*;
 
 /// A stable error code the UI and HTTP clients switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -272,7 +274,7 @@ pub struct TeamRefView {
 }
 
 impl TeamRefView {
-    fn build(team: &(TeamId, String)) -> Self {
+    pub(crate) fn build(team: &(TeamId, String)) -> Self {
         Self { id: team.0.get(), name: team.1.clone() }
     }
 }

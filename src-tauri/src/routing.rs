@@ -1,0 +1,36 @@
+//! Tauri commands for routing rules: thin wrappers over `countersign::api::routing`.
+
+use countersign::api::routing::{DefaultTeamRequest, RoutingTrialRequest, SaveRuleRequest};
+use countersign::api::views::{ErrorView, RoutingTrialView, RoutingView};
+use tauri::State;
+
+use crate::commands::Reply;
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn routing_rules(state: State<'_, AppState>) -> Reply<RoutingView> {
+    state.core()?.routing_rules(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn save_routing_rule(state: State<'_, AppState>, request: SaveRuleRequest) -> Reply<RoutingView> {
+    state.core()?.save_routing_rule(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn delete_routing_rule(state: State<'_, AppState>, id: i64) -> Reply<RoutingView> {
+    state.core()?.delete_routing_rule(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_default_team(state: State<'_, AppState>, request: DefaultTeamRequest) -> Reply<RoutingView> {
+    state.core()?.set_default_team(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn test_routing(
+    state: State<'_, AppState>,
+    request: RoutingTrialRequest,
+) -> Reply<RoutingTrialView> {
+    state.core()?.test_routing(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}

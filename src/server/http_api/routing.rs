@@ -1,0 +1,58 @@
+//! Routing rules in the HTTP API.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+
+use super::{body, Bearer};
+use crate::api::routing::{DefaultTeamRequest, RoutingTrialRequest, SaveRuleRequest};
+use crate::api::views::{ErrorView, RoutingTrialView, RoutingView};
+use crate::api::Core;
+use crate::server::ApiError;
+
+#[utoipa::path(get, path = "/api/v1/routing", operation_id = "routing_rules", tag = "routing", security(("session" = [])), responses((status = 200, body = RoutingView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn routing_rules(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<RoutingView>, ApiError> {
+    Ok(Json(core.routing_rules(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/routing/rules", operation_id = "save_routing_rule", tag = "routing", security(("session" = [])), request_body = SaveRuleRequest, responses((status = 200, body = RoutingView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn save_routing_rule(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<SaveRuleRequest>, JsonRejection>,
+) -> Result<Json<RoutingView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.save_routing_rule(&token, request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/routing/rules/{id}", operation_id = "delete_routing_rule", tag = "routing", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = RoutingView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn delete_routing_rule(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<RoutingView>, ApiError> {
+    Ok(Json(core.delete_routing_rule(&token, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/routing/default-team", operation_id = "set_default_team", tag = "routing", security(("session" = [])), request_body = DefaultTeamRequest, responses((status = 200, body = RoutingView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn set_default_team(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<DefaultTeamRequest>, JsonRejection>,
+) -> Result<Json<RoutingView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_default_team(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/routing/test", operation_id = "test_routing", tag = "routing", security(("session" = [])), request_body = RoutingTrialRequest, responses((status = 200, body = RoutingTrialView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn test_routing(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<RoutingTrialRequest>, JsonRejection>,
+) -> Result<Json<RoutingTrialView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.test_routing(&token, request).await?))
+}
