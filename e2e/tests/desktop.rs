@@ -1188,3 +1188,38 @@ async fn an_administrator_searches_the_audit_trail_opens_an_event_and_exports_it
     screenshot(&client, "29-audit-exported.png").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it() {
+    let (_driver, client) = launch(demo_env(free_port())).await;
+    sign_in(&client, "demo.admin", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin", Duration::from_secs(15)).await;
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-routing]").await;
+    element(&client, "[data-testid=routing]", 10).await;
+
+    // Every new customer is asked which store they mean, with a list to pick from.
+    click(&client, "[data-testid=new-rule]").await;
+    let form = element(&client, "[data-testid=rule-form]", 5).await;
+    type_into(&form, "input[name=rule-name]", "Ask which store").await;
+    form.child("select[name=rule-reply]").await.select_by_value("list").await.unwrap();
+    type_into(&form, "textarea[name=rule-reply-body]", "Which store?").await;
+    type_into(&form, "input[name=rule-reply-rows]", "Leeds, York").await;
+    click_closing(&form, "button[type=submit]").await;
+    let rule = wait_for_text(&client, "[data-testid=rule]", "Ask which store", Duration::from_secs(10)).await;
+    let said = rule.text().await.unwrap();
+    assert!(
+        said.contains("Every new chat: ask “Which store?”") && said.contains("Version 1, by demo.admin"),
+        "{said}"
+    );
+
+    // A first "hello" would be asked; a chat routed before would not.
+    let trial = element(&client, "[data-testid=routing-trial]", 5).await;
+    type_into(&trial, "input[name=trial-text]", "hello, is my order ready?").await;
+    click(&trial, "button[type=submit]").await;
+    let result = wait_for_text(&client, "[data-testid=trial-result]", "fires", Duration::from_secs(10)).await;
+    let said = result.text().await.unwrap();
+    assert!(said.contains("“Ask which store” fires.") && said.contains("Leeds, York"), "{said}");
+    screenshot(&client, "31-routing.png").await;
+    client.close().await.unwrap();
+}

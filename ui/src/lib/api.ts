@@ -326,6 +326,46 @@ export interface Note {
   mentions: string[];
 }
 
+/** A routing rule as written: conditions (`when`, all must hold) and actions (`then`). */
+export interface RuleSpec {
+  name: string;
+  enabled: boolean;
+  when: {
+    business_numbers?: string[];
+    keywords?: string[];
+    country_codes?: string[];
+    labels?: number[];
+    from_ad?: boolean | null;
+    answers?: string[];
+  };
+  then: {
+    team?: number | null;
+    agent?: "round_robin" | "least_busy" | null;
+    label?: number | null;
+    priority?: Priority | null;
+    reply?: { type: "text"; body: string } | { type: "list"; body: string; button: string; rows: string[] } | null;
+  };
+}
+
+export interface RoutingRule {
+  id: number;
+  position: number;
+  version: number;
+  rule: RuleSpec;
+  updated_by: string | null;
+  updated_at: number;
+}
+
+export interface Routing {
+  rules: RoutingRule[];
+  default_team: { id: number; name: string } | null;
+}
+
+export interface RoutingTrial {
+  rule: { id: number; name: string } | null;
+  outcome: string[];
+}
+
 /** A note that mentioned me, not yet seen. */
 export interface Mention {
   note: number;
@@ -600,6 +640,13 @@ export const api = {
   addNote: (conversationId: number, text: string) =>
     invoke<Note>("add_note", { conversationId, request: { text } }),
   myMentions: () => invoke<{ mentions: Mention[] }>("my_mentions"),
+  routing: () => invoke<Routing>("routing_rules"),
+  saveRoutingRule: (rule: RuleSpec, id: number | null = null, position: number | null = null) =>
+    invoke<Routing>("save_routing_rule", { request: { id, position, rule } }),
+  deleteRoutingRule: (id: number) => invoke<Routing>("delete_routing_rule", { id }),
+  setDefaultTeam: (team: number | null) => invoke<Routing>("set_default_team", { request: { team } }),
+  testRouting: (trial: { text: string; customer_number?: string | null; answer?: string | null; from_ad?: boolean; placed?: boolean }) =>
+    invoke<RoutingTrial>("test_routing", { request: trial }),
   verifySecondFactor: (code: string) => invoke<Me>("verify_second_factor", { code }),
   beginTotpEnrolment: () => invoke<TotpEnrolment>("begin_totp_enrolment"),
   confirmTotpEnrolment: (code: string) => invoke<{ codes: string[] }>("confirm_totp_enrolment", { code }),
