@@ -56,6 +56,7 @@ fn main() {
         "delete_routing_rule",
         "set_default_team",
         "test_routing",
+        "search",
         "contacts",
         "contact",
         "assign_contact",

@@ -213,6 +213,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         routing::delete_routing_rule,
         routing::set_default_team,
         routing::test_routing,
+        routing::search,
         escalations::request_escalation,
         escalations::escalations,
         escalations::decide_escalation,

@@ -34,3 +34,11 @@ pub async fn test_routing(
 ) -> Reply<RoutingTrialView> {
     state.core()?.test_routing(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }
+
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    request: countersign::api::search::SearchRequest,
+) -> Reply<countersign::api::views::SearchPageView> {
+    state.core()?.search(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}

@@ -24,6 +24,7 @@ pub mod people;
 pub mod reveal;
 pub mod roles;
 pub mod routing;
+pub mod search;
 pub mod session;
 pub mod sessions;
 pub mod teams;

@@ -72,6 +72,10 @@ pub enum Action {
     WriteNote,
     /// See the notes that mention oneself.
     ListOwnMentions,
+    /// Search the messages of the conversations one sees.
+    SearchMessages,
+    /// Search the private notes of the conversations one sees.
+    SearchNotes,
     /// See the routing rules, and try a message against them.
     ViewRouting,
     /// Write, reorder and delete routing rules; choose the default team.
@@ -226,6 +230,8 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::WriteNote => both(needs_on(actor, P::ConversationsView, on), needs(actor, P::NotesWrite)),
         // Each mention is shown only while its conversation is still the reader's to read.
         Action::ListOwnMentions => needs(actor, P::NotesView),
+        Action::SearchMessages => needs(actor, P::ConversationsView),
+        Action::SearchNotes => both(needs(actor, P::ConversationsView), needs(actor, P::NotesView)),
         Action::ViewRouting => operator_or(actor, P::RoutingView),
         // Rules decide which store's staff see a customer: a change of them is audited with
         // what the rule said before and after.
@@ -433,6 +439,8 @@ acts! {
     ReadNotes => ConversationId,
     WriteNote => ConversationId,
     ListOwnMentions => UserId,
+    SearchMessages => ListScope,
+    SearchNotes => ListScope,
     ViewRouting => (),
     EditRouting => (),
     AutoReply => ConversationId,
@@ -481,6 +489,14 @@ acts! {
 }
 
 impl Listing for act::ListConversations {
+    const PERMISSION: Permission = Permission::ConversationsView;
+}
+
+impl Listing for act::SearchMessages {
+    const PERMISSION: Permission = Permission::ConversationsView;
+}
+
+impl Listing for act::SearchNotes {
     const PERMISSION: Permission = Permission::ConversationsView;
 }
 
@@ -1058,6 +1074,8 @@ mod tests {
         Action::ReadNotes,
         Action::WriteNote,
         Action::ListOwnMentions,
+        Action::SearchMessages,
+        Action::SearchNotes,
         Action::ViewRouting,
         Action::EditRouting,
         Action::AutoReply,

@@ -110,6 +110,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(routing::delete_routing_rule))
         .routes(routes!(routing::set_default_team))
         .routes(routes!(routing::test_routing))
+        .routes(routes!(routing::search))
         .routes(routes!(contacts))
         .routes(routes!(contact))
         .routes(routes!(contact_fields::contact_fields))

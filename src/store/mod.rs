@@ -22,6 +22,7 @@ pub mod media;
 pub mod mfa;
 pub mod outbox;
 pub mod routing;
+pub mod search;
 pub mod templates;
 pub mod throttle;
 pub mod users;

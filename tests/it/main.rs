@@ -26,6 +26,7 @@ mod message_types;
 mod mfa;
 mod outbox;
 mod routing;
+mod search;
 mod sessions;
 mod story;
 mod support;

@@ -425,6 +425,7 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("add_note", "POST", c(mine, "/notes"), Some(json!({ "text": format!("@{actor} call back at 5") }))),
         ("conversation_notes", "GET", c(mine, "/notes"), None),
         ("my_mentions", "GET", "/api/v1/me/mentions".into(), None),
+        ("search", "GET", "/api/v1/search?q=hello".into(), None),
         ("routing_rules", "GET", "/api/v1/routing".into(), None),
         (
             "save_routing_rule",

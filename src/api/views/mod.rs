@@ -16,11 +16,13 @@ mod escalations;
 mod messages;
 mod notes;
 mod routing;
+mod search;
 pub use audit::*;
 pub use escalations::*;
 pub use messages::*;
 pub use notes::*;
 pub use routing::*;
+pub use search::*;
 
 /// A stable error code the UI and HTTP clients switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

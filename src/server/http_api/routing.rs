@@ -56,3 +56,20 @@ pub(super) async fn test_routing(
     let request = body(json)?;
     Ok(Json(core.test_routing(&token, request).await?))
 }
+
+#[utoipa::path(get, path = "/api/v1/search", operation_id = "search", tag = "search", security(("session" = [])), params(crate::api::search::SearchRequest), responses((status = 200, body = crate::api::views::SearchPageView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn search(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    request: Result<
+        axum::extract::Query<crate::api::search::SearchRequest>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> Result<Json<crate::api::views::SearchPageView>, ApiError> {
+    let axum::extract::Query(request) = request.map_err(|_| {
+        ApiError(crate::error::Error::Invalid(
+            "the search is not valid: type some words, and check its numbers".to_owned(),
+        ))
+    })?;
+    Ok(Json(core.search(&token, request).await?))
+}
