@@ -353,6 +353,19 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         !sim_received(sim_port).await.iter().any(|r| r.to_string().contains("call him back")),
         "the note never reached WhatsApp"
     );
+    // Search finds Ana's words; Ben's card number finds nothing, though he wrote it.
+    type_into(&client, "input#search", "runners").await;
+    click(&client, "[data-testid=search-form] button[type=submit]").await;
+    let hit =
+        wait_for_text(&client, "[data-testid=search-hit]", "blue trail runners", Duration::from_secs(10))
+            .await;
+    assert!(hit.text().await.unwrap().contains("Ana Souza"));
+    screenshot(&client, "03-search.png").await;
+    client.find(Locator::Css("input#search")).await.unwrap().clear().await.unwrap();
+    type_into(&client, "input#search", "4111").await;
+    click(&client, "[data-testid=search-form] button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=search-results]", "Nothing found.", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=search-results] button.link").await;
 
     // Dana wrote two days ago: no free text, only an approved template, filled and previewed.
     wait_for_text(&client, "[data-testid=conversation]", "Dana Whitfield", Duration::from_secs(5))

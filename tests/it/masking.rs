@@ -72,7 +72,8 @@ async fn every_get(served: &Served, token: &str) -> Vec<(String, String)> {
             .replace("/conversations/{id}", "/conversations/1")
             .replace("/contacts/{id}", &format!("/contacts/{contact}"));
         // A search for a word beside every planted value.
-        let concrete = if concrete == "/api/v1/search" { "/api/v1/search?q=card".to_owned() } else { concrete };
+        let concrete =
+            if concrete == "/api/v1/search" { "/api/v1/search?q=card".to_owned() } else { concrete };
         assert!(!concrete.contains('{'), "a GET route this test does not know how to fill: {path}");
         let response = served.get(&concrete, Some(token)).await;
         bodies.push((concrete, response.text().await.unwrap()));

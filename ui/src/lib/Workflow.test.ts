@@ -124,4 +124,24 @@ describe("Inbox work", () => {
     await fireEvent.click(mention);
     await waitFor(() => expect(callsOf(calls, "conversation_notes")).toContainEqual({ conversationId: 2 }));
   });
+
+  it("searches, shows masked snippets, opens a hit, and goes back to the list", async () => {
+    const calls = quiet([conversation(1, "Nia"), conversation(2, "Otto")], {
+      search: () => ({
+        hits: [{ id: 9, conversation: 2, contact: 2, customer_name: "Otto", snippet: "paid with **** **** **** 1111", at: Date.now() }],
+        next_before: null,
+      }),
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.input(await screen.findByRole("searchbox"), { target: { value: "paid" } });
+    await fireEvent.click(within(screen.getByTestId("search-form")).getByRole("button", { name: "Search" }));
+    const hit = await screen.findByTestId("search-hit");
+    expect(hit.textContent).toContain("**** **** **** 1111");
+    expect(callsOf(calls, "search")).toEqual([{ request: { q: "paid", kind: "messages", before: null, limit: 25 } }]);
+    expect(screen.queryAllByTestId("conversation")).toHaveLength(0);
+    await fireEvent.click(hit);
+    await waitFor(() => expect(callsOf(calls, "conversation_messages")).toContainEqual({ conversationId: 2 }));
+    await fireEvent.click(screen.getByRole("button", { name: "Back to the list" }));
+    expect(await screen.findAllByTestId("conversation")).toHaveLength(2);
+  });
 });

@@ -366,6 +366,18 @@ export interface RoutingTrial {
   outcome: string[];
 }
 
+/** Something a search found: its snippet is cut from the masked text. */
+export interface SearchHit {
+  id: number;
+  conversation: number | null;
+  contact: number;
+  customer_name: string;
+  snippet: string;
+  at: number;
+}
+
+export type SearchKind = "messages" | "notes" | "contacts";
+
 /** A note that mentioned me, not yet seen. */
 export interface Mention {
   note: number;
@@ -640,6 +652,8 @@ export const api = {
   addNote: (conversationId: number, text: string) =>
     invoke<Note>("add_note", { conversationId, request: { text } }),
   myMentions: () => invoke<{ mentions: Mention[] }>("my_mentions"),
+  search: (q: string, kind: SearchKind, before: number | null = null) =>
+    invoke<{ hits: SearchHit[]; next_before: number | null }>("search", { request: { q, kind, before, limit: 25 } }),
   routing: () => invoke<Routing>("routing_rules"),
   saveRoutingRule: (rule: RuleSpec, id: number | null = null, position: number | null = null) =>
     invoke<Routing>("save_routing_rule", { request: { id, position, rule } }),
