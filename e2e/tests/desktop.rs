@@ -1209,10 +1209,8 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin", Duration::from_secs(15)).await;
     click(&client, "[data-testid=tab-admin]").await;
     click(&client, "[data-testid=admin-routing]").await;
-    element(&client, "[data-testid=routing]", 10).await;
-
     // Every new customer is asked which store they mean, with a list to pick from.
-    click(&client, "[data-testid=new-rule]").await;
+    element(&client, "[data-testid=new-rule]", 10).await.click().await.unwrap();
     let form = element(&client, "[data-testid=rule-form]", 5).await;
     type_into(&form, "input[name=rule-name]", "Ask which store").await;
     form.child("select[name=rule-reply]").await.select_by_value("list").await.unwrap();
@@ -1234,5 +1232,26 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     let said = result.text().await.unwrap();
     assert!(said.contains("“Ask which store” fires.") && said.contains("Leeds, York"), "{said}");
     screenshot(&client, "31-routing.png").await;
+
+    // A saved answer for everyone: agents insert it, filled in, from the composer.
+    click(&client, "[data-testid=admin-quick-replies]").await;
+    element(&client, "[data-testid=new-quick-reply]", 10).await.click().await.unwrap();
+    let form = element(&client, "[data-testid=quick-form]", 5).await;
+    type_into(&form, "input[name=quick-shortcut]", "hours").await;
+    form.child("select[name=quick-team]").await.select_by_value("").await.unwrap();
+    type_into(&form, "textarea[name=quick-body]", "Hi {{customer_name}}, we open 9 to 6 every day.").await;
+    click_closing(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=quick-reply-row]", "/hours", Duration::from_secs(10)).await;
+    screenshot(&client, "32-quick-replies.png").await;
+    click(&client, "[data-testid=tab-inbox]").await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30))
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&client, "[data-testid=quick-reply]", 10).await.select_by_label("/hours").await.unwrap();
+    let draft = client.find(Locator::Css("textarea#reply")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(draft.as_deref(), Some("Hi Ana Souza, we open 9 to 6 every day."));
+    screenshot(&client, "33-quick-reply-inserted.png").await;
     client.close().await.unwrap();
 }

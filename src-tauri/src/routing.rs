@@ -42,3 +42,35 @@ pub async fn search(
 ) -> Reply<countersign::api::views::SearchPageView> {
     state.core()?.search(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
 }
+
+#[tauri::command]
+pub async fn quick_replies(
+    state: State<'_, AppState>,
+) -> Reply<Vec<countersign::api::views::QuickReplyView>> {
+    state.core()?.quick_replies(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn save_quick_reply(
+    state: State<'_, AppState>,
+    request: countersign::api::quick_replies::QuickReplyRequest,
+) -> Reply<Vec<countersign::api::views::QuickReplyView>> {
+    state.core()?.save_quick_reply(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn delete_quick_reply(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Reply<Vec<countersign::api::views::QuickReplyView>> {
+    state.core()?.delete_quick_reply(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn conversation_quick_replies(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+) -> Reply<Vec<countersign::api::views::QuickReplyView>> {
+    let id = countersign::domain::ConversationId::new(conversation_id);
+    state.core()?.conversation_quick_replies(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}

@@ -21,6 +21,7 @@ pub mod network;
 pub mod operator;
 pub mod outbox;
 pub mod people;
+pub mod quick_replies;
 pub mod reveal;
 pub mod roles;
 pub mod routing;

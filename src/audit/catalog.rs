@@ -158,6 +158,8 @@ catalog! {
     TemplatesSynced = "templates.synced", Low, Success, "Templates synchronised";
     ContactFieldSave = "contact_field.save", Medium, Success, "Contact field defined";
     ContactFieldDelete = "contact_field.delete", High, Success, "Contact field deleted with its values";
+    QuickReplySaved = "quick_reply.saved", Low, Success, "Quick reply saved";
+    QuickReplyDeleted = "quick_reply.deleted", Low, Success, "Quick reply deleted";
     RoutingRuleSaved = "routing.rule_saved", Medium, Success, "Routing rule saved";
     RoutingRuleDeleted = "routing.rule_deleted", Medium, Success, "Routing rule deleted";
     RoutingDefaultTeam = "routing.default_team", Medium, Success, "Default team for unrouted chats changed";

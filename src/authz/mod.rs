@@ -76,6 +76,8 @@ pub enum Action {
     SearchMessages,
     /// Search the private notes of the conversations one sees.
     SearchNotes,
+    /// Write and delete quick replies (for the teams one may: see `api::quick_replies`).
+    ManageQuickReplies,
     /// See the routing rules, and try a message against them.
     ViewRouting,
     /// Write, reorder and delete routing rules; choose the default team.
@@ -232,6 +234,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ListOwnMentions => needs(actor, P::NotesView),
         Action::SearchMessages => needs(actor, P::ConversationsView),
         Action::SearchNotes => both(needs(actor, P::ConversationsView), needs(actor, P::NotesView)),
+        Action::ManageQuickReplies => needs(actor, P::QuickRepliesManage),
         Action::ViewRouting => operator_or(actor, P::RoutingView),
         // Rules decide which store's staff see a customer: a change of them is audited with
         // what the rule said before and after.
@@ -441,6 +444,7 @@ acts! {
     ListOwnMentions => UserId,
     SearchMessages => ListScope,
     SearchNotes => ListScope,
+    ManageQuickReplies => (),
     ViewRouting => (),
     EditRouting => (),
     AutoReply => ConversationId,
@@ -1076,6 +1080,7 @@ mod tests {
         Action::ListOwnMentions,
         Action::SearchMessages,
         Action::SearchNotes,
+        Action::ManageQuickReplies,
         Action::ViewRouting,
         Action::EditRouting,
         Action::AutoReply,

@@ -174,6 +174,7 @@ catalog! {
     BroadcastsSend = "broadcasts.send", Broadcasts, false, "Send broadcasts";
     TemplatesView = "templates.view", Templates, false, "View message templates";
     TemplatesManage = "templates.manage", Templates, false, "Create and change message templates";
+    QuickRepliesManage = "quick_replies.manage", Templates, false, "Create and change quick replies";
     RoutingView = "routing.view", Routing, false, "View routing rules and automations";
     RoutingEdit = "routing.edit", Routing, false, "Edit routing rules and automations";
     AiView = "ai.view", Ai, false, "View the AI agent and knowledge base";

@@ -40,6 +40,7 @@ pub fn template(slug: &str) -> Option<RoleGrants> {
                 (RevealContactData, All),
                 (BroadcastsView, All),
                 (TemplatesView, All),
+                (QuickRepliesManage, All),
                 (RoutingView, All),
                 (UsersView, All),
             ],

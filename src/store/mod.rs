@@ -21,6 +21,7 @@ pub mod intake;
 pub mod media;
 pub mod mfa;
 pub mod outbox;
+pub mod quick_replies;
 pub mod routing;
 pub mod search;
 pub mod templates;

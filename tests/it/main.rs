@@ -25,6 +25,7 @@ mod media;
 mod message_types;
 mod mfa;
 mod outbox;
+mod quick_replies;
 mod routing;
 mod search;
 mod sessions;

@@ -328,6 +328,16 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             .as_i64()
             .unwrap();
 
+    // A quick reply to delete.
+    let spare_reply = root
+        .json(
+            "POST",
+            "/api/v1/quick-replies",
+            Some(json!({ "team": store_a, "shortcut": "spare", "body": "Spare one, {{customer_name}}." })),
+        )
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
     // A routing rule to delete.
     let spare_rule = root
         .json(
@@ -426,6 +436,15 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("conversation_notes", "GET", c(mine, "/notes"), None),
         ("my_mentions", "GET", "/api/v1/me/mentions".into(), None),
         ("search", "GET", "/api/v1/search?q=hello".into(), None),
+        ("quick_replies", "GET", "/api/v1/quick-replies".into(), None),
+        ("conversation_quick_replies", "GET", c(mine, "/quick-replies"), None),
+        (
+            "save_quick_reply",
+            "POST",
+            "/api/v1/quick-replies".into(),
+            Some(json!({ "team": store_a, "shortcut": "hours", "body": "We open at 9, {{customer_name}}." })),
+        ),
+        ("delete_quick_reply", "DELETE", format!("/api/v1/quick-replies/{spare_reply}"), None),
         ("routing_rules", "GET", "/api/v1/routing".into(), None),
         (
             "save_routing_rule",

@@ -15,12 +15,14 @@ mod audit;
 mod escalations;
 mod messages;
 mod notes;
+mod quick_replies;
 mod routing;
 mod search;
 pub use audit::*;
 pub use escalations::*;
 pub use messages::*;
 pub use notes::*;
+pub use quick_replies::*;
 pub use routing::*;
 pub use search::*;
 

@@ -73,3 +73,39 @@ pub(super) async fn search(
     })?;
     Ok(Json(core.search(&token, request).await?))
 }
+
+#[utoipa::path(get, path = "/api/v1/quick-replies", operation_id = "quick_replies", tag = "quick-replies", security(("session" = [])), responses((status = 200, body = Vec<crate::api::views::QuickReplyView>), (status = "4XX", body = ErrorView)))]
+pub(super) async fn quick_replies(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<Vec<crate::api::views::QuickReplyView>>, ApiError> {
+    Ok(Json(core.quick_replies(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/quick-replies", operation_id = "save_quick_reply", tag = "quick-replies", security(("session" = [])), request_body = crate::api::quick_replies::QuickReplyRequest, responses((status = 200, body = Vec<crate::api::views::QuickReplyView>), (status = "4XX", body = ErrorView)))]
+pub(super) async fn save_quick_reply(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<crate::api::quick_replies::QuickReplyRequest>, JsonRejection>,
+) -> Result<Json<Vec<crate::api::views::QuickReplyView>>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.save_quick_reply(&token, request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/quick-replies/{id}", operation_id = "delete_quick_reply", tag = "quick-replies", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::api::views::QuickReplyView>), (status = "4XX", body = ErrorView)))]
+pub(super) async fn delete_quick_reply(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<crate::api::views::QuickReplyView>>, ApiError> {
+    Ok(Json(core.delete_quick_reply(&token, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/quick-replies", operation_id = "conversation_quick_replies", tag = "quick-replies", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::api::views::QuickReplyView>), (status = "4XX", body = ErrorView)))]
+pub(super) async fn conversation_quick_replies(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<crate::api::views::QuickReplyView>>, ApiError> {
+    Ok(Json(core.conversation_quick_replies(&token, crate::domain::ConversationId::new(id)).await?))
+}

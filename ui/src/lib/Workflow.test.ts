@@ -144,4 +144,18 @@ describe("Inbox work", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Back to the list" }));
     expect(await screen.findAllByTestId("conversation")).toHaveLength(2);
   });
+
+  it("inserts a quick reply filled in for this customer, ready to change before sending", async () => {
+    quiet([conversation(1, "Nia")], {
+      conversation_quick_replies: () => [
+        { id: 3, team: null, shortcut: "hours", body: "Hi {{customer_name}}, we open at 9.", filled: "Hi Nia, we open at 9." },
+      ],
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Nia/ }));
+    const picker = await screen.findByLabelText("Insert a quick reply");
+    await fireEvent.change(picker, { target: { value: "3" } });
+    expect((screen.getByLabelText("Reply") as HTMLTextAreaElement).value).toBe("Hi Nia, we open at 9.");
+    expect((picker as HTMLSelectElement).value).toBe("");
+  });
 });

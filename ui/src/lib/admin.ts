@@ -9,6 +9,7 @@ export type Section =
   | "labels"
   | "fields"
   | "templates"
+  | "quick-replies"
   | "routing"
   | "channel"
   | "security";
@@ -20,6 +21,7 @@ const SECTIONS: { section: Section; label: string; needs: string[] }[] = [
   { section: "labels", label: "Labels", needs: ["labels.manage"] },
   { section: "fields", label: "Contact fields", needs: ["security.manage"] },
   { section: "templates", label: "Templates", needs: ["templates.manage"] },
+  { section: "quick-replies", label: "Quick replies", needs: ["quick_replies.manage"] },
   { section: "routing", label: "Routing", needs: ["routing.view"] },
   { section: "channel", label: "WhatsApp", needs: ["channel.manage"] },
   { section: "security", label: "Security", needs: ["security.manage"] },

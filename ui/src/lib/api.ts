@@ -378,6 +378,15 @@ export interface SearchHit {
 
 export type SearchKind = "messages" | "notes" | "contacts";
 
+/** A saved answer; `filled` is its text for the conversation it was asked for. */
+export interface QuickReply {
+  id: number;
+  team: { id: number; name: string } | null;
+  shortcut: string;
+  body: string;
+  filled: string | null;
+}
+
 /** A note that mentioned me, not yet seen. */
 export interface Mention {
   note: number;
@@ -654,6 +663,12 @@ export const api = {
   myMentions: () => invoke<{ mentions: Mention[] }>("my_mentions"),
   search: (q: string, kind: SearchKind, before: number | null = null) =>
     invoke<{ hits: SearchHit[]; next_before: number | null }>("search", { request: { q, kind, before, limit: 25 } }),
+  quickReplies: () => invoke<QuickReply[]>("quick_replies"),
+  saveQuickReply: (reply: { id: number | null; team: number | null; shortcut: string; body: string }) =>
+    invoke<QuickReply[]>("save_quick_reply", { request: reply }),
+  deleteQuickReply: (id: number) => invoke<QuickReply[]>("delete_quick_reply", { id }),
+  conversationQuickReplies: (conversationId: number) =>
+    invoke<QuickReply[]>("conversation_quick_replies", { conversationId }),
   routing: () => invoke<Routing>("routing_rules"),
   saveRoutingRule: (rule: RuleSpec, id: number | null = null, position: number | null = null) =>
     invoke<Routing>("save_routing_rule", { request: { id, position, rule } }),
