@@ -1212,25 +1212,26 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     // Every new customer is asked which store they mean, with a list to pick from.
     element(&client, "[data-testid=new-rule]", 10).await.click().await.unwrap();
     let form = element(&client, "[data-testid=rule-form]", 5).await;
-    type_into(&form, "input[name=rule-name]", "Ask which store").await;
+    type_into(&form, "input[name=rule-name]", "Ask everyone").await;
     form.child("select[name=rule-reply]").await.select_by_value("list").await.unwrap();
     type_into(&form, "textarea[name=rule-reply-body]", "Which store?").await;
     type_into(&form, "input[name=rule-reply-rows]", "Leeds, York").await;
     click_closing(&form, "button[type=submit]").await;
-    let rule = wait_for_text(&client, "[data-testid=rule]", "Ask which store", Duration::from_secs(10)).await;
+    let rule = wait_for_text(&client, "[data-testid=rule]", "Ask everyone", Duration::from_secs(10)).await;
     let said = rule.text().await.unwrap();
     assert!(
         said.contains("Every new chat: ask “Which store?”") && said.contains("Version 1, by demo.admin"),
         "{said}"
     );
 
-    // A first "hello" would be asked; a chat routed before would not.
+    // The demo's own rules come first (a pick of Leeds or York, a question about a store); a
+    // plain first "hello" reaches the new one.
     let trial = element(&client, "[data-testid=routing-trial]", 5).await;
     type_into(&trial, "input[name=trial-text]", "hello, is my order ready?").await;
     click(&trial, "button[type=submit]").await;
     let result = wait_for_text(&client, "[data-testid=trial-result]", "fires", Duration::from_secs(10)).await;
     let said = result.text().await.unwrap();
-    assert!(said.contains("“Ask which store” fires.") && said.contains("Leeds, York"), "{said}");
+    assert!(said.contains("“Ask everyone” fires.") && said.contains("Leeds, York"), "{said}");
     screenshot(&client, "31-routing.png").await;
 
     // A saved answer for everyone: agents insert it, filled in, from the composer.
@@ -1253,5 +1254,50 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     let draft = client.find(Locator::Css("textarea#reply")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(draft.as_deref(), Some("Hi Ana Souza, we open 9 to 6 every day."));
     screenshot(&client, "33-quick-reply-inserted.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_who_picks_a_store_lands_with_that_stores_agents_only() {
+    let sim_port = free_port();
+    let (_driver, client) = launch(demo_env(sim_port)).await;
+    // York's agent: Erin asked about a store, was asked which, picked York, and is theirs alone.
+    sign_in(&client, "demo.york", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.york", Duration::from_secs(15)).await;
+    let erin =
+        wait_for_text(&client, "[data-testid=conversation]", "Erin Walsh", Duration::from_secs(40)).await;
+    assert!(erin.text().await.unwrap().contains("demo.york"), "given to York's agent");
+    erin.click().await.unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=message].outbound",
+        "Which store would you like?",
+        Duration::from_secs(10),
+    )
+    .await;
+    wait_for_text(&client, "[data-testid=message]", "York", Duration::from_secs(10)).await;
+    let heading = element(&client, ".thread h2", 5).await.text().await.unwrap();
+    assert!(heading.contains("York"), "{heading}");
+    let listed = client.find_all(Locator::Css("[data-testid=conversation]")).await.unwrap();
+    assert_eq!(listed.len(), 1, "York's agent sees York's customers only");
+    screenshot(&client, "34-york-agent.png").await;
+    let asked = sim_received(sim_port).await;
+    assert!(
+        asked.iter().any(|r| r["to"] == "447700900505" && r["interactive"]["type"] == "list"),
+        "WhatsApp was asked to show Erin the list: {asked:?}"
+    );
+
+    // Leeds' agent: everyone else, and not Erin.
+    click(&client, "[data-testid=lock]").await;
+    element(&client, "[data-testid=lock-screen]", 10).await;
+    click(&client, "[data-testid=switch-user]").await;
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(20)).await;
+    click(&client, "[data-testid=view-all]").await;
+    assert!(
+        !visible_text_of(&client, "nav.list").await.contains("Erin Walsh"),
+        "Leeds does not see York's customer"
+    );
     client.close().await.unwrap();
 }

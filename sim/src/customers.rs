@@ -388,6 +388,7 @@ pub fn demo_script(photo: Option<&crate::SimMedia>) -> Vec<(Customer, Value)> {
     let ben = Customer { wa_id: "447700900202".to_owned(), name: "Ben Okafor".to_owned() };
     let chloe = Customer { wa_id: "4915155550303".to_owned(), name: "Chloé Martin".to_owned() };
     let dana = Customer { wa_id: "353851230404".to_owned(), name: "Dana Whitfield".to_owned() };
+    let erin = Customer { wa_id: "447700900505".to_owned(), name: "Erin Walsh".to_owned() };
     // Dana wrote the day before yesterday: her window has closed; only a template reaches her.
     let mut dana_wrote = inbound::text("Do you still have the green rain jacket in M? I'll come by later.");
     dana_wrote["timestamp"] = json!((now_unix_seconds() - 50 * 3600).to_string());
@@ -404,6 +405,10 @@ pub fn demo_script(photo: Option<&crate::SimMedia>) -> Vec<(Customer, Value)> {
         (ben.clone(), inbound::text("I can pay the difference now, my card is 4111 1111 1111 1111")),
         (chloe, inbound::text("Merci ! Je passerai samedi alors.")),
         (ana, inbound::text("Great, thank you!")),
+        // Erin asks about a store: the demo's routing asks her which, with a list, and her
+        // pick sends her to that store's team.
+        (erin.clone(), inbound::text("Hello, which store has the red kettle in stock?")),
+        (erin, inbound::chose("list_reply", "york", "York")),
     ]
 }
 

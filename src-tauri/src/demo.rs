@@ -5,14 +5,18 @@
 //! Credentials are printed to the terminal. `COUNTERSIGN_DEMO_PASSWORD` fixes the password and
 //! `COUNTERSIGN_DEMO_SIM_PORT` the simulator's port (the end-to-end test uses both);
 //! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers and
-//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock. There are two users with that password: an
-//! agent (`demo.agent`) and an administrator (`demo.admin`).
+//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock. There are three users with that password: an
+//! agent in each of two stores (`demo.agent` in Leeds, `demo.york` in York) and an
+//! administrator (`demo.admin`); routing rules ask a customer who mentions a store which one
+//! they mean, and send them to its team.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::routing::{DefaultTeamRequest, SaveRuleRequest};
+use countersign::api::teams::TeamRequest;
 use countersign::api::users::SecuritySettings;
 use countersign::clock::{random_bytes, OsRandom};
 use countersign::keys::{KeySource, SecretString};
@@ -21,7 +25,10 @@ use countersign_sim::customers::{demo_script, run_script};
 use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
 
 const PHONE_NUMBER_ID: &str = "100200300400500";
-const USERS: [(&str, &str); 2] = [("demo.agent", "agent"), ("demo.admin", "admin")];
+/// Two stores, Leeds and York, each with an agent; the administrator sees both.
+const TEAMS: [&str; 2] = ["Leeds", "York"];
+const USERS: [(&str, &str, &str); 3] =
+    [("demo.agent", "agent", "Leeds"), ("demo.york", "agent", "York"), ("demo.admin", "admin", "Leeds")];
 
 fn random_hex() -> String {
     hex_encode(&random_bytes::<16>(&OsRandom))
@@ -41,16 +48,21 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     let dir = std::env::temp_dir().join(format!("countersign-demo-{}", random_hex()));
     let core = Core::init(&dir.join("data"), &KeySource::File(dir.join("demo.key"))).await?;
     let password = std::env::var("COUNTERSIGN_DEMO_PASSWORD").unwrap_or_else(|_| random_hex());
-    for (username, role) in USERS {
+    let mut teams = Vec::new();
+    for name in TEAMS {
+        teams.push(core.operator_create_team(TeamRequest { name: name.to_owned() }).await?.id);
+    }
+    for (username, role, team) in USERS {
         let password = SecretString::from(password.clone());
         core.operator_add_user(AddUser {
             username: username.to_owned(),
             role: role.to_owned(),
-            teams: Vec::new(),
+            teams: vec![team.to_owned()],
             password,
         })
         .await?;
     }
+    routing(&core, teams[0], teams[1]).await?;
     if let Ok(seconds) = std::env::var("COUNTERSIGN_DEMO_LOCK_SECONDS") {
         let lock_after_seconds = Some(seconds.parse().context("COUNTERSIGN_DEMO_LOCK_SECONDS")?);
         core.operator_set_security_settings(SecuritySettings { lock_after_seconds, ..Default::default() })
@@ -104,9 +116,25 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     });
 
     println!("\n  Countersign demo is running.");
-    println!("  Sign in as   demo.agent (an agent) or demo.admin (an administrator)");
+    println!("  Sign in as   demo.agent (Leeds), demo.york (York) or demo.admin (an administrator)");
     println!("  Password     {password}");
     println!("  Data (encrypted, deleted when the app closes): {}", dir.display());
     println!("  Webhooks: {webhook_url}   WhatsApp simulator: {sim_url}\n");
     Ok((core, dir))
+}
+
+/// The demo's routing: new chats go to Leeds; a customer who asks about a store is asked which,
+/// and their pick sends them to that store's team.
+async fn routing(core: &Core, leeds: i64, york: i64) -> anyhow::Result<()> {
+    core.operator_set_default_team(DefaultTeamRequest { team: Some(leeds) }).await?;
+    let rules = [
+        serde_json::json!({ "name": "Leeds picked", "when": { "answers": ["Leeds"] }, "then": { "team": leeds, "agent": "round_robin" } }),
+        serde_json::json!({ "name": "York picked", "when": { "answers": ["York"] }, "then": { "team": york, "agent": "round_robin" } }),
+        serde_json::json!({ "name": "Ask which store", "when": { "keywords": ["which store", "which shop"] },
+            "then": { "reply": { "type": "list", "body": "Which store would you like?", "button": "Stores", "rows": ["Leeds", "York"] } } }),
+    ];
+    for rule in rules {
+        core.operator_save_routing_rule(SaveRuleRequest { id: None, position: None, rule }).await?;
+    }
+    Ok(())
 }

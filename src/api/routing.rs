@@ -98,6 +98,21 @@ impl Core {
     ) -> Result<RoutingView> {
         let r = self.resolve(token).await?;
         let proof = self.allow::<act::EditRouting>(&r.actor, ()).await?;
+        self.save_rule_as(proof, Some(r.user.id), request).await
+    }
+
+    /// Saves a rule as IT on this machine (the `countersign` CLI, the demo).
+    pub async fn operator_save_routing_rule(&self, request: SaveRuleRequest) -> Result<RoutingView> {
+        let proof = self.allow::<act::EditRouting>(&Actor::Operator, ()).await?;
+        self.save_rule_as(proof, None, request).await
+    }
+
+    async fn save_rule_as(
+        &self,
+        proof: Authorized<act::EditRouting>,
+        by: Option<crate::domain::UserId>,
+        request: SaveRuleRequest,
+    ) -> Result<RoutingView> {
         let spec = RuleSpec::parse(&request.rule)?;
         self.check_names(&spec).await?;
         let rules = self.store.routing_rules().await?;
@@ -109,8 +124,7 @@ impl Core {
         let saved = request.rule.to_string();
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (id, version, before) =
-            tx.save_rule(&proof, request.id, position, &saved, Some(r.user.id), now).await?;
+        let (id, version, before) = tx.save_rule(&proof, request.id, position, &saved, by, now).await?;
         let event = AuditEvent::new(proof.actor().clone(), Kind::RoutingRuleSaved)
             .target(format!("routing_rule:{id}"))
             .detail("version", version)
@@ -146,6 +160,20 @@ impl Core {
     ) -> Result<RoutingView> {
         let r = self.resolve(token).await?;
         let proof = self.allow::<act::EditRouting>(&r.actor, ()).await?;
+        self.set_default_team_as(proof, request).await
+    }
+
+    /// Chooses the default team as IT on this machine.
+    pub async fn operator_set_default_team(&self, request: DefaultTeamRequest) -> Result<RoutingView> {
+        let proof = self.allow::<act::EditRouting>(&Actor::Operator, ()).await?;
+        self.set_default_team_as(proof, request).await
+    }
+
+    async fn set_default_team_as(
+        &self,
+        proof: Authorized<act::EditRouting>,
+        request: DefaultTeamRequest,
+    ) -> Result<RoutingView> {
         let team = request.team.map(TeamId::new);
         if let Some(team) = team {
             self.team_exists(team).await?;

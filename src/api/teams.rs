@@ -61,6 +61,20 @@ impl Core {
     pub async fn create_team(&self, token: &SessionToken, request: TeamRequest) -> Result<TeamView> {
         let r = self.resolve(token).await?;
         let proof = self.allow::<act::ManageTeams>(&r.actor, ()).await?;
+        self.create_team_as(proof, request).await
+    }
+
+    /// Creates a team as IT on this machine (the `countersign` CLI, the demo).
+    pub async fn operator_create_team(&self, request: TeamRequest) -> Result<TeamView> {
+        let proof = self.allow::<act::ManageTeams>(&crate::authz::Actor::Operator, ()).await?;
+        self.create_team_as(proof, request).await
+    }
+
+    async fn create_team_as(
+        &self,
+        proof: crate::authz::Authorized<act::ManageTeams>,
+        request: TeamRequest,
+    ) -> Result<TeamView> {
         let name = team_name(&request.name)?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
