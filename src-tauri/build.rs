@@ -61,6 +61,8 @@ fn main() {
         "save_quick_reply",
         "delete_quick_reply",
         "conversation_quick_replies",
+        "set_contact_lifecycle",
+        "set_marketing_consent",
         "contacts",
         "contact",
         "assign_contact",

@@ -1281,6 +1281,16 @@ async fn a_customer_who_picks_a_store_lands_with_that_stores_agents_only() {
     let listed = client.find_all(Locator::Css("[data-testid=conversation]")).await.unwrap();
     assert_eq!(listed.len(), 1, "York's agent sees York's customers only");
     screenshot(&client, "34-york-agent.png").await;
+    // Her details: she becomes a customer; nobody has asked her about offers yet.
+    click(&client, "[data-testid=contact-panel] summary").await;
+    let state = element(&client, "[data-testid=contact-state]", 10).await;
+    state.child("select[name=lifecycle]").await.select_by_value("customer").await.unwrap();
+    wait_for_text(&client, "[data-testid=consent]", "not asked", Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let chosen =
+        client.find(Locator::Css("select[name=lifecycle]")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(chosen.as_deref(), Some("customer"));
+    screenshot(&client, "35-contact-stage.png").await;
     let asked = sim_received(sim_port).await;
     assert!(
         asked.iter().any(|r| r["to"] == "447700900505" && r["interactive"]["type"] == "list"),

@@ -218,6 +218,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         routing::save_quick_reply,
         routing::delete_quick_reply,
         routing::conversation_quick_replies,
+        routing::set_contact_lifecycle,
+        routing::set_marketing_consent,
         escalations::request_escalation,
         escalations::escalations,
         escalations::decide_escalation,

@@ -74,3 +74,29 @@ pub async fn conversation_quick_replies(
     let id = countersign::domain::ConversationId::new(conversation_id);
     state.core()?.conversation_quick_replies(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
 }
+
+#[tauri::command]
+pub async fn set_contact_lifecycle(
+    state: State<'_, AppState>,
+    contact_id: i64,
+    request: countersign::api::contact_state::LifecycleRequest,
+) -> Reply<countersign::api::views::ContactView> {
+    state
+        .core()?
+        .set_contact_lifecycle(&*state.session()?, contact_id, request)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_marketing_consent(
+    state: State<'_, AppState>,
+    contact_id: i64,
+    request: countersign::api::contact_state::ConsentRequest,
+) -> Reply<countersign::api::views::ContactView> {
+    state
+        .core()?
+        .set_marketing_consent(&*state.session()?, contact_id, request)
+        .await
+        .map_err(|e| ErrorView::from(&e))
+}

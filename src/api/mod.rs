@@ -7,6 +7,7 @@ pub mod audit;
 pub mod channel;
 pub mod compose;
 pub mod contact_fields;
+pub mod contact_state;
 pub mod contacts;
 pub mod escalations;
 pub mod inbox;

@@ -292,6 +292,14 @@ impl Core {
         if let Err(refusal) = sending::may_send_template(&labels, &record.audience) {
             return Err(self.refused_by_label(&r.actor, Action::SendTemplate, id, &refusal).await);
         }
+        // WhatsApp's rules and the customer's word: no marketing to someone who said no.
+        if record.template.category.eq_ignore_ascii_case("MARKETING")
+            && self.store.conversation_consent(&proof).await? == "opted_out"
+        {
+            return Err(Error::Invalid(
+                "this customer opted out of marketing messages: send a utility template or wait for them to write".to_owned(),
+            ));
+        }
         let template = record.template;
         let values: Vec<String> = request.values.iter().map(|v| v.trim().to_owned()).collect();
         template.check(&values).map_err(|e| Error::Invalid(e.to_string()))?;

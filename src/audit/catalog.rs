@@ -177,6 +177,8 @@ catalog! {
     ConversationRouted = "conversation.routed", Low, Success, "Conversation routed by a rule";
     ContactAssign = "contact.assign", Low, Success, "Contact assigned";
     ContactFieldSet = "contact.field_set", Low, Success, "Contact detail changed";
+    ContactLifecycle = "contact.lifecycle", Low, Success, "Contact's stage changed";
+    ContactConsent = "contact.consent", Medium, Success, "Marketing consent recorded";
     ContactLabelAdd = "contact.label_add", Low, Success, "Label put on a contact";
     ContactLabelRemove = "contact.label_remove", Low, Success, "Label taken off a contact";
     EscalationRequested = "escalation.requested", Low, Success, "Manager's approval asked";

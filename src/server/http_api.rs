@@ -114,6 +114,8 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(routing::quick_replies, routing::save_quick_reply))
         .routes(routes!(routing::delete_quick_reply))
         .routes(routes!(routing::conversation_quick_replies))
+        .routes(routes!(routing::set_contact_lifecycle))
+        .routes(routes!(routing::set_marketing_consent))
         .routes(routes!(contacts))
         .routes(routes!(contact))
         .routes(routes!(contact_fields::contact_fields))

@@ -413,16 +413,35 @@ pub struct ContactRecord {
     pub labels: Vec<(LabelId, String, String, bool)>,
     /// The values of its fields, by field.
     pub fields: Vec<(ContactFieldId, String)>,
+    /// Where they stand with the business: `new`, `lead`, `customer`, `inactive`.
+    pub lifecycle: String,
+    /// Marketing consent: `unknown`, `opted_in` or `opted_out`, when, how and who recorded it.
+    pub consent: Consent,
+}
+
+/// A contact's answer about marketing messages.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    /// `unknown`, `opted_in` or `opted_out`.
+    pub state: String,
+    /// When it was recorded.
+    pub at: Option<Timestamp>,
+    /// How it was given, in staff's words.
+    pub source: Option<String>,
+    /// Who recorded it.
+    pub by: Option<String>,
 }
 
 const CONTACT_SELECT: &str =
     "SELECT k.id, k.wa_id, k.user_id, k.profile_name, k.username, k.team_id, t.name AS team_name,
-       k.owner_id, o.username AS owner,
+       k.owner_id, o.username AS owner, k.lifecycle, k.marketing_consent, k.consent_at, k.consent_source,
+       cb.username AS consent_by,
        (SELECT json_group_array(json_array(l.id, l.name, l.colour, l.restricted))
           FROM contact_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.contact_id = k.id) AS labels,
        (SELECT json_group_array(json_array(v.field_id, v.value))
           FROM contact_field_values v WHERE v.contact_id = k.id) AS fields
-    FROM contacts k JOIN teams t ON t.id = k.team_id LEFT JOIN users o ON o.id = k.owner_id";
+    FROM contacts k JOIN teams t ON t.id = k.team_id LEFT JOIN users o ON o.id = k.owner_id
+    LEFT JOIN users cb ON cb.id = k.consent_by";
 
 fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
     let labels: String = r.try_get("labels")?;
@@ -451,6 +470,13 @@ fn contact_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord> {
             .map(|(id, name, colour, restricted)| (LabelId::new(id), name, colour, restricted != 0))
             .collect(),
         fields: fields.into_iter().map(|(id, value)| (ContactFieldId::new(id), value)).collect(),
+        lifecycle: r.try_get("lifecycle")?,
+        consent: Consent {
+            state: r.try_get("marketing_consent")?,
+            at: r.try_get::<Option<i64>, _>("consent_at")?.map(Timestamp::from_millis),
+            source: r.try_get("consent_source")?,
+            by: r.try_get("consent_by")?,
+        },
     })
 }
 

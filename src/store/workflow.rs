@@ -200,3 +200,66 @@ impl Store {
             .collect()
     }
 }
+
+impl WriteTx {
+    /// Sets the proof's contact's lifecycle stage; returns the one it had.
+    pub async fn set_lifecycle(
+        &mut self,
+        proof: &Authorized<act::EditContact>,
+        stage: &str,
+    ) -> Result<String> {
+        let id = proof.resource().get();
+        let before: String = sqlx::query_scalar("SELECT lifecycle FROM contacts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(Error::NotFound)?;
+        sqlx::query("UPDATE contacts SET lifecycle = ? WHERE id = ?")
+            .bind(stage)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(before)
+    }
+
+    /// Records the proof's contact's marketing consent; returns the state it had.
+    pub async fn set_consent(
+        &mut self,
+        proof: &Authorized<act::EditContact>,
+        state: &str,
+        source: Option<&str>,
+        by: UserId,
+        now: Timestamp,
+    ) -> Result<String> {
+        let id = proof.resource().get();
+        let before: String = sqlx::query_scalar("SELECT marketing_consent FROM contacts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(Error::NotFound)?;
+        sqlx::query(
+            "UPDATE contacts SET marketing_consent = ?, consent_at = ?, consent_source = ?, consent_by = ? WHERE id = ?",
+        )
+        .bind(state)
+        .bind(now.as_millis())
+        .bind(source)
+        .bind(by.get())
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(before)
+    }
+}
+
+impl Store {
+    /// The marketing consent of the customer of the proof's conversation.
+    pub async fn conversation_consent(&self, proof: &Authorized<act::SendTemplate>) -> Result<String> {
+        sqlx::query_scalar(
+            "SELECT k.marketing_consent FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?",
+        )
+        .bind(proof.resource().get())
+        .fetch_optional(self.read())
+        .await?
+        .ok_or(Error::NotFound)
+    }
+}

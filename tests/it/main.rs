@@ -9,6 +9,7 @@ mod audit_alerts;
 mod channel_settings;
 mod cli;
 mod contact_fields;
+mod contact_state;
 mod corpus;
 mod encryption;
 mod escalations;

@@ -492,6 +492,13 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             k(my_contact, &format!("/fields/{tier}")),
             Some(json!({ "value": "Gold" })),
         ),
+        ("set_contact_lifecycle", "PUT", k(my_contact, "/lifecycle"), Some(json!({ "stage": "customer" }))),
+        (
+            "set_marketing_consent",
+            "PUT",
+            k(my_contact, "/consent"),
+            Some(json!({ "state": "opted_in", "source": "said yes in chat" })),
+        ),
         ("reveal_contact", "POST", k(my_contact, "/reveal"), Some(json!({ "reason": "checking her tier" }))),
         ("teams", "GET", "/api/v1/teams".into(), None),
         ("create_team", "POST", "/api/v1/teams".into(), Some(json!({ "name": "Store C" }))),

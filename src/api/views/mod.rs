@@ -440,6 +440,23 @@ pub struct ContactView {
     /// Every field the organisation keeps, with this contact's value (masked by the field's
     /// class for whoever may not see it, until they reveal it with a reason).
     pub fields: Vec<FieldValueView>,
+    /// Where they stand with the business: `new`, `lead`, `customer` or `inactive`.
+    pub lifecycle: String,
+    /// Their answer about marketing messages.
+    pub consent: ConsentView,
+}
+
+/// A contact's answer about marketing messages.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConsentView {
+    /// `unknown`, `opted_in` or `opted_out` (no marketing templates are sent then).
+    pub state: String,
+    /// When it was recorded (ms since the epoch).
+    pub at: Option<i64>,
+    /// How they gave it, as staff recorded it (personal data masked).
+    pub source: Option<String>,
+    /// Who recorded it.
+    pub by: Option<String>,
 }
 
 /// A field the organisation keeps about its contacts.
@@ -567,8 +584,21 @@ impl ContactView {
                     value: shown.map(|s| s.0),
                 })
                 .collect(),
+            lifecycle: c.lifecycle.clone(),
+            consent: ConsentView {
+                state: c.consent.state.clone(),
+                at: c.consent.at.map(|t| t.as_millis()),
+                // Staff's words: masked for everyone, like a note.
+                source: c.consent.source.as_deref().map(|s| masked_like(policy, s)),
+                by: c.consent.by.clone(),
+            },
         }
     }
+}
+
+/// `text` masked by `policy`'s detectors for everyone, whatever `policy` reveals.
+fn masked_like(policy: &mask::Policy, text: &str) -> String {
+    masked(&policy.detectors).text(text)
 }
 
 /// The contact's value of each of `fields` as `policy` shows it, and whether it was masked.

@@ -109,3 +109,25 @@ pub(super) async fn conversation_quick_replies(
 ) -> Result<Json<Vec<crate::api::views::QuickReplyView>>, ApiError> {
     Ok(Json(core.conversation_quick_replies(&token, crate::domain::ConversationId::new(id)).await?))
 }
+
+#[utoipa::path(put, path = "/api/v1/contacts/{id}/lifecycle", operation_id = "set_contact_lifecycle", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), request_body = crate::api::contact_state::LifecycleRequest, responses((status = 200, body = crate::api::views::ContactView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn set_contact_lifecycle(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<crate::api::contact_state::LifecycleRequest>, JsonRejection>,
+) -> Result<Json<crate::api::views::ContactView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_contact_lifecycle(&token, id, request).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/contacts/{id}/consent", operation_id = "set_marketing_consent", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), request_body = crate::api::contact_state::ConsentRequest, responses((status = 200, body = crate::api::views::ContactView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn set_marketing_consent(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<crate::api::contact_state::ConsentRequest>, JsonRejection>,
+) -> Result<Json<crate::api::views::ContactView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_marketing_consent(&token, id, request).await?))
+}

@@ -15,7 +15,8 @@ function field(id: number, name: string, value: string | null, masked: boolean, 
 }
 
 function contact(fields: FieldValue[]): Contact {
-  return { id: 3, name: "Ana Souza", handle: "+*******0101", team: { id: 1, name: "Store 12" }, owner: null, labels: [], fields };
+  return { id: 3, name: "Ana Souza", handle: "+*******0101", team: { id: 1, name: "Store 12" }, owner: null, labels: [], fields,
+    lifecycle: "new", consent: { state: "unknown", at: null, source: null, by: null } };
 }
 
 const masked = contact([
@@ -95,5 +96,27 @@ describe("ContactPanel", () => {
     await vi.advanceTimersByTimeAsync(61_000);
     await waitFor(() => expect(screen.queryByText("1990-03-12")).toBeNull());
     expect(screen.getByText("**/**/****")).toBeTruthy();
+  });
+
+  it("moves the contact to another stage and records their answer about marketing, with how", async () => {
+    const answered = { ...masked, consent: { state: "opted_out" as const, at: Date.now(), source: "replied STOP", by: "anna.agent" } };
+    const calls = mockCore({
+      contact: () => masked,
+      set_contact_lifecycle: () => ({ ...masked, lifecycle: "customer" }),
+      set_marketing_consent: () => answered,
+    });
+    await openPanel(["contacts.edit"]);
+    expect((await screen.findByTestId("consent")).textContent).toContain("not asked");
+    await fireEvent.change(screen.getByRole("combobox", { name: "Stage" }), { target: { value: "customer" } });
+    await waitFor(() => expect(callsOf(calls, "set_contact_lifecycle")).toEqual([{ contactId: 3, request: { stage: "customer" } }]));
+    await fireEvent.click(screen.getByRole("button", { name: "Record an answer…" }));
+    await fireEvent.change(screen.getByLabelText("Their answer"), { target: { value: "opted_out" } });
+    await fireEvent.input(screen.getByLabelText("How they answered"), { target: { value: "replied STOP" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.getByTestId("consent").textContent).toContain("said no"));
+    expect(screen.getByTestId("consent").textContent).toContain("replied STOP");
+    expect(callsOf(calls, "set_marketing_consent")).toEqual([
+      { contactId: 3, request: { state: "opted_out", source: "replied STOP" } },
+    ]);
   });
 });

@@ -243,6 +243,9 @@ export interface Contact {
   owner: string | null;
   labels: ContactLabel[];
   fields: FieldValue[];
+  lifecycle: "new" | "lead" | "customer" | "inactive";
+  /** Marketing consent: when, how (staff's words, masked) and who recorded it. */
+  consent: { state: "unknown" | "opted_in" | "opted_out"; at: number | null; source: string | null; by: string | null };
 }
 
 /** A contact shown unmasked until `until` (ms since the epoch), after a reveal. */
@@ -667,6 +670,10 @@ export const api = {
   saveQuickReply: (reply: { id: number | null; team: number | null; shortcut: string; body: string }) =>
     invoke<QuickReply[]>("save_quick_reply", { request: reply }),
   deleteQuickReply: (id: number) => invoke<QuickReply[]>("delete_quick_reply", { id }),
+  setLifecycle: (contactId: number, stage: string) =>
+    invoke<Contact>("set_contact_lifecycle", { contactId, request: { stage } }),
+  setConsent: (contactId: number, state: string, source: string | null) =>
+    invoke<Contact>("set_marketing_consent", { contactId, request: { state, source } }),
   conversationQuickReplies: (conversationId: number) =>
     invoke<QuickReply[]>("conversation_quick_replies", { conversationId }),
   routing: () => invoke<Routing>("routing_rules"),
