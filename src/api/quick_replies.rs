@@ -135,7 +135,17 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let id = tx
-            .save_quick_reply(&proof, request.id, team, &shortcut, request.body.trim(), r.user.id, now)
+            .save_quick_reply(
+                &proof,
+                &crate::store::quick_replies::SavedReply {
+                    id: request.id,
+                    team,
+                    shortcut: &shortcut,
+                    body: request.body.trim(),
+                },
+                r.user.id,
+                now,
+            )
             .await?;
         let event = AuditEvent::new(proof.actor().clone(), Kind::QuickReplySaved)
             .target(format!("quick_reply:{id}"))

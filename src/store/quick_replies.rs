@@ -71,18 +71,29 @@ impl Store {
     }
 }
 
+/// A quick reply to save.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedReply<'a> {
+    /// The one to change, or none for a new one.
+    pub id: Option<i64>,
+    /// The team it is for (`None`: everyone).
+    pub team: Option<TeamId>,
+    /// Its shortcut.
+    pub shortcut: &'a str,
+    /// Its text.
+    pub body: &'a str,
+}
+
 impl WriteTx {
-    /// Saves quick reply `id` (or a new one); returns its id.
+    /// Saves `reply` (a new one without an id); returns its id.
     pub async fn save_quick_reply(
         &mut self,
         _proof: &Authorized<act::ManageQuickReplies>,
-        id: Option<i64>,
-        team: Option<TeamId>,
-        shortcut: &str,
-        body: &str,
+        reply: &SavedReply<'_>,
         by: UserId,
         now: Timestamp,
     ) -> Result<i64> {
+        let SavedReply { id, team, shortcut, body } = *reply;
         let done = match id {
             Some(id) => sqlx::query_scalar(
                 "UPDATE quick_replies SET team_id = ?, shortcut = ?, body = ?, updated_by = ?, updated_at = ?
