@@ -152,8 +152,23 @@ impl Core {
         let r = self.resolve(token).await?;
         let proof = self.allow::<act::ManageRoles>(&r.actor, ()).await?;
         self.require_step_up(&r).await?;
+        self.create_role_as(&r.actor, proof, request).await
+    }
+
+    /// Creates a custom role for IT at the machine (and the demo's organisation).
+    pub async fn operator_create_role(&self, request: RoleRequest) -> Result<RoleView> {
+        let proof = self.allow::<act::ManageRoles>(&Actor::Operator, ()).await?;
+        self.create_role_as(&Actor::Operator, proof, request).await
+    }
+
+    async fn create_role_as(
+        &self,
+        actor: &Actor,
+        proof: crate::authz::Authorized<act::ManageRoles>,
+        request: RoleRequest,
+    ) -> Result<RoleView> {
         let (name, description, grants) = parse_request(&request)?;
-        guard::may_create(&r.actor, &grants).map_err(refused)?;
+        guard::may_create(actor, &grants).map_err(refused)?;
         let slug = self.free_slug(&name).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -171,7 +186,7 @@ impl Core {
         tx.audit(&event, now).await?;
         tx.commit().await?;
         tracing::info!(role = id.get(), "role created");
-        self.role_view(&slug, &r.actor).await
+        self.role_view(&slug, actor).await
     }
 
     /// Changes a custom role. Built-in roles cannot be changed; nobody changes a role holding
