@@ -4,16 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::access::two_stores;
-use crate::matrix::{Caller, PASSWORD};
+use crate::matrix::signed_in;
 use crate::support::{graph_sim, Served};
-
-async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
-    let body = json!({ "username": username, "password": PASSWORD });
-    let response = served.post("/api/v1/sessions", None, body).await;
-    assert_eq!(response.status(), 201, "{username} signs in");
-    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-    Caller { served, token }
-}
 
 #[tokio::test]
 async fn consent_is_recorded_with_its_source_and_an_opt_out_stops_marketing_templates() {

@@ -178,6 +178,15 @@ impl Caller<'_> {
     }
 }
 
+/// Signs `username` in with the shared test password.
+pub(crate) async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
+    let body = json!({ "username": username, "password": PASSWORD });
+    let response = served.post("/api/v1/sessions", None, body).await;
+    assert_eq!(response.status(), 201, "{username} signs in");
+    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    Caller { served, token }
+}
+
 /// Signs `username` in and sets up their authenticator (which counts as a fresh second
 /// factor); returns the session and the recovery codes.
 pub(crate) async fn stepped_up<'a>(

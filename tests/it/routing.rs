@@ -11,18 +11,10 @@ use countersign::clock::{Clock, ManualClock, SystemClock};
 use countersign_sim::customers::{inbound, send_message};
 use serde_json::{json, Value};
 
-use crate::matrix::{add_user, customer, stepped_up, Caller, PASSWORD};
+use crate::matrix::{add_user, customer, signed_in, stepped_up, Caller, PASSWORD};
 use crate::support::{graph_sim, target, Served};
 
 const CARD: &str = "4111 1111 1111 1111";
-
-async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
-    let body = json!({ "username": username, "password": PASSWORD });
-    let response = served.post("/api/v1/sessions", None, body).await;
-    assert_eq!(response.status(), 201, "{username} signs in");
-    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-    Caller { served, token }
-}
 
 /// Names of the customers `who` sees, and (name → (team, assignee)).
 async fn seen(who: &Caller<'_>) -> Vec<(String, String, Option<String>)> {

@@ -8,16 +8,8 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use crate::access::two_stores;
-use crate::matrix::{add_user, customer, stepped_up, Caller, PASSWORD};
+use crate::matrix::{add_user, customer, signed_in, stepped_up, Caller, PASSWORD};
 use crate::support::{graph_sim, Served};
-
-async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
-    let body = json!({ "username": username, "password": PASSWORD });
-    let response = served.post("/api/v1/sessions", None, body).await;
-    assert_eq!(response.status(), 201, "{username} signs in");
-    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-    Caller { served, token }
-}
 
 async fn found(who: &Caller<'_>, query: &str) -> Value {
     who.json("GET", &format!("/api/v1/search?{query}"), None).await

@@ -10,18 +10,10 @@ use rstest::rstest;
 use serde_json::{json, Value};
 
 use crate::access::two_stores;
-use crate::matrix::{add_user, customer, Caller, PASSWORD};
+use crate::matrix::{add_user, customer, signed_in, Caller};
 use crate::support::{graph_sim, Served};
 
 const CARD: &str = "4111 1111 1111 1111";
-
-async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
-    let body = json!({ "username": username, "password": PASSWORD });
-    let response = served.post("/api/v1/sessions", None, body).await;
-    assert_eq!(response.status(), 201, "{username} signs in");
-    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-    Caller { served, token }
-}
 
 async fn answer(caller: &Caller<'_>, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
     let response = caller.call(method, path, Some(body)).await;
