@@ -26,7 +26,7 @@ use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::{act, authorize_list, reveal, Action, Denied, DenyReason, Permission};
 use crate::domain::escalation::{checked_text, APPROVED_REVEAL_MS};
-use crate::domain::{ConversationId, EscalationId, EscalationStatus};
+use crate::domain::{ConversationId, EscalationId, EscalationStatus, TeamId};
 use crate::error::{Error, Result};
 use crate::mask::{self, ClassSet};
 
@@ -39,6 +39,9 @@ pub struct EscalationRequest {
     /// `health` (`[]` for a plain escalation).
     #[serde(default)]
     pub reveal: Vec<String>,
+    /// The team to move the conversation to, by id (a manager who may transfer it approves).
+    #[serde(default)]
+    pub transfer_to: Option<i64>,
 }
 
 /// A manager's answer.
@@ -70,15 +73,29 @@ impl Core {
                 "you may already reveal this here: press Reveal and say why".to_owned(),
             ));
         }
+        let transfer_to = match request.transfer_to.map(TeamId::new) {
+            Some(team) => {
+                self.team_exists(team).await?;
+                let placement = self.store.conversation_placement(conversation).await?;
+                if placement.is_some_and(|p| p.team == team) {
+                    return Err(Error::Invalid("this conversation is already with that team".to_owned()));
+                }
+                Some(team)
+            }
+            None => None,
+        };
         let detectors = self.detectors().await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let id = tx.insert_escalation(&proof, &reason, classes, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), Kind::EscalationRequested)
+        let id = tx.insert_escalation(&proof, &reason, classes, transfer_to, now).await?;
+        let mut event = AuditEvent::new(proof.actor().clone(), Kind::EscalationRequested)
             .target(format!("escalation:{}", id.get()))
             .detail("conversation", conversation.get())
             .detail("reveal", classes_detail(classes))
             .detail("reason", masked_words(&detectors, &reason));
+        if let Some(team) = transfer_to {
+            event = event.detail("transfer_to", format!("team:{}", team.get()));
+        }
         tx.audit(&event, now).await?;
         tx.commit().await?;
         tracing::info!(escalation = id.get(), classes = classes.iter().count(), "escalation requested");
@@ -152,12 +169,35 @@ impl Core {
         } else {
             (EscalationStatus::Rejected, Kind::EscalationRejected)
         };
+        // Approving a move is making it: only someone who may move the conversation approves it.
+        let transfer = match (&e.transfer_to, answer.approve) {
+            (Some((team, name)), true) => {
+                match self.allow_on_conversation::<act::TransferConversation>(&r.actor, e.conversation).await {
+                    Ok(proof) => Some((proof, *team)),
+                    Err(Error::Forbidden | Error::NotFound) => {
+                        return Err(Error::NotAllowed(format!(
+                            "approving moves this conversation to {name}, and your role may not move conversations: ask a manager who may, or refuse it"
+                        )))
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            _ => None,
+        };
         let now = self.clock.now();
         let grant_until =
             (answer.approve && !e.classes.is_empty()).then(|| now.plus_millis(APPROVED_REVEAL_MS));
         let detectors = self.detectors().await?;
         let mut tx = self.store.write().await?;
         tx.decide_escalation(&proof, id, status, note.as_deref(), grant_until, now).await?;
+        if let Some((transfer_proof, team)) = &transfer {
+            tx.transfer_conversation(transfer_proof, *team).await?;
+            let moved = AuditEvent::new(transfer_proof.actor().clone(), Kind::ConversationTransfer)
+                .target(format!("conversation:{}", e.conversation.get()))
+                .detail("team", format!("team:{}", team.get()))
+                .detail("escalation", format!("escalation:{}", id.get()));
+            tx.audit(&moved, now).await?;
+        }
         let mut event = AuditEvent::new(proof.actor().clone(), name)
             .target(format!("escalation:{}", id.get()))
             .detail("conversation", e.conversation.get())
@@ -183,6 +223,18 @@ impl Core {
         let sight = self.sight_on(&r, conversation).await?;
         let may_ask = r.grants.has(Permission::EscalationsRequest);
         let pending = may_ask && self.store.has_pending_escalation(r.user.id, conversation).await?;
+        let transfer_teams = if may_ask {
+            let here = self.store.conversation_placement(conversation).await?.ok_or(Error::NotFound)?.team;
+            self.store
+                .list_teams()
+                .await?
+                .into_iter()
+                .filter(|t| t.id != here)
+                .map(|t| (t.id, t.name))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(RevealAccessView::build(
             sight.shown,
             sight.needs_approval,
@@ -190,6 +242,7 @@ impl Core {
             sight.approved_until,
             may_ask,
             pending,
+            &transfer_teams,
         ))
     }
 

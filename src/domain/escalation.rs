@@ -6,7 +6,7 @@
 //! The rules here are pure: the store keeps requests, `api::escalations` decides who may answer.
 
 use crate::clock::Timestamp;
-use crate::domain::{ConversationId, EscalationId, UserId};
+use crate::domain::{ConversationId, EscalationId, TeamId, UserId};
 use crate::mask::ClassSet;
 
 /// How long an approved reveal lasts: long enough to finish the call with the customer.
@@ -55,6 +55,8 @@ pub struct Escalation {
     pub reason: String,
     /// The classes it asks to reveal; empty for a plain escalation.
     pub classes: ClassSet,
+    /// The team it asks the conversation to move to (id and name), if any.
+    pub transfer_to: Option<(TeamId, String)>,
     /// Where it stands.
     pub status: EscalationStatus,
     /// When it was asked.
@@ -112,6 +114,7 @@ mod tests {
             requested_by: (UserId::new(3), "ana".to_owned()),
             reason: "customer disputes a charge".to_owned(),
             classes: [DataClass::Financial].into_iter().collect(),
+            transfer_to: None,
             status,
             created_at: Timestamp::from_millis(0),
             decision: (status != EscalationStatus::Pending).then(|| Decision {

@@ -10,7 +10,7 @@ use super::{is_unique_violation, Store, WriteTx};
 use crate::authz::{act, Authorized, ListScope, OnConversation};
 use crate::clock::Timestamp;
 use crate::domain::escalation::{Decision, Escalation, EscalationStatus};
-use crate::domain::{ContactId, ConversationId, EscalationId, UserId};
+use crate::domain::{ContactId, ConversationId, EscalationId, TeamId, UserId};
 use crate::error::{Error, Result};
 use crate::mask::ClassSet;
 
@@ -30,13 +30,14 @@ pub struct EscalationRecord {
 
 const SELECT: &str = "SELECT e.id, e.conversation_id, e.requested_by, r.username AS requester, e.reason,
         e.classes, e.status, e.created_at, d.username AS decider, e.decision_note, e.decided_at,
-        e.grant_until, k.profile_name, t.name AS team_name
+        e.grant_until, k.profile_name, t.name AS team_name, e.transfer_team, x.name AS transfer_name
     FROM escalations e
     JOIN conversations c ON c.id = e.conversation_id
     JOIN contacts k ON k.id = c.contact_id
     JOIN teams t ON t.id = c.team_id
     JOIN users r ON r.id = e.requested_by
-    LEFT JOIN users d ON d.id = e.decided_by";
+    LEFT JOIN users d ON d.id = e.decided_by
+    LEFT JOIN teams x ON x.id = e.transfer_team";
 
 fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EscalationRecord> {
     let status: String = row.try_get("status")?;
@@ -59,6 +60,10 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EscalationRecord> {
             requested_by: (UserId::new(row.try_get("requested_by")?), row.try_get("requester")?),
             reason: row.try_get("reason")?,
             classes: ClassSet::parse([classes.as_str()]).map_err(Error::Internal)?,
+            transfer_to: match row.try_get::<Option<i64>, _>("transfer_team")? {
+                Some(team) => Some((TeamId::new(team), row.try_get("transfer_name")?)),
+                None => None,
+            },
             status,
             created_at: Timestamp::from_millis(row.try_get("created_at")?),
             decision,
@@ -177,24 +182,27 @@ fn union_of(rows: &[sqlx::sqlite::SqliteRow]) -> Result<(ClassSet, Option<Timest
 }
 
 impl WriteTx {
-    /// Records a request by the proof's user about its conversation. A second open request by
-    /// the same person on the same conversation is a conflict.
+    /// Records a request by the proof's user about its conversation: to reveal `classes`, and
+    /// to move it to `transfer_to`. A second open request by the same person on the same
+    /// conversation is a conflict.
     pub async fn insert_escalation(
         &mut self,
         proof: &Authorized<act::RequestEscalation>,
         reason: &str,
         classes: ClassSet,
+        transfer_to: Option<TeamId>,
         now: Timestamp,
     ) -> Result<EscalationId> {
         let requester = proof.actor().user_id().ok_or(Error::Forbidden)?;
         let done = sqlx::query(
-            "INSERT INTO escalations (conversation_id, requested_by, reason, classes, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO escalations (conversation_id, requested_by, reason, classes, transfer_team, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(proof.conversation().get())
         .bind(requester.get())
         .bind(reason)
         .bind(classes.to_text())
+        .bind(transfer_to.map(TeamId::get))
         .bind(now.as_millis())
         .fetch_one(self.conn())
         .await;

@@ -10,20 +10,14 @@ use countersign::clock::{Clock, ManualClock, SystemClock};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use countersign::api::roles::{GrantRequest, RoleRequest};
+
 use crate::access::two_stores;
-use crate::matrix::{add_user, customer, Caller, PASSWORD};
+use crate::matrix::{add_user, customer, signed_in, Caller};
 use crate::support::{graph_sim, Served};
 
 const CARD: &str = "4111 1111 1111 1111";
 const LOYALTY: &str = "LOY-00412345";
-
-async fn signed_in<'a>(served: &'a Served, username: &str) -> Caller<'a> {
-    let body = json!({ "username": username, "password": PASSWORD });
-    let response = served.post("/api/v1/sessions", None, body).await;
-    assert_eq!(response.status(), 201, "{username} signs in");
-    let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-    Caller { served, token }
-}
 
 /// The status and JSON body of a call.
 async fn answer(caller: &Caller<'_>, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -209,4 +203,101 @@ async fn a_reveal_that_needs_approval_is_asked_answered_used_and_expires() {
     assert_eq!(refusals.count(), 3, "before asking, after the time was up, after the refusal");
     let all = format!("{trail:?}");
     assert!(!all.contains(CARD) && !all.contains(LOYALTY), "no raw value in the trail");
+}
+
+/// An agent who may not move conversations asks for one to go to another store; an approver
+/// who may not move it either is told so and the request waits; the store's manager approves,
+/// and the approval is the move: made in the same transaction, audited as theirs, with the
+/// other store's manager seeing the customer and the agent no longer.
+#[tokio::test]
+async fn an_approved_transfer_request_moves_the_conversation() {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    let (root, [mine, _, _, _, store_b]) = two_stores(&served).await;
+    add_user(&served, "mia.manager", "manager", &["Store A"]).await;
+    add_user(&served, "max.manager", "manager", &["Store B"]).await;
+    let grants =
+        [("conversations.view", "team"), ("escalations.approve", "all")].map(|(permission, scope)| {
+            GrantRequest { permission: permission.to_owned(), scope: Some(scope.to_owned()) }
+        });
+    let role = RoleRequest {
+        name: "Approver".to_owned(),
+        description: "Answers requests, moves nothing".to_owned(),
+        grants: grants.to_vec(),
+        labels: vec![],
+    };
+    served.site.core.operator_create_role(role).await.unwrap();
+    add_user(&served, "amy.approver", "approver", &["Store A"]).await;
+    let (agent, mia, max, amy) = (
+        signed_in(&served, "actor.agent").await,
+        signed_in(&served, "mia.manager").await,
+        signed_in(&served, "max.manager").await,
+        signed_in(&served, "amy.approver").await,
+    );
+
+    // The agent may not move it, but sees where they may ask it to go: every other team.
+    let (status, _) = answer(
+        &agent,
+        "POST",
+        &format!("/api/v1/conversations/{mine}/team"),
+        Some(json!({ "team": store_b })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let offered = access(&agent, mine).await["transfer_teams"].clone();
+    let names: Vec<&str> = offered.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Store B") && !names.contains(&"Store A"), "{offered}");
+
+    let ask_path = format!("/api/v1/conversations/{mine}/escalations");
+    let asks = |team: i64| {
+        Some(json!({ "reason": "she lives in B and wants to collect there", "transfer_to": team }))
+    };
+    assert!(offered.as_array().unwrap().iter().any(|t| t["id"] == store_b), "offered by id: {offered}");
+    let listed = root.json("GET", "/api/v1/conversations", None).await;
+    let here =
+        listed.as_array().unwrap().iter().find(|c| c["id"] == mine).unwrap()["team"]["id"].as_i64().unwrap();
+    let (status, refused) = answer(&agent, "POST", &ask_path, asks(here)).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("already with that team"), "{refused}");
+    assert_eq!(answer(&agent, "POST", &ask_path, asks(999_999)).await.0, 422, "no such team");
+    let (status, request) = answer(&agent, "POST", &ask_path, asks(store_b)).await;
+    assert_eq!(status, 201, "{request}");
+    assert_eq!((request["transfer_to"].as_str(), request["reveal"].clone()), (Some("Store B"), json!([])));
+    let decide = format!("/api/v1/escalations/{}/decision", request["id"]);
+
+    // An approver who may not move conversations is told why, and it still waits.
+    let queue = amy.json("GET", "/api/v1/escalations", None).await;
+    assert_eq!(queue["to_decide"][0]["transfer_to"], "Store B", "{queue}");
+    let (status, refused) = answer(&amy, "POST", &decide, decision(true, None)).await;
+    assert_eq!(status, 403);
+    assert!(refused["message"].as_str().unwrap().contains("may not move conversations"), "{refused}");
+    assert_eq!(mia.json("GET", "/api/v1/escalations", None).await["to_decide"].as_array().unwrap().len(), 1);
+
+    // The store's manager approves: it is with Store B now.
+    assert_eq!(
+        max.json("GET", "/api/v1/conversations", None).await.as_array().unwrap().len(),
+        1,
+        "B's own customer"
+    );
+    let (status, approved) =
+        answer(&mia, "POST", &decide, decision(true, Some("moving her to B as asked"))).await;
+    assert_eq!((status, approved["status"].as_str()), (StatusCode::OK, Some("approved")), "{approved}");
+    let theirs_now = max.json("GET", "/api/v1/conversations", None).await;
+    assert!(
+        theirs_now.as_array().unwrap().iter().any(|c| c["id"] == mine && c["team"]["name"] == "Store B"),
+        "{theirs_now}"
+    );
+    assert_eq!(answer(&agent, "GET", &format!("/api/v1/conversations/{mine}/messages"), None).await.0, 404);
+
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    let moved: Vec<_> = trail
+        .iter()
+        .filter(|r| r.action == "conversation.transfer" && r.detail.contains("escalation"))
+        .collect();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0].target.as_deref(), Some(format!("conversation:{mine}").as_str()));
+    let yes = trail.iter().find(|r| r.action == "escalation.approved").unwrap();
+    assert_eq!(moved[0].actor, yes.actor, "the move is the approver's");
+    let asked = trail.iter().find(|r| r.action == "escalation.requested").unwrap();
+    assert!(asked.detail.contains(&format!("transfer_to=team:{store_b}")), "{asked:?}");
 }

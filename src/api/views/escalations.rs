@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::masked;
 use crate::clock::Timestamp;
-use crate::domain::EscalationStatus;
+use crate::domain::{EscalationStatus, TeamId};
 use crate::mask::{self, ClassSet};
 use crate::store::escalations::EscalationRecord;
 
@@ -28,6 +28,8 @@ pub struct EscalationView {
     /// The classes of data it asks to reveal (`contact`, `financial`, `identity`, `health`);
     /// empty for a plain escalation.
     pub reveal: Vec<String>,
+    /// The team it asks the conversation to move to (approving moves it there).
+    pub transfer_to: Option<String>,
     /// `pending`, `approved` or `rejected`.
     pub status: String,
     /// When it was asked (ms since the epoch).
@@ -55,6 +57,7 @@ impl EscalationView {
             requested_by: e.requested_by.1.clone(),
             reason: policy.text(&e.reason),
             reveal: e.classes.names().into_iter().map(str::to_owned).collect(),
+            transfer_to: e.transfer_to.as_ref().map(|(_, name)| name.clone()),
             status: e.status.as_str().to_owned(),
             created_at: e.created_at.as_millis(),
             decided_by: e.decision.as_ref().map(|d| d.by.clone()),
@@ -95,6 +98,9 @@ pub struct RevealAccessView {
     pub may_ask: bool,
     /// The actor's request about this conversation waits for an answer.
     pub pending: bool,
+    /// The teams one may ask to move this conversation to (all but its own; empty unless one
+    /// may ask).
+    pub transfer_teams: Vec<super::TeamRefView>,
 }
 
 impl RevealAccessView {
@@ -105,6 +111,7 @@ impl RevealAccessView {
         approved_until: Option<Timestamp>,
         may_ask: bool,
         pending: bool,
+        transfer_teams: &[(TeamId, String)],
     ) -> Self {
         let names = |set: ClassSet| set.names().into_iter().map(str::to_owned).collect();
         Self {
@@ -113,6 +120,7 @@ impl RevealAccessView {
             approved_until: approved_until.map(Timestamp::as_millis),
             may_ask,
             pending,
+            transfer_teams: transfer_teams.iter().map(super::TeamRefView::build).collect(),
         }
     }
 }

@@ -269,7 +269,7 @@ pub struct ConversationSummaryView {
 }
 
 /// A team, by id and name.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TeamRefView {
     /// Team id.
     pub id: i64,
