@@ -19,6 +19,7 @@ function request(changes: Partial<Escalation> = {}): Escalation {
     requested_by: "anna",
     reason: "she disputes the charge on **** **** **** 1111",
     reveal: ["financial"],
+    transfer_to: null,
     status: "pending",
     created_at: Date.now(),
     decided_by: null,
@@ -43,6 +44,16 @@ describe("Approvals", () => {
     await fireEvent.click(item.getByRole("button", { name: "Approve" }));
     expect(await screen.findByText(/Nothing waits for you/)).toBeTruthy();
     expect(callsOf(calls, "decide_escalation")).toEqual([{ id: 4, answer: { approve: true, note: null } }]);
+  });
+
+  it("says that approving a move makes it", async () => {
+    mockCore({
+      escalations: () => ({ mine: [], to_decide: [request({ reveal: [], transfer_to: "Store B" })] }),
+    });
+    render(Approvals, { me: manager, onSignedOut: vi.fn() });
+    const item = within(await screen.findByTestId("request"));
+    expect(item.getByText(/Move to Store B/)).toBeTruthy();
+    expect(item.getByText(/Approving moves the conversation to Store B now/)).toBeTruthy();
   });
 
   it("refuses only with a note, and shows the core's reason when it will not take the answer", async () => {

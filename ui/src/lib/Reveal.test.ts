@@ -14,7 +14,9 @@ const conversation = conversationSummary();
 const masked = message({ id: 1, text: "my card is **** **** **** 1111", masked: true });
 const full = message({ id: 1, text: "my card is 4111 1111 1111 1111" });
 
-let access: RevealAccess = { revealable: [], needs_approval: [], approved_until: null, may_ask: false, pending: false };
+let access: RevealAccess = {
+  revealable: [], needs_approval: [], approved_until: null, may_ask: false, pending: false, transfer_teams: [],
+};
 
 function core(revealed: () => unknown = () => ({ message: full, until: Date.now() + 60_000 })) {
   return mockCore({
@@ -72,7 +74,10 @@ describe("Reveal", () => {
   });
 
   describe("asking a manager", () => {
-    const asker = { revealable: [], needs_approval: ["financial"], approved_until: null, may_ask: true, pending: false };
+    const asker = {
+      revealable: [], needs_approval: ["financial"], approved_until: null, may_ask: true, pending: false,
+      transfer_teams: [{ id: 3, name: "Store B" }],
+    };
 
     it("asks which data and why, then says an answer is awaited", async () => {
       const calls = mockCore({
@@ -87,17 +92,41 @@ describe("Reveal", () => {
       render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
       await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
       expect(screen.queryByRole("button", { name: "Reveal…" })).toBeNull();
-      await fireEvent.click(await screen.findByRole("button", { name: "Ask a manager to reveal…" }));
+      await fireEvent.click(await screen.findByRole("button", { name: "Ask a manager…" }));
       const form = within(screen.getByTestId("ask-form"));
       expect((form.getByRole("checkbox", { name: "Financial" }) as HTMLInputElement).checked).toBe(true);
       const send = form.getByRole("button", { name: "Ask a manager" }) as HTMLButtonElement;
       expect(send.disabled).toBe(true);
-      await fireEvent.input(form.getByLabelText("Why do you need it?"), { target: { value: "she disputes a charge" } });
+      await fireEvent.input(form.getByLabelText("What do you need, and why?"), { target: { value: "she disputes a charge" } });
       await fireEvent.click(send);
       expect(await screen.findByTestId("ask-pending")).toBeTruthy();
-      expect(screen.queryByRole("button", { name: "Ask a manager to reveal…" })).toBeNull();
+      expect(screen.queryByRole("button", { name: "Ask a manager…" })).toBeNull();
       expect(callsOf(calls, "request_escalation")).toEqual([
         { conversation: 7, request: { reason: "she disputes a charge", reveal: ["financial"] } },
+      ]);
+    });
+
+    it("asks for a move to another team, with nothing to reveal", async () => {
+      const calls = mockCore({
+        list_conversations: () => [conversation],
+        conversation_messages: () => [],
+        mark_read: () => null,
+        sending_options: () => sendingOptions(),
+        reveal_access: (_, n) => (n === 1 ? asker : { ...asker, pending: true }),
+        escalations: () => ({ mine: [], to_decide: [] }),
+        request_escalation: () => ({}),
+      });
+      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
+      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+      await fireEvent.click(await screen.findByRole("button", { name: "Ask a manager…" }));
+      const form = within(screen.getByTestId("ask-form"));
+      expect(form.queryByRole("checkbox")).toBeNull();
+      await fireEvent.change(form.getByLabelText("Move the conversation to"), { target: { value: "3" } });
+      await fireEvent.input(form.getByLabelText("What do you need, and why?"), { target: { value: "she shops in B now" } });
+      await fireEvent.click(form.getByRole("button", { name: "Ask a manager" }));
+      expect(await screen.findByTestId("ask-pending")).toBeTruthy();
+      expect(callsOf(calls, "request_escalation")).toEqual([
+        { conversation: 7, request: { reason: "she shops in B now", reveal: [], transfer_to: 3 } },
       ]);
     });
 
@@ -105,7 +134,7 @@ describe("Reveal", () => {
       const until = Date.now() + 15 * 60_000;
       const refusal = {
         id: 4, conversation_id: 7, customer_name: "Sheena Nelson", team: "Store A", requested_by: "anna",
-        reason: "she disputes a charge", reveal: ["financial"], status: "rejected", created_at: 0,
+        reason: "she disputes a charge", reveal: ["financial"], transfer_to: null, status: "rejected", created_at: 0,
         decided_by: "mo.manager", note: "ask her to read the last four digits", decided_at: 1, reveal_until: null,
       };
       mockCore({
@@ -120,6 +149,20 @@ describe("Reveal", () => {
       await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
       expect((await screen.findByTestId("approved")).textContent).toContain("financial data here until");
       expect(screen.getByRole("button", { name: "Reveal…" })).toBeTruthy();
+      cleanup();
+      // A second request (a move, say) while the grant lasts: both are told.
+      mockCore({
+        list_conversations: () => [conversation],
+        conversation_messages: () => [masked],
+        mark_read: () => null,
+        sending_options: () => sendingOptions(),
+        reveal_access: () => ({ ...asker, revealable: ["financial"], approved_until: until, pending: true }),
+        escalations: () => ({ mine: [], to_decide: [] }),
+      });
+      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
+      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+      expect(await screen.findByTestId("approved")).toBeTruthy();
+      expect(screen.getByTestId("ask-pending").textContent).toContain("You asked a manager");
       cleanup();
       mockCore({
         list_conversations: () => [conversation],

@@ -166,6 +166,8 @@ export interface Escalation {
   reason: string;
   /** The classes of data it asks to reveal; empty for a plain escalation. */
   reveal: DataClass[];
+  /** The team it asks the conversation to move to (approving moves it). */
+  transfer_to: string | null;
   status: "pending" | "approved" | "rejected";
   created_at: number;
   decided_by: string | null;
@@ -189,6 +191,8 @@ export interface RevealAccess {
   approved_until: number | null;
   may_ask: boolean;
   pending: boolean;
+  /** The teams one may ask to move this conversation to (all but its own). */
+  transfer_teams: TeamRef[];
 }
 
 /** Who may reveal a piece of data. */
@@ -756,8 +760,11 @@ export const api = {
   /** What the signed-in user may reveal in a conversation, and whether they may ask for more. */
   revealAccess: (conversation: number) => invoke<RevealAccess>("reveal_access", { conversation }),
   /** Asks a manager about a conversation: to reveal `reveal` (classes), or nothing but an answer. */
-  requestEscalation: (conversation: number, reason: string, reveal: DataClass[]) =>
-    invoke<Escalation>("request_escalation", { conversation, request: { reason, reveal } }),
+  requestEscalation: (conversation: number, reason: string, reveal: DataClass[], transferTo: number | null = null) =>
+    invoke<Escalation>("request_escalation", {
+      conversation,
+      request: transferTo === null ? { reason, reveal } : { reason, reveal, transfer_to: transferTo },
+    }),
   escalations: () => invoke<Escalations>("escalations"),
   auditEvents: (search: AuditSearch, before: number | null, limit = 50) =>
     invoke<AuditPage>("audit_events", { request: { ...search, before, limit } }),
