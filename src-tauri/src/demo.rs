@@ -5,16 +5,18 @@
 //! Credentials are printed to the terminal. `COUNTERSIGN_DEMO_PASSWORD` fixes the password and
 //! `COUNTERSIGN_DEMO_SIM_PORT` the simulator's port (the end-to-end test uses both);
 //! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers and
-//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock. There are three users with that password: an
-//! agent in each of two stores (`demo.agent` in Leeds, `demo.york` in York) and an
-//! administrator (`demo.admin`); routing rules ask a customer who mentions a store which one
-//! they mean, and send them to its team.
+//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock. There are four users with that password: an
+//! agent in each of two stores (`demo.agent` in Leeds, `demo.york` in York), Leeds' store lead
+//! (`demo.lead`, a custom role: a manager who may also reveal card numbers, so they can approve
+//! an agent's request to see one) and an administrator (`demo.admin`); routing rules ask a
+//! customer who mentions a store which one they mean, and send them to its team.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::roles::{GrantRequest, RoleRequest};
 use countersign::api::routing::{DefaultTeamRequest, SaveRuleRequest};
 use countersign::api::teams::TeamRequest;
 use countersign::api::users::SecuritySettings;
@@ -27,8 +29,34 @@ use countersign_sim::{GraphSim, SimConfig, WebhookTarget};
 const PHONE_NUMBER_ID: &str = "100200300400500";
 /// Two stores, Leeds and York, each with an agent; the administrator sees both.
 const TEAMS: [&str; 2] = ["Leeds", "York"];
-const USERS: [(&str, &str, &str); 3] =
-    [("demo.agent", "agent", "Leeds"), ("demo.york", "agent", "York"), ("demo.admin", "admin", "Leeds")];
+const USERS: [(&str, &str, &str); 4] = [
+    ("demo.agent", "agent", "Leeds"),
+    ("demo.york", "agent", "York"),
+    ("demo.lead", STORE_LEAD, "Leeds"),
+    ("demo.admin", "admin", "Leeds"),
+];
+/// The slug of the demo's custom role for a store's manager.
+const STORE_LEAD: &str = "store_lead";
+/// What a store lead may do: run their store's inbox, approve their agents' requests, and see
+/// contact details and card numbers when they must (each reveal audited).
+const STORE_LEAD_GRANTS: [(&str, &str); 16] = [
+    ("conversations.view", "team"),
+    ("conversations.reply", "team"),
+    ("conversations.assign", "team"),
+    ("conversations.transfer", "team"),
+    ("conversations.close", "team"),
+    ("notes.view", "all"),
+    ("notes.write", "all"),
+    ("escalations.request", "all"),
+    ("escalations.approve", "all"),
+    ("contacts.view", "team"),
+    ("contacts.edit", "team"),
+    ("labels.apply", "all"),
+    ("sensitive.reveal_contact", "all"),
+    ("sensitive.reveal_financial", "all"),
+    ("templates.view", "all"),
+    ("quick_replies.manage", "all"),
+];
 
 fn random_hex() -> String {
     hex_encode(&random_bytes::<16>(&OsRandom))
@@ -52,6 +80,21 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     for name in TEAMS {
         teams.push(core.operator_create_team(TeamRequest { name: name.to_owned() }).await?.id);
     }
+    let lead = core
+        .operator_create_role(RoleRequest {
+            name: "Store lead".to_owned(),
+            description: "Runs one store's inbox and approves its agents' requests".to_owned(),
+            grants: STORE_LEAD_GRANTS
+                .iter()
+                .map(|(p, scope)| GrantRequest {
+                    permission: (*p).to_owned(),
+                    scope: Some((*scope).to_owned()),
+                })
+                .collect(),
+            labels: Vec::new(),
+        })
+        .await?;
+    anyhow::ensure!(lead.slug == STORE_LEAD, "the store lead role is {}", lead.slug);
     for (username, role, team) in USERS {
         let password = SecretString::from(password.clone());
         core.operator_add_user(AddUser {
@@ -116,7 +159,8 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
     });
 
     println!("\n  Countersign demo is running.");
-    println!("  Sign in as   demo.agent (Leeds), demo.york (York) or demo.admin (an administrator)");
+    println!("  Sign in as   demo.agent (Leeds), demo.york (York), demo.lead (Leeds' store lead)");
+    println!("               or demo.admin (an administrator)");
     println!("  Password     {password}");
     println!("  Data (encrypted, deleted when the app closes): {}", dir.display());
     println!("  Webhooks: {webhook_url}   WhatsApp simulator: {sim_url}\n");
