@@ -4,6 +4,7 @@
 pub mod contact_field;
 mod content;
 pub mod escalation;
+pub mod hours;
 mod ids;
 mod message;
 mod template;
