@@ -34,7 +34,7 @@ use countersign::api::inbox::{AssignRequest, TransferRequest};
 use countersign::api::labels::{ApplyLabelRequest, LabelRequest};
 use countersign::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use countersign::api::roles::{DeleteRoleRequest, RoleRequest};
-use countersign::api::teams::{MemberRequest, TeamRequest};
+use countersign::api::teams::{MemberRequest, TeamHoursRequest, TeamRequest};
 use countersign::api::users::ResetPasswordRequest;
 use countersign::api::views::{ContactView, LabelView, RoleView, RolesView, TeamView, UserView};
 
@@ -525,6 +525,16 @@ pub async fn create_team(state: State<'_, AppState>, request: TeamRequest) -> Re
 pub async fn rename_team(state: State<'_, AppState>, id: i64, request: TeamRequest) -> Reply<TeamView> {
     let token = state.session()?;
     state.core()?.rename_team(&token, id, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn set_team_hours(
+    state: State<'_, AppState>,
+    id: i64,
+    request: TeamHoursRequest,
+) -> Reply<TeamView> {
+    let token = state.session()?;
+    state.core()?.set_team_hours(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

@@ -176,6 +176,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::teams,
         commands::create_team,
         commands::rename_team,
+        commands::set_team_hours,
         commands::delete_team,
         commands::add_team_member,
         commands::remove_team_member,

@@ -5,11 +5,13 @@
 use crate::audit::Kind;
 use serde::Deserialize;
 
-use super::views::TeamView;
+use super::views::{TeamHoursView, TeamView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::{act, decide, Action, Decision};
+use crate::clock::Timestamp;
+use crate::domain::hours::{parse_clock_time, parse_day, BusinessHours, Span};
 use crate::domain::TeamId;
 use crate::error::{Error, Result};
 use crate::store::access::{TeamRecord, DEFAULT_TEAM};
@@ -37,12 +39,62 @@ fn team_name(raw: &str) -> Result<String> {
     }
 }
 
-fn team_view(t: &TeamRecord, members_visible: bool) -> TeamView {
+/// A team's business hours, as an administrator sets them.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TeamHoursRequest {
+    /// The hours, or none to keep no hours (the team then counts as always open).
+    pub hours: Option<HoursRequest>,
+}
+
+/// When a team is open.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct HoursRequest {
+    /// Its time zone, by its name in the time zone database (`Europe/London`).
+    pub zone: String,
+    /// Its opening times; a day without one is closed.
+    #[serde(default)]
+    pub open: Vec<OpenSpanRequest>,
+}
+
+/// One opening time.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OpenSpanRequest {
+    /// `mon` … `sun`.
+    pub day: String,
+    /// `09:00`.
+    pub opens: String,
+    /// `17:30` (`24:00` for midnight).
+    pub closes: String,
+}
+
+impl HoursRequest {
+    fn hours(&self) -> Result<BusinessHours> {
+        let spans = self
+            .open
+            .iter()
+            .map(|s| {
+                Ok(Span {
+                    day: parse_day(&s.day)?,
+                    opens: parse_clock_time(&s.opens)?,
+                    closes: parse_clock_time(&s.closes)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        BusinessHours::new(&self.zone, spans)
+    }
+}
+
+fn team_view(t: &TeamRecord, members_visible: bool, now: Timestamp) -> TeamView {
     TeamView {
         id: t.id.get(),
         name: t.name.clone(),
         default: t.id == DEFAULT_TEAM,
         members: members_visible.then(|| t.members.iter().map(|(_, name)| name.clone()).collect()),
+        hours: t
+            .hours
+            .as_deref()
+            .and_then(|h| BusinessHours::parse(h).ok())
+            .map(|h| TeamHoursView::build(&h, now)),
     }
 }
 
@@ -54,7 +106,8 @@ impl Core {
         let members_visible = [Action::ViewUsers, Action::ManageTeams]
             .iter()
             .any(|a| decide(&r.actor, *a, None) == Decision::Allow);
-        Ok(self.store.list_teams().await?.iter().map(|t| team_view(t, members_visible)).collect())
+        let now = self.clock.now();
+        Ok(self.store.list_teams().await?.iter().map(|t| team_view(t, members_visible, now)).collect())
     }
 
     /// Creates a team.
@@ -102,6 +155,33 @@ impl Core {
             now,
         )
         .await?;
+        tx.commit().await?;
+        self.team_view_of(id).await
+    }
+
+    /// Sets (or clears) a team's business hours, which routing rules on opening hours read.
+    pub async fn set_team_hours(
+        &self,
+        token: &SessionToken,
+        id: i64,
+        request: TeamHoursRequest,
+    ) -> Result<TeamView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow::<act::ManageTeams>(&r.actor, ()).await?;
+        let hours = request.hours.as_ref().map(HoursRequest::hours).transpose()?;
+        let id = TeamId::new(id);
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let before = tx.set_team_hours(&proof, id, hours.as_ref()).await?;
+        let after = hours.as_ref().map(BusinessHours::to_text);
+        if before != after {
+            let none = || "none".to_owned();
+            let event = AuditEvent::new(proof.actor().clone(), Kind::TeamHours)
+                .target(format!("team:{}", id.get()))
+                .detail("before", before.unwrap_or_else(none))
+                .detail("after", after.unwrap_or_else(none));
+            tx.audit(&event, now).await?;
+        }
         tx.commit().await?;
         self.team_view_of(id).await
     }
@@ -169,6 +249,7 @@ impl Core {
 
     async fn team_view_of(&self, id: TeamId) -> Result<TeamView> {
         let teams = self.store.list_teams().await?;
-        teams.iter().find(|t| t.id == id).map(|t| team_view(t, true)).ok_or(Error::NotFound)
+        let now = self.clock.now();
+        teams.iter().find(|t| t.id == id).map(|t| team_view(t, true, now)).ok_or(Error::NotFound)
     }
 }

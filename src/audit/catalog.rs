@@ -141,6 +141,7 @@ catalog! {
     RoleDelete = "role.delete", High, Success, "Role deleted";
     TeamCreate = "team.create", Medium, Success, "Team created";
     TeamRename = "team.rename", Low, Success, "Team renamed";
+    TeamHours = "team.hours", Low, Success, "Team's business hours changed";
     TeamDelete = "team.delete", Medium, Success, "Team deleted";
     TeamMemberAdd = "team.member_add", Medium, Success, "Added to a team";
     TeamMemberRemove = "team.member_remove", Medium, Success, "Removed from a team";

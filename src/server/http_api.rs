@@ -38,7 +38,7 @@ use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use crate::api::reveal::RevealRequest;
 use crate::api::roles::{DeleteRoleRequest, RoleRequest};
 use crate::api::session::{ChangePasswordRequest, LoginRequest, Origin};
-use crate::api::teams::{MemberRequest, TeamRequest};
+use crate::api::teams::{MemberRequest, TeamHoursRequest, TeamRequest};
 use crate::api::users::{ResetPasswordRequest, SecuritySettings};
 use crate::api::views::*;
 use crate::api::Core;
@@ -144,6 +144,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(teams))
         .routes(routes!(create_team))
         .routes(routes!(rename_team))
+        .routes(routes!(set_team_hours))
         .routes(routes!(delete_team))
         .routes(routes!(add_team_member))
         .routes(routes!(remove_team_member))
@@ -632,6 +633,17 @@ async fn rename_team(
 ) -> Result<Json<TeamView>, ApiError> {
     let request = body(json)?;
     Ok(Json(core.rename_team(&token, id, request).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/teams/{id}/hours", operation_id = "set_team_hours", tag = "teams", security(("session" = [])), params(("id" = i64, Path)), request_body = TeamHoursRequest, responses((status = 200, body = TeamView), (status = "4XX", body = ErrorView)))]
+async fn set_team_hours(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<TeamHoursRequest>, JsonRejection>,
+) -> Result<Json<TeamView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.set_team_hours(&token, id, request).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{id}", operation_id = "delete_team", tag = "teams", security(("session" = [])), params(("id" = i64, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]

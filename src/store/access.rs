@@ -10,6 +10,7 @@ use super::{is_unique_violation, Store, WriteTx};
 use crate::authz::sending::{Files, LabelRule};
 use crate::authz::{act, template, Authorized, Grants, LabelAccess, ListScope, Placement, RoleGrants, Scope};
 use crate::clock::Timestamp;
+use crate::domain::hours::BusinessHours;
 use crate::domain::{ContactId, ConversationId, LabelId, RoleId, RoleSlug, TeamId, UserId};
 use crate::error::{Error, Result};
 
@@ -55,6 +56,8 @@ pub struct TeamRecord {
     pub name: String,
     /// Members' user ids and names.
     pub members: Vec<(UserId, String)>,
+    /// Business hours, as stored (`domain::hours`), if kept.
+    pub hours: Option<String>,
 }
 
 /// A label and the roles that may see its contacts when it is restricted.
@@ -179,7 +182,7 @@ impl Store {
 
     /// Every team with its members, by name.
     pub async fn list_teams(&self) -> Result<Vec<TeamRecord>> {
-        let teams = sqlx::query("SELECT id, name FROM teams ORDER BY name COLLATE NOCASE")
+        let teams = sqlx::query("SELECT id, name, hours FROM teams ORDER BY name COLLATE NOCASE")
             .fetch_all(self.read())
             .await?;
         let members = sqlx::query(
@@ -196,7 +199,12 @@ impl Store {
                     .filter(|m| m.try_get::<i64, _>("team_id").is_ok_and(|team| team == id))
                     .map(|m| Ok((UserId::new(m.try_get("id")?), m.try_get("username")?)))
                     .collect::<Result<Vec<_>>>()?;
-                Ok(TeamRecord { id: TeamId::new(id), name: t.try_get("name")?, members })
+                Ok(TeamRecord {
+                    id: TeamId::new(id),
+                    name: t.try_get("name")?,
+                    members,
+                    hours: t.try_get("hours")?,
+                })
             })
             .collect()
     }
@@ -489,6 +497,26 @@ impl WriteTx {
             Err(e) if is_unique_violation(&e) => Err(name_taken("team", name)),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Keeps (or, with `None`, forgets) a team's business hours; returns what it had before.
+    pub async fn set_team_hours(
+        &mut self,
+        _proof: &Authorized<act::ManageTeams>,
+        id: TeamId,
+        hours: Option<&BusinessHours>,
+    ) -> Result<Option<String>> {
+        let before: Option<Option<String>> = sqlx::query_scalar("SELECT hours FROM teams WHERE id = ?")
+            .bind(id.get())
+            .fetch_optional(self.conn())
+            .await?;
+        let before = before.ok_or(Error::NotFound)?;
+        sqlx::query("UPDATE teams SET hours = ? WHERE id = ?")
+            .bind(hours.map(BusinessHours::to_text))
+            .bind(id.get())
+            .execute(self.conn())
+            .await?;
+        Ok(before)
     }
 
     /// Deletes an empty team (no conversations, no contacts); its memberships go with it.

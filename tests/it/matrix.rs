@@ -518,6 +518,14 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "name": "Store B (harbour)" })),
         ),
         (
+            "set_team_hours",
+            "PUT",
+            format!("/api/v1/teams/{store_b}/hours"),
+            Some(
+                json!({ "hours": { "zone": "Europe/London", "open": [{ "day": "mon", "opens": "09:00", "closes": "17:00" }] } }),
+            ),
+        ),
+        (
             "add_team_member",
             "POST",
             format!("/api/v1/teams/{store_b}/members"),

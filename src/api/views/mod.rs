@@ -704,6 +704,50 @@ pub struct TeamView {
     pub default: bool,
     /// Members' user names (only for those who may see users or manage teams).
     pub members: Option<Vec<String>>,
+    /// Business hours, if the team keeps them (none: always open to routing).
+    pub hours: Option<TeamHoursView>,
+}
+
+/// When a team is open.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TeamHoursView {
+    /// Its time zone (`Europe/London`).
+    pub zone: String,
+    /// Its opening times, Monday first.
+    pub open: Vec<OpenSpanView>,
+    /// Open right now, on its own clock.
+    pub open_now: bool,
+}
+
+/// One opening time.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpenSpanView {
+    /// `mon` … `sun`.
+    pub day: String,
+    /// `09:00`.
+    pub opens: String,
+    /// `17:30`.
+    pub closes: String,
+}
+
+impl TeamHoursView {
+    /// The view of `hours` at `now`.
+    pub fn build(hours: &crate::domain::hours::BusinessHours, now: crate::clock::Timestamp) -> Self {
+        use crate::domain::hours::{clock_time, DAYS};
+        Self {
+            zone: hours.zone().to_owned(),
+            open: hours
+                .spans()
+                .iter()
+                .map(|s| OpenSpanView {
+                    day: DAYS[usize::from(s.day)].to_owned(),
+                    opens: clock_time(s.opens),
+                    closes: clock_time(s.closes),
+                })
+                .collect(),
+            open_now: hours.is_open(now),
+        }
+    }
 }
 
 /// A label.
