@@ -14,9 +14,10 @@ use crate::authz::{act, authorize, Actor, Authorized};
 use crate::channel::whatsapp::client::text_request;
 use crate::channel::whatsapp::webhook::ChatMessage;
 use crate::clock::Timestamp;
+use crate::domain::hours::BusinessHours;
 use crate::domain::{Content, Context, ConversationId, LabelId, MessageKind, Priority, TeamId};
 use crate::error::{Error, Result};
-use crate::routing::{first_match, AutoReply, Inbound, Rule, RuleSpec, MAX_RULES};
+use crate::routing::{first_match, language_of, AutoReply, Inbound, Rule, RuleSpec, MAX_RULES};
 use crate::store::WriteTx;
 
 /// A rule to keep.
@@ -64,6 +65,22 @@ pub struct RoutingTrialRequest {
     /// The conversation was routed before (only rules on answers apply then).
     #[serde(default)]
     pub placed: bool,
+    /// Values of the contact's custom fields.
+    #[serde(default)]
+    pub fields: Vec<TrialField>,
+    /// When it arrives (milliseconds since the epoch), for rules on business hours; now when
+    /// left out.
+    #[serde(default)]
+    pub at: Option<i64>,
+}
+
+/// A custom field's value in a trial.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TrialField {
+    /// The field's id.
+    pub field: i64,
+    /// Its value.
+    pub value: String,
 }
 
 impl Core {
@@ -202,6 +219,10 @@ impl Core {
         let rules = self.parsed_rules().await?;
         let channel_number = self.store.find_channel().await?.map(|c| c.phone_number_id).unwrap_or_default();
         let labels: Vec<LabelId> = request.labels.iter().copied().map(LabelId::new).collect();
+        let at = request.at.map_or_else(|| self.clock.now(), Timestamp::from_millis);
+        let closed = self.closed_teams(&rules, at).await?;
+        let fields: Vec<(i64, &str)> = request.fields.iter().map(|f| (f.field, f.value.as_str())).collect();
+        let language = language_of(&request.text);
         let inbound = Inbound {
             business_number: request.business_number.as_deref().unwrap_or(&channel_number),
             text: &request.text,
@@ -209,6 +230,9 @@ impl Core {
             labels: &labels,
             from_ad: request.from_ad,
             answer: request.answer.as_deref().map(|a| (None, a)),
+            language,
+            fields: &fields,
+            closed_teams: &closed,
         };
         let teams = self.store.list_teams().await?;
         let team_name = |id: i64| {
@@ -230,6 +254,15 @@ impl Core {
         let labels = self.store.list_labels().await?;
         let then = &rule.spec.then;
         let mut outcome = Vec::new();
+        if !rule.spec.when.languages.is_empty() {
+            if let Some(lang) = language.and_then(whatlang::Lang::from_code) {
+                outcome.push(format!("Written in {}.", lang.eng_name()));
+            }
+        }
+        if let (Some(open), Some(team)) = (rule.spec.when.open, then.team) {
+            let state = if open { "open" } else { "closed" };
+            outcome.push(format!("{} is {state} then.", team_name(team)));
+        }
         if let Some(team) = then.team {
             outcome.push(format!("Goes to {}.", team_name(team)));
         }
@@ -263,10 +296,44 @@ impl Core {
         })
     }
 
-    /// The teams and labels a rule names exist.
+    /// The teams closed at `at` by their business hours, if any rule asks (none otherwise:
+    /// the common case costs nothing per message).
+    async fn closed_teams(&self, rules: &[Rule], at: Timestamp) -> Result<Vec<TeamId>> {
+        if !rules.iter().any(|r| r.spec.when.open.is_some()) {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .list_teams()
+            .await?
+            .into_iter()
+            .filter(|t| {
+                t.hours.as_deref().and_then(|h| BusinessHours::parse(h).ok()).is_some_and(|h| !h.is_open(at))
+            })
+            .map(|t| t.id)
+            .collect())
+    }
+
+    /// The teams, labels and fields a rule names exist, and the fields may be read by rules.
     async fn check_names(&self, spec: &RuleSpec) -> Result<()> {
         if let Some(team) = spec.team() {
             self.team_exists(team).await?;
+        }
+        if !spec.when.fields.is_empty() {
+            let known = self.store.list_contact_fields().await?;
+            for f in &spec.when.fields {
+                match known.iter().find(|k| k.id.get() == f.field) {
+                    None => return Err(Error::Invalid(format!("there is no contact field {}", f.field))),
+                    Some(k) if k.class.is_some() => {
+                        return Err(Error::Invalid(format!(
+                            "\"{}\" holds {} data, so a rule may not look at it: rules are read by everyone who may view routing",
+                            k.name,
+                            k.class.map_or("", |c| c.as_str())
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
         }
         let labels = self.store.list_labels().await?;
         let named = spec.when.labels.iter().chain(spec.then.label.iter());
@@ -302,8 +369,15 @@ impl Core {
         m: &ChatMessage,
         now: Timestamp,
     ) -> Result<()> {
-        let facts = tx.routing_facts(proof, conversation).await?;
         let rules = self.parsed_rules().await?;
+        let facts = tx
+            .routing_facts(proof, conversation, rules.iter().any(|r| !r.spec.when.fields.is_empty()))
+            .await?;
+        let fields: Vec<(i64, &str)> = facts.fields.iter().map(|(id, v)| (*id, v.as_str())).collect();
+        let closed = self.closed_teams(&rules, now).await?;
+        let text = m.text.as_deref().unwrap_or_default();
+        let language =
+            if rules.iter().any(|r| !r.spec.when.languages.is_empty()) { language_of(text) } else { None };
         let content = Content::read(m.kind.as_str(), &m.raw, m.text.as_deref());
         let answer = match &content {
             Content::Choice { id, title } => Some((id.as_deref(), title.as_str())),
@@ -311,11 +385,14 @@ impl Core {
         };
         let inbound = Inbound {
             business_number: &m.business.phone_number_id,
-            text: m.text.as_deref().unwrap_or_default(),
+            text,
             customer_number: m.customer.wa_id.as_deref(),
             labels: &facts.labels,
             from_ad: Context::read(&m.raw).referral.is_some(),
             answer,
+            language,
+            fields: &fields,
+            closed_teams: &closed,
         };
         let Some(rule) = first_match(&rules, &inbound, facts.placed) else {
             if !facts.placed {

@@ -64,6 +64,29 @@ pub struct Conditions {
     /// The answer the customer picked from a list or buttons (its title or its id).
     #[serde(default)]
     pub answers: Vec<String>,
+    /// The language the message is written in, by its ISO 639-3 code (`eng`, `spa`, `cmn`)
+    /// or English name (`Spanish`). A message too short to tell matches none.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Custom fields of the customer's contact: each listed field holds one of its values
+    /// (case ignored). Only fields without a sensitivity class: rules are read by everyone
+    /// who may view routing.
+    #[serde(default)]
+    pub fields: Vec<FieldIs>,
+    /// The rule's team is open (`true`) or closed (`false`) now, by its business hours. A
+    /// team without business hours is always open.
+    #[serde(default)]
+    pub open: Option<bool>,
+}
+
+/// A custom field's value a rule looks for.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldIs {
+    /// The field's id.
+    pub field: i64,
+    /// The values any of which will do.
+    pub is: Vec<String>,
 }
 
 /// What a rule does.
@@ -133,6 +156,34 @@ pub struct Inbound<'a> {
     pub from_ad: bool,
     /// The answer picked from a list or buttons: (id, title).
     pub answer: Option<(Option<&'a str>, &'a str)>,
+    /// The language the message is written in (ISO 639-3), when it can be told ([`language_of`]).
+    pub language: Option<&'a str>,
+    /// The contact's values of fields without a sensitivity class: (field id, value).
+    pub fields: &'a [(i64, &'a str)],
+    /// The teams closed now by their business hours.
+    pub closed_teams: &'a [TeamId],
+}
+
+/// How sure the detector must be before a rule may act on a message's language. whatlang's
+/// own `is_reliable` refuses most chat-length messages; measured on short chat lines, real
+/// ones score 0.2 and above, and two-letter replies ("ok") under 0.05.
+const LANGUAGE_CONFIDENCE: f64 = 0.15;
+
+/// The language `text` is written in (ISO 639-3), if it is long enough to tell.
+pub fn language_of(text: &str) -> Option<&'static str> {
+    if text.trim().chars().count() < 10 {
+        return None;
+    }
+    whatlang::detect(text)
+        .filter(|info| info.confidence() >= LANGUAGE_CONFIDENCE)
+        .map(|info| info.lang().code())
+}
+
+/// The language named `name`: its ISO 639-3 code or its English name.
+fn language_named(name: &str) -> Option<whatlang::Lang> {
+    let name = name.trim();
+    whatlang::Lang::from_code(name.to_ascii_lowercase())
+        .or_else(|| whatlang::Lang::all().iter().copied().find(|l| l.eng_name().eq_ignore_ascii_case(name)))
 }
 
 /// A stored rule, in order.
@@ -162,12 +213,25 @@ impl RuleSpec {
             return invalid("a rule's name is between 1 and 80 characters");
         }
         let w = &self.when;
-        let lists = [&w.business_numbers, &w.keywords, &w.country_codes, &w.answers];
+        let lists = [&w.business_numbers, &w.keywords, &w.country_codes, &w.answers, &w.languages];
         if lists.iter().any(|l| l.len() > MAX_VALUES) || w.labels.len() > MAX_VALUES {
             return invalid("a condition lists at most 100 values");
         }
         if lists.iter().any(|l| l.iter().any(|v| v.trim().is_empty() || v.chars().count() > 200)) {
             return invalid("each value of a condition is between 1 and 200 characters");
+        }
+        if w.fields.len() > MAX_VALUES || w.fields.iter().any(|f| f.is.is_empty() || f.is.len() > MAX_VALUES)
+        {
+            return invalid("a field condition lists 1 to 100 values");
+        }
+        if w.fields.iter().any(|f| f.is.iter().any(|v| v.trim().is_empty() || v.chars().count() > 200)) {
+            return invalid("each value of a condition is between 1 and 200 characters");
+        }
+        if let Some(unknown) = w.languages.iter().find(|l| language_named(l).is_none()) {
+            return Err(Error::Invalid(format!(
+                "\"{}\" is not a language: use its three-letter code (eng, spa, cmn) or its English name",
+                unknown.chars().take(40).collect::<String>()
+            )));
         }
         if w.country_codes
             .iter()
@@ -176,6 +240,9 @@ impl RuleSpec {
             return invalid("a country calling code is 1 to 4 digits, without + (44, 852)");
         }
         let t = &self.then;
+        if w.open.is_some() && t.team.is_none() {
+            return invalid("a rule on business hours names the team whose hours count");
+        }
         if t.agent.is_some() && t.team.is_none() {
             return invalid("a rule that gives the conversation to someone also names the team they are in");
         }
@@ -224,6 +291,16 @@ impl RuleSpec {
                     title.trim().eq_ignore_ascii_case(a) || id.is_some_and(|id| id.eq_ignore_ascii_case(a))
                 })
             })
+            && any(&w.languages, &|l| {
+                m.language.is_some_and(|code| language_named(l).is_some_and(|l| l.code() == code))
+            })
+            && w.fields.iter().all(|f| {
+                m.fields.iter().any(|(id, value)| {
+                    *id == f.field
+                        && f.is.iter().any(|v| v.trim().to_lowercase() == value.trim().to_lowercase())
+                })
+            })
+            && w.open.is_none_or(|want| self.team().is_some_and(|t| want != m.closed_teams.contains(&t)))
     }
 
     /// Whether it routes on the customer's answer (such rules apply to conversations already
@@ -284,6 +361,18 @@ mod tests {
             rule(6, json!({ "name": "VIP", "when": { "labels": [7] }, "then": { "priority": "high" } })),
             rule(7, json!({ "name": "Off", "enabled": false, "when": {}, "then": { "team": 99 } })),
             rule(
+                9,
+                json!({ "name": "Spanish", "when": { "languages": ["Spanish", "cat"] }, "then": { "team": 6 } }),
+            ),
+            rule(
+                10,
+                json!({ "name": "Gold tier", "when": { "fields": [{ "field": 4, "is": ["gold", "Platinum"] }] }, "then": { "priority": "high" } }),
+            ),
+            rule(
+                11,
+                json!({ "name": "York closed", "when": { "keywords": ["york"], "open": false }, "then": { "team": 3, "reply": { "type": "text", "body": "York opens at nine." } } }),
+            ),
+            rule(
                 8,
                 json!({ "name": "Ask which store", "then": { "reply": { "type": "list", "body": "Which store?", "button": "Stores", "rows": ["Leeds", "York"] } } }),
             ),
@@ -291,6 +380,10 @@ mod tests {
     }
 
     const VIP: &[LabelId] = &[LabelId::new(7)];
+    const YORK_CLOSED: &[TeamId] = &[TeamId::new(3)];
+
+    const GOLD: &[(i64, &str)] = &[(4, " Gold "), (5, "Leeds")];
+    const SILVER: &[(i64, &str)] = &[(4, "Silver")];
 
     #[rstest]
     #[case::picked_leeds(Inbound { answer: Some((Some("r1"), "Leeds")), ..Default::default() }, false, Some(1))]
@@ -306,6 +399,13 @@ mod tests {
     #[case::label(Inbound { labels: VIP, ..Default::default() }, false, Some(6))]
     #[case::first_in_order_wins(Inbound { text: "refund", customer_number: Some("852"), ..Default::default() }, false, Some(3))]
     #[case::catch_all(Inbound { text: "hello", ..Default::default() }, false, Some(8))]
+    #[case::language_by_name(Inbound { language: Some("spa"), ..Default::default() }, false, Some(9))]
+    #[case::language_by_code(Inbound { language: Some("cat"), ..Default::default() }, false, Some(9))]
+    #[case::another_language(Inbound { language: Some("eng"), ..Default::default() }, false, Some(8))]
+    #[case::field_value_any_case(Inbound { fields: GOLD, ..Default::default() }, false, Some(10))]
+    #[case::another_field_value(Inbound { fields: SILVER, ..Default::default() }, false, Some(8))]
+    #[case::out_of_hours(Inbound { text: "Is York open?", closed_teams: YORK_CLOSED, ..Default::default() }, false, Some(11))]
+    #[case::in_hours(Inbound { text: "Is York open?", ..Default::default() }, false, Some(8))]
     #[case::placed_conversations_keep_their_team(Inbound { text: "refund", ..Default::default() }, true, None)]
     fn the_first_rule_that_holds_fires(
         #[case] m: Inbound<'static>,
@@ -323,9 +423,22 @@ mod tests {
     #[case::bad_priority(json!({ "name": "x", "then": { "priority": "asap" } }), "priority")]
     #[case::unknown_condition(json!({ "name": "x", "when": { "weather": "rain" }, "then": { "team": 1 } }), "weather")]
     #[case::empty_list(json!({ "name": "x", "then": { "reply": { "type": "list", "body": "?", "button": "b", "rows": [] } } }), "one to ten")]
+    #[case::unknown_language(json!({ "name": "x", "when": { "languages": ["en"] }, "then": { "team": 1 } }), "three-letter code")]
+    #[case::field_without_values(json!({ "name": "x", "when": { "fields": [{ "field": 1, "is": [] }] }, "then": { "team": 1 } }), "1 to 100 values")]
+    #[case::hours_without_team(json!({ "name": "x", "when": { "open": false }, "then": { "priority": "low" } }), "whose hours count")]
     #[case::blank_keyword(json!({ "name": "x", "when": { "keywords": [""] }, "then": { "team": 1 } }), "between 1 and 200")]
     fn a_rule_that_cannot_work_is_refused_and_says_why(#[case] spec: serde_json::Value, #[case] why: &str) {
         let Err(Error::Invalid(said)) = RuleSpec::parse(&spec) else { panic!("accepted {spec}") };
         assert!(said.contains(why), "{said}");
+    }
+
+    #[rstest]
+    #[case::english("Hello, I ordered a jacket last week and it still has not arrived", Some("eng"))]
+    #[case::spanish("Hola, pedí una chaqueta la semana pasada y todavía no ha llegado", Some("spa"))]
+    #[case::german("Hallo, ich habe letzte Woche eine Jacke bestellt und sie ist noch nicht da", Some("deu"))]
+    #[case::short_question("¿Dónde está mi pedido?", Some("spa"))]
+    #[case::too_short_to_tell("ok", None)]
+    fn the_language_of_a_message(#[case] text: &str, #[case] code: Option<&str>) {
+        assert_eq!(language_of(text), code);
     }
 }

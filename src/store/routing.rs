@@ -38,6 +38,8 @@ pub struct RoutingFacts {
     pub contact: ContactId,
     /// The labels on its contact.
     pub labels: Vec<LabelId>,
+    /// Its contact's values of fields without a sensitivity class (when asked for).
+    pub fields: Vec<(i64, String)>,
 }
 
 const RULE_SELECT: &str = "SELECT r.id, r.position, r.version, r.spec, u.username AS updated_by, r.updated_at
@@ -184,11 +186,13 @@ impl WriteTx {
         Ok(found.is_some())
     }
 
-    /// What routing needs to know of `conversation`, as this transaction sees it.
+    /// What routing needs to know of `conversation`, as this transaction sees it; with
+    /// `fields`, the contact's custom fields a rule may look at, too.
     pub async fn routing_facts(
         &mut self,
         _proof: &Authorized<act::IngestDelivery>,
         conversation: ConversationId,
+        fields: bool,
     ) -> Result<RoutingFacts> {
         let row = sqlx::query("SELECT routed_at, contact_id FROM conversations WHERE id = ?")
             .bind(conversation.get())
@@ -199,10 +203,22 @@ impl WriteTx {
             .bind(contact)
             .fetch_all(self.conn())
             .await?;
+        let fields = if fields {
+            sqlx::query_as(
+                "SELECT v.field_id, v.value FROM contact_field_values v
+                 JOIN contact_fields f ON f.id = v.field_id AND f.class = 'none' WHERE v.contact_id = ?",
+            )
+            .bind(contact)
+            .fetch_all(self.conn())
+            .await?
+        } else {
+            Vec::new()
+        };
         Ok(RoutingFacts {
             placed: row.try_get::<Option<i64>, _>("routed_at")?.is_some(),
             contact: ContactId::new(contact),
             labels: labels.into_iter().map(LabelId::new).collect(),
+            fields,
         })
     }
 

@@ -269,3 +269,131 @@ async fn rules_are_checked_versioned_audited_and_need_their_permission() {
         403
     );
 }
+
+/// Monday 5 January 2026 at 19:00 in London (winter: UTC): after hours.
+const MONDAY_EVENING: &str = "2026-01-05T19:00:00Z";
+/// Tuesday 6 January 2026 at 10:00 in London.
+const TUESDAY_MORNING: &str = "2026-01-06T10:00:00Z";
+
+fn at(text: &str) -> i64 {
+    text.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+}
+
+#[tokio::test]
+async fn rules_on_business_hours_language_and_custom_fields_route_real_deliveries() {
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let sim = graph_sim().await;
+    let served = Served::on_clock(&sim.base_url(), clock.clone()).await;
+    add_user(&served, "root.owner", "owner", &[]).await;
+    let (root, _) = stepped_up(&served, "root.owner", PASSWORD).await;
+    let mut teams = Vec::new();
+    for name in ["Leeds", "Spanish desk"] {
+        teams.push(
+            root.json("POST", "/api/v1/teams", Some(json!({ "name": name }))).await["id"].as_i64().unwrap(),
+        );
+    }
+    let (leeds, spanish) = (teams[0], teams[1]);
+
+    // A loyalty tier a rule may look at; a field holding financial data it may not.
+    let tier = root
+        .json("POST", "/api/v1/contact-fields", Some(json!({ "name": "Tier", "class": "none" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let card = root
+        .json("POST", "/api/v1/contact-fields", Some(json!({ "name": "Card on file", "class": "financial" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    // Then back to a Monday evening (the authenticator app and the step-up needed today).
+    clock.advance_millis(at(MONDAY_EVENING) - clock.now().as_millis());
+    // Leeds keeps shop hours on London time; the answer says whether it is open now.
+    let weekdays: Vec<Value> = ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|d| json!({ "day": d, "opens": "09:00", "closes": "17:30" }))
+        .collect();
+    let hours = json!({ "hours": { "zone": "Europe/London", "open": weekdays } });
+    let set = root.json("PUT", &format!("/api/v1/teams/{leeds}/hours"), Some(hours)).await;
+    assert_eq!(set["hours"]["open_now"], false, "{set}");
+    assert_eq!(set["hours"]["open"][0], json!({ "day": "mon", "opens": "09:00", "closes": "17:30" }));
+    let wrong = json!({ "hours": { "zone": "London", "open": [] } });
+    let refused = root.call("PUT", &format!("/api/v1/teams/{leeds}/hours"), Some(wrong)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("Europe/London"), "says what a zone looks like");
+
+    let on_card =
+        rule("Card", json!({ "fields": [{ "field": card, "is": ["4111"] }] }), json!({ "priority": "high" }));
+    let refused = root.call("POST", "/api/v1/routing/rules", on_card).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("financial data"));
+
+    for (name, when, then) in [
+        (
+            "Gold Leeds",
+            json!({ "answers": ["Leeds"], "fields": [{ "field": tier, "is": ["gold"] }] }),
+            json!({ "team": leeds, "priority": "urgent" }),
+        ),
+        (
+            "Leeds closed",
+            json!({ "answers": ["Leeds"], "open": false }),
+            json!({ "team": leeds, "reply": { "type": "text", "body": "Leeds opens at nine; we will answer then." } }),
+        ),
+        ("Leeds picked", json!({ "answers": ["Leeds"] }), json!({ "team": leeds })),
+        ("Spanish", json!({ "languages": ["Spanish"] }), json!({ "team": spanish })),
+    ] {
+        root.json("POST", "/api/v1/routing/rules", rule(name, when, then)).await;
+    }
+
+    // Tried first, at either time.
+    let trial = |body: Value| root.json("POST", "/api/v1/routing/test", Some(body));
+    let evening = trial(json!({ "answer": "Leeds", "placed": true, "at": at(MONDAY_EVENING) })).await;
+    assert_eq!(evening["rule"]["name"], "Leeds closed");
+    assert!(evening["outcome"].to_string().contains("Leeds is closed then."), "{evening}");
+    let morning = trial(json!({ "answer": "Leeds", "placed": true, "at": at(TUESDAY_MORNING) })).await;
+    assert_eq!(morning["rule"]["name"], "Leeds picked");
+    let gold =
+        trial(json!({ "answer": "Leeds", "placed": true, "fields": [{ "field": tier, "value": "Gold" }] }))
+            .await;
+    assert_eq!(gold["rule"]["name"], "Gold Leeds");
+    let spanish_trial = trial(json!({ "text": "Hola, ¿dónde está mi pedido de la semana pasada?" })).await;
+    assert_eq!(spanish_trial["rule"]["name"], "Spanish");
+    assert_eq!(spanish_trial["outcome"][0], "Written in Spanish.");
+
+    // Real deliveries: a Spanish speaker reaches the Spanish desk.
+    let hola = "Hola, quiero saber dónde está mi pedido de la semana pasada";
+    assert_eq!(served.customer_writes(&customer(1), "wamid.h1", hola).await, 200);
+    assert_eq!(seen(&root).await, [("Customer 1".to_owned(), "Spanish desk".to_owned(), None)]);
+
+    // Monday evening, a customer picks Leeds: it is Leeds', and they are told when it opens.
+    served.customer_writes(&customer(2), "wamid.h2a", "Hi").await;
+    picks(&served, 2, "wamid.h2b", "Leeds").await;
+    let sent = sim.wait_for_received(1, Duration::from_secs(5)).await;
+    assert_eq!(sent[0]["text"]["body"], "Leeds opens at nine; we will answer then.");
+    assert_eq!(sent[0]["to"], customer(2).wa_id);
+
+    // Tuesday morning, a gold customer picks Leeds: urgent, and no closed notice.
+    clock.advance_millis(at(TUESDAY_MORNING) - at(MONDAY_EVENING));
+    served.customer_writes(&customer(3), "wamid.h3a", "Hi").await;
+    let list = root.json("GET", "/api/v1/conversations", None).await;
+    let contact = list.as_array().unwrap().iter().find(|c| c["customer_name"] == "Customer 3").unwrap()
+        ["contact_id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/contacts/{contact}/fields/{tier}");
+    assert!(root.call("PUT", &path, Some(json!({ "value": "Gold" }))).await.status().is_success());
+    picks(&served, 3, "wamid.h3b", "Leeds").await;
+    let list = root.json("GET", "/api/v1/conversations", None).await;
+    let third = list.as_array().unwrap().iter().find(|c| c["customer_name"] == "Customer 3").unwrap();
+    assert_eq!((third["team"]["name"].as_str(), third["priority"].as_str()), (Some("Leeds"), Some("urgent")));
+    let sent = sim.wait_for_received(2, Duration::from_secs(2)).await;
+    assert_eq!(sent.len(), 1, "only Monday's closed notice was sent: {sent:?}");
+
+    // The hours change is in the trail, with before and after.
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    let changed = trail.iter().find(|r| r.action == "team.hours").expect("audited");
+    assert!(
+        changed.detail.contains("none") && changed.detail.contains("Europe/London; mon 09:00-17:30"),
+        "{}",
+        changed.detail
+    );
+}
