@@ -67,6 +67,57 @@ describe("Routing", () => {
     expect((await screen.findByRole("status")).textContent).toContain("Rule “Refunds” saved.");
   });
 
+  it("writes rules on language, a contact field and business hours, and tries them at a time", async () => {
+    const tier = { id: 4, name: "Tier", kind: "text", class: "none" };
+    const card = { id: 5, name: "Card on file", kind: "text", class: "financial" };
+    const closed: RoutingRule = {
+      ...leeds,
+      id: 3,
+      rule: { name: "Leeds closed", enabled: true, when: { answers: ["Leeds"], open: false, languages: ["Spanish"], fields: [{ field: 4, is: ["Gold"] }] }, then: { team: 2 } },
+    };
+    const calls = core({
+      routing_rules: () => view([closed]),
+      contact_fields: () => [tier, card],
+      save_routing_rule: () => view([closed]),
+      test_routing: () => ({ rule: { id: 3, name: "Leeds closed" }, outcome: ["Leeds is closed then.", "Goes to Leeds."] }),
+    });
+    render(Routing, { me: admin, onSignedOut: vi.fn() });
+    const [rule] = await screen.findAllByTestId("rule");
+    expect(rule.textContent).toContain("When the customer picks Leeds and they write in Spanish and Tier is Gold and Leeds is closed: send to Leeds.");
+
+    await fireEvent.click(screen.getByTestId("new-rule"));
+    const form = within(screen.getByTestId("rule-form"));
+    // Only fields without a sensitivity class are offered: rules are read by all who may view routing.
+    const field = form.getByLabelText("Their contact's field");
+    expect(within(field).queryByRole("option", { name: "Card on file" })).toBeNull();
+    expect((form.getByLabelText("The team it is sent to is") as HTMLSelectElement).disabled).toBe(true);
+    await fireEvent.input(form.getByLabelText("Name"), { target: { value: "Welsh gold" } });
+    await fireEvent.input(form.getByLabelText("They write in"), { target: { value: "Welsh, cym" } });
+    await fireEvent.change(field, { target: { value: "4" } });
+    await fireEvent.input(form.getByLabelText("is"), { target: { value: "Gold, Platinum" } });
+    await fireEvent.change(form.getByLabelText("Send to team"), { target: { value: "2" } });
+    await fireEvent.change(form.getByLabelText("The team it is sent to is"), { target: { value: "open" } });
+    await fireEvent.click(form.getByRole("button", { name: "Save rule" }));
+    await waitFor(() => expect(callsOf(calls, "save_routing_rule")).toHaveLength(1));
+    expect((callsOf(calls, "save_routing_rule")[0] as { request: { rule: unknown } }).request.rule).toEqual({
+      name: "Welsh gold",
+      enabled: true,
+      when: { languages: ["Welsh", "cym"], fields: [{ field: 4, is: ["Gold", "Platinum"] }], open: true },
+      then: { team: 2 },
+    });
+
+    const trial = within(screen.getByTestId("routing-trial"));
+    await fireEvent.input(trial.getByLabelText("Or picks"), { target: { value: "Leeds" } });
+    await fireEvent.input(trial.getByLabelText(/^At/), { target: { value: "2026-01-05T19:00" } });
+    await fireEvent.change(trial.getByLabelText("Their contact's field"), { target: { value: "4" } });
+    await fireEvent.input(trial.getByLabelText("is"), { target: { value: "Gold" } });
+    await fireEvent.click(trial.getByRole("button", { name: "Test" }));
+    expect((await screen.findByTestId("trial-result")).textContent).toContain("Leeds is closed then.");
+    const sent = callsOf(calls, "test_routing")[0] as { request: { at: number; fields: unknown } };
+    expect(sent.request.at).toBe(new Date("2026-01-05T19:00").getTime());
+    expect(sent.request.fields).toEqual([{ field: 4, value: "Gold" }]);
+  });
+
   it("moves a rule up by swapping places with the one above", async () => {
     const calls = core({ save_routing_rule: () => view([ask, leeds]) });
     render(Routing, { me: admin, onSignedOut: vi.fn() });

@@ -7,7 +7,7 @@ import type { Team } from "./api";
 
 afterEach(() => clearMocks());
 
-const general: Team = { id: 1, name: "General", default: true, members: ["ana"] };
+const general: Team = { id: 1, name: "General", default: true, members: ["ana"], hours: null };
 const admin = meAs({ role: "admin", capabilities: ["teams.manage", "users.view"] });
 const users = ["ana", "bo", "cy"].map((username) => ({ username, role: "agent", disabled: username === "cy", teams: [] }));
 
@@ -19,7 +19,7 @@ function team(name: string): HTMLElement {
 
 describe("Teams", () => {
   it("creates a store's team and puts people in and out of it", async () => {
-    const leeds: Team = { id: 2, name: "Store 12, Leeds", default: false, members: [] };
+    const leeds: Team = { id: 2, name: "Store 12, Leeds", default: false, members: [], hours: null };
     const calls = mockCore({
       teams: () => [general],
       users: () => users,
@@ -65,5 +65,43 @@ describe("Teams", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Delete Store 3" }));
     expect((await screen.findByRole("alert")).textContent).toContain("transfer them first");
     expect(team("Store 3")).toBeTruthy();
+  });
+
+  it("sets a store's business hours, keeps a refused form open, and shows whether it is open", async () => {
+    const leeds: Team = { id: 2, name: "Leeds", default: false, members: [], hours: null };
+    let tries = 0;
+    const calls = mockCore({
+      teams: () => [general, leeds],
+      users: () => users,
+      set_team_hours: () => {
+        tries += 1;
+        if (tries === 1) throw { code: "invalid", message: "\"London\" is not a time zone; use its name in the time zone database, such as Europe/London" };
+        return { ...leeds, hours: { zone: "Europe/London", open: [{ day: "mon", opens: "09:00", closes: "17:30" }], open_now: false } };
+      },
+    });
+    render(Teams, { me: admin, onSignedOut: vi.fn() });
+    await screen.findAllByTestId("team");
+    const store = within(team("Leeds"));
+    expect(store.getByTestId("team-hours").textContent).toContain("No business hours: routing counts it as always open.");
+    await fireEvent.click(store.getByRole("button", { name: "Business hours…" }));
+    const form = within(store.getByTestId("hours-form"));
+    // Monday to Friday, nine to half past five, is offered to start from.
+    expect(form.getAllByRole("listitem").length).toBe(5);
+    // Keep Monday only.
+    for (let n = 0; n < 4; n++) await fireEvent.click(form.getAllByRole("button", { name: /^Remove/ })[1]);
+    expect(form.getAllByRole("listitem").length).toBe(1);
+    await fireEvent.input(form.getByLabelText("Time zone"), { target: { value: "London" } });
+    await fireEvent.click(form.getByRole("button", { name: "Save hours" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Europe/London");
+    expect(store.getByTestId("hours-form")).toBeTruthy();
+    await fireEvent.input(form.getByLabelText("Time zone"), { target: { value: "Europe/London" } });
+    await fireEvent.click(form.getByRole("button", { name: "Save hours" }));
+    await waitFor(() => expect(store.queryByTestId("hours-form")).toBeNull());
+    expect(store.getByTestId("open-now").textContent).toBe("Closed now");
+    expect(store.getByTestId("team-hours").textContent).toContain("Mon 09:00–17:30 (Europe/London)");
+    expect(callsOf(calls, "set_team_hours")[1]).toEqual({
+      id: 2,
+      request: { hours: { zone: "Europe/London", open: [{ day: "mon", opens: "09:00", closes: "17:30" }] } },
+    });
   });
 });

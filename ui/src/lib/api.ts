@@ -344,6 +344,12 @@ export interface RuleSpec {
     labels?: number[];
     from_ad?: boolean | null;
     answers?: string[];
+    /** ISO 639-3 codes or English names of languages. */
+    languages?: string[];
+    /** Custom fields (without a sensitivity class) and the values any of which will do. */
+    fields?: { field: number; is: string[] }[];
+    /** The rule's team is open (true) or closed (false), by its business hours. */
+    open?: boolean | null;
   };
   then: {
     team?: number | null;
@@ -540,6 +546,26 @@ export interface Team {
   default: boolean;
   /** Members' user names, for those who may see them. */
   members: string[] | null;
+  /** Business hours, if kept (none: always open to routing). */
+  hours: TeamHours | null;
+}
+
+export const WEEKDAYS = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" } as const;
+export type Weekday = keyof typeof WEEKDAYS;
+
+export interface OpenSpan {
+  day: Weekday;
+  /** `09:00`. */
+  opens: string;
+  /** `17:30`. */
+  closes: string;
+}
+
+export interface TeamHours {
+  /** `Europe/London`. */
+  zone: string;
+  open: OpenSpan[];
+  open_now: boolean;
 }
 
 export const LABEL_COLOURS = ["grey", "red", "orange", "yellow", "green", "teal", "blue", "purple"] as const;
@@ -685,7 +711,16 @@ export const api = {
     invoke<Routing>("save_routing_rule", { request: { id, position, rule } }),
   deleteRoutingRule: (id: number) => invoke<Routing>("delete_routing_rule", { id }),
   setDefaultTeam: (team: number | null) => invoke<Routing>("set_default_team", { request: { team } }),
-  testRouting: (trial: { text: string; customer_number?: string | null; answer?: string | null; from_ad?: boolean; placed?: boolean }) =>
+  testRouting: (trial: {
+    text: string;
+    customer_number?: string | null;
+    answer?: string | null;
+    from_ad?: boolean;
+    placed?: boolean;
+    fields?: { field: number; value: string }[];
+    /** When it arrives (ms since the epoch); now when left out. */
+    at?: number | null;
+  }) =>
     invoke<RoutingTrial>("test_routing", { request: trial }),
   verifySecondFactor: (code: string) => invoke<Me>("verify_second_factor", { code }),
   beginTotpEnrolment: () => invoke<TotpEnrolment>("begin_totp_enrolment"),
@@ -806,6 +841,8 @@ export const api = {
   teams: () => invoke<Team[]>("teams"),
   createTeam: (name: string) => invoke<Team>("create_team", { request: { name } }),
   renameTeam: (id: number, name: string) => invoke<Team>("rename_team", { id, request: { name } }),
+  setTeamHours: (id: number, hours: { zone: string; open: OpenSpan[] } | null) =>
+    invoke<Team>("set_team_hours", { id, request: { hours } }),
   deleteTeam: (id: number) => invoke<void>("delete_team", { id }),
   addTeamMember: (id: number, username: string) => invoke<Team>("add_team_member", { id, request: { username } }),
   removeTeamMember: (id: number, username: string) => invoke<Team>("remove_team_member", { id, username }),
