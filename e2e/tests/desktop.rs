@@ -918,7 +918,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     click(&client, "[data-testid=admin-templates]").await;
     wait_for_text(&client, "[data-testid=template]", "winter_sale", Duration::from_secs(10)).await;
     let rows = client.find_all(Locator::Css("[data-testid=template]")).await.unwrap();
-    assert_eq!(rows.len(), 5, "the simulated account's five templates");
+    assert_eq!(rows.len(), 6, "the simulated account's six templates");
     // The trade price list is for dealers only.
     click(&client, "button[aria-label='Change who trade_prices is for']").await;
     let audience = element(&client, "[data-testid=audience-form]", 5).await;

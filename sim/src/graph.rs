@@ -111,6 +111,8 @@ pub fn default_templates() -> Vec<Value> {
                         { "type": "QUICK_REPLY", "text": "Call me back" } ] } ] }),
         json!({ "name": "trade_prices", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1004",
                 "components": [ { "type": "BODY", "text": "Hello {{1}}, this month's trade prices are attached." } ] }),
+        json!({ "name": "we_reply_soon", "language": "en_GB", "status": "APPROVED", "category": "UTILITY", "id": "1006",
+                "components": [ { "type": "BODY", "text": "Thanks for writing to us. We answer within the hour." } ] }),
     ]
 }
 

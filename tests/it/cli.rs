@@ -273,7 +273,7 @@ async fn it_synchronises_the_message_templates() {
     ok(&args, &format!("{APP_SECRET}\n{ACCESS_TOKEN}\n"));
     let out =
         ok(&[&["channel", "templates", "--business-account-id", "102290129340398"], &l[..]].concat(), "");
-    assert!(out.contains("5 message templates synchronised"), "{out}");
+    assert!(out.contains("6 message templates synchronised"), "{out}");
     let refused =
         countersign(&[&["channel", "templates", "--business-account-id", "WABA-1"], &l[..]].concat(), "");
     assert!(!refused.status.success());

@@ -49,6 +49,7 @@ async fn after_the_window_closes_only_an_approved_template_with_its_values_goes_
             ("order_shipped", "APPROVED"),
             ("trade_prices", "APPROVED"),
             ("we_are_here", "APPROVED"),
+            ("we_reply_soon", "APPROVED"),
             ("winter_sale", "PENDING")
         ]
     );
