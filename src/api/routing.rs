@@ -10,7 +10,7 @@ use super::views::{RoutingRuleRef, RoutingRuleView, RoutingTrialView, RoutingVie
 use super::Core;
 use crate::audit::{AuditEvent, Kind};
 use crate::auth::session::SessionToken;
-use crate::authz::{act, authorize, Actor, Authorized};
+use crate::authz::{act, authorize, sending, Actor, Authorized};
 use crate::channel::whatsapp::client::text_request;
 use crate::channel::whatsapp::webhook::ChatMessage;
 use crate::clock::Timestamp;
@@ -288,6 +288,9 @@ impl Core {
             Some(AutoReply::List { body, rows, .. }) => {
                 outcome.push(format!("Asked \"{body}\" with the answers {}.", rows.join(", ")))
             }
+            Some(AutoReply::Template { name, language }) => {
+                outcome.push(format!("Answered with the template {name} ({language})."))
+            }
             None => {}
         }
         Ok(RoutingTrialView {
@@ -318,6 +321,28 @@ impl Core {
     async fn check_names(&self, spec: &RuleSpec) -> Result<()> {
         if let Some(team) = spec.team() {
             self.team_exists(team).await?;
+        }
+        if let Some(AutoReply::Template { name, language }) = &spec.then.reply {
+            let record = self.store.find_template(name.trim(), language.trim()).await?.ok_or_else(|| {
+                Error::Invalid(
+                    "there is no such template in the catalog: sync it from WhatsApp first".to_owned(),
+                )
+            })?;
+            if record.template.category.eq_ignore_ascii_case("MARKETING") {
+                return Err(Error::Invalid(
+                    "an automatic answer may not be a marketing template: use a utility one".to_owned(),
+                ));
+            }
+            let blanks = record.template.slots().len();
+            if blanks > 0 {
+                return Err(Error::Invalid(format!(
+                    "an automatic answer needs a template with nothing to fill in; this one has {blanks} blank(s)"
+                )));
+            }
+            record
+                .template
+                .check(&[])
+                .map_err(|e| Error::Invalid(format!("this template cannot be sent automatically: {e}")))?;
         }
         if !spec.when.fields.is_empty() {
             let known = self.store.list_contact_fields().await?;
@@ -473,14 +498,38 @@ impl Core {
                 let summary = Content::read(kind, &graph, None).summary();
                 (graph, kind, summary)
             }
+            AutoReply::Template { name, language } => {
+                // Checked when the rule was saved; Meta may have paused or re-categorised it
+                // since, and a label may keep it from this contact: then nothing is sent.
+                let Some(record) = self.store.find_template(name, language).await? else {
+                    tracing::warn!(rule = rule.id, "a routing rule's template is no longer in the catalog");
+                    return Ok(());
+                };
+                let labels = self.store.conversation_label_rules(conversation).await?;
+                let sendable = !record.template.category.eq_ignore_ascii_case("MARKETING")
+                    && record.template.check(&[]).is_ok()
+                    && sending::may_send_template(&labels, &record.audience).is_ok();
+                if !sendable {
+                    tracing::warn!(
+                        rule = rule.id,
+                        "a routing rule's template cannot be sent to this contact now"
+                    );
+                    return Ok(());
+                }
+                let summary = record.template.render(&[]);
+                (record.template.request(to, &[]), "template", summary)
+            }
         };
         let id =
             tx.enqueue_reply(&proof, to, &MessageKind::from_wire(Some(kind)), &summary, graph, now).await?;
-        let event = AuditEvent::new(proof.actor().clone(), Kind::MessageSent)
+        let mut event = AuditEvent::new(proof.actor().clone(), Kind::MessageSent)
             .target(format!("conversation:{}", conversation.get()))
             .detail("message", id.get())
             .detail("kind", kind)
             .detail("rule", format!("routing_rule:{}", rule.id));
+        if let AutoReply::Template { name, language } = reply {
+            event = event.detail("template", format!("{name}/{language}"));
+        }
         tx.audit(&event, now).await
     }
 }

@@ -139,6 +139,14 @@ pub enum AutoReply {
         /// The answers.
         rows: Vec<String>,
     },
+    /// An approved template with nothing to fill in (a utility "thanks, we will answer
+    /// within the hour"), in the customer's language, as Meta approved it.
+    Template {
+        /// Its name in the catalog.
+        name: String,
+        /// Its language code (`en_GB`).
+        language: String,
+    },
 }
 
 /// What is known of an inbound message when it is routed.
@@ -257,6 +265,11 @@ impl RuleSpec {
             }
             Some(AutoReply::List { rows, .. }) if rows.is_empty() || rows.len() > 10 => {
                 return invalid("a list offers one to ten answers")
+            }
+            Some(AutoReply::Template { name, language })
+                if name.trim().is_empty() || language.trim().is_empty() =>
+            {
+                return invalid("an automatic template is named with its language")
             }
             _ => {}
         }
@@ -426,6 +439,7 @@ mod tests {
     #[case::unknown_language(json!({ "name": "x", "when": { "languages": ["en"] }, "then": { "team": 1 } }), "three-letter code")]
     #[case::field_without_values(json!({ "name": "x", "when": { "fields": [{ "field": 1, "is": [] }] }, "then": { "team": 1 } }), "1 to 100 values")]
     #[case::hours_without_team(json!({ "name": "x", "when": { "open": false }, "then": { "priority": "low" } }), "whose hours count")]
+    #[case::template_without_language(json!({ "name": "x", "then": { "reply": { "type": "template", "name": "thanks", "language": "" } } }), "with its language")]
     #[case::blank_keyword(json!({ "name": "x", "when": { "keywords": [""] }, "then": { "team": 1 } }), "between 1 and 200")]
     fn a_rule_that_cannot_work_is_refused_and_says_why(#[case] spec: serde_json::Value, #[case] why: &str) {
         let Err(Error::Invalid(said)) = RuleSpec::parse(&spec) else { panic!("accepted {spec}") };

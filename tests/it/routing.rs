@@ -397,3 +397,47 @@ async fn rules_on_business_hours_language_and_custom_fields_route_real_deliverie
         changed.detail
     );
 }
+
+#[tokio::test]
+async fn an_automatic_answer_can_be_an_approved_template_with_nothing_to_fill_in() {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    add_user(&served, "root.owner", "owner", &[]).await;
+    let (root, _) = stepped_up(&served, "root.owner", PASSWORD).await;
+    // Entered by hand as the WhatsApp account has them (the simulator knows each).
+    for (name, category, body) in [
+        ("we_reply_soon", "UTILITY", "Thanks for writing to us. We answer within the hour."),
+        ("order_ready", "UTILITY", "Hi {{1}}, your order {{2}} is ready to collect at {{3}}."),
+        ("winter_sale", "MARKETING", "Our winter sale starts today."),
+    ] {
+        let template = json!({ "name": name, "language": "en_GB", "category": category, "body": body, "status": "APPROVED" });
+        root.json("POST", "/api/v1/templates", Some(template)).await;
+    }
+    let answer = |name: &str| json!({ "reply": { "type": "template", "name": name, "language": "en_GB" } });
+    for (name, why) in [
+        ("order_ready", "nothing to fill in"),
+        ("winter_sale", "marketing"),
+        ("no_such_thing", "no such template"),
+    ] {
+        let refused = root.call("POST", "/api/v1/routing/rules", rule(name, json!({}), answer(name))).await;
+        assert_eq!(refused.status(), 422, "{name}");
+        let said = refused.json::<Value>().await.unwrap();
+        assert!(said["message"].as_str().unwrap().contains(why), "{name}: {said}");
+    }
+    root.json("POST", "/api/v1/routing/rules", rule("Greet", json!({}), answer("we_reply_soon"))).await;
+    let trial = root.json("POST", "/api/v1/routing/test", Some(json!({ "text": "hello" }))).await;
+    assert_eq!(trial["outcome"][0], "Answered with the template we_reply_soon (en_GB).");
+
+    assert_eq!(served.customer_writes(&customer(1), "wamid.t1", "Hello, anyone there?").await, 200);
+    let sent = sim.wait_for_received(1, Duration::from_secs(5)).await;
+    assert_eq!(sent[0]["type"], "template");
+    assert_eq!(sent[0]["template"]["name"], "we_reply_soon");
+    assert_eq!(sent[0]["template"]["language"]["code"], "en_GB");
+    let thread = root.json("GET", "/api/v1/conversations", None).await;
+    assert!(
+        thread[0]["last_message_preview"].as_str().unwrap().contains("We answer within the hour"),
+        "{thread}"
+    );
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    assert!(trail.iter().any(|r| r.action == "message.sent" && r.detail.contains("we_reply_soon/en_GB")));
+}
