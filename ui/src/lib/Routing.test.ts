@@ -118,6 +118,32 @@ describe("Routing", () => {
     expect(sent.request.fields).toEqual([{ field: 4, value: "Gold" }]);
   });
 
+  it("answers with a template only if it is approved, not marketing and has nothing to fill in", async () => {
+    const base = { status: "APPROVED", category: "UTILITY", header: null, media_header: null, body: "Thanks", footer: null, source: "graph", slots: [], buttons: [], audience: [] };
+    const calls = core({
+      templates: () => [
+        { ...base, name: "we_reply_soon", language: "en_GB" },
+        { ...base, name: "order_ready", language: "en_GB", slots: [{ part: "body", name: "1", button: null }] },
+        { ...base, name: "winter_sale", language: "en_GB", category: "MARKETING" },
+        { ...base, name: "draft", language: "en_GB", status: "PENDING" },
+      ],
+      save_routing_rule: () => view([leeds, ask]),
+    });
+    render(Routing, { me: admin, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByTestId("new-rule"));
+    const form = within(screen.getByTestId("rule-form"));
+    await fireEvent.input(form.getByLabelText("Name"), { target: { value: "Greet" } });
+    await fireEvent.change(form.getByLabelText("Answer the customer"), { target: { value: "template" } });
+    const choice = form.getByLabelText(/^Template/);
+    expect(within(choice).getAllByRole("option").map((o) => o.textContent)).toEqual(["choose…", "we_reply_soon (en_GB)"]);
+    await fireEvent.change(choice, { target: { value: "we_reply_soon/en_GB" } });
+    await fireEvent.click(form.getByRole("button", { name: "Save rule" }));
+    await waitFor(() => expect(callsOf(calls, "save_routing_rule")).toHaveLength(1));
+    expect((callsOf(calls, "save_routing_rule")[0] as { request: { rule: { then: unknown } } }).request.rule.then).toEqual({
+      reply: { type: "template", name: "we_reply_soon", language: "en_GB" },
+    });
+  });
+
   it("moves a rule up by swapping places with the one above", async () => {
     const calls = core({ save_routing_rule: () => view([ask, leeds]) });
     render(Routing, { me: admin, onSignedOut: vi.fn() });

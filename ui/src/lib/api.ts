@@ -356,7 +356,11 @@ export interface RuleSpec {
     agent?: "round_robin" | "least_busy" | null;
     label?: number | null;
     priority?: Priority | null;
-    reply?: { type: "text"; body: string } | { type: "list"; body: string; button: string; rows: string[] } | null;
+    reply?:
+      | { type: "text"; body: string }
+      | { type: "list"; body: string; button: string; rows: string[] }
+      | { type: "template"; name: string; language: string }
+      | null;
   };
 }
 
