@@ -6,6 +6,7 @@ mod content;
 pub mod escalation;
 pub mod hours;
 mod ids;
+pub mod import;
 mod message;
 mod template;
 mod user;
