@@ -75,6 +75,7 @@ fn main() {
         "teams",
         "create_team",
         "rename_team",
+        "import_contacts",
         "set_team_hours",
         "delete_team",
         "add_team_member",

@@ -30,13 +30,16 @@ use webauthn_authenticator_rs::prelude::Url;
 use crate::keys::Ceremony;
 use crate::state::AppState;
 use countersign::api::contacts::AssignContactRequest;
+use countersign::api::import::ImportContactsRequest;
 use countersign::api::inbox::{AssignRequest, TransferRequest};
 use countersign::api::labels::{ApplyLabelRequest, LabelRequest};
 use countersign::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use countersign::api::roles::{DeleteRoleRequest, RoleRequest};
 use countersign::api::teams::{MemberRequest, TeamHoursRequest, TeamRequest};
 use countersign::api::users::ResetPasswordRequest;
-use countersign::api::views::{ContactView, LabelView, RoleView, RolesView, TeamView, UserView};
+use countersign::api::views::{
+    ContactView, ImportReportView, LabelView, RoleView, RolesView, TeamView, UserView,
+};
 
 pub(crate) type Reply<T> = Result<T, ErrorView>;
 
@@ -455,6 +458,15 @@ pub async fn transfer_conversation(
 pub async fn contacts(state: State<'_, AppState>) -> Reply<Vec<ContactView>> {
     let token = state.session()?;
     state.core()?.contacts(&token).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn import_contacts(
+    state: State<'_, AppState>,
+    request: ImportContactsRequest,
+) -> Reply<ImportReportView> {
+    let token = state.session()?;
+    state.core()?.import_contacts(&token, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

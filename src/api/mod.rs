@@ -10,6 +10,7 @@ pub mod contact_fields;
 pub mod contact_state;
 pub mod contacts;
 pub mod escalations;
+pub mod import;
 pub mod inbox;
 pub mod intake;
 pub mod keys;

@@ -100,6 +100,8 @@ pub enum Action {
     RevealContact,
     /// Define the fields kept about contacts and their sensitivity classes.
     ManageContactFields,
+    /// Create contacts from a file (each row is placed only where the actor may edit it).
+    ImportContacts,
     /// See the names of teams and labels (to filter, transfer, label).
     ViewDirectory,
     /// See the users, their roles and teams.
@@ -257,6 +259,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::RevealContact => both(needs_on(actor, P::ContactsView, on), needs_any(actor, &REVEALERS)),
         // A field's class decides who may reveal its values: changing one is a security setting.
         Action::ManageContactFields => operator_or(actor, P::SecurityManage),
+        Action::ImportContacts => operator_or(actor, P::ContactsCreate),
         Action::ViewUsers => needs(actor, P::UsersView),
         Action::ViewRoles => needs(actor, P::RolesView),
         Action::ManageUsers => operator_or(actor, P::UsersManage),
@@ -455,6 +458,7 @@ acts! {
     EditContact => ContactId,
     RevealContact => ContactId,
     ManageContactFields => (),
+    ImportContacts => (),
     ViewDirectory => (),
     ViewUsers => (),
     ManageUsers => (),
@@ -930,6 +934,8 @@ mod tests {
         false
     )]
     #[case::operator_defines_contact_fields(Actor::Operator, Action::ManageContactFields, None, true)]
+    #[case::agent_imports_contacts(builtin("agent"), Action::ImportContacts, None, true)]
+    #[case::auditor_does_not_import(builtin("auditor"), Action::ImportContacts, None, false)]
     #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
     #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
     #[case::operator_cannot_manage_labels(Actor::Operator, Action::ManageLabels, None, false)]
@@ -1091,6 +1097,7 @@ mod tests {
         Action::EditContact,
         Action::RevealContact,
         Action::ManageContactFields,
+        Action::ImportContacts,
         Action::RevealMessage,
         Action::ViewDirectory,
         Action::ViewUsers,

@@ -27,6 +27,7 @@ mod routing;
 mod whatsapp;
 mod workflow;
 use crate::api::contacts::AssignContactRequest;
+use crate::api::import::ImportContactsRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
@@ -117,6 +118,12 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(routing::set_contact_lifecycle))
         .routes(routes!(routing::set_marketing_consent))
         .routes(routes!(contacts))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(import_contacts))
+                // A file of up to 5 MB, escaped in JSON.
+                .layer(DefaultBodyLimit::max(2 * crate::domain::import::MAX_BYTES + 1024)),
+        )
         .routes(routes!(contact))
         .routes(routes!(contact_fields::contact_fields))
         .routes(routes!(contact_fields::create_contact_field))
@@ -530,6 +537,16 @@ async fn contacts(
     Bearer(token): Bearer,
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
     Ok(Json(core.contacts(&token).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/import", operation_id = "import_contacts", tag = "contacts", security(("session" = [])), request_body = ImportContactsRequest, responses((status = 200, body = ImportReportView), (status = "4XX", body = ErrorView)))]
+async fn import_contacts(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<ImportContactsRequest>, JsonRejection>,
+) -> Result<Json<ImportReportView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.import_contacts(&token, request).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", operation_id = "contact", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = ContactView), (status = "4XX", body = ErrorView)))]

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod channel;
 pub mod contact_fields;
 pub mod escalations;
+pub mod import;
 pub mod inbox;
 pub mod intake;
 pub mod media;

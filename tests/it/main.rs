@@ -14,6 +14,7 @@ mod corpus;
 mod encryption;
 mod escalations;
 mod identity;
+mod import;
 mod invariants;
 mod key_storage;
 mod keys;

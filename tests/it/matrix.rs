@@ -509,6 +509,14 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "state": "opted_in", "source": "said yes in chat" })),
         ),
         ("reveal_contact", "POST", k(my_contact, "/reveal"), Some(json!({ "reason": "checking her tier" }))),
+        (
+            "import_contacts",
+            "POST",
+            "/api/v1/contacts/import".into(),
+            Some(
+                json!({ "csv": "phone,name\n+447911123456,Matrix Test\n", "dry_run": true, "team": store_a }),
+            ),
+        ),
         ("teams", "GET", "/api/v1/teams".into(), None),
         ("create_team", "POST", "/api/v1/teams".into(), Some(json!({ "name": "Store C" }))),
         (

@@ -708,6 +708,31 @@ pub struct TeamView {
     pub hours: Option<TeamHoursView>,
 }
 
+/// What a contacts import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReportView {
+    /// Nothing was kept: this is what the import would do.
+    pub dry_run: bool,
+    /// Contacts created.
+    pub created: usize,
+    /// Rows whose number is a contact already (left as they are).
+    pub existing: usize,
+    /// Rows not imported for a problem.
+    pub rejected: usize,
+    /// Each problem and notice by line (`null`: the whole file), at most 200; values are never
+    /// repeated.
+    pub problems: Vec<ImportProblemView>,
+}
+
+/// One line's problem in an import.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportProblemView {
+    /// The line in the file (1 is the header), or none for the file as a whole.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
 /// When a team is open.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamHoursView {
