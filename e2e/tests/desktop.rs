@@ -1251,6 +1251,37 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     );
     screenshot(&client, "37-team-hours.png").await;
 
+    // A store's customer list, from a spreadsheet: checked first, then imported.
+    click(&client, "[data-testid=admin-import]").await;
+    let file = std::env::temp_dir().join(format!("countersign-e2e-{}.csv", std::process::id()));
+    std::fs::write(
+        &file,
+        "phone,name,team\n+44 7911 123456,Ana Pereira,Leeds\n+44 7911 123457,Bo Lin,Hull\n",
+    )
+    .unwrap();
+    let input = element(&client, "input[name=import-file]", 10).await;
+    input.send_keys(&file.display().to_string()).await.unwrap();
+    wait_for_text(&client, "[data-testid=import-contacts]", "KB", Duration::from_secs(5)).await;
+    click(&client, "[data-testid=import-contacts] button.secondary").await;
+    let report =
+        wait_for_text(&client, "[data-testid=import-report]", "If imported", Duration::from_secs(10)).await;
+    let said = report.text().await.unwrap();
+    assert!(
+        said.contains("1 new contact would be created")
+            && said.contains("Line 3: there is no team of that name"),
+        "{said}"
+    );
+    click(&client, "[data-testid=import-run]").await;
+    wait_for_text(
+        &client,
+        "[data-testid=import-report]",
+        "Imported: 1 new contact created",
+        Duration::from_secs(10),
+    )
+    .await;
+    screenshot(&client, "39-import-contacts.png").await;
+    std::fs::remove_file(&file).ok();
+
     click(&client, "[data-testid=admin-routing]").await;
     // Spanish speakers who pick Leeds while it is closed are told, in Spanish, when it opens.
     element(&client, "[data-testid=new-rule]", 10).await.click().await.unwrap();

@@ -11,10 +11,12 @@ export type Section =
   | "templates"
   | "quick-replies"
   | "routing"
+  | "import"
   | "channel"
   | "security";
 
-const SECTIONS: { section: Section; label: string; needs: string[] }[] = [
+/** `needs`: any of them opens the section; `all`: every one is needed. */
+const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }[] = [
   { section: "people", label: "People", needs: ["users.view"] },
   { section: "roles", label: "Roles", needs: ["roles.view"] },
   { section: "teams", label: "Teams", needs: ["teams.manage"] },
@@ -23,13 +25,16 @@ const SECTIONS: { section: Section; label: string; needs: string[] }[] = [
   { section: "templates", label: "Templates", needs: ["templates.manage"] },
   { section: "quick-replies", label: "Quick replies", needs: ["quick_replies.manage"] },
   { section: "routing", label: "Routing", needs: ["routing.view"] },
+  // Agents may create contacts one by one; a whole file is for those who also place them.
+  { section: "import", label: "Import contacts", needs: ["contacts.create", "contacts.assign"], all: true },
   { section: "channel", label: "WhatsApp", needs: ["channel.manage"] },
   { section: "security", label: "Security", needs: ["security.manage"] },
 ];
 
 /** The sections `me` may open, in menu order. */
 export function sectionsFor(me: Me): { section: Section; label: string }[] {
-  return SECTIONS.filter((s) => s.needs.some((n) => me.capabilities.includes(n))).map(({ section, label }) => ({
+  const holds = (n: string) => me.capabilities.includes(n);
+  return SECTIONS.filter((s) => (s.all ? s.needs.every(holds) : s.needs.some(holds))).map(({ section, label }) => ({
     section,
     label,
   }));

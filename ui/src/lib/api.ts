@@ -554,6 +554,18 @@ export interface Team {
   hours: TeamHours | null;
 }
 
+/** What a contacts import did, or in a dry run would do. */
+export interface ImportReport {
+  dry_run: boolean;
+  created: number;
+  /** Rows whose number is a contact already (left as they are). */
+  existing: number;
+  /** Rows not imported for a problem. */
+  rejected: number;
+  /** By line (null: the whole file); values are never repeated. At most 200. */
+  problems: { line: number | null; message: string }[];
+}
+
 export const WEEKDAYS = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" } as const;
 export type Weekday = keyof typeof WEEKDAYS;
 
@@ -845,6 +857,8 @@ export const api = {
   teams: () => invoke<Team[]>("teams"),
   createTeam: (name: string) => invoke<Team>("create_team", { request: { name } }),
   renameTeam: (id: number, name: string) => invoke<Team>("rename_team", { id, request: { name } }),
+  importContacts: (csv: string, dryRun: boolean, team: number | null) =>
+    invoke<ImportReport>("import_contacts", { request: { csv, dry_run: dryRun, team } }),
   setTeamHours: (id: number, hours: { zone: string; open: OpenSpan[] } | null) =>
     invoke<Team>("set_team_hours", { id, request: { hours } }),
   deleteTeam: (id: number) => invoke<void>("delete_team", { id }),
