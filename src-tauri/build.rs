@@ -76,6 +76,7 @@ fn main() {
         "create_team",
         "rename_team",
         "import_contacts",
+        "merge_contacts",
         "set_team_hours",
         "delete_team",
         "add_team_member",

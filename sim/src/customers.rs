@@ -360,6 +360,27 @@ pub async fn send_message(
     deliver(client, &target.url, &signature, body).await
 }
 
+/// A customer known to the business only by their WhatsApp user id (they chose a username and
+/// hide their number) sends a text, as Meta shapes it: `from_user_id` on the message and
+/// `user_id` in the contact, no `wa_id`.
+pub async fn send_text_as_user(
+    client: &reqwest::Client,
+    target: &WebhookTarget,
+    user_id: &str,
+    username: &str,
+    wamid: &str,
+    text: &str,
+) -> reqwest::Result<u16> {
+    let contacts = json!([{ "profile": { "name": username, "username": username }, "user_id": user_id }]);
+    let message = json!({
+        "from_user_id": user_id, "id": wamid, "timestamp": now_unix_seconds().to_string(),
+        "type": "text", "text": { "body": text }
+    });
+    let body = messages_change(target, [("contacts", contacts), ("messages", json!([message]))]);
+    let signature = sign(&target.app_secret, &body);
+    deliver(client, &target.url, &signature, body).await
+}
+
 /// A customer sends a text; returns the HTTP status Countersign answered.
 pub async fn send_text(
     client: &reqwest::Client,

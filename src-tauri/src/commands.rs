@@ -29,7 +29,7 @@ use webauthn_authenticator_rs::prelude::Url;
 
 use crate::keys::Ceremony;
 use crate::state::AppState;
-use countersign::api::contacts::AssignContactRequest;
+use countersign::api::contacts::{AssignContactRequest, MergeContactRequest};
 use countersign::api::import::ImportContactsRequest;
 use countersign::api::inbox::{AssignRequest, TransferRequest};
 use countersign::api::labels::{ApplyLabelRequest, LabelRequest};
@@ -473,6 +473,16 @@ pub async fn import_contacts(
 pub async fn contact(state: State<'_, AppState>, id: i64) -> Reply<ContactView> {
     let token = state.session()?;
     state.core()?.contact(&token, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn merge_contacts(
+    state: State<'_, AppState>,
+    id: i64,
+    request: MergeContactRequest,
+) -> Reply<ContactView> {
+    let token = state.session()?;
+    state.core()?.merge_contacts(&token, id, request).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

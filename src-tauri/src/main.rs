@@ -177,6 +177,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::create_team,
         commands::rename_team,
         commands::import_contacts,
+        commands::merge_contacts,
         commands::set_team_hours,
         commands::delete_team,
         commands::add_team_member,

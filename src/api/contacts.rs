@@ -21,7 +21,53 @@ pub struct AssignContactRequest {
     pub owner: Option<String>,
 }
 
+/// The duplicate to merge into a contact.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct MergeContactRequest {
+    /// The contact that goes: its ids, labels, fields and conversations move to the one kept.
+    pub duplicate: i64,
+}
+
 impl Core {
+    /// Merges contact `request.duplicate` into contact `id`, which keeps its own values where
+    /// both have one and gains the rest; two conversations on one business number become one.
+    /// Needs editing the kept contact and deleting the duplicate; audited with what moved.
+    pub async fn merge_contacts(
+        &self,
+        token: &SessionToken,
+        id: i64,
+        request: MergeContactRequest,
+    ) -> Result<ContactView> {
+        let r = self.resolve(token).await?;
+        let keep = self.allow_on_contact::<act::EditContact>(&r.actor, ContactId::new(id)).await?;
+        let gone =
+            self.allow_on_contact::<act::MergeContact>(&r.actor, ContactId::new(request.duplicate)).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let merged = tx.merge_contact(&gone, &keep).await?;
+        let list = |ids: Vec<String>| if ids.is_empty() { "none".to_owned() } else { ids.join(",") };
+        let event = AuditEvent::new(keep.actor().clone(), Kind::ContactMerge)
+            .target(format!("contact:{id}"))
+            .detail("merged", format!("contact:{}", request.duplicate))
+            .detail("moved", list(merged.moved.iter().map(|c| format!("conversation:{}", c.get())).collect()))
+            .detail(
+                "folded",
+                list(
+                    merged
+                        .folded
+                        .iter()
+                        .map(|(from, into)| {
+                            format!("conversation:{}>conversation:{}", from.get(), into.get())
+                        })
+                        .collect(),
+                ),
+            );
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        tracing::info!(contact = id, merged = request.duplicate, "contacts merged");
+        self.contact_view(&r, &keep).await
+    }
+
     /// The contacts the actor may see, by name, with their fields masked.
     pub async fn contacts(&self, token: &SessionToken) -> Result<Vec<ContactView>> {
         let r = self.resolve(token).await?;

@@ -179,6 +179,7 @@ catalog! {
     ContactAssign = "contact.assign", Low, Success, "Contact assigned";
     ContactFieldSet = "contact.field_set", Low, Success, "Contact detail changed";
     ContactsImport = "contacts.import", High, Success, "Contacts imported from a file";
+    ContactMerge = "contact.merge", High, Success, "Contacts merged";
     ContactLifecycle = "contact.lifecycle", Low, Success, "Contact's stage changed";
     ContactConsent = "contact.consent", Medium, Success, "Marketing consent recorded";
     ContactLabelAdd = "contact.label_add", Low, Success, "Label put on a contact";

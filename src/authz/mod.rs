@@ -102,6 +102,8 @@ pub enum Action {
     ManageContactFields,
     /// Create contacts from a file (each row is placed only where the actor may edit it).
     ImportContacts,
+    /// Merge a contact into another (it goes; the other keeps everything of both).
+    MergeContact,
     /// See the names of teams and labels (to filter, transfer, label).
     ViewDirectory,
     /// See the users, their roles and teams.
@@ -260,6 +262,10 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         // A field's class decides who may reveal its values: changing one is a security setting.
         Action::ManageContactFields => operator_or(actor, P::SecurityManage),
         Action::ImportContacts => operator_or(actor, P::ContactsCreate),
+        // On the duplicate, which is deleted; the kept one needs EditContact.
+        Action::MergeContact => {
+            both(needs_on(actor, P::ContactsView, on), needs_on(actor, P::ContactsDelete, on))
+        }
         Action::ViewUsers => needs(actor, P::UsersView),
         Action::ViewRoles => needs(actor, P::RolesView),
         Action::ManageUsers => operator_or(actor, P::UsersManage),
@@ -459,6 +465,7 @@ acts! {
     RevealContact => ContactId,
     ManageContactFields => (),
     ImportContacts => (),
+    MergeContact => ContactId,
     ViewDirectory => (),
     ViewUsers => (),
     ManageUsers => (),
@@ -611,7 +618,7 @@ macro_rules! on_contact {
     )*};
 }
 
-on_contact!(ReadContact, AssignContact, LabelContact, EditContact, RevealContact);
+on_contact!(ReadContact, AssignContact, LabelContact, EditContact, RevealContact, MergeContact);
 
 /// The actor as the audit trail records it: an id, never a name or number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -936,6 +943,8 @@ mod tests {
     #[case::operator_defines_contact_fields(Actor::Operator, Action::ManageContactFields, None, true)]
     #[case::agent_imports_contacts(builtin("agent"), Action::ImportContacts, None, true)]
     #[case::auditor_does_not_import(builtin("auditor"), Action::ImportContacts, None, false)]
+    #[case::agent_does_not_merge_contacts(builtin("agent"), Action::MergeContact, my_team(), false)]
+    #[case::admin_merges_contacts(builtin("admin"), Action::MergeContact, other_store(), true)]
     #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
     #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
     #[case::operator_cannot_manage_labels(Actor::Operator, Action::ManageLabels, None, false)]
@@ -1098,6 +1107,7 @@ mod tests {
         Action::RevealContact,
         Action::ManageContactFields,
         Action::ImportContacts,
+        Action::MergeContact,
         Action::RevealMessage,
         Action::ViewDirectory,
         Action::ViewUsers,

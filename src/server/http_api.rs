@@ -26,7 +26,7 @@ mod escalations;
 mod routing;
 mod whatsapp;
 mod workflow;
-use crate::api::contacts::AssignContactRequest;
+use crate::api::contacts::{AssignContactRequest, MergeContactRequest};
 use crate::api::import::ImportContactsRequest;
 use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
@@ -118,6 +118,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(routing::set_contact_lifecycle))
         .routes(routes!(routing::set_marketing_consent))
         .routes(routes!(contacts))
+        .routes(routes!(merge_contacts))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(import_contacts))
@@ -547,6 +548,17 @@ async fn import_contacts(
 ) -> Result<Json<ImportReportView>, ApiError> {
     let request = body(json)?;
     Ok(Json(core.import_contacts(&token, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", operation_id = "merge_contacts", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), request_body = MergeContactRequest, responses((status = 200, body = ContactView), (status = "4XX", body = ErrorView)))]
+async fn merge_contacts(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<MergeContactRequest>, JsonRejection>,
+) -> Result<Json<ContactView>, ApiError> {
+    let request = body(json)?;
+    Ok(Json(core.merge_contacts(&token, id, request).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", operation_id = "contact", tag = "contacts", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = ContactView), (status = "4XX", body = ErrorView)))]

@@ -20,6 +20,7 @@ pub mod import;
 pub mod inbox;
 pub mod intake;
 pub mod media;
+pub mod merge;
 pub mod mfa;
 pub mod outbox;
 pub mod quick_replies;

@@ -24,6 +24,7 @@ mod masking;
 mod masking_patterns;
 mod matrix;
 mod media;
+mod merge;
 mod message_types;
 mod mfa;
 mod outbox;

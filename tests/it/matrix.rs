@@ -254,6 +254,17 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     for n in 1..=3 {
         assert_eq!(served.customer_writes(&customer(n), &format!("wamid.m{n}"), "Hello").await, 200);
     }
+    // Customer 1 again, seen by their WhatsApp user id only: the duplicate to merge.
+    let target = crate::support::target(served.addr);
+    let sent = countersign_sim::customers::send_text_as_user(
+        &served.http,
+        &target,
+        "US.1",
+        "customer_one",
+        "wamid.m4",
+        "Hi",
+    );
+    assert_eq!(sent.await.unwrap(), 200);
     // A photo in the caller's conversation, fetched by the channel worker.
     let photo = sim.add_media("image/png", b"\x89PNG\r\n\x1a\n a photo".to_vec());
     let message = countersign_sim::customers::inbound::media_file("image", &photo, None);
@@ -289,15 +300,21 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             .as_i64()
             .unwrap()
     };
+    let duplicate =
+        contacts.as_array().unwrap().iter().find(|c| c["name"] == "customer_one").unwrap()["id"].clone();
+    let duplicate = duplicate.as_i64().unwrap();
     let (my_contact, queue_contact, other_contact) = (contact(1), contact(2), contact(3));
     for (id, team) in [(mine, store_a), (queue, store_a), (other, store_b)] {
         root.call("POST", &format!("/api/v1/conversations/{id}/team"), Some(json!({ "team": team }))).await;
     }
     root.json("POST", &format!("/api/v1/conversations/{mine}/assignee"), Some(json!({ "agent": actor })))
         .await;
-    for (id, team, owner) in
-        [(my_contact, store_a, Some(&actor)), (queue_contact, store_a, None), (other_contact, store_b, None)]
-    {
+    for (id, team, owner) in [
+        (my_contact, store_a, Some(&actor)),
+        (queue_contact, store_a, None),
+        (other_contact, store_b, None),
+        (duplicate, store_a, None),
+    ] {
         let body = json!({ "team": team, "owner": owner });
         assert!(root
             .call("POST", &format!("/api/v1/contacts/{id}/assignment"), Some(body))
@@ -509,6 +526,7 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "state": "opted_in", "source": "said yes in chat" })),
         ),
         ("reveal_contact", "POST", k(my_contact, "/reveal"), Some(json!({ "reason": "checking her tier" }))),
+        ("merge_contacts", "POST", k(my_contact, "/merge"), Some(json!({ "duplicate": duplicate }))),
         (
             "import_contacts",
             "POST",
