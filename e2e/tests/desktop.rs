@@ -1376,6 +1376,16 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     let draft = client.find(Locator::Css("textarea#reply")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(draft.as_deref(), Some("Hi Ana Souza, we open 9 to 6 every day."));
     screenshot(&client, "33-quick-reply-inserted.png").await;
+
+    // The administrator may merge a duplicate contact into Ana: the form lists the others.
+    click(&client, "[data-testid=contact-panel] summary").await;
+    element(&client, "[data-testid=merge-open]", 10).await.click().await.unwrap();
+    let form = element(&client, "[data-testid=merge-form]", 10).await;
+    let offered =
+        form.find(Locator::Css("select[name=merge-duplicate]")).await.unwrap().text().await.unwrap();
+    assert!(offered.contains("Ben Okafor") && !offered.contains("Ana Souza"), "{offered}");
+    screenshot(&client, "40-merge-form.png").await;
+    click_closing(&form, "button.secondary").await;
     client.close().await.unwrap();
 }
 

@@ -119,4 +119,37 @@ describe("ContactPanel", () => {
       { contactId: 3, request: { state: "opted_out", source: "replied STOP" } },
     ]);
   });
+
+  it("merges a duplicate after a confirmation, same names offered first, and shows the kept contact", async () => {
+    const ana = masked;
+    const twin = { ...contact([]), id: 9, name: "Ana Souza", handle: "@ana_s" };
+    const other = { ...contact([]), id: 5, name: "Bo Lin", handle: "+*******0202" };
+    const calls = mockCore({
+      contact: () => ana,
+      contacts: () => [other, ana, twin],
+      merge_contacts: () => ({ ...ana, labels: [{ id: 7, name: "VIP", colour: "blue" }] }),
+    });
+    await openPanel(["contacts.edit", "contacts.delete"]);
+    await fireEvent.click(await screen.findByTestId("merge-open"));
+    const choice = (await screen.findByLabelText("The same customer, shown as")) as HTMLSelectElement;
+    expect(Array.from(choice.options).map((o) => o.textContent)).toEqual([
+      "choose a contact…",
+      "Ana Souza (@ana_s, Store 12)",
+      "Bo Lin (+*******0202, Store 12)",
+    ]);
+    await fireEvent.change(choice, { target: { value: "9" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Merge…" }));
+    expect(callsOf(calls, "merge_contacts")).toHaveLength(0);
+    await fireEvent.click(screen.getByRole("button", { name: "Merge Ana Souza into Ana Souza" }));
+    await waitFor(() => expect(screen.queryByTestId("merge-form")).toBeNull());
+    expect(callsOf(calls, "merge_contacts")).toEqual([{ id: 3, request: { duplicate: 9 } }]);
+    expect(screen.getByText("VIP")).toBeTruthy();
+  });
+
+  it("offers no merge to someone who may not delete contacts", async () => {
+    mockCore({ contact: () => masked });
+    await openPanel(["contacts.edit"]);
+    await screen.findAllByTestId("contact-field");
+    expect(screen.queryByTestId("merge-open")).toBeNull();
+  });
 });

@@ -796,6 +796,9 @@ export const api = {
     invoke<Template>("set_template_audience", { name, language, request: { labels } }),
   /** A message unmasked for a minute; the reason goes in the audit trail. */
   contact: (id: number) => invoke<Contact>("contact", { id }),
+  contacts: () => invoke<Contact[]>("contacts"),
+  /** Merges `duplicate` into `id` (the duplicate goes); the kept contact as it is now. */
+  mergeContacts: (id: number, duplicate: number) => invoke<Contact>("merge_contacts", { id, request: { duplicate } }),
   contactFields: () => invoke<ContactField[]>("contact_fields"),
   createContactField: (request: { name: string; kind: ContactField["kind"]; class: ContactField["class"] }) =>
     invoke<ContactField>("create_contact_field", { request }),
