@@ -36,7 +36,7 @@ const USERS: [(&str, &str, &str); 4] = [
     ("demo.admin", "admin", "Leeds"),
 ];
 /// The slug of the demo's custom role for a store's manager.
-const STORE_LEAD: &str = "store_lead";
+pub(crate) const STORE_LEAD: &str = "store_lead";
 /// What a store lead may do: run their store's inbox, approve their agents' requests, and see
 /// contact details and card numbers when they must (each reveal audited).
 const STORE_LEAD_GRANTS: [(&str, &str); 16] = [

@@ -16,6 +16,7 @@ mod contact_fields;
 mod demo;
 mod escalations;
 mod keys;
+mod notify;
 mod os_lock;
 mod routing;
 mod state;
@@ -237,6 +238,7 @@ fn main() -> anyhow::Result<()> {
         .setup(|app| {
             let locker = app.handle().clone();
             os_lock::watch(move || commands::lock_for_os(locker.clone()));
+            notify::watch(app.handle().clone());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 stop_signal().await;
