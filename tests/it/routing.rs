@@ -46,6 +46,19 @@ async fn picks(served: &Served, n: u32, wamid: &str, store: &str) {
     assert_eq!(status, 200);
 }
 
+/// The site's owner, stepped up, and the ids of the teams they created, in order.
+async fn owner_with_teams<'a>(served: &'a Served, names: &[&str]) -> (Caller<'a>, Vec<i64>) {
+    add_user(served, "root.owner", "owner", &[]).await;
+    let (root, _) = stepped_up(served, "root.owner", PASSWORD).await;
+    let mut teams = Vec::new();
+    for name in names {
+        teams.push(
+            root.json("POST", "/api/v1/teams", Some(json!({ "name": name }))).await["id"].as_i64().unwrap(),
+        );
+    }
+    (root, teams)
+}
+
 fn rule(name: &str, when: Value, then: Value) -> Option<Value> {
     Some(json!({ "rule": { "name": name, "when": when, "then": then } }))
 }
@@ -55,14 +68,7 @@ async fn a_customer_picks_a_store_lands_with_its_team_and_a_manager_approves_a_r
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let sim = graph_sim().await;
     let served = Served::on_clock(&sim.base_url(), clock.clone()).await;
-    add_user(&served, "root.owner", "owner", &[]).await;
-    let (root, _) = stepped_up(&served, "root.owner", PASSWORD).await;
-    let mut teams = Vec::new();
-    for name in ["Reception", "Leeds", "York"] {
-        teams.push(
-            root.json("POST", "/api/v1/teams", Some(json!({ "name": name }))).await["id"].as_i64().unwrap(),
-        );
-    }
+    let (root, teams) = owner_with_teams(&served, &["Reception", "Leeds", "York"]).await;
     let (reception, leeds, york) = (teams[0], teams[1], teams[2]);
     let lead = json!({ "name": "Store lead", "grants": [
         { "permission": "conversations.view", "scope": "team" },
@@ -284,14 +290,7 @@ async fn rules_on_business_hours_language_and_custom_fields_route_real_deliverie
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let sim = graph_sim().await;
     let served = Served::on_clock(&sim.base_url(), clock.clone()).await;
-    add_user(&served, "root.owner", "owner", &[]).await;
-    let (root, _) = stepped_up(&served, "root.owner", PASSWORD).await;
-    let mut teams = Vec::new();
-    for name in ["Leeds", "Spanish desk"] {
-        teams.push(
-            root.json("POST", "/api/v1/teams", Some(json!({ "name": name }))).await["id"].as_i64().unwrap(),
-        );
-    }
+    let (root, teams) = owner_with_teams(&served, &["Leeds", "Spanish desk"]).await;
     let (leeds, spanish) = (teams[0], teams[1]);
 
     // A loyalty tier a rule may look at; a field holding financial data it may not.
@@ -402,8 +401,7 @@ async fn rules_on_business_hours_language_and_custom_fields_route_real_deliverie
 async fn an_automatic_answer_can_be_an_approved_template_with_nothing_to_fill_in() {
     let sim = graph_sim().await;
     let served = Served::new(&sim.base_url()).await;
-    add_user(&served, "root.owner", "owner", &[]).await;
-    let (root, _) = stepped_up(&served, "root.owner", PASSWORD).await;
+    let (root, _) = owner_with_teams(&served, &[]).await;
     // Entered by hand as the WhatsApp account has them (the simulator knows each).
     for (name, category, body) in [
         ("we_reply_soon", "UTILITY", "Thanks for writing to us. We answer within the hour."),

@@ -79,18 +79,26 @@ describe("Reveal", () => {
       transfer_teams: [{ id: 3, name: "Store B" }],
     };
 
-    it("asks which data and why, then says an answer is awaited", async () => {
+    /** The inbox of someone who may ask, with Sheena's conversation open. */
+    async function openAsAsker(handlers: Parameters<typeof mockCore>[0]) {
       const calls = mockCore({
         list_conversations: () => [conversation],
         conversation_messages: () => [masked],
         mark_read: () => null,
         sending_options: () => sendingOptions(),
-        reveal_access: (_, n) => (n === 1 ? asker : { ...asker, pending: true }),
         escalations: () => ({ mine: [], to_decide: [] }),
-        request_escalation: () => ({}),
+        ...handlers,
       });
       render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
       await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+      return calls;
+    }
+
+    it("asks which data and why, then says an answer is awaited", async () => {
+      const calls = await openAsAsker({
+        reveal_access: (_, n) => (n === 1 ? asker : { ...asker, pending: true }),
+        request_escalation: () => ({}),
+      });
       expect(screen.queryByRole("button", { name: "Reveal…" })).toBeNull();
       await fireEvent.click(await screen.findByRole("button", { name: "Ask a manager…" }));
       const form = within(screen.getByTestId("ask-form"));
@@ -107,17 +115,11 @@ describe("Reveal", () => {
     });
 
     it("asks for a move to another team, with nothing to reveal", async () => {
-      const calls = mockCore({
-        list_conversations: () => [conversation],
+      const calls = await openAsAsker({
         conversation_messages: () => [],
-        mark_read: () => null,
-        sending_options: () => sendingOptions(),
         reveal_access: (_, n) => (n === 1 ? asker : { ...asker, pending: true }),
-        escalations: () => ({ mine: [], to_decide: [] }),
         request_escalation: () => ({}),
       });
-      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
-      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
       await fireEvent.click(await screen.findByRole("button", { name: "Ask a manager…" }));
       const form = within(screen.getByTestId("ask-form"));
       expect(form.queryByRole("checkbox")).toBeNull();
@@ -137,43 +139,25 @@ describe("Reveal", () => {
         reason: "she disputes a charge", reveal: ["financial"], transfer_to: null, status: "rejected", created_at: 0,
         decided_by: "mo.manager", note: "ask her to read the last four digits", decided_at: 1, reveal_until: null,
       };
-      mockCore({
-        list_conversations: () => [conversation],
-        conversation_messages: () => [masked],
-        mark_read: () => null,
-        sending_options: () => sendingOptions(),
+      await openAsAsker({
         reveal_access: () => ({ ...asker, revealable: ["financial"], approved_until: until }),
         escalations: () => ({ mine: [refusal], to_decide: [] }),
       });
-      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
-      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
       expect((await screen.findByTestId("approved")).textContent).toContain("financial data here until");
       expect(screen.getByRole("button", { name: "Reveal…" })).toBeTruthy();
       cleanup();
       // A second request (a move, say) while the grant lasts: both are told.
-      mockCore({
-        list_conversations: () => [conversation],
-        conversation_messages: () => [masked],
-        mark_read: () => null,
-        sending_options: () => sendingOptions(),
+      await openAsAsker({
         reveal_access: () => ({ ...asker, revealable: ["financial"], approved_until: until, pending: true }),
         escalations: () => ({ mine: [], to_decide: [] }),
       });
-      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
-      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
       expect(await screen.findByTestId("approved")).toBeTruthy();
       expect(screen.getByTestId("ask-pending").textContent).toContain("You asked a manager");
       cleanup();
-      mockCore({
-        list_conversations: () => [conversation],
-        conversation_messages: () => [masked],
-        mark_read: () => null,
-        sending_options: () => sendingOptions(),
+      await openAsAsker({
         reveal_access: () => asker,
         escalations: () => ({ mine: [refusal], to_decide: [] }),
       });
-      render(Inbox, { me: meAs({ capabilities: ["conversations.view", "escalations.request"] }), onSignedOut: vi.fn() });
-      await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
       expect((await screen.findByTestId("ask-refused")).textContent).toContain("mo.manager refused your request: ask her to read the last four digits");
     });
   });
