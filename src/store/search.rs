@@ -120,20 +120,7 @@ impl Store {
         }
         push_common(&mut q, filters, before, limit);
         let rows = q.build().fetch_all(self.read()).await?;
-        rows.iter()
-            .map(|r| {
-                let rowid: i64 = r.try_get("rowid")?;
-                Ok(HitRecord {
-                    rowid,
-                    id: rowid / 4,
-                    conversation: Some(ConversationId::new(r.try_get("conversation_id")?)),
-                    contact: r.try_get("contact_id")?,
-                    customer_name: r.try_get("profile_name")?,
-                    body: r.try_get("body")?,
-                    at: Timestamp::from_millis(r.try_get("at")?),
-                })
-            })
-            .collect()
+        rows.iter().map(|r| hit(r, true)).collect()
     }
 
     /// Contacts whose name matches `query`, in the proof's scope.
@@ -165,21 +152,25 @@ impl Store {
         }
         push_common(&mut q, filters, before, limit);
         let rows = q.build().fetch_all(self.read()).await?;
-        rows.iter()
-            .map(|r| {
-                let rowid: i64 = r.try_get("rowid")?;
-                Ok(HitRecord {
-                    rowid,
-                    id: rowid / 4,
-                    conversation: None,
-                    contact: r.try_get("contact_id")?,
-                    customer_name: r.try_get("profile_name")?,
-                    body: r.try_get("body")?,
-                    at: Timestamp::from_millis(r.try_get("at")?),
-                })
-            })
-            .collect()
+        rows.iter().map(|r| hit(r, false)).collect()
     }
+}
+
+/// A hit from a row of the search queries; `in_conversation`: a message or note (a contact
+/// has none).
+fn hit(r: &sqlx::sqlite::SqliteRow, in_conversation: bool) -> Result<HitRecord> {
+    let rowid: i64 = r.try_get("rowid")?;
+    let conversation =
+        if in_conversation { Some(ConversationId::new(r.try_get("conversation_id")?)) } else { None };
+    Ok(HitRecord {
+        rowid,
+        id: rowid / 4,
+        conversation,
+        contact: r.try_get("contact_id")?,
+        customer_name: r.try_get("profile_name")?,
+        body: r.try_get("body")?,
+        at: Timestamp::from_millis(r.try_get("at")?),
+    })
 }
 
 fn push_common(q: &mut QueryBuilder<'_, Sqlite>, filters: &SearchFilters, before: Option<i64>, limit: u32) {
