@@ -1,5 +1,6 @@
-//! Desktop notifications for escalations (issue 8 point 4, issue 9 point 2): a manager hears
-//! that a request waits in Approvals, an agent that their request was answered. The shell
+//! Desktop notifications (issue 8 point 4, issue 9 point 2): an agent hears of a new chat in
+//! their teams and of a colleague mentioning them in a note, a manager that a request waits
+//! in Approvals, an agent that their request was answered. The shell
 //! looks every few seconds while someone is signed in, and never while the app is locked (the
 //! core refuses a locked session). What a notification says is fixed here and carries no
 //! customer name, reason or message text: it may show over a locked screen or another app.
@@ -18,45 +19,87 @@ use crate::state::AppState;
 /// end-to-end tests look every second).
 const DEFAULT_PERIOD: Duration = Duration::from_secs(15);
 
+/// What one person's lists hold, by id.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Lists {
+    /// Requests waiting for their answer.
+    pub waiting: BTreeSet<i64>,
+    /// Their own requests and each one's status.
+    pub mine: BTreeMap<i64, String>,
+    /// The conversations they may see.
+    pub chats: BTreeSet<i64>,
+    /// Notes that mention them, not yet seen.
+    pub mentions: BTreeSet<i64>,
+}
+
+impl Lists {
+    /// The escalation lists of `view`.
+    pub fn escalations(mut self, view: &EscalationsView) -> Self {
+        self.waiting = view.to_decide.iter().map(|e| e.id).collect();
+        self.mine = view.mine.iter().map(|e| (e.id, e.status.clone())).collect();
+        self
+    }
+}
+
 /// What one person has been told about, so each change is told once.
 #[derive(Debug, Default)]
 pub struct Seen {
     /// Whose lists these are; another person signing in starts afresh.
     user: Option<String>,
-    /// Requests waiting for their answer.
-    waiting: BTreeSet<i64>,
-    /// Their own requests and each one's status.
-    mine: BTreeMap<i64, String>,
+    lists: Lists,
+}
+
+/// `one` or `many` with the count in it (`{n}`).
+fn counted(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_owned()
+    } else {
+        many.replace("{n}", &n.to_string())
+    }
 }
 
 impl Seen {
-    /// What to tell `user` now that `view` is their lists: nothing on the first look (what
-    /// was there before is on screen already), then new requests to answer and answers to
-    /// their own.
-    pub fn news(&mut self, user: &str, view: &EscalationsView) -> Vec<String> {
-        let waiting: BTreeSet<i64> = view.to_decide.iter().map(|e| e.id).collect();
-        let mine: BTreeMap<i64, String> = view.mine.iter().map(|e| (e.id, e.status.clone())).collect();
+    /// What to tell `user` now that `lists` are theirs: nothing on the first look (what was
+    /// there before is on screen already), then what is new since the last.
+    pub fn news(&mut self, user: &str, lists: Lists) -> Vec<String> {
         let first = self.user.as_deref() != Some(user);
         let mut news = Vec::new();
         if !first {
-            let new = waiting.difference(&self.waiting).count();
-            if new > 0 {
-                news.push(if new == 1 {
-                    "A request waits for your answer in Approvals.".to_owned()
-                } else {
-                    format!("{new} requests wait for your answer in Approvals.")
-                });
+            let was = &self.lists;
+            let chats = lists.chats.difference(&was.chats).count();
+            if chats > 0 {
+                news.push(counted(
+                    chats,
+                    "A new chat waits in your inbox.",
+                    "{n} new chats wait in your inbox.",
+                ));
             }
-            for (id, status) in &mine {
+            let mentions = lists.mentions.difference(&was.mentions).count();
+            if mentions > 0 {
+                news.push(counted(
+                    mentions,
+                    "A colleague mentioned you in a note.",
+                    "Colleagues mentioned you in {n} notes.",
+                ));
+            }
+            let waiting = lists.waiting.difference(&was.waiting).count();
+            if waiting > 0 {
+                news.push(counted(
+                    waiting,
+                    "A request waits for your answer in Approvals.",
+                    "{n} requests wait for your answer in Approvals.",
+                ));
+            }
+            for (id, status) in &lists.mine {
                 // Pending when last looked at, or asked and answered since.
-                let was = self.mine.get(id).map_or("pending", String::as_str);
-                if was == "pending" && status != "pending" {
+                let before = was.mine.get(id).map_or("pending", String::as_str);
+                if before == "pending" && status != "pending" {
                     let how = if status == "approved" { "approved" } else { "refused" };
                     news.push(format!("A manager {how} your request. See Approvals."));
                 }
             }
         }
-        *self = Self { user: Some(user.to_owned()), waiting, mine };
+        *self = Self { user: Some(user.to_owned()), lists };
         news
     }
 }
@@ -91,13 +134,25 @@ async fn look(app: &AppHandle, seen: &mut Seen) -> Vec<String> {
 pub async fn news_for(core: &Core, token: &SessionToken, seen: &mut Seen) -> Vec<String> {
     // Locked, signed out, or a second factor still due: nothing is looked at or told.
     let Ok(me) = core.me(token).await else { return Vec::new() };
-    if me.locked || !me.capabilities.iter().any(|c| c.starts_with("escalations.")) {
+    if me.locked {
         return Vec::new();
     }
-    match core.escalations(token).await {
-        Ok(view) => seen.news(&me.username, &view),
-        Err(_) => Vec::new(),
+    // Only what the role may list: asking for the rest would record a refusal every time.
+    let holds = |c: &str| me.capabilities.contains(&c);
+    let mut lists = Lists::default();
+    if holds("conversations.view") {
+        let Ok(chats) = core.list_conversations(token).await else { return Vec::new() };
+        lists.chats = chats.iter().map(|c| c.id).collect();
     }
+    if holds("notes.view") {
+        let Ok(mentions) = core.my_mentions(token).await else { return Vec::new() };
+        lists.mentions = mentions.mentions.iter().map(|m| m.note).collect();
+    }
+    if holds("escalations.approve") || holds("escalations.request") {
+        let Ok(view) = core.escalations(token).await else { return Vec::new() };
+        lists = lists.escalations(&view);
+    }
+    seen.news(&me.username, lists)
 }
 
 /// Shows `text` as a desktop notification; whether the OS took it.
@@ -144,25 +199,25 @@ mod tests {
         }
     }
 
-    fn lists(to_decide: Vec<EscalationView>, mine: Vec<EscalationView>) -> EscalationsView {
-        EscalationsView { mine, to_decide }
+    fn lists(to_decide: Vec<EscalationView>, mine: Vec<EscalationView>) -> Lists {
+        Lists::default().escalations(&EscalationsView { mine, to_decide })
     }
 
     #[test]
     fn each_change_is_told_once_and_never_with_the_customer_or_the_reason() {
         let mut seen = Seen::default();
-        assert_eq!(seen.news("lead", &lists(vec![request(1, "pending")], vec![])), Vec::<String>::new());
+        assert_eq!(seen.news("lead", lists(vec![request(1, "pending")], vec![])), Vec::<String>::new());
         let two_more =
             lists(vec![request(1, "pending"), request(2, "pending"), request(3, "pending")], vec![]);
-        assert_eq!(seen.news("lead", &two_more), ["2 requests wait for your answer in Approvals."]);
-        assert_eq!(seen.news("lead", &two_more), Vec::<String>::new(), "told once");
+        assert_eq!(seen.news("lead", two_more.clone()), ["2 requests wait for your answer in Approvals."]);
+        assert_eq!(seen.news("lead", two_more), Vec::<String>::new(), "told once");
         // Another person at the PC starts afresh.
-        assert_eq!(seen.news("agent", &lists(vec![], vec![request(4, "pending")])), Vec::<String>::new());
-        let news = seen.news("agent", &lists(vec![], vec![request(4, "approved")]));
+        assert_eq!(seen.news("agent", lists(vec![], vec![request(4, "pending")])), Vec::<String>::new());
+        let news = seen.news("agent", lists(vec![], vec![request(4, "approved")]));
         assert_eq!(news, ["A manager approved your request. See Approvals."]);
         let news = seen.news(
             "agent",
-            &lists(vec![request(5, "pending")], vec![request(4, "approved"), request(6, "rejected")]),
+            lists(vec![request(5, "pending")], vec![request(4, "approved"), request(6, "rejected")]),
         );
         assert_eq!(
             news,
@@ -175,6 +230,26 @@ mod tests {
         for text in news {
             assert!(!text.contains("Ana") && !text.contains("4111") && !text.contains("Leeds"));
         }
+    }
+
+    #[test]
+    fn new_chats_and_mentions_are_told_by_count_only() {
+        let mut seen = Seen::default();
+        let with = |chats: &[i64], mentions: &[i64]| Lists {
+            chats: chats.iter().copied().collect(),
+            mentions: mentions.iter().copied().collect(),
+            ..Lists::default()
+        };
+        assert_eq!(seen.news("agent", with(&[1, 2], &[])), Vec::<String>::new());
+        assert_eq!(
+            seen.news("agent", with(&[1, 2, 3], &[9])),
+            ["A new chat waits in your inbox.", "A colleague mentioned you in a note."]
+        );
+        assert_eq!(
+            seen.news("agent", with(&[2, 3, 4, 5], &[])),
+            ["2 new chats wait in your inbox."],
+            "a chat gone is not news"
+        );
     }
 
     /// The demo's stores: a store lead at their desk hears of an agent's new request, and the
@@ -219,13 +294,21 @@ mod tests {
                 transfer_to: None,
             };
             let asked = core.request_escalation(&agent, conversation, asked).await.unwrap();
-            let news = news_for(&core, &lead, &mut lead_seen).await;
+            // The demo's customers keep writing: new chats may be news too, so only the
+            // escalation news is compared.
+            let about_requests =
+                |news: Vec<String>| news.into_iter().filter(|n| !n.contains("chat")).collect::<Vec<_>>();
+            let news = about_requests(news_for(&core, &lead, &mut lead_seen).await);
             assert_eq!(news, ["A request waits for your answer in Approvals."]);
-            assert_eq!(news_for(&core, &lead, &mut lead_seen).await, Vec::<String>::new(), "once");
+            assert_eq!(
+                about_requests(news_for(&core, &lead, &mut lead_seen).await),
+                Vec::<String>::new(),
+                "once"
+            );
 
             let answer = EscalationAnswer { approve: true, note: None };
             core.decide_escalation(&lead, asked.id, answer).await.unwrap();
-            let news = news_for(&core, &agent, &mut agent_seen).await;
+            let news = about_requests(news_for(&core, &agent, &mut agent_seen).await);
             assert_eq!(news, ["A manager approved your request. See Approvals."]);
             assert!(!news[0].contains(&asked.customer_name) && !news[0].contains("card"));
 
