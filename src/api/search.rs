@@ -62,7 +62,16 @@ pub fn terms(q: &str) -> Result<Vec<String>> {
     let terms: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(|t| t.chars().take(64).collect::<String>().to_lowercase())
+        // Lower case can add a combining mark ("İ" is "i" and U+0307): only letters and
+        // digits stay, as the index's tokenizer keeps them (it removes diacritics).
+        .map(|t| {
+            t.chars()
+                .take(64)
+                .flat_map(char::to_lowercase)
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
+        .filter(|t| !t.is_empty())
         .take(MAX_TERMS)
         .collect();
     if terms.is_empty() {
@@ -182,6 +191,7 @@ mod tests {
     #[case::words("Blue trail-runners, size 39?", &["blue", "trail", "runners", "size", "39"])]
     #[case::syntax_is_just_words("body:x OR \"NEAR(a b)\" *", &["body", "x", "or", "near", "a", "b"])]
     #[case::accents_kept("Crème brûlée", &["crème", "brûlée"])]
+    #[case::lower_case_adds_no_marks("İSTANBUL +212999İ22", &["istanbul", "212999i22"])]
     fn a_search_is_its_words(#[case] q: &str, #[case] expected: &[&str]) {
         assert_eq!(terms(q).unwrap(), expected);
     }
