@@ -66,29 +66,31 @@ impl Seen {
         let mut news = Vec::new();
         if !first {
             let was = &self.lists;
-            let chats = lists.chats.difference(&was.chats).count();
-            if chats > 0 {
-                news.push(counted(
-                    chats,
+            let counts = [
+                (
+                    &lists.chats,
+                    &was.chats,
                     "A new chat waits in your inbox.",
                     "{n} new chats wait in your inbox.",
-                ));
-            }
-            let mentions = lists.mentions.difference(&was.mentions).count();
-            if mentions > 0 {
-                news.push(counted(
-                    mentions,
+                ),
+                (
+                    &lists.mentions,
+                    &was.mentions,
                     "A colleague mentioned you in a note.",
                     "Colleagues mentioned you in {n} notes.",
-                ));
-            }
-            let waiting = lists.waiting.difference(&was.waiting).count();
-            if waiting > 0 {
-                news.push(counted(
-                    waiting,
+                ),
+                (
+                    &lists.waiting,
+                    &was.waiting,
                     "A request waits for your answer in Approvals.",
                     "{n} requests wait for your answer in Approvals.",
-                ));
+                ),
+            ];
+            for (now, before, one, many) in counts {
+                let new = now.difference(before).count();
+                if new > 0 {
+                    news.push(counted(new, one, many));
+                }
             }
             for (id, status) in &lists.mine {
                 // Pending when last looked at, or asked and answered since.
