@@ -5,7 +5,8 @@
 //! Credentials are printed to the terminal. `COUNTERSIGN_DEMO_PASSWORD` fixes the password and
 //! `COUNTERSIGN_DEMO_SIM_PORT` the simulator's port (the end-to-end test uses both);
 //! `COUNTERSIGN_DEMO_INTERVAL_MS` sets the pace of the customers and
-//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock. There are four users with that password: an
+//! `COUNTERSIGN_DEMO_LOCK_SECONDS` the idle lock, `COUNTERSIGN_DEMO_APPROVAL_MINUTES` how long a
+//! manager's approval to reveal lasts. There are four users with that password: an
 //! agent in each of two stores (`demo.agent` in Leeds, `demo.york` in York), Leeds' store lead
 //! (`demo.lead`, a custom role: a manager who may also reveal card numbers, so they can approve
 //! an agent's request to see one) and an administrator (`demo.admin`); routing rules ask a
@@ -70,6 +71,11 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// A number from the environment, if set; a value that is not one stops the demo.
+fn env_setting(name: &str) -> anyhow::Result<Option<i64>> {
+    std::env::var(name).ok().map(|v| v.parse().with_context(|| format!("{name} is not a number"))).transpose()
+}
+
 /// Sets up the demo; returns the core the app runs on and the temporary directory to delete
 /// when the app exits.
 pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
@@ -106,11 +112,13 @@ pub async fn start() -> anyhow::Result<(Core, PathBuf)> {
         .await?;
     }
     routing(&core, teams[0], teams[1]).await?;
-    if let Ok(seconds) = std::env::var("COUNTERSIGN_DEMO_LOCK_SECONDS") {
-        let lock_after_seconds = Some(seconds.parse().context("COUNTERSIGN_DEMO_LOCK_SECONDS")?);
-        core.operator_set_security_settings(SecuritySettings { lock_after_seconds, ..Default::default() })
-            .await?;
-    }
+    // Tests shorten the idle lock and how long an approval to reveal lasts, to see both end.
+    core.operator_set_security_settings(SecuritySettings {
+        lock_after_seconds: env_setting("COUNTERSIGN_DEMO_LOCK_SECONDS")?,
+        reveal_approval_minutes: env_setting("COUNTERSIGN_DEMO_APPROVAL_MINUTES")?,
+        ..Default::default()
+    })
+    .await?;
 
     let access_token = random_hex();
     let sim_port: u16 = env_or("COUNTERSIGN_DEMO_SIM_PORT", 0);

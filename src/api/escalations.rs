@@ -3,9 +3,8 @@
 //! An agent asks about one conversation, saying why, and names the classes of masked data they
 //! need to see (or none, for a plain escalation). Managers who may approve, and see the
 //! conversation, find it in their queue and approve or refuse it with a note; an approval of a
-//! reveal lets the one who asked reveal those classes there for
-//! [`APPROVED_REVEAL_MS`](crate::domain::escalation::APPROVED_REVEAL_MS), each reveal still
-//! audited with its own reason. Every request and answer is an audit event in the transaction
+//! reveal lets the one who asked reveal those classes there for as long as the organisation set
+//! (`reveal_approval_minutes`), each reveal still audited with its own reason. Every request and answer is an audit event in the transaction
 //! that records it; reasons and notes are masked in the views and the trail.
 //!
 //! Decisions, and why:
@@ -15,6 +14,9 @@
 //!   conversation itself.
 //! - Refusing needs a note: the agent is told why.
 //! - Two managers answering at once: the second is told it was already answered.
+//! - How long an approval lasts is fixed when it is given (its end is stored with it): changing
+//!   the setting later neither shortens nor lengthens approvals already given, so what the
+//!   approver saw ("until 11:17") is what holds, and the trail records that end.
 
 use crate::audit::Kind;
 use serde::Deserialize;
@@ -25,7 +27,7 @@ use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::{act, authorize_list, reveal, Action, Denied, DenyReason, Permission};
-use crate::domain::escalation::{checked_text, APPROVED_REVEAL_MS};
+use crate::domain::escalation::checked_text;
 use crate::domain::{ConversationId, EscalationId, EscalationStatus, TeamId};
 use crate::error::{Error, Result};
 use crate::mask::{self, ClassSet};
@@ -134,8 +136,8 @@ impl Core {
         Ok(EscalationsView { mine, to_decide })
     }
 
-    /// Approves or refuses request `id`. An approved reveal lasts
-    /// [`APPROVED_REVEAL_MS`] for the one who asked, on that conversation.
+    /// Approves or refuses request `id`. An approved reveal lasts as long as the organisation set
+    /// (`reveal_approval_minutes`) for the one who asked, on that conversation.
     pub async fn decide_escalation(
         &self,
         token: &SessionToken,
@@ -184,9 +186,9 @@ impl Core {
             }
             _ => None,
         };
+        let lasts_ms = self.approval_minutes().await? * 60_000;
         let now = self.clock.now();
-        let grant_until =
-            (answer.approve && !e.classes.is_empty()).then(|| now.plus_millis(APPROVED_REVEAL_MS));
+        let grant_until = (answer.approve && !e.classes.is_empty()).then(|| now.plus_millis(lasts_ms));
         let detectors = self.detectors().await?;
         let mut tx = self.store.write().await?;
         tx.decide_escalation(&proof, id, status, note.as_deref(), grant_until, now).await?;

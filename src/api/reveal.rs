@@ -69,7 +69,8 @@ pub(super) fn checked_reason(reason: &str) -> Result<&str> {
 }
 
 impl Core {
-    /// One message with the data the actor may reveal unmasked, for [`REVEAL_MS`].
+    /// One message with the data the actor may reveal unmasked, for [`REVEAL_MS`] (less when
+    /// the approval it relies on ends sooner).
     pub async fn reveal_message(
         &self,
         token: &SessionToken,
@@ -153,6 +154,45 @@ impl Core {
         let mut tx = self.store.write().await?;
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        Ok(now.plus_millis(REVEAL_MS).as_millis())
+        Ok(shown_until(now, sight).as_millis())
+    }
+}
+
+/// Until when a reveal is shown: a minute, but never past the end of the approval it relied on
+/// (an agent revealing in an approval's last seconds does not see the data for a minute more).
+fn shown_until(now: Timestamp, sight: Sight) -> Timestamp {
+    let minute = now.plus_millis(REVEAL_MS);
+    match sight.approved_until {
+        Some(end) if !sight.approved.is_empty() => minute.min(end),
+        _ => minute,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+    use crate::mask::DataClass;
+
+    const NOW: i64 = 1_000_000;
+
+    #[rstest]
+    #[case::own_permission_a_minute(false, None, NOW + REVEAL_MS)]
+    #[case::approval_ending_later_a_minute(true, Some(NOW + 10 * REVEAL_MS), NOW + REVEAL_MS)]
+    #[case::approval_ending_sooner_until_its_end(true, Some(NOW + 15_000), NOW + 15_000)]
+    #[case::an_end_without_approved_classes_is_not_a_limit(false, Some(NOW + 15_000), NOW + REVEAL_MS)]
+    fn a_reveal_is_shown_a_minute_but_never_past_its_approval(
+        #[case] approved: bool,
+        #[case] approved_until: Option<i64>,
+        #[case] expected: i64,
+    ) {
+        let sight = Sight {
+            shown: ClassSet::of(|c| c == DataClass::Financial),
+            approved: ClassSet::of(|c| approved && c == DataClass::Financial),
+            approved_until: approved_until.map(Timestamp::from_millis),
+            needs_approval: ClassSet::of(|c| c == DataClass::Financial),
+        };
+        assert_eq!(shown_until(Timestamp::from_millis(NOW), sight).as_millis(), expected);
     }
 }

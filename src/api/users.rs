@@ -16,6 +16,7 @@ use crate::auth::password::PasswordPolicy;
 use crate::auth::session::{SessionPolicy, SessionToken, ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS};
 use crate::auth::throttle::ThrottlePolicy;
 use crate::authz::{act, Actor};
+use crate::domain::escalation::{APPROVAL_MINUTES_RANGE, DEFAULT_APPROVAL_MINUTES};
 use crate::domain::{RoleSlug, Username};
 use crate::error::{Error, Result};
 use crate::keys::SecretString;
@@ -35,6 +36,8 @@ const SESSION_ABSOLUTE_HOURS: &str = "session.absolute_hours";
 const LOCK_AFTER_SECONDS: &str = "desktop.lock_seconds";
 /// Setting: minutes a proven second factor counts for high-risk actions.
 const STEP_UP_MINUTES: &str = "step_up.minutes";
+/// Setting: minutes a manager's approval to reveal lasts.
+const APPROVAL_MINUTES: &str = "masking.approval_minutes";
 
 /// Default: the desktop locks after five minutes without input.
 pub const DEFAULT_LOCK_AFTER_SECONDS: i64 = 5 * 60;
@@ -77,6 +80,9 @@ pub struct SecuritySettings {
     /// The classes of data a manager must approve before someone without the approve
     /// permission sees them: any of `contact`, `financial`, `identity`, `health`; `[]` for none.
     pub reveal_approval: Option<Vec<String>>,
+    /// Minutes an approval to reveal lasts for the one who asked (1 to 240; default 15).
+    /// Approvals already given keep the end they were given with.
+    pub reveal_approval_minutes: Option<i64>,
 }
 
 impl Core {
@@ -99,6 +105,11 @@ impl Core {
     /// How long a proven second factor allows high-risk actions, in milliseconds.
     pub(super) async fn step_up_window_ms(&self) -> Result<i64> {
         Ok(self.number_setting(STEP_UP_MINUTES, DEFAULT_STEP_UP_MINUTES).await? * 60_000)
+    }
+
+    /// Minutes a manager's approval to reveal lasts.
+    pub(super) async fn approval_minutes(&self) -> Result<i64> {
+        self.number_setting(APPROVAL_MINUTES, DEFAULT_APPROVAL_MINUTES).await
     }
 
     /// The security settings as they are now (administrators).
@@ -124,6 +135,7 @@ impl Core {
                 .collect(),
             masking_patterns: masking::pattern_views(&self.masking_patterns().await?),
             reveal_approval: self.reveal_approval().await?.names().into_iter().map(str::to_owned).collect(),
+            reveal_approval_minutes: self.approval_minutes().await?,
         })
     }
 
@@ -288,6 +300,15 @@ impl Core {
                     .map(|list| ClassSet::parse(list.iter().map(String::as_str)).map(ClassSet::to_text))
                     .transpose()
                     .map_err(Error::Invalid)?,
+            ),
+            (
+                APPROVAL_MINUTES,
+                number(
+                    "minutes an approval to reveal lasts",
+                    settings.reveal_approval_minutes,
+                    APPROVAL_MINUTES_RANGE.0,
+                    APPROVAL_MINUTES_RANGE.1,
+                )?,
             ),
         ];
         let now = self.clock.now();

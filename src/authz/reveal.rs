@@ -4,8 +4,8 @@
 //! manager's approval for a class: then the permission alone reveals it only to someone who
 //! may approve requests themselves (a manager's own reveals are still audited); everyone else
 //! asks, and an approval lets the one who asked reveal the classes it names on that
-//! conversation for a while ([`crate::domain::escalation::APPROVED_REVEAL_MS`]), whatever
-//! their role's reveal permissions.
+//! conversation for as long as the organisation set (`reveal_approval_minutes`, 15 by default),
+//! whatever their role's reveal permissions.
 //!
 //! Approving needs the approve permission, each class's reveal permission (nobody hands out
 //! a sight they do not have, as with roles in [`super::guard`]), and someone else's request:

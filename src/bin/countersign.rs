@@ -265,6 +265,9 @@ enum SettingsCommand {
         /// see them, comma-separated (contact, financial, identity, health), or "none".
         #[arg(long)]
         reveal_approval: Option<String>,
+        /// Minutes a manager's approval to reveal lasts (1–240; default 15).
+        #[arg(long)]
+        reveal_approval_minutes: Option<i64>,
         /// Shortest password accepted (8–128; default 12).
         #[arg(long)]
         password_min_length: Option<usize>,
@@ -527,6 +530,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     masking_identity_numbers,
                     masking_patterns,
                     reveal_approval,
+                    reveal_approval_minutes,
                 },
         } => {
             let masking_patterns = masking_patterns.map(|file| read_patterns(&file)).transpose()?;
@@ -547,6 +551,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 masking_identity_numbers: masking_identity_numbers.map(list_or_none),
                 masking_patterns,
                 reveal_approval: reveal_approval.map(list_or_none),
+                reveal_approval_minutes,
             };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");

@@ -2,15 +2,21 @@
 //!
 //! A request to reveal names the classes of personal data it wants shown; approving it lets the
 //! one who asked reveal those classes in that conversation, and in its contact's fields, for
-//! [`APPROVED_REVEAL_MS`]. A request without classes is a plain escalation answered with a note.
+//! as long as the organisation set (15 minutes unless changed, [`DEFAULT_APPROVAL_MINUTES`]).
+//! A request without classes is a plain escalation answered with a note.
 //! The rules here are pure: the store keeps requests, `api::escalations` decides who may answer.
 
 use crate::clock::Timestamp;
 use crate::domain::{ConversationId, EscalationId, TeamId, UserId};
 use crate::mask::ClassSet;
 
-/// How long an approved reveal lasts: long enough to finish the call with the customer.
-pub const APPROVED_REVEAL_MS: i64 = 15 * 60_000;
+/// How long an approved reveal lasts unless the organisation chose otherwise: long enough to
+/// finish the call with the customer.
+pub const DEFAULT_APPROVAL_MINUTES: i64 = 15;
+/// The shortest and longest an organisation may let an approved reveal last, in minutes: at
+/// least a minute to read the value out; at most half a shift, after which it is a standing grant
+/// that belongs in a role, not in a request.
+pub const APPROVAL_MINUTES_RANGE: (i64, i64) = (1, 240);
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

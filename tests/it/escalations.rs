@@ -301,3 +301,62 @@ async fn an_approved_transfer_request_moves_the_conversation() {
     let asked = trail.iter().find(|r| r.action == "escalation.requested").unwrap();
     assert!(asked.detail.contains(&format!("transfer_to=team:{store_b}")), "{asked:?}");
 }
+
+/// The agent asks to see card numbers in `conversation`; `approver` approves. Returns when the
+/// approval ends, as the answer says.
+async fn ask_and_approve(agent: &Caller<'_>, approver: &Caller<'_>, conversation: i64) -> i64 {
+    let ask = Some(json!({ "reason": "she disputes a card payment", "reveal": ["financial"] }));
+    let (status, request) =
+        answer(agent, "POST", &format!("/api/v1/conversations/{conversation}/escalations"), ask).await;
+    assert_eq!(status, 201, "{request}");
+    let decide = format!("/api/v1/escalations/{}/decision", request["id"]);
+    let (status, approved) = answer(approver, "POST", &decide, decision(true, None)).await;
+    assert_eq!(status, 200, "{approved}");
+    approved["reveal_until"].as_i64().unwrap()
+}
+
+/// An organisation sets how long an approval lasts (a store that reads the number out at once
+/// wants it short); an approval already given keeps the end it was given with, and the trail
+/// records the end.
+#[tokio::test]
+async fn an_organisation_sets_how_long_an_approval_to_reveal_lasts() {
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let sim = graph_sim().await;
+    let served = Served::on_clock(&sim.base_url(), clock.clone()).await;
+    let (root, [mine, ..]) = two_stores(&served).await;
+    let patch = |body: Value| answer(&root, "PATCH", "/api/v1/settings/security", Some(body));
+    assert_eq!(patch(json!({ "reveal_approval": ["financial"] })).await.0, 204);
+    let saved = root.json("GET", "/api/v1/settings/security", None).await;
+    assert_eq!(saved["reveal_approval_minutes"], 15, "fifteen minutes unless changed");
+    for minutes in [0, 241, -5] {
+        let (status, refused) = patch(json!({ "reveal_approval_minutes": minutes })).await;
+        assert_eq!(status, 422, "{minutes} minutes");
+        assert!(refused["message"].as_str().unwrap().contains("an approval to reveal lasts"), "{refused}");
+    }
+    assert_eq!(patch(json!({ "reveal_approval_minutes": 5 })).await.0, 204);
+    assert_eq!(root.json("GET", "/api/v1/settings/security", None).await["reveal_approval_minutes"], 5);
+
+    let agent = signed_in(&served, "actor.agent").await;
+    let approved_at = clock.now().as_millis();
+    let until = ask_and_approve(&agent, &root, mine).await;
+    assert_eq!(until, approved_at + 5 * 60_000);
+    // Lengthening the setting afterwards does not lengthen the approval already given.
+    assert_eq!(patch(json!({ "reveal_approval_minutes": 60 })).await.0, 204);
+    clock.advance_millis(4 * 60_000);
+    assert_eq!(access(&agent, mine).await["revealable"], json!(["financial"]), "after 4 minutes");
+    clock.advance_millis(60_000);
+    let after = access(&agent, mine).await;
+    assert_eq!(after["revealable"], json!([]), "after 5 minutes: masked again");
+    assert_eq!(after["may_ask"], true, "and the agent may ask again");
+
+    // A new approval lasts the new hour.
+    let approved_at = clock.now().as_millis();
+    assert_eq!(ask_and_approve(&agent, &root, mine).await, approved_at + 60 * 60_000);
+
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    let changed = trail.iter().filter(|r| r.action == "settings.security");
+    let minutes: Vec<_> = changed.filter(|r| r.detail.contains("masking.approval_minutes")).collect();
+    assert_eq!(minutes.len(), 2, "each change is audited: {minutes:?}");
+    let approvals: Vec<_> = trail.iter().filter(|r| r.action == "escalation.approved").collect();
+    assert!(approvals[0].detail.contains(&format!("reveal_until={until}")), "{:?}", approvals[0]);
+}

@@ -191,6 +191,8 @@ pub struct SecuritySettingsView {
     /// The classes of data a manager must approve before someone without the approve
     /// permission sees them.
     pub reveal_approval: Vec<String>,
+    /// Minutes a manager's approval to reveal lasts.
+    pub reveal_approval_minutes: i64,
 }
 
 /// One of the organisation's own masking patterns.
