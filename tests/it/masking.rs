@@ -4,6 +4,7 @@
 //! of each class, and a field of no class holding all of them); the test then walks every
 //! `GET` operation of the OpenAPI document as the agent and looks for any of them in full. Those who
 //! may reveal a class see it after a reveal with a reason (so the planting reached the views).
+//! The audit trail's exports carry none of them either.
 
 use countersign_sim::customers::{inbound, send_message};
 use countersign_sim::Customer;
@@ -83,8 +84,8 @@ async fn every_get(served: &Served, token: &str) -> Vec<(String, String)> {
 }
 
 /// The administrator defines a field per class and one of no class; the agent fills them with
-/// the planted values.
-async fn planted_in_fields(served: &Served, agent: &str) {
+/// the planted values. Returns the administrator's session (stepped up).
+async fn planted_in_fields(served: &Served, agent: &str) -> String {
     let (admin, _) = served.admin_stepped_up(&served.http).await;
     let contacts: Value = served.get("/api/v1/contacts", Some(agent)).await.json().await.unwrap();
     let contact = contacts[0]["id"].as_i64().unwrap();
@@ -108,6 +109,7 @@ async fn planted_in_fields(served: &Served, agent: &str) {
         let set = served.request_json(reqwest::Method::PUT, &path, agent, json!({ "value": value })).await;
         assert_eq!(set.status(), 200, "{name}");
     }
+    admin
 }
 
 #[tokio::test]
@@ -117,7 +119,7 @@ async fn an_agent_sees_no_planted_value_in_full_in_any_response() {
     let ana = Customer { wa_id: "16505550101".to_owned(), name: "Ana Souza".to_owned() };
     planted_everywhere(&served, &ana).await;
     let agent = served.login().await;
-    planted_in_fields(&served, &agent).await;
+    let admin = planted_in_fields(&served, &agent).await;
     // The agent's own reply carries them too (quoted back to them).
     let reply =
         served.post("/api/v1/conversations/1/messages", Some(&agent), json!({ "text": planted() })).await;
@@ -156,6 +158,19 @@ async fn an_agent_sees_no_planted_value_in_full_in_any_response() {
     for masked in ["card **** **** **** 1111", "**** **** **** 1111", "****456(3)", "••••••••"]
     {
         assert!(contacts.contains(masked), "{masked} is shown in the contact's fields: {contacts}");
+    }
+
+    // Exports: the audit trail of all of the above (the reply, the note, the fields set) leaves
+    // in both formats with no planted value in it, even to an administrator.
+    for format in ["csv", "jsonl"] {
+        let body = json!({ "format": format, "search": {} });
+        let export = served.request_json(reqwest::Method::POST, "/api/v1/audit/export", &admin, body).await;
+        assert_eq!(export.status(), 200, "{format}");
+        let text = export.text().await.unwrap();
+        for done in ["message.sent", "note.added", "contact.field_set"] {
+            assert!(text.contains(done), "the {format} export holds {done}");
+        }
+        assert!(leaks(&text, &ana).is_empty(), "the {format} export shows {:?}", leaks(&text, &ana));
     }
 }
 
