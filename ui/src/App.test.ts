@@ -4,6 +4,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import App from "./App.svelte";
 import { conversationSummary, meAs } from "./lib/fixtures";
+import { expectAccessible } from "./lib/a11y";
 
 const secret = "Card 4111 1111 1111 1111 please";
 const conversation = conversationSummary({ last_message_preview: secret });
@@ -44,6 +45,7 @@ describe("App on a shared PC", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     vi.useRealTimers();
     await screen.findByTestId("lock-screen");
+    await expectAccessible();
     expect(document.body.textContent).not.toContain(secret);
     expect(document.body.textContent).not.toContain("Sheena");
     expect(calls).toContain("lock");

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Account from "./Account.svelte";
 import { meAs } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -26,6 +27,7 @@ describe("Account", () => {
     });
     render(Account, { me: meAs(), onSignedOut: vi.fn() });
     expect(await screen.findByText("This device")).toBeTruthy();
+    await expectAccessible();
     expect(screen.getAllByTestId("session")).toHaveLength(2);
     expect(screen.queryByRole("button", { name: /Sign out of Countersign desktop/ })).toBeNull();
     await fireEvent.click(screen.getByRole("button", { name: "Sign out of Firefox on the back-office PC" }));

@@ -6,6 +6,7 @@ import Shell from "./Shell.svelte";
 import { sectionsFor } from "./admin";
 import { meAs, mockCore } from "./fixtures";
 import { createRawSnippet } from "svelte";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -36,6 +37,7 @@ describe("Administration", () => {
     mockCore({ labels: () => [] });
     render(Admin, { me: meAs({ capabilities: ["labels.manage"] }), onSignedOut: vi.fn() });
     expect(await screen.findByText(/No labels yet/)).toBeTruthy();
+    await expectAccessible();
     expect(screen.getByRole("button", { name: "Labels" }).getAttribute("aria-current")).toBe("page");
   });
 });

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Approvals from "./Approvals.svelte";
 import type { Escalation } from "./api";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -38,6 +39,7 @@ describe("Approvals", () => {
     });
     render(Approvals, { me: manager, onSignedOut: vi.fn() });
     const item = within(await screen.findByTestId("request"));
+    await expectAccessible();
     expect(screen.getByTestId("queue-count").textContent).toBe("1");
     expect(item.getByText(/Reveal financial data/)).toBeTruthy();
     expect(item.getByText("she disputes the charge on **** **** **** 1111")).toBeTruthy();

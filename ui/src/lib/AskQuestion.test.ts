@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import AskQuestion from "./AskQuestion.svelte";
 import { callsOf, message, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -42,6 +43,7 @@ describe("AskQuestion", () => {
     render(AskQuestion, { conversationId: 7, onSent: vi.fn(), onClose });
     await ask("Which store?", ["Leeds, Briggate and Trinity"]);
     expect((await screen.findByRole("alert")).textContent).toContain("20 characters");
+    await expectAccessible();
     expect((screen.getByLabelText("Question") as HTMLInputElement).value).toBe("Which store?");
     expect(onClose).not.toHaveBeenCalled();
   });

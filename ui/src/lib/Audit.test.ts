@@ -7,6 +7,7 @@ import Shell from "./Shell.svelte";
 import { openAlerts } from "./alerts.svelte";
 import type { AuditEvent } from "./api";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => {
   clearMocks();
@@ -66,6 +67,7 @@ describe("Audit trail", () => {
     });
     render(Audit, { me: auditor, onSignedOut: vi.fn() });
     expect(await screen.findAllByTestId("audit-event")).toHaveLength(2);
+    await expectAccessible();
     expect(screen.getByText("Failed")).toBeTruthy();
 
     await fireEvent.input(screen.getByLabelText("Person"), { target: { value: " mia.manager " } });

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import ChangePassword from "./ChangePassword.svelte";
 import { meAs } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -24,6 +25,7 @@ describe("ChangePassword", () => {
     });
     const onChanged = vi.fn();
     render(ChangePassword, { me, onChanged, onSignedOut: vi.fn() });
+    await expectAccessible();
     await fill("temporary pass 123", "violet tractor under seven lamps", "violet tractor under seven lamps");
     await waitFor(() => expect(onChanged).toHaveBeenCalledWith(expect.objectContaining({ must_change_password: false })));
     expect(calls).toEqual([

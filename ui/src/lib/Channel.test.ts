@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Channel from "./Channel.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { ChannelSettings } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -25,6 +26,7 @@ describe("WhatsApp channel", () => {
     const calls = mockCore({ channel_settings: () => ({ ...configured, replies_held_by_token: 2 }), set_channel_settings: () => configured });
     render(Channel, { me: admin, onSignedOut: vi.fn() });
     expect((await screen.findByTestId("token-refused")).textContent).toContain("2 replies are waiting");
+    await expectAccessible();
     const token = screen.getByLabelText(/Access token/) as HTMLInputElement;
     expect(token.type).toBe("password");
     expect(token.placeholder).toContain("leave blank to keep it");

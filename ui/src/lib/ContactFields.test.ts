@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import ContactFields from "./ContactFields.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 const admin = meAs({ role: "admin", capabilities: ["security.manage"], second_factor_methods: ["totp"] });
 const tier = { id: 1, name: "Loyalty tier", kind: "text", class: "none" };
@@ -17,6 +18,7 @@ describe("ContactFields", () => {
     });
     render(ContactFields, { me: admin, onSignedOut: vi.fn() });
     expect((await screen.findAllByTestId("contact-field-row"))[0].textContent).toContain("Not sensitive");
+    await expectAccessible();
     await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Date of birth" } });
     await fireEvent.change(screen.getByLabelText("Holds"), { target: { value: "date_of_birth" } });
     expect((screen.getByLabelText(/^Sensitivity/) as HTMLSelectElement).value).toBe("identity");

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import ContactPanel from "./ContactPanel.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { Contact, FieldValue } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => {
   clearMocks();
@@ -38,6 +39,7 @@ describe("ContactPanel", () => {
     expect(callsOf(calls, "contact")).toHaveLength(0);
     await fireEvent.click(screen.getByText("Customer details"));
     const values = await screen.findAllByTestId("contact-field");
+    await expectAccessible();
     expect(values.map((v) => v.textContent?.trim())).toEqual(["Gold", "**/**/****", "••••••••"]);
     expect(screen.getByText("(Health)")).toBeTruthy();
     expect(screen.queryByRole("button", { name: /Edit/ })).toBeNull();

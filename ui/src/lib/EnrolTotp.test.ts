@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import EnrolTotp from "./EnrolTotp.svelte";
 import { meAs } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -25,6 +26,7 @@ describe("EnrolTotp", () => {
     const onDone = vi.fn();
     render(EnrolTotp, { me, onDone, onSignedOut: vi.fn() });
     expect((await screen.findByTestId("totp-secret")).textContent).toBe(enrolment.secret);
+    await expectAccessible();
     expect(screen.getByRole("img").getAttribute("src")).toMatch(/^data:image\/svg\+xml/);
     await fireEvent.input(screen.getByLabelText("Code from the app"), { target: { value: "123456" } });
     await fireEvent.click(screen.getByRole("button", { name: "Confirm" }));

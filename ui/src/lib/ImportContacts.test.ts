@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import ImportContacts from "./ImportContacts.svelte";
 import { sectionsFor } from "./admin";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -36,6 +37,7 @@ describe("Import contacts", () => {
     expect(run.disabled).toBe(true);
     await choose(CSV);
     await fireEvent.change(await screen.findByLabelText("Rows without a team go to"), { target: { value: "2" } });
+    await expectAccessible();
     expect(run.disabled).toBe(true);
     await fireEvent.click(screen.getByRole("button", { name: "Check the file" }));
     const report = await screen.findByTestId("import-report");

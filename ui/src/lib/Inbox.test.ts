@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
 import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -28,6 +29,7 @@ describe("Inbox", () => {
     core();
     render(Inbox, { me: agent, onSignedOut: vi.fn() });
     const item = await screen.findByRole("button", { name: /Sheena Nelson/ });
+    await expectAccessible();
     expect(item.textContent).toContain("+*******1234");
     await fireEvent.click(item);
     expect(await screen.findByText("Is the blue one in stock?", { selector: ".message p" })).toBeTruthy();

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Labels from "./Labels.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { Label } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -24,6 +25,7 @@ describe("Labels", () => {
     });
     render(Labels, { me: marketing, onSignedOut: vi.fn() });
     expect((await screen.findByText(/No labels yet/)).textContent).toBeTruthy();
+    await expectAccessible();
     await fireEvent.click(screen.getByRole("button", { name: "New label" }));
     const form = screen.getByTestId("label-form");
     await fireEvent.input(within(form).getByRole("textbox", { name: "Name" }), { target: { value: "Dealer" } });

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import LockScreen from "./LockScreen.svelte";
 import { meAs } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -22,6 +23,7 @@ describe("LockScreen", () => {
     });
     const onUnlocked = vi.fn();
     render(LockScreen, { me: locked, onUnlocked, onSwitched: vi.fn() });
+    await expectAccessible();
     expect(screen.getByTestId("lock-screen").textContent).toContain("locked for anna");
     await typePassword("silver harbour");
     await waitFor(() => expect(onUnlocked).toHaveBeenCalledWith(expect.objectContaining({ locked: false })));

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Login from "./Login.svelte";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -20,6 +21,7 @@ describe("Login", () => {
     });
     const onSignedIn = vi.fn();
     render(Login, { onSignedIn });
+    await expectAccessible();
     await signIn("  anna ", "correct horse battery");
     await waitFor(() => expect(onSignedIn).toHaveBeenCalledWith(expect.objectContaining({ username: "anna" })));
     expect(calls).toEqual([{ cmd: "login", args: { username: "anna", password: "correct horse battery" } }]);

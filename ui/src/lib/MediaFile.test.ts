@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import MediaFile from "./MediaFile.svelte";
 import { callsOf, mockCore } from "./fixtures";
 import type { Content } from "./api";
+import { expectAccessible } from "./a11y";
 
 type MediaContent = Extract<Content, { type: "media" }>;
 const photo: MediaContent = {
@@ -28,6 +29,7 @@ describe("MediaFile", () => {
     const calls = mockCore({ message_media: () => new Uint8Array([0x89, 0x50]).buffer });
     const { unmount } = render(MediaFile, { messageId: 7, content: photo });
     const img = (await screen.findByRole("img", { name: "This pair" })) as HTMLImageElement;
+    await expectAccessible();
     expect(img.src).toBe("blob:countersign/1");
     expect(callsOf(calls, "message_media")).toEqual([{ messageId: 7 }]);
     expect(screen.getByTestId("save-media").textContent).toContain("2 KB");

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import People from "./People.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { UserInfo } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -45,6 +46,7 @@ describe("People", () => {
     const calls = core({ set_user_role: () => ({ ...people[1], role: "admin" }) });
     render(People, { me: admin, onSignedOut: vi.fn() });
     await screen.findAllByTestId("user");
+    await expectAccessible();
     const select = within(row("bo")).getByRole("combobox", { name: "Role of bo" }) as HTMLSelectElement;
     expect(select.value).toBe("agent");
     // The owners' role is not theirs to give.

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { clearMocks } from "@tauri-apps/api/mocks";
 import QuickReplies from "./QuickReplies.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -18,6 +19,7 @@ describe("QuickReplies", () => {
     });
     render(QuickReplies, { me: manager, onSignedOut: vi.fn() });
     expect((await screen.findByTestId("quick-reply-row")).textContent).toContain("/hoursLeedsWe open at 9.");
+    await expectAccessible();
     await fireEvent.click(screen.getByTestId("new-quick-reply"));
     const form = within(screen.getByTestId("quick-form"));
     await fireEvent.input(form.getByLabelText("Shortcut"), { target: { value: "/returns" } });

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Roles from "./Roles.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { RoleInfo, Roles as RolesData } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -78,6 +79,7 @@ describe("Roles", () => {
     });
     render(Roles, { me: admin, onSignedOut: vi.fn() });
     let editor = await openRole("Support agent");
+    await expectAccessible();
     expect(within(editor).getByText(/built-in template/)).toBeTruthy();
     expect(permission(editor, "Reply to customers").checked).toBe(true);
     expect(permission(editor, "Reply to customers").disabled).toBe(true);

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Routing from "./Routing.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { Routing as RoutingView, RoutingRule } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -38,6 +39,7 @@ describe("Routing", () => {
     core();
     render(Routing, { me: admin, onSignedOut: vi.fn() });
     const rules = await screen.findAllByTestId("rule");
+    await expectAccessible();
     expect(rules.map((r) => r.querySelector("strong")?.textContent)).toEqual(["Leeds picked", "Ask"]);
     expect(rules[0].textContent).toContain("When the customer picks Leeds: send to Leeds, give to members in turn.");
     expect(rules[1].textContent).toContain("Every new chat: ask “Which store?”.");

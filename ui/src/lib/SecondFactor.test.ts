@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import SecondFactor from "./SecondFactor.svelte";
 import { meAs } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -22,6 +23,7 @@ describe("SecondFactor", () => {
     });
     const onVerified = vi.fn();
     render(SecondFactor, { me, onVerified, onSignedOut: vi.fn() });
+    await expectAccessible();
     await enter(" 123456 ");
     await waitFor(() => expect(onVerified).toHaveBeenCalled());
     expect(calls).toEqual([{ cmd: "verify_second_factor", args: { code: "123456" } }]);

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import Share from "./Share.svelte";
 import { callsOf, message, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -13,6 +14,7 @@ describe("Share", () => {
     const calls = mockCore({ send_message: () => message({ id: 4, direction: "outbound", kind: "location" }) });
     const onClose = vi.fn();
     render(Share, { conversationId: 7, onSent: vi.fn(), onClose });
+    await expectAccessible();
     await fill("Name", "Store 12, Leeds");
     await fill("Address", "14 Briggate, Leeds");
     const share = screen.getByRole("button", { name: "Share place" }) as HTMLButtonElement;

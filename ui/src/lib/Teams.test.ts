@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Teams from "./Teams.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { Team } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -29,6 +30,7 @@ describe("Teams", () => {
     });
     render(Teams, { me: admin, onSignedOut: vi.fn() });
     await screen.findAllByTestId("team");
+    await expectAccessible();
     expect(within(team("General")).queryByRole("button", { name: "Delete…" })).toBeNull();
 
     await fireEvent.input(screen.getByRole("textbox", { name: "Team name" }), { target: { value: "Store 12, Leeds" } });

@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import TemplateComposer from "./TemplateComposer.svelte";
 import { callsOf, message, mockCore, orderShipped, sendingOptions } from "./fixtures";
 import type { Template } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -33,6 +34,7 @@ describe("TemplateComposer", () => {
     const onSent = vi.fn();
     render(TemplateComposer, { conversationId: 3, options: sendingOptions({ templates: [orderReady] }), onSent });
     const select = (await screen.findByRole("combobox", { name: "Template" })) as HTMLSelectElement;
+    await expectAccessible();
     expect([...select.options].map((o) => o.textContent)).toEqual(["Choose an approved template…", "order_ready (en_GB)"]);
     await fireEvent.change(select, { target: { value: "order_ready/en_GB" } });
     const inputs = screen.getAllByRole("textbox");

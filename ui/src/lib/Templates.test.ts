@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Templates from "./Templates.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
 import type { Template } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
 
@@ -29,6 +30,7 @@ describe("Templates", () => {
     const calls = mockCore({ templates: () => [], labels: () => [], sync_templates: () => [hello, { ...hello, name: "winter_sale", status: "REJECTED" }] });
     render(Templates, { me: marketing, onSignedOut: vi.fn() });
     expect(await screen.findByText(/No templates yet/)).toBeTruthy();
+    await expectAccessible();
     await fireEvent.click(screen.getByTestId("sync-templates"));
     await waitFor(() => expect(screen.getAllByTestId("template")).toHaveLength(2));
     expect(screen.getAllByTestId("template")[1].textContent).toContain("rejected");
