@@ -1017,7 +1017,10 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_approved() {
-    let (_driver, client) = launch(demo_env(free_port())).await;
+    // The organisation has approvals last one minute, so the journey sees one end.
+    let mut env = demo_env(free_port());
+    env.push(("COUNTERSIGN_DEMO_APPROVAL_MINUTES", "1".to_owned()));
+    let (_driver, client) = launch(env).await;
     let open_ben = || async {
         wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(30))
             .await
@@ -1090,10 +1093,22 @@ async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_app
     .await;
     screenshot(&client, "26-my-requests.png").await;
 
-    // Ben now shops in York: the agent, who may not move conversations, asks; the lead's
-    // approval moves him, and York's agent has him.
+    // A minute after the approval it has ended: the card is masked again, Reveal is gone, and
+    // the agent is told so and may ask again.
     click(&client, "[data-testid=tab-inbox]").await;
     open_ben().await;
+    let ended =
+        wait_for_text(&client, "[data-testid=approval-ended]", "ended at", Duration::from_secs(75)).await;
+    assert!(ended.text().await.unwrap().contains("demo.lead's approval to reveal financial data"));
+    wait_gone(&client, "[data-testid=approved]", Duration::from_secs(5)).await;
+    let card = open_ben().await;
+    assert!(card.find(Locator::Css("[data-testid=reveal]")).await.is_err(), "no Reveal once it ended");
+    assert!(!visible_text(&client).await.contains("4111 1111 1111 1111"), "masked again");
+    element(&client, "[data-testid=ask-manager-open]", 5).await;
+    screenshot(&client, "26b-approval-ended.png").await;
+
+    // Ben now shops in York: the agent, who may not move conversations, asks; the lead's
+    // approval moves him, and York's agent has him.
     click(&client, "[data-testid=ask-manager-open]").await;
     let form = element(&client, "[data-testid=ask-form]", 5).await;
     form.find(Locator::Css("select[name=ask-move]")).await.unwrap().select_by_label("York").await.unwrap();

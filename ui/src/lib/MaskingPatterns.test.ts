@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 const admin = meAs({ role: "admin", capabilities: ["security.manage"], second_factor_methods: ["totp"] });
 const loyalty = { name: "Loyalty card", pattern: String.raw`\bLOY-?\d{8}\b`, class: "financial", keep_last: 4 };
@@ -22,6 +23,8 @@ function core(handlers: Parameters<typeof mockCore>[0], saved: unknown[] = []) {
       masking_region: null,
       masking_identity_numbers: [],
       masking_patterns: saved,
+      reveal_approval: [],
+      reveal_approval_minutes: 15,
     }),
     allowlist: () => ({ entries: [], desktop_note: "" }),
     ...handlers,
@@ -41,6 +44,7 @@ describe("MaskingPatterns", () => {
     });
     render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
     expect(await screen.findByText(/No custom patterns/)).toBeTruthy();
+    await expectAccessible();
     await fireEvent.click(screen.getByRole("button", { name: "Add pattern" }));
     await fireEvent.input(screen.getByLabelText("Name of pattern 1"), { target: { value: loyalty.name } });
     await fireEvent.input(screen.getByLabelText("Pattern 1"), { target: { value: loyalty.pattern } });

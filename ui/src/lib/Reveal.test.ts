@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
 import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
 import type { DataClass, RevealAccess } from "./api";
+import { expectAccessible } from "./a11y";
 
 afterEach(() => {
   clearMocks();
@@ -42,6 +43,7 @@ describe("Reveal", () => {
   it("is offered only to those who may reveal", async () => {
     core();
     await openConversation([]);
+    await expectAccessible();
     expect(screen.queryByRole("button", { name: "Reveal…" })).toBeNull();
   });
 
@@ -159,6 +161,25 @@ describe("Reveal", () => {
         escalations: () => ({ mine: [refusal], to_decide: [] }),
       });
       expect((await screen.findByTestId("ask-refused")).textContent).toContain("mo.manager refused your request: ask her to read the last four digits");
+    });
+
+    it("says when an approval has ended and offers to ask again, without Reveal", async () => {
+      const ended = Date.now() - 1_000;
+      const approval = {
+        id: 5, conversation_id: 7, customer_name: "Sheena Nelson", team: "Store A", requested_by: "anna",
+        reason: "she disputes a charge", reveal: ["financial"], transfer_to: null, status: "approved", created_at: 0,
+        decided_by: "mo.manager", note: null, decided_at: 1, reveal_until: ended,
+      };
+      await openAsAsker({
+        reveal_access: () => asker,
+        escalations: () => ({ mine: [approval], to_decide: [] }),
+      });
+      const told = (await screen.findByTestId("approval-ended")).textContent ?? "";
+      expect(told).toContain("mo.manager's approval to reveal financial data ended at");
+      expect(told).toContain("masked again");
+      expect(screen.queryByTestId("approved")).toBeNull();
+      expect(screen.queryByRole("button", { name: "Reveal…" })).toBeNull();
+      expect(screen.getByRole("button", { name: "Ask a manager…" })).toBeTruthy();
     });
   });
 });

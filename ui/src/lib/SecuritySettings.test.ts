@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { clearMocks } from "@tauri-apps/api/mocks";
 import SecuritySettings from "./SecuritySettings.svelte";
 import { callsOf, meAs, mockCore } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 const admin = meAs({ role: "admin", capabilities: ["security.manage"], second_factor_methods: ["totp"] });
 
@@ -18,6 +19,7 @@ const settings = {
   step_up_minutes: 5,
   masking_region: null,
   masking_identity_numbers: ["us_ssn", "hk_hkid"],
+  reveal_approval_minutes: 15,
 };
 const note = "On a desktop without a server, this is checked against the PC's own addresses";
 
@@ -34,6 +36,7 @@ describe("SecuritySettings", () => {
     core({});
     render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
     expect(((await screen.findByLabelText(/Shortest password/)) as HTMLInputElement).value).toBe("12");
+    await expectAccessible();
     expect(screen.getByText(note)).toBeTruthy();
     expect((screen.getByRole("checkbox", { name: "admin" }) as HTMLInputElement).checked).toBe(true);
     expect((screen.getByRole("checkbox", { name: "agent" }) as HTMLInputElement).checked).toBe(false);
@@ -84,11 +87,17 @@ describe("SecuritySettings", () => {
     const box = within(await screen.findByTestId("reveal-approval"));
     expect((box.getByRole("checkbox", { name: "Identity" }) as HTMLInputElement).checked).toBe(true);
     expect((box.getByRole("checkbox", { name: "Financial" }) as HTMLInputElement).checked).toBe(false);
+    const lasts = box.getByLabelText(/An approval lasts/) as HTMLInputElement;
+    expect(lasts.value).toBe("15");
     await fireEvent.click(box.getByRole("checkbox", { name: "Financial" }));
     await fireEvent.click(box.getByRole("checkbox", { name: "Identity" }));
+    await fireEvent.input(lasts, { target: { value: "5" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
     await waitFor(() => expect(callsOf(calls, "set_security_settings")).toHaveLength(1));
-    expect(callsOf(calls, "set_security_settings")[0].settings).toMatchObject({ reveal_approval: ["financial"] });
+    expect(callsOf(calls, "set_security_settings")[0].settings).toMatchObject({
+      reveal_approval: ["financial"],
+      reveal_approval_minutes: 5,
+    });
   });
 
   it("makes the administrator confirm a list that would lock them out", async () => {

@@ -153,6 +153,8 @@ export interface SecuritySettings {
   masking_patterns: MaskingPattern[];
   /** The classes of data a manager must approve before staff without the approve permission see them. */
   reveal_approval: DataClass[];
+  /** Minutes a manager's approval to reveal lasts for the one who asked (1 to 240). */
+  reveal_approval_minutes: number;
 }
 
 /** A request for a manager's approval about one conversation. */
