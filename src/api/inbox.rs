@@ -3,11 +3,11 @@
 use crate::audit::Kind;
 use serde::Deserialize;
 
-use super::views::{ConversationSummaryView, MessageView};
+use super::views::{ConversationSummaryView, HandoverView, MessageView};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::act;
+use crate::authz::{act, authorize_on};
 use crate::channel::whatsapp::client::text_request;
 use crate::domain::{reply_window_open, ConversationId, MessageId, MessageKind, TeamId};
 use crate::error::{Error, Result};
@@ -206,6 +206,31 @@ impl Core {
             .detail("agent", agent.map_or_else(|| "none".to_owned(), |a| format!("user:{}", a.get())));
         tx.audit(&event, now).await?;
         tx.commit().await
+    }
+
+    /// Whom the actor may hand conversation `id` to: the active members of its team when they
+    /// may assign it, the other teams when they may move it. Asking records nothing (it is
+    /// not a refusal to be told there is no one to hand it to).
+    pub async fn handover_options(&self, token: &SessionToken, id: ConversationId) -> Result<HandoverView> {
+        let r = self.resolve(token).await?;
+        self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
+        let placement = self.store.conversation_placement(id).await?.ok_or(Error::NotFound)?;
+        let teams = self.store.list_teams().await?;
+        let mut agents = Vec::new();
+        if authorize_on::<act::AssignConversation>(&r.actor, id, &placement).is_ok() {
+            let members = teams.iter().filter(|t| t.id == placement.team).flat_map(|t| &t.members);
+            for (_, name) in members {
+                if self.user_named(name).await.is_ok_and(|u| !u.disabled) {
+                    agents.push(name.clone());
+                }
+            }
+        }
+        let others = if authorize_on::<act::TransferConversation>(&r.actor, id, &placement).is_ok() {
+            teams.iter().filter(|t| t.id != placement.team).map(|t| (t.id, t.name.clone())).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(HandoverView::build(agents, &others))
     }
 
     /// Moves a conversation to another team. Its agent keeps it only if they are a member of

@@ -101,6 +101,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversation_messages))
         .routes(routes!(send_text))
         .routes(routes!(assign_conversation))
+        .routes(routes!(handover_options))
         .routes(routes!(transfer_conversation))
         .routes(routes!(workflow::set_conversation_status))
         .routes(routes!(workflow::set_conversation_priority))
@@ -518,6 +519,15 @@ async fn assign_conversation(
     let request = body(json)?;
     core.assign_conversation(&token, ConversationId::new(id), request).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/handover", operation_id = "handover_options", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = HandoverView), (status = "4XX", body = ErrorView)))]
+async fn handover_options(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<HandoverView>, ApiError> {
+    Ok(Json(core.handover_options(&token, ConversationId::new(id)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/team", operation_id = "transfer_conversation", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = TransferRequest, responses((status = 204), (status = "4XX", body = ErrorView)))]

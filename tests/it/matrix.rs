@@ -53,6 +53,7 @@ fn api_functions() -> BTreeSet<String> {
         "resolve",
         "session_policy",
         "lock_after_seconds",
+        "content_protection",
         "password_policy",
         "throttle_policy",
         "second_factor_required_for",
@@ -456,6 +457,7 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         // No WhatsApp Business Account id is set, so those allowed are told to set one first.
         ("sync_templates", "POST", "/api/v1/templates/sync".into(), None),
         ("assign_conversation", "POST", c(mine, "/assignee"), Some(json!({ "agent": actor }))),
+        ("handover_options", "GET", c(mine, "/handover"), None),
         ("set_conversation_status", "PUT", c(mine, "/status"), Some(json!({ "status": "pending" }))),
         ("set_conversation_priority", "PUT", c(mine, "/priority"), Some(json!({ "priority": "high" }))),
         ("add_note", "POST", c(mine, "/notes"), Some(json!({ "text": format!("@{actor} call back at 5") }))),

@@ -190,3 +190,58 @@ async fn a_note_that_cannot_be_kept_is_refused_and_nothing_is_written(#[case] te
     assert!(error["message"].as_str().unwrap().contains(why), "{error}");
     assert_eq!(agent.json("GET", &notes, None).await, json!([]));
 }
+
+/// Whom `who` may hand conversation `id` to.
+async fn handover(who: &Caller<'_>, id: i64) -> reqwest::Response {
+    who.call("GET", &format!("/api/v1/conversations/{id}/handover"), None).await
+}
+
+/// Handing a conversation over: a store's manager is offered the store's active members and
+/// the other stores; an agent is offered the store's members only once the conversation is
+/// theirs, and never another store (their role may not move it); a disabled colleague is not
+/// offered; another store's conversation is not found; and asking records no refusal.
+#[tokio::test]
+async fn whom_a_conversation_may_be_handed_to_follows_what_the_role_may_do() {
+    let sim = graph_sim().await;
+    let served = Served::new(&sim.base_url()).await;
+    let (root, [mine, theirs, .., store_b]) = two_stores(&served).await;
+    add_user(&served, "mia.manager", "manager", &["Store A"]).await;
+    add_user(&served, "gone.agent", "agent", &["Store A"]).await;
+    root.json("PUT", "/api/v1/users/gone.agent/disabled", Some(json!({ "disabled": true }))).await;
+    let (mia, agent) = (signed_in(&served, "mia.manager").await, signed_in(&served, "actor.agent").await);
+    let refusals_before = served.site.core.store().audit_records().await.unwrap().len();
+
+    let offered: Value = handover(&mia, mine).await.json().await.unwrap();
+    assert_eq!(offered["agents"], json!(["actor.agent", "mia.manager"]), "active members, in order");
+    let teams: Vec<&str> =
+        offered["teams"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(teams, ["General", "Store B"], "every other team, the default one too");
+    assert!(offered["teams"].as_array().unwrap().iter().any(|t| t["id"] == store_b));
+    let offered: Value = handover(&agent, mine).await.json().await.unwrap();
+    assert_eq!(offered, json!({ "agents": [], "teams": [] }), "not theirs yet: nothing to hand over");
+    assert_eq!(handover(&agent, theirs).await.status(), StatusCode::NOT_FOUND);
+    let trail = served.site.core.store().audit_records().await.unwrap();
+    let denied = trail[refusals_before..].iter().filter(|r| r.action == "access.denied").count();
+    assert_eq!(denied, 1, "only the other store's conversation, which is a refusal to see it");
+
+    // The manager hands it to the agent, who may then pass it on within the store, and only there.
+    let (status, _) = answer(
+        &mia,
+        "POST",
+        &format!("/api/v1/conversations/{mine}/assignee"),
+        json!({ "agent": "actor.agent" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let offered: Value = handover(&agent, mine).await.json().await.unwrap();
+    assert_eq!(offered, json!({ "agents": ["actor.agent", "mia.manager"], "teams": [] }));
+    let (status, _) = answer(
+        &agent,
+        "POST",
+        &format!("/api/v1/conversations/{mine}/assignee"),
+        json!({ "agent": "mia.manager" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(listed(&mia, mine).await["assignee"], "mia.manager");
+}

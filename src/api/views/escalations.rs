@@ -124,3 +124,22 @@ impl RevealAccessView {
         }
     }
 }
+
+/// Whom the actor may hand one conversation to (issue 8 point 1): the active members of its
+/// team, when they may assign it, and the other teams, when they may move it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HandoverView {
+    /// User names of the active members of the conversation's team, in order (empty unless
+    /// the actor may assign it).
+    pub agents: Vec<String>,
+    /// The teams it may move to (all but its own; empty unless the actor may move it).
+    pub teams: Vec<super::TeamRefView>,
+}
+
+impl HandoverView {
+    /// Builds the view.
+    pub fn build(mut agents: Vec<String>, teams: &[(TeamId, String)]) -> Self {
+        agents.sort();
+        Self { agents, teams: teams.iter().map(super::TeamRefView::build).collect() }
+    }
+}
