@@ -36,6 +36,8 @@ const SESSION_ABSOLUTE_HOURS: &str = "session.absolute_hours";
 const LOCK_AFTER_SECONDS: &str = "desktop.lock_seconds";
 /// Setting: minutes a proven second factor counts for high-risk actions.
 const STEP_UP_MINUTES: &str = "step_up.minutes";
+/// Setting: whether the desktop window is left out of screen captures (`true`/`false`).
+const CONTENT_PROTECTION: &str = "desktop.content_protection";
 /// Setting: minutes a manager's approval to reveal lasts.
 const APPROVAL_MINUTES: &str = "masking.approval_minutes";
 
@@ -83,6 +85,9 @@ pub struct SecuritySettings {
     /// Minutes an approval to reveal lasts for the one who asked (1 to 240; default 15).
     /// Approvals already given keep the end they were given with.
     pub reveal_approval_minutes: Option<i64>,
+    /// Whether the desktop window is left out of screenshots, screen recording and sharing
+    /// (Windows and macOS; default on).
+    pub content_protection: Option<bool>,
 }
 
 impl Core {
@@ -105,6 +110,12 @@ impl Core {
     /// How long a proven second factor allows high-risk actions, in milliseconds.
     pub(super) async fn step_up_window_ms(&self) -> Result<i64> {
         Ok(self.number_setting(STEP_UP_MINUTES, DEFAULT_STEP_UP_MINUTES).await? * 60_000)
+    }
+
+    /// Whether the desktop window is left out of screen captures (on unless turned off). Read
+    /// by the desktop shell at start, before anyone signs in: it is not secret.
+    pub async fn content_protection(&self) -> Result<bool> {
+        Ok(self.store.find_setting(CONTENT_PROTECTION).await?.is_none_or(|v| v != "false"))
     }
 
     /// Minutes a manager's approval to reveal lasts.
@@ -136,6 +147,7 @@ impl Core {
             masking_patterns: masking::pattern_views(&self.masking_patterns().await?),
             reveal_approval: self.reveal_approval().await?.names().into_iter().map(str::to_owned).collect(),
             reveal_approval_minutes: self.approval_minutes().await?,
+            content_protection: self.content_protection().await?,
         })
     }
 
@@ -310,6 +322,7 @@ impl Core {
                     APPROVAL_MINUTES_RANGE.1,
                 )?,
             ),
+            (CONTENT_PROTECTION, settings.content_protection.map(|on| on.to_string())),
         ];
         let now = self.clock.now();
         let mut tx = self.store.write().await?;

@@ -167,6 +167,15 @@ fn parse_time(text: &str) -> Result<i64, String> {
         .map_err(|_| "expected a day such as 2026-01-31 or a time such as 2026-01-31T09:00:00Z".to_owned())
 }
 
+/// `on` or `off`.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
+}
+
 #[derive(Subcommand)]
 enum MaskingCommand {
     /// Precision and recall of the detectors on a labelled corpus (one message per line,
@@ -268,6 +277,10 @@ enum SettingsCommand {
         /// Minutes a manager's approval to reveal lasts (1–240; default 15).
         #[arg(long)]
         reveal_approval_minutes: Option<i64>,
+        /// Leave the desktop window out of screenshots and screen sharing (Windows, macOS):
+        /// on or off (default on).
+        #[arg(long, value_parser = on_off)]
+        content_protection: Option<bool>,
         /// Shortest password accepted (8–128; default 12).
         #[arg(long)]
         password_min_length: Option<usize>,
@@ -531,6 +544,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     masking_patterns,
                     reveal_approval,
                     reveal_approval_minutes,
+                    content_protection,
                 },
         } => {
             let masking_patterns = masking_patterns.map(|file| read_patterns(&file)).transpose()?;
@@ -552,6 +566,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 masking_patterns,
                 reveal_approval: reveal_approval.map(list_or_none),
                 reveal_approval_minutes,
+                content_protection,
             };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");

@@ -223,28 +223,58 @@ async fn it_sets_the_organisations_masking_patterns_from_a_file() {
 }
 
 #[rstest::rstest]
-#[case::two_classes("identity,financial", Some("financial,identity"))]
-#[case::none_at_all("none", Some(""))]
-#[case::unknown_class("financial,secrets", None)]
+#[case::two_classes(
+    "--reveal-approval",
+    "identity,financial",
+    "masking.reveal_approval",
+    Ok("financial,identity")
+)]
+#[case::no_class_at_all("--reveal-approval", "none", "masking.reveal_approval", Ok(""))]
+#[case::unknown_class(
+    "--reveal-approval",
+    "financial,secrets",
+    "masking.reveal_approval",
+    Err("\"secrets\" is not a class of data")
+)]
+#[case::approval_minutes("--reveal-approval-minutes", "5", "masking.approval_minutes", Ok("5"))]
+#[case::approval_too_long(
+    "--reveal-approval-minutes",
+    "600",
+    "masking.approval_minutes",
+    Err("an approval to reveal lasts")
+)]
+#[case::capture_allowed("--content-protection", "off", "desktop.content_protection", Ok("false"))]
+#[case::capture_blocked("--content-protection", "on", "desktop.content_protection", Ok("true"))]
+#[case::capture_unclear(
+    "--content-protection",
+    "maybe",
+    "desktop.content_protection",
+    Err("expected on or off")
+)]
 #[tokio::test(flavor = "multi_thread")]
-async fn it_sets_the_classes_a_manager_approves(#[case] given: &str, #[case] stored: Option<&str>) {
+async fn it_sets_the_security_settings_it_is_given(
+    #[case] flag: &str,
+    #[case] given: &str,
+    #[case] key: &str,
+    #[case] stored: Result<&str, &str>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let loc = set_up(dir.path());
     let l: Vec<&str> = loc.iter().map(String::as_str).collect();
-    let out = countersign(&[&["settings", "security", "--reveal-approval", given], &l[..]].concat(), "");
+    let out = countersign(&[&["settings", "security", flag, given], &l[..]].concat(), "");
     match stored {
-        Some(_) => {
+        Ok(_) => {
             assert!(String::from_utf8_lossy(&out.stdout).contains("Security settings saved."), "{out:?}")
         }
-        None => {
+        Err(reason) => {
             let why = String::from_utf8_lossy(&out.stderr);
-            assert!(!out.status.success() && why.contains("\"secrets\" is not a class of data"), "{why}");
+            assert!(!out.status.success() && why.contains(reason), "{why}");
         }
     }
     let core =
         Core::open(&dir.path().join("data"), &KeySource::File(dir.path().join("data.key"))).await.unwrap();
-    let saved = core.store().find_setting("masking.reveal_approval").await.unwrap();
-    assert_eq!(saved.as_deref(), stored, "nothing saved from a wrong list");
+    let saved = core.store().find_setting(key).await.unwrap();
+    assert_eq!(saved.as_deref(), stored.ok(), "nothing saved from a wrong value");
     core.close().await;
 }
 

@@ -328,6 +328,7 @@ async fn an_organisation_sets_how_long_an_approval_to_reveal_lasts() {
     assert_eq!(patch(json!({ "reveal_approval": ["financial"] })).await.0, 204);
     let saved = root.json("GET", "/api/v1/settings/security", None).await;
     assert_eq!(saved["reveal_approval_minutes"], 15, "fifteen minutes unless changed");
+    assert_eq!(saved["content_protection"], true, "the window is kept out of screen captures by default");
     for minutes in [0, 241, -5] {
         let (status, refused) = patch(json!({ "reveal_approval_minutes": minutes })).await;
         assert_eq!(status, 422, "{minutes} minutes");

@@ -193,6 +193,8 @@ pub struct SecuritySettingsView {
     pub reveal_approval: Vec<String>,
     /// Minutes a manager's approval to reveal lasts.
     pub reveal_approval_minutes: i64,
+    /// Whether the desktop window is left out of screen captures.
+    pub content_protection: bool,
 }
 
 /// One of the organisation's own masking patterns.
