@@ -45,6 +45,7 @@ fn main() {
         "regenerate_recovery_codes",
         "remove_totp",
         "assign_conversation",
+        "handover_options",
         "transfer_conversation",
         "set_conversation_status",
         "set_conversation_priority",

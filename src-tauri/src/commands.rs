@@ -20,7 +20,7 @@ use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
-use countersign::api::views::{MaskingTrialView, RevealView, SendingOptionsView, TemplateView};
+use countersign::api::views::{HandoverView, MaskingTrialView, RevealView, SendingOptionsView, TemplateView};
 use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
 use countersign::Error;
@@ -207,8 +207,17 @@ pub async fn security_settings(state: State<'_, AppState>) -> Reply<SecuritySett
 }
 
 #[tauri::command]
-pub async fn set_security_settings(state: State<'_, AppState>, settings: SecuritySettings) -> Reply<()> {
-    state.core()?.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))
+pub async fn set_security_settings<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: SecuritySettings,
+) -> Reply<()> {
+    let core = state.core()?;
+    core.set_security_settings(&*state.session()?, settings).await.map_err(|e| ErrorView::from(&e))?;
+    // This window follows a change of content protection at once.
+    let on = core.content_protection().await.unwrap_or(true);
+    crate::window::set_content_protected(&app, on);
+    Ok(())
 }
 
 #[tauri::command]
@@ -438,6 +447,13 @@ pub async fn assign_conversation(
         .assign_conversation(&token, ConversationId::new(conversation_id), request)
         .await
         .map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn handover_options(state: State<'_, AppState>, conversation_id: i64) -> Reply<HandoverView> {
+    let token = state.session()?;
+    let core = state.core()?;
+    core.handover_options(&token, ConversationId::new(conversation_id)).await.map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

@@ -22,9 +22,13 @@ mod routing;
 mod state;
 #[cfg(test)]
 mod tests;
+mod window;
 mod workflow;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tauri::Manager;
 
 use countersign::keys::KeySource;
 use countersign::{Core, Error};
@@ -118,9 +122,15 @@ async fn start() -> anyhow::Result<(AppState, Option<PathBuf>)> {
     Ok((AppState::new(core), None))
 }
 
-/// The app's state and its commands (the same list `build.rs` generates permissions for).
+/// The app's state and its commands (tests build the app with both at once).
+#[cfg(test)]
 fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    builder.manage(state).invoke_handler(tauri::generate_handler![
+    commands(builder.manage(state))
+}
+
+/// The app's commands (the same list `build.rs` generates permissions for).
+fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
         commands::login,
         commands::logout,
         commands::me,
@@ -164,6 +174,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::regenerate_recovery_codes,
         commands::remove_totp,
         commands::assign_conversation,
+        commands::handover_options,
         commands::transfer_conversation,
         commands::contacts,
         commands::contact,
@@ -233,9 +244,18 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
 
 fn main() -> anyhow::Result<()> {
     countersign::logging::init();
-    let (state, throwaway_dir) = tauri::async_runtime::block_on(start())?;
-    let app = with_commands(tauri::Builder::default(), state)
-        .setup(|app| {
+    // The demo's throw-away directory, deleted when the app exits.
+    let throwaway: Arc<Mutex<Option<PathBuf>>> = Arc::default();
+    let on_exit = throwaway.clone();
+    // One app per desktop session: a second start brings the running one forward and ends
+    // before it has opened anything (its setup below never runs).
+    let builder = window::single_instance(commands(tauri::Builder::default()));
+    let app = builder
+        .setup(move |app| {
+            let (state, dir) = tauri::async_runtime::block_on(start())?;
+            *throwaway.lock().unwrap_or_else(PoisonError::into_inner) = dir;
+            app.manage(state);
+            window::protect_content(app.handle());
             let locker = app.handle().clone();
             os_lock::watch(move || commands::lock_for_os(locker.clone()));
             notify::watch(app.handle().clone());
@@ -248,8 +268,10 @@ fn main() -> anyhow::Result<()> {
         })
         .build(tauri::generate_context!())?;
     app.run(move |_, event| {
-        if let (tauri::RunEvent::Exit, Some(dir)) = (event, &throwaway_dir) {
-            let _ = std::fs::remove_dir_all(dir);
+        if let tauri::RunEvent::Exit = event {
+            if let Some(dir) = on_exit.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
         }
     });
     Ok(())
