@@ -155,6 +155,8 @@ export interface SecuritySettings {
   reveal_approval: DataClass[];
   /** Minutes a manager's approval to reveal lasts for the one who asked (1 to 240). */
   reveal_approval_minutes: number;
+  /** Whether the app's window is left out of screenshots and screen sharing (Windows, macOS). */
+  content_protection: boolean;
 }
 
 /** A request for a manager's approval about one conversation. */
@@ -195,6 +197,13 @@ export interface RevealAccess {
   pending: boolean;
   /** The teams one may ask to move this conversation to (all but its own). */
   transfer_teams: TeamRef[];
+}
+
+/** Whom one may hand a conversation to: its team's active members (when one may assign it)
+ * and the other teams (when one may move it). */
+export interface Handover {
+  agents: string[];
+  teams: TeamRef[];
 }
 
 /** Who may reveal a piece of data. */
@@ -708,6 +717,12 @@ export const api = {
     invoke<void>("set_conversation_status", { conversationId, request: { status, snooze_until: snoozeUntil } }),
   setPriority: (conversationId: number, priority: Priority) =>
     invoke<void>("set_conversation_priority", { conversationId, request: { priority } }),
+  handoverOptions: (conversationId: number) => invoke<Handover>("handover_options", { conversationId }),
+  /** `agent` null: back to the team's queue. */
+  assign: (conversationId: number, agent: string | null) =>
+    invoke<void>("assign_conversation", { conversationId, request: { agent } }),
+  transfer: (conversationId: number, team: number, note: string | null) =>
+    invoke<void>("transfer_conversation", { conversationId, request: { team, note } }),
   notes: (conversationId: number) => invoke<Note[]>("conversation_notes", { conversationId }),
   addNote: (conversationId: number, text: string) =>
     invoke<Note>("add_note", { conversationId, request: { text } }),

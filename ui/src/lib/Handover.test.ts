@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import Inbox from "./Inbox.svelte";
+import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import { expectAccessible } from "./a11y";
+
+afterEach(() => clearMocks());
+
+const manager = meAs({
+  username: "mia",
+  capabilities: ["conversations.view", "conversations.reply", "conversations.assign", "conversations.transfer"],
+});
+const sheena = conversationSummary();
+const omar = conversationSummary({ id: 8, contact_id: 8, customer_name: "Omar Haddad", last_message_at: Date.now() - 60_000 });
+const offered = { agents: ["anna", "mia"], teams: [{ id: 2, name: "Store B" }] };
+
+function core(handlers: Parameters<typeof mockCore>[0] = {}) {
+  return mockCore({
+    list_conversations: () => [sheena, omar],
+    conversation_messages: () => [message({ text: "Is the blue one in stock?" })],
+    mark_read: () => null,
+    sending_options: () => sendingOptions(),
+    handover_options: () => offered,
+    assign_conversation: () => undefined,
+    transfer_conversation: () => undefined,
+    ...handlers,
+  });
+}
+
+async function openSheena() {
+  render(Inbox, { me: manager, onSignedOut: vi.fn() });
+  await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+  return within(await screen.findByTestId("handover"));
+}
+
+describe("Handing a conversation over", () => {
+  it("assigns it to a colleague of its team, or back to the team's queue", async () => {
+    const calls = core();
+    const handover = await openSheena();
+    const assignee = handover.getByLabelText("Assigned to") as HTMLSelectElement;
+    expect([...assignee.options].map((o) => o.text)).toEqual(["Team queue (Store A)", "anna", "mia (me)"]);
+    await expectAccessible();
+    await fireEvent.change(assignee, { target: { value: "anna" } });
+    await waitFor(() => expect(callsOf(calls, "assign_conversation")).toHaveLength(1));
+    await fireEvent.change(assignee, { target: { value: "" } });
+    await waitFor(() => expect(callsOf(calls, "assign_conversation")).toHaveLength(2));
+    expect(callsOf(calls, "assign_conversation")).toEqual([
+      { conversationId: 7, request: { agent: "anna" } },
+      { conversationId: 7, request: { agent: null } },
+    ]);
+  });
+
+  it("moves it to another team with a private note, and shows why the core refused", async () => {
+    const calls = core({
+      transfer_conversation: (_, n) => {
+        if (n === 1) throw { code: "invalid", message: "there is no such team" };
+      },
+    });
+    const handover = await openSheena();
+    await fireEvent.click(handover.getByRole("button", { name: "Move to another team…" }));
+    const form = within(screen.getByTestId("move-form"));
+    const move = form.getByRole("button", { name: "Move" }) as HTMLButtonElement;
+    expect(move.disabled).toBe(true);
+    await fireEvent.change(form.getByLabelText("Team"), { target: { value: "2" } });
+    await fireEvent.input(form.getByLabelText(/A private note for them/), { target: { value: " She collects in B " } });
+    await fireEvent.click(move);
+    expect((await screen.findByRole("alert")).textContent).toContain("there is no such team");
+    expect(screen.getByTestId("move-form")).toBeTruthy();
+    await fireEvent.click(move);
+    await waitFor(() => expect(screen.queryByTestId("move-form")).toBeNull());
+    expect(callsOf(calls, "transfer_conversation")[1]).toEqual({ conversationId: 7, request: { team: 2, note: "She collects in B" } });
+  });
+
+  it("shows nothing, and asks nothing, to a role that may neither assign nor move", async () => {
+    const calls = core();
+    render(Inbox, { me: meAs({ capabilities: ["conversations.view", "conversations.reply"] }), onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await screen.findByText("Is the blue one in stock?", { selector: ".message p" });
+    expect(screen.queryByTestId("handover")).toBeNull();
+    expect(callsOf(calls, "handover_options")).toEqual([]);
+  });
+});
+
+describe("Keyboard shortcuts at the counter", () => {
+  it("Alt+↓ and Alt+↑ go through the list, Alt+R goes to the reply box, Alt+A takes the conversation", async () => {
+    const calls = core();
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /Sheena Nelson/ });
+    await fireEvent.keyDown(window, { key: "ArrowDown", altKey: true });
+    expect((await screen.findByRole("heading", { level: 2 })).textContent).toContain("Sheena Nelson");
+    await fireEvent.keyDown(window, { key: "ArrowDown", altKey: true });
+    await waitFor(() => expect(screen.getByRole("heading", { level: 2 }).textContent).toContain("Omar Haddad"));
+    await fireEvent.keyDown(window, { key: "ArrowUp", altKey: true });
+    await waitFor(() => expect(screen.getByRole("heading", { level: 2 }).textContent).toContain("Sheena Nelson"));
+    await screen.findByTestId("handover");
+    await fireEvent.keyDown(window, { key: "r", altKey: true });
+    expect(document.activeElement?.id).toBe("reply");
+    await fireEvent.keyDown(window, { key: "a", altKey: true });
+    await waitFor(() => expect(callsOf(calls, "assign_conversation")).toEqual([{ conversationId: 7, request: { agent: "mia" } }]));
+  });
+});
+
+describe("Narrowing the list", () => {
+  it("shows one team's conversations, mine, or those no one has yet, and counts what is shown", async () => {
+    const york = conversationSummary({ id: 9, contact_id: 9, customer_name: "Erin Walsh", team: { id: 2, name: "York" }, assignee: "mia", last_message_at: Date.now() - 120_000 });
+    core({ list_conversations: () => [sheena, omar, york] });
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /Erin Walsh/ });
+    const names = () => screen.queryAllByTestId("conversation").map((b) => b.querySelector(".name")?.textContent);
+    expect(names()).toEqual(["Sheena Nelson", "Omar Haddad", "Erin Walsh"]);
+    await fireEvent.change(screen.getByLabelText("Team"), { target: { value: "2" } });
+    expect(names()).toEqual(["Erin Walsh"]);
+    expect(screen.getByTestId("view-active").textContent).toContain("1");
+    await fireEvent.change(screen.getByLabelText("Team"), { target: { value: "" } });
+    await fireEvent.change(screen.getByLabelText("Assigned"), { target: { value: "unassigned" } });
+    expect(names()).toEqual(["Sheena Nelson", "Omar Haddad"]);
+    await fireEvent.change(screen.getByLabelText("Assigned"), { target: { value: "mine" } });
+    expect(names()).toEqual(["Erin Walsh"]);
+    await expectAccessible();
+  });
+
+  it("offers no team choice when every conversation is one team's", async () => {
+    core();
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /Sheena Nelson/ });
+    expect(screen.queryByLabelText("Team")).toBeNull();
+    expect(screen.getByLabelText("Assigned")).toBeTruthy();
+  });
+});
