@@ -25,6 +25,7 @@ function core(handlers: Parameters<typeof mockCore>[0], saved: unknown[] = []) {
       masking_patterns: saved,
       reveal_approval: [],
       reveal_approval_minutes: 15,
+      content_protection: true,
     }),
     allowlist: () => ({ entries: [], desktop_note: "" }),
     ...handlers,

@@ -20,6 +20,7 @@ const settings = {
   masking_region: null,
   masking_identity_numbers: ["us_ssn", "hk_hkid"],
   reveal_approval_minutes: 15,
+  content_protection: true,
 };
 const note = "On a desktop without a server, this is checked against the PC's own addresses";
 
@@ -40,6 +41,7 @@ describe("SecuritySettings", () => {
     expect(screen.getByText(note)).toBeTruthy();
     expect((screen.getByRole("checkbox", { name: "admin" }) as HTMLInputElement).checked).toBe(true);
     expect((screen.getByRole("checkbox", { name: "agent" }) as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByRole("checkbox", { name: /Keep this app out of screenshots/ }) as HTMLInputElement).checked).toBe(true);
   });
 
   it("asks for a fresh code when the core wants one, then saves", async () => {
@@ -52,13 +54,18 @@ describe("SecuritySettings", () => {
     render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
     await fireEvent.input(await screen.findByLabelText(/Shortest password/), { target: { value: "16" } });
     await fireEvent.click(screen.getByRole("checkbox", { name: "agent" }));
+    await fireEvent.click(screen.getByRole("checkbox", { name: /Keep this app out of screenshots/ }));
     await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
     await fireEvent.input(await screen.findByLabelText("Code"), { target: { value: "123456" } });
     await fireEvent.click(screen.getByRole("button", { name: "Confirm" }));
     expect((await screen.findByRole("status")).textContent).toContain("saved");
     const saves = calls.filter(([c]) => c === "set_security_settings");
     expect(saves).toHaveLength(2);
-    expect(saves[1][1].settings).toMatchObject({ password_min_length: 16, second_factor_roles: ["admin", "agent"] });
+    expect(saves[1][1].settings).toMatchObject({
+      password_min_length: 16,
+      second_factor_roles: ["admin", "agent"],
+      content_protection: false,
+    });
     expect(calls.find(([c]) => c === "step_up")?.[1]).toEqual({ code: "123456" });
   });
 
