@@ -16,6 +16,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+#[path = "desktop/accessibility.rs"]
+mod accessibility;
+use accessibility::assert_accessible;
+
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -33,6 +37,22 @@ impl Drop for Driver {
         let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
+        // The app is one app per desktop session: the next test's must not find this one
+        // still closing. Wait for the whole group to be gone (at most 5 s, then kill it).
+        let alive = || {
+            Command::new("kill")
+                .args(["-0", "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if alive() {
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        }
     }
 }
 
@@ -232,6 +252,13 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(name), png).unwrap();
 }
 
+/// Saves a screenshot of the screen as it is now and checks it with axe-core: what a journey
+/// shows a person is what is checked for accessibility.
+async fn seen(client: &Client, name: &str) {
+    screenshot(client, name).await;
+    assert_accessible(client, name).await;
+}
+
 async fn sim_received(sim_port: u16) -> Vec<Value> {
     reqwest::get(format!("http://127.0.0.1:{sim_port}/sim/received")).await.unwrap().json().await.unwrap()
 }
@@ -242,7 +269,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     let (_driver, client) = launch(demo_env(sim_port)).await;
 
     element(&client, "[data-testid=login-form]", 30).await;
-    screenshot(&client, "01-login.png").await;
+    seen(&client, "01-login.png").await;
 
     // A wrong password is refused with a message that does not say which part was wrong.
     sign_in(&client, "demo.agent", "wrong password!").await;
@@ -263,7 +290,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     type_into(&client, "textarea#reply", reply).await;
     click(&client, ".composer button[type=submit]").await;
     wait_for_text(&client, "[data-testid=message].outbound", reply, Duration::from_secs(10)).await;
-    screenshot(&client, "02-inbox-reply.png").await;
+    seen(&client, "02-inbox-reply.png").await;
 
     // The reply is committed to the outbox first; the sender delivers it within moments.
     let mut received = Vec::new();
@@ -340,7 +367,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     // Done with Ben: resolved, he leaves the list of what needs us and waits under Resolved.
     click(&client, "[data-testid=resolve]").await;
     wait_for_text(&client, "[data-testid=status-badge]", "Resolved", Duration::from_secs(10)).await;
-    screenshot(&client, "03-note-and-resolved.png").await;
+    seen(&client, "03-note-and-resolved.png").await;
     let gone = Instant::now() + Duration::from_secs(10);
     while visible_text_of(&client, "nav.list").await.contains("Ben Okafor") {
         assert!(Instant::now() < gone, "Ben's resolved conversation left the working list");
@@ -360,7 +387,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
         wait_for_text(&client, "[data-testid=search-hit]", "blue trail runners", Duration::from_secs(10))
             .await;
     assert!(hit.text().await.unwrap().contains("Ana Souza"));
-    screenshot(&client, "03-search.png").await;
+    seen(&client, "03-search.png").await;
     client.find(Locator::Css("input#search")).await.unwrap().clear().await.unwrap();
     type_into(&client, "input#search", "4111").await;
     click(&client, "[data-testid=search-form] button[type=submit]").await;
@@ -381,7 +408,7 @@ async fn an_agent_signs_in_sees_a_customer_and_replies() {
     type_into(&composer, "input[name=slot-0]", "Dana").await;
     let preview = composer.child("[data-testid=template-preview]").await.text().await.unwrap();
     assert!(preview.starts_with("Hello Dana, we saw your message"), "{preview}");
-    screenshot(&client, "04-template.png").await;
+    seen(&client, "04-template.png").await;
     click(&composer, "button[type=submit]").await;
     wait_for_text(&client, "[data-testid=message].outbound", "Hello Dana", Duration::from_secs(10)).await;
     let received = sim_received(sim_port).await;
@@ -628,7 +655,7 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
     let (_driver, client) = launch(store.env()).await;
     sign_in(&client, "tom", "copper meadow silent river").await;
     let form = element(&client, "[data-testid=second-factor-form]", 10).await;
-    screenshot(&client, "05-second-factor.png").await;
+    seen(&client, "05-second-factor.png").await;
 
     type_into(&form, "input[name=code]", "123 456").await;
     click(&form, "button[type=submit]").await;
@@ -657,7 +684,7 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
     let secret = element(&client, "[data-testid=totp-secret]", 10).await;
     let secret = TotpSecret::from_base32(&secret.text().await.unwrap()).unwrap();
     element(&client, "img.qr", 10).await;
-    screenshot(&client, "06-enrol-authenticator.png").await;
+    seen(&client, "06-enrol-authenticator.png").await;
 
     let code = secret.code_at(SystemClock.now()).unwrap();
     type_into(&client, "input[name=code]", &code).await;
@@ -700,7 +727,7 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     // No input for the lock time: the lock screen, and none of the inbox, even though the
     // inbox kept refreshing in the background.
     let lock = element(&client, "[data-testid=lock-screen]", 20).await;
-    screenshot(&client, "08-locked.png").await;
+    seen(&client, "08-locked.png").await;
     let shown = visible_text(&client).await;
     for private in ["Ana Souza", "blue trail runners", "Draft for Ana", "+*******0101"] {
         assert!(!shown.contains(private), "{private:?} is on the lock screen: {shown}");
@@ -733,13 +760,13 @@ async fn left_alone_the_app_locks_and_shows_nothing_until_unlocked_or_switched()
     // The administrator's own sessions, and the security settings with the desktop's caveat.
     click(&client, "[data-testid=tab-account]").await;
     wait_for_text(&client, "[data-testid=session]", "This device", Duration::from_secs(10)).await;
-    screenshot(&client, "10-my-account.png").await;
+    seen(&client, "10-my-account.png").await;
     click(&client, "[data-testid=tab-admin]").await;
     click(&client, "[data-testid=admin-security]").await;
     wait_for_text(&client, ".note", "weaker control", Duration::from_secs(10)).await;
     let lock_after = element(&client, "select[name=lock_after_seconds]", 5).await;
     assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("8"));
-    screenshot(&client, "11-security-settings.png").await;
+    seen(&client, "11-security-settings.png").await;
     // Masking: every national identity number by default; the country for local numbers.
     let masking = element(&client, "[data-testid=masking-settings]", 5).await;
     let ticked = client
@@ -826,7 +853,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
 
     click(&client, "[data-testid=tab-admin]").await;
     wait_for_text(&client, "[data-testid=user]", "demo.agent", Duration::from_secs(10)).await;
-    screenshot(&client, "14-admin-people.png").await;
+    seen(&client, "14-admin-people.png").await;
 
     // Clone the Support agent template into a role that reads but does not reply.
     click(&client, "[data-testid=admin-roles]").await;
@@ -845,7 +872,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     notice(&client, "from their next action").await;
     wait_for_text(&client, "[data-testid=role]", "Counter trainee", Duration::from_secs(5)).await;
     client.execute("document.querySelector('.admin-body').scrollTo(0, 0)", vec![]).await.unwrap();
-    screenshot(&client, "15-admin-roles.png").await;
+    seen(&client, "15-admin-roles.png").await;
 
     // Give it to the agent.
     click(&client, "[data-testid=admin-people]").await;
@@ -863,7 +890,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     let team = wait_for_text(&client, "[data-testid=team]", "Store 12, Leeds", Duration::from_secs(5)).await;
     click(&team, ".inline-form button").await;
     notice(&client, "demo.agent joined Store 12, Leeds").await;
-    screenshot(&client, "16-admin-teams.png").await;
+    seen(&client, "16-admin-teams.png").await;
 
     click(&client, "[data-testid=admin-labels]").await;
     click(&client, "[data-testid=new-label]").await;
@@ -912,7 +939,7 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
     assert_eq!(token.prop("value").await.unwrap().as_deref(), Some(""), "the stored token is not filled in");
     let placeholder = token.attr("placeholder").await.unwrap().unwrap_or_default();
     assert!(placeholder.contains("leave blank to keep it"), "{placeholder}");
-    screenshot(&client, "19-admin-channel.png").await;
+    seen(&client, "19-admin-channel.png").await;
 
     // The template catalog the demo synchronised from the simulated account, with its reviews.
     click(&client, "[data-testid=admin-templates]").await;
@@ -1062,7 +1089,7 @@ async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_app
     let text = request.text().await.unwrap();
     assert!(text.contains("Reveal financial data") && text.contains("Ben Okafor"), "{text}");
     assert_eq!(element(&client, "[data-testid=queue-count]", 5).await.text().await.unwrap(), "1");
-    screenshot(&client, "24-approvals-queue.png").await;
+    seen(&client, "24-approvals-queue.png").await;
     type_into(&request, "input[name=decision-note]", "Go ahead; tell him only the last four digits").await;
     click_closing(&request, ".actions button:first-child").await;
     wait_for_text(&client, ".empty", "Nothing waits for you", Duration::from_secs(10)).await;
@@ -1105,7 +1132,7 @@ async fn an_agent_asks_a_manager_to_reveal_a_card_number_and_reveals_it_once_app
     assert!(card.find(Locator::Css("[data-testid=reveal]")).await.is_err(), "no Reveal once it ended");
     assert!(!visible_text(&client).await.contains("4111 1111 1111 1111"), "masked again");
     element(&client, "[data-testid=ask-manager-open]", 5).await;
-    screenshot(&client, "26b-approval-ended.png").await;
+    seen(&client, "26b-approval-ended.png").await;
 
     // Ben now shops in York: the agent, who may not move conversations, asks; the lead's
     // approval moves him, and York's agent has him.
@@ -1201,7 +1228,7 @@ async fn an_administrator_searches_the_audit_trail_opens_an_event_and_exports_it
             .await;
     let row = added.text().await.unwrap();
     assert!(row.contains("demo.admin") && row.contains("this PC"), "{row}");
-    screenshot(&client, "27-audit-trail.png").await;
+    seen(&client, "27-audit-trail.png").await;
 
     // High risk only, for one person: each row says so; one opens with its details.
     let filters = element(&client, "form.audit-filters", 5).await;
@@ -1294,7 +1321,7 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
         Duration::from_secs(10),
     )
     .await;
-    screenshot(&client, "39-import-contacts.png").await;
+    seen(&client, "39-import-contacts.png").await;
     std::fs::remove_file(&file).ok();
 
     click(&client, "[data-testid=admin-routing]").await;
@@ -1369,7 +1396,7 @@ async fn an_administrator_writes_a_routing_rule_and_tests_a_message_against_it()
     .await;
     let said = result.text().await.unwrap();
     assert!(said.contains("Leeds, York"), "{said}");
-    screenshot(&client, "31-routing.png").await;
+    seen(&client, "31-routing.png").await;
 
     // A saved answer for everyone: agents insert it, filled in, from the composer.
     click(&client, "[data-testid=admin-quick-replies]").await;
@@ -1427,7 +1454,7 @@ async fn a_customer_who_picks_a_store_lands_with_that_stores_agents_only() {
     assert!(heading.contains("York"), "{heading}");
     let listed = client.find_all(Locator::Css("[data-testid=conversation]")).await.unwrap();
     assert_eq!(listed.len(), 1, "York's agent sees York's customers only");
-    screenshot(&client, "34-york-agent.png").await;
+    seen(&client, "34-york-agent.png").await;
     // Her details: she becomes a customer; nobody has asked her about offers yet.
     click(&client, "[data-testid=contact-panel] summary").await;
     let state = element(&client, "[data-testid=contact-state]", 10).await;
@@ -1456,5 +1483,158 @@ async fn a_customer_who_picks_a_store_lands_with_that_stores_agents_only() {
         !visible_text_of(&client, "nav.list").await.contains("Erin Walsh"),
         "Leeds does not see York's customer"
     );
+
+    // Leeds' store lead hands Ana to the agent, goes to the next conversation from the keyboard,
+    // and moves Dana, who shops in York now, to York with a note: she leaves Leeds' list.
+    click(&client, "[data-testid=lock]").await;
+    element(&client, "[data-testid=lock-screen]", 10).await;
+    click(&client, "[data-testid=switch-user]").await;
+    sign_in(&client, "demo.lead", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.lead", Duration::from_secs(15)).await;
+    click(&client, "[data-testid=view-all]").await;
+    wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(20))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let handover = element(&client, "[data-testid=handover]", 10).await;
+    handover
+        .find(Locator::Css("select[name=assignee]"))
+        .await
+        .unwrap()
+        .select_by_value("demo.agent")
+        .await
+        .unwrap();
+    wait_for_text(&client, "[data-testid=conversation]", "demo.agent", Duration::from_secs(10)).await;
+    let heading = element(&client, ".thread h2", 5).await.text().await.unwrap();
+    assert!(heading.contains("Ana Souza") && heading.contains("demo.agent"), "{heading}");
+    seen(&client, "47-handover.png").await;
+    let dana =
+        wait_for_text(&client, "[data-testid=conversation]", "Dana Whitfield", Duration::from_secs(10)).await;
+    dana.click().await.unwrap();
+    click(&client, "[data-testid=move-open]").await;
+    let form = element(&client, "[data-testid=move-form]", 5).await;
+    form.find(Locator::Css("select[name=move-team]")).await.unwrap().select_by_label("York").await.unwrap();
+    type_into(&form, "input[name=move-note]", "Dana collects in York from now on").await;
+    screenshot(&client, "48-move-to-york.png").await;
+    click_closing(&form, "button[type=submit]").await;
+    wait_all_rows(
+        &client,
+        "[data-testid=conversation]",
+        |row| !row.contains("Dana Whitfield"),
+        Duration::from_secs(10),
+    )
+    .await;
+    // Alt+↓ from the top of the list opens the first conversation, and the next one after it.
+    let first = client.find_all(Locator::Css("[data-testid=conversation] .name")).await.unwrap();
+    let names: Vec<String> = texts_of(&first).await;
+    client.execute("document.activeElement?.blur()", vec![]).await.unwrap();
+    let alt_down =
+        r#"window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", altKey: true }))"#;
+    client.execute(alt_down, vec![]).await.unwrap();
+    client.execute(alt_down, vec![]).await.unwrap();
+    wait_for_text(&client, ".thread h2", &names[1], Duration::from_secs(5)).await;
+    client.close().await.unwrap();
+}
+
+/// The text of each element.
+async fn texts_of(elements: &[Element]) -> Vec<String> {
+    let mut names = Vec::with_capacity(elements.len());
+    for e in elements {
+        names.push(e.text().await.unwrap());
+    }
+    names
+}
+
+/// With the OS in its dark theme the app follows it, and every screen keeps its contrast: the
+/// sign-in, an agent's inbox with a conversation and a private note, the lock screen, and an
+/// administrator's security settings, roles and audit trail.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_os_dark_theme_every_screen_is_dark_and_readable() {
+    let mut env = demo_env(free_port());
+    // GTK's own way of choosing the dark variant; WebKitGTK reports it to the page as
+    // `prefers-color-scheme: dark`.
+    env.push(("GTK_THEME", "Adwaita:dark".to_owned()));
+    let (_driver, client) = launch(env).await;
+    element(&client, "[data-testid=login-form]", 30).await;
+    let dark = client.execute("return matchMedia('(prefers-color-scheme: dark)').matches", vec![]).await;
+    assert_eq!(dark.unwrap(), Value::Bool(true), "the web view reports the OS's dark theme");
+    let background = client
+        .execute("return getComputedStyle(document.documentElement).backgroundColor", vec![])
+        .await
+        .unwrap();
+    assert_eq!(background, json!("rgb(18, 23, 29)"), "the page is dark");
+    seen(&client, "41-dark-login.png").await;
+
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    let ana =
+        wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(30)).await;
+    ana.click().await.unwrap();
+    wait_for_text(&client, "[data-testid=message]", "blue trail runners", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=mode-note]").await;
+    type_into(&client, "textarea#note", "Checked the stock room: two pairs left").await;
+    click(&client, "[data-testid=note-form] button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=note]", "two pairs left", Duration::from_secs(10)).await;
+    seen(&client, "42-dark-inbox.png").await;
+    click(&client, "[data-testid=lock]").await;
+    element(&client, "[data-testid=lock-screen]", 10).await;
+    seen(&client, "43-dark-locked.png").await;
+
+    click(&client, "[data-testid=switch-user]").await;
+    sign_in(&client, "demo.admin", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.admin", Duration::from_secs(15)).await;
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-security]").await;
+    element(&client, "[data-testid=reveal-approval]", 10).await;
+    seen(&client, "44-dark-security.png").await;
+    click(&client, "[data-testid=admin-roles]").await;
+    let role = wait_for_text(&client, "[data-testid=role]", "Support agent", Duration::from_secs(10)).await;
+    role.click().await.unwrap();
+    element(&client, "[data-testid=role-editor]", 10).await;
+    seen(&client, "45-dark-roles.png").await;
+    click(&client, "[data-testid=tab-audit]").await;
+    element(&client, "[data-testid=audit-event]", 10).await;
+    seen(&client, "46-dark-audit.png").await;
+    client.close().await.unwrap();
+}
+
+/// The demo organisations' directories now in the temporary directory.
+fn demo_dirs() -> Vec<String> {
+    let mut dirs: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("countersign-demo-"))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Starting the app again on a shared PC brings the running window forward: the second start
+/// ends at once, before opening or creating anything, and the first carries on.
+#[tokio::test(flavor = "multi_thread")]
+async fn starting_the_app_again_starts_no_second_one() {
+    let env = demo_env(free_port());
+    let (_driver, client) = launch(env.clone()).await;
+    element(&client, "[data-testid=login-form]", 30).await;
+    let before = demo_dirs();
+    let app =
+        require_env("COUNTERSIGN_DESKTOP_BIN", "path to countersign-desktop built with --features demo");
+    let mut second =
+        Command::new(&app).envs(env).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second app kept running beside the first");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "the second start ends quietly: {status}");
+    assert_eq!(demo_dirs(), before, "the second start opened and created nothing");
+    sign_in(&client, "demo.agent", PASSWORD).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "demo.agent", Duration::from_secs(15)).await;
     client.close().await.unwrap();
 }
