@@ -814,6 +814,8 @@ export const api = {
   /** A message unmasked for a minute; the reason goes in the audit trail. */
   contact: (id: number) => invoke<Contact>("contact", { id }),
   contacts: () => invoke<Contact[]>("contacts"),
+  labelContact: (id: number, label: number) => invoke<Contact>("label_contact", { id, request: { label } }),
+  unlabelContact: (id: number, label: number) => invoke<Contact>("unlabel_contact", { id, label }),
   /** Merges `duplicate` into `id` (the duplicate goes); the kept contact as it is now. */
   mergeContacts: (id: number, duplicate: number) => invoke<Contact>("merge_contacts", { id, request: { duplicate } }),
   contactFields: () => invoke<ContactField[]>("contact_fields"),
