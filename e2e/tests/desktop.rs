@@ -1539,7 +1539,13 @@ async fn a_customer_who_picks_a_store_lands_with_that_stores_agents_only() {
     click(&client, "[data-testid=tab-contacts]").await;
     element(&client, "[data-testid=contact-row]", 10).await;
     type_into(&client, "input[name=contact-query]", "0202").await;
-    wait_all_rows(&client, "[data-testid=contact-row]", |row| row.contains("Ben Okafor"), Duration::from_secs(5)).await;
+    wait_all_rows(
+        &client,
+        "[data-testid=contact-row]",
+        |row| row.contains("Ben Okafor"),
+        Duration::from_secs(5),
+    )
+    .await;
     click(&client, "[data-testid=contact-row]").await;
     element(&client, "[data-testid=contact-state]", 10).await;
     seen(&client, "49-contacts.png").await;
