@@ -3,14 +3,18 @@
 use crate::audit::Kind;
 use serde::Deserialize;
 
-use super::views::{ConversationSummaryView, HandoverView, MessageView};
+use super::views::{
+    ConversationPageView, ConversationSummaryView, HandoverView, MessageView, QueueCountsView,
+};
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
 use crate::authz::{act, authorize_on};
 use crate::channel::whatsapp::client::text_request;
+use crate::domain::queue::{self, Assigned, QueueCursor, QueueView};
 use crate::domain::{reply_window_open, ConversationId, MessageId, MessageKind, TeamId};
 use crate::error::{Error, Result};
+use crate::store::queue::QueueFilter;
 
 /// WhatsApp's limit for a text message body.
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -23,6 +27,27 @@ const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(5
 pub struct AssignRequest {
     /// A member of the conversation's team, or nobody (back to the team's queue).
     pub agent: Option<String>,
+}
+
+/// Which page of the inbox's queue to read.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueRequest {
+    /// `active` (open and not snoozed), `waiting`, `resolved` or `all` (the default).
+    #[serde(default)]
+    pub view: Option<String>,
+    /// Only this team's.
+    #[serde(default)]
+    pub team: Option<i64>,
+    /// `mine`, `unassigned` or `anyone` (the default).
+    #[serde(default)]
+    pub assigned: Option<String>,
+    /// The `next` of the page before; the first page without it.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// How many (1 to 200; 50 by default).
+    #[serde(default)]
+    pub limit: Option<u32>,
 }
 
 /// Where to transfer a conversation.
@@ -65,6 +90,57 @@ impl Core {
         let detectors = self.detectors().await?;
         let sight = self.standing_sight(&r.grants).await?;
         Ok(list.iter().map(|c| ConversationSummaryView::build(c, sight, &detectors)).collect())
+    }
+
+    /// A page of the conversations the actor may see, in the counter's order (most urgent
+    /// first, then the most recent), with the counts of each view. Pages follow each other by
+    /// the `next` cursor, so a store of 100,000 conversations is read a page at a time.
+    pub async fn conversation_page(
+        &self,
+        token: &SessionToken,
+        request: QueueRequest,
+    ) -> Result<ConversationPageView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_list::<act::ListConversations>(&r.actor).await?;
+        let filter = queue_filter(&request, self.clock.now())?;
+        let after = match request.after.as_deref() {
+            None | Some("") => None,
+            Some(text) => Some(QueueCursor::parse(text).ok_or_else(|| {
+                Error::Invalid(
+                    "that page marker is not one this inbox gave: start from the first page".to_owned(),
+                )
+            })?),
+        };
+        let limit = request.limit.unwrap_or(queue::DEFAULT_PAGE);
+        if !(1..=queue::MAX_PAGE).contains(&limit) {
+            return Err(Error::Invalid(format!("a page holds 1 to {} conversations", queue::MAX_PAGE)));
+        }
+        let page = self.store.queue_page(&proof, &filter, after, limit).await?;
+        let counts = self.store.queue_counts(&proof, &filter).await?;
+        let next = (page.len() == limit as usize)
+            .then(|| page.last().map(|c| QueueCursor::after(c.priority, c.last_message_at, c.id).to_text()))
+            .flatten();
+        let detectors = self.detectors().await?;
+        let sight = self.standing_sight(&r.grants).await?;
+        Ok(ConversationPageView {
+            items: page.iter().map(|c| ConversationSummaryView::build(c, sight, &detectors)).collect(),
+            next,
+            counts: QueueCountsView::build(counts),
+        })
+    }
+
+    /// One conversation as the list shows it (one opened from a search or a mention, which the
+    /// pages read so far may not hold).
+    pub async fn conversation_summary(
+        &self,
+        token: &SessionToken,
+        id: ConversationId,
+    ) -> Result<ConversationSummaryView> {
+        let r = self.resolve(token).await?;
+        let proof = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
+        let record = self.store.conversation_line(&proof, r.user.id).await?;
+        let sight = self.standing_sight(&r.grants).await?;
+        Ok(ConversationSummaryView::build(&record, sight, &self.detectors().await?))
     }
 
     /// The messages of one conversation, oldest first.
@@ -271,4 +347,19 @@ impl Core {
         tx.audit(&event, now).await?;
         tx.commit().await
     }
+}
+
+/// The filter a request asks for; an unknown word is refused, naming the choices.
+fn queue_filter(request: &QueueRequest, now: crate::clock::Timestamp) -> Result<QueueFilter> {
+    let view = match request.view.as_deref() {
+        None | Some("") => QueueView::All,
+        Some(name) => QueueView::parse(name)
+            .ok_or_else(|| Error::Invalid("view is one of active, waiting, resolved or all".to_owned()))?,
+    };
+    let assigned = match request.assigned.as_deref() {
+        None | Some("") => Assigned::Anyone,
+        Some(name) => Assigned::parse(name)
+            .ok_or_else(|| Error::Invalid("assigned is one of anyone, mine or unassigned".to_owned()))?,
+    };
+    Ok(QueueFilter { view, team: request.team.map(TeamId::new), assigned, now })
 }

@@ -8,6 +8,7 @@ pub mod hours;
 mod ids;
 pub mod import;
 mod message;
+pub mod queue;
 mod template;
 mod user;
 mod workflow;

@@ -28,7 +28,7 @@ mod whatsapp;
 mod workflow;
 use crate::api::contacts::{AssignContactRequest, MergeContactRequest};
 use crate::api::import::ImportContactsRequest;
-use crate::api::inbox::{AssignRequest, SendTextRequest, TransferRequest};
+use crate::api::inbox::{AssignRequest, QueueRequest, SendTextRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
@@ -98,6 +98,8 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(finish_security_key_registration))
         .routes(routes!(remove_security_key))
         .routes(routes!(list_conversations))
+        .routes(routes!(conversation_page))
+        .routes(routes!(conversation_summary))
         .routes(routes!(conversation_messages))
         .routes(routes!(send_text))
         .routes(routes!(assign_conversation))
@@ -476,6 +478,29 @@ async fn list_conversations(
     Bearer(token): Bearer,
 ) -> Result<Json<Vec<ConversationSummaryView>>, ApiError> {
     Ok(Json(core.list_conversations(&token).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/queue", operation_id = "conversation_page", tag = "inbox", security(("session" = [])), params(QueueRequest), responses((status = 200, body = ConversationPageView), (status = "4XX", body = ErrorView)))]
+async fn conversation_page(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    request: Result<axum::extract::Query<QueueRequest>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ConversationPageView>, ApiError> {
+    let axum::extract::Query(request) = request.map_err(|_| {
+        ApiError(crate::error::Error::Invalid(
+            "the page asked for is not valid: check its numbers".to_owned(),
+        ))
+    })?;
+    Ok(Json(core.conversation_page(&token, request).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", operation_id = "conversation_summary", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = ConversationSummaryView), (status = "4XX", body = ErrorView)))]
+async fn conversation_summary(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<ConversationSummaryView>, ApiError> {
+    Ok(Json(core.conversation_summary(&token, ConversationId::new(id)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", operation_id = "conversation_messages", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = Vec<MessageView>), (status = "4XX", body = ErrorView)))]

@@ -123,16 +123,30 @@ pub struct NewMessage<'a> {
     pub delivery_id: Option<i64>,
 }
 
-const CONVERSATION_COLUMNS: &str = "c.id, c.contact_id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
+pub(super) const CONVERSATION_COLUMNS: &str = "c.id, c.contact_id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
     k.wa_id, k.user_id, k.profile_name, k.username, c.team_id, t.name AS team_name, c.assignee_id, a.username AS assignee,
     c.status, c.priority, c.snoozed_until,
     (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_text,
     (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_kind";
 
-const CONVERSATION_FROM: &str = "FROM conversations c JOIN contacts k ON k.id = c.contact_id
+pub(super) const CONVERSATION_FROM: &str = "FROM conversations c JOIN contacts k ON k.id = c.contact_id
     JOIN teams t ON t.id = c.team_id LEFT JOIN users a ON a.id = c.assignee_id";
 
-fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationRecord> {
+/// `SELECT` of conversations as lists show them, with what `reader` has not read yet, up to an
+/// open `WHERE`: the caller adds its scope and filters.
+pub(super) fn select_conversations(reader: UserId) -> QueryBuilder<'static, Sqlite> {
+    let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONVERSATION_COLUMNS}, "));
+    q.push(
+        "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound'
+           AND m.stored_at > COALESCE((SELECT r.read_at FROM conversation_reads r
+                                     WHERE r.conversation_id = c.id AND r.user_id = ",
+    );
+    q.push_bind(reader.get());
+    q.push(format!("), 0)) AS unread {CONVERSATION_FROM} WHERE 1 = 1"));
+    q
+}
+
+pub(super) fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ConversationRecord> {
     Ok(ConversationRecord {
         id: ConversationId::new(r.try_get("id")?),
         contact: ContactId::new(r.try_get("contact_id")?),
@@ -173,14 +187,7 @@ impl Store {
         &self,
         proof: &Authorized<act::ListConversations>,
     ) -> Result<Vec<ConversationRecord>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONVERSATION_COLUMNS}, "));
-        q.push(
-            "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound'
-               AND m.stored_at > COALESCE((SELECT r.read_at FROM conversation_reads r
-                                         WHERE r.conversation_id = c.id AND r.user_id = ",
-        );
-        q.push_bind(proof.resource().user.get());
-        q.push(format!("), 0)) AS unread {CONVERSATION_FROM} WHERE 1 = 1"));
+        let mut q = select_conversations(proof.resource().user);
         super::access::push_scope(&mut q, proof.resource(), "c.team_id", "c.assignee_id", "c.contact_id");
         q.push(" ORDER BY c.last_message_at DESC, c.id DESC");
         let rows = q.build().fetch_all(self.read()).await?;

@@ -23,6 +23,7 @@ pub mod media;
 pub mod merge;
 pub mod mfa;
 pub mod outbox;
+pub mod queue;
 pub mod quick_replies;
 pub mod routing;
 pub mod search;

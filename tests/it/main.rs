@@ -28,6 +28,7 @@ mod merge;
 mod message_types;
 mod mfa;
 mod outbox;
+mod queue;
 mod quick_replies;
 mod routing;
 mod search;

@@ -393,6 +393,8 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     let calls: Vec<(&str, &str, String, Option<Value>)> = vec![
         ("me", "GET", "/api/v1/me".into(), None),
         ("list_conversations", "GET", "/api/v1/conversations".into(), None),
+        ("conversation_page", "GET", "/api/v1/conversations/queue?view=active&limit=5".into(), None),
+        ("conversation_summary", "GET", c(mine, ""), None),
         ("conversation_messages", "GET", c(mine, "/messages"), None),
         ("send_text", "POST", c(mine, "/messages"), Some(json!({ "text": "On our way." }))),
         ("message_media", "GET", format!("/api/v1/messages/{photo_message}/media"), None),

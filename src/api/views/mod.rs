@@ -272,6 +272,38 @@ pub struct ConversationSummaryView {
     pub unread: i64,
 }
 
+/// A page of the inbox's queue, and how many conversations each view holds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConversationPageView {
+    /// Most urgent first, then the most recent.
+    pub items: Vec<ConversationSummaryView>,
+    /// Give it back as `after` for the next page; `null` at the end.
+    pub next: Option<String>,
+    /// How many each view holds with the same team and assignee filter.
+    pub counts: QueueCountsView,
+}
+
+/// How many conversations each of the inbox's views holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct QueueCountsView {
+    /// Open and not snoozed ("Needs us").
+    pub active: i64,
+    /// Pending or snoozed.
+    pub waiting: i64,
+    /// Resolved.
+    pub resolved: i64,
+    /// All of them.
+    pub all: i64,
+}
+
+impl QueueCountsView {
+    /// Builds the view.
+    pub fn build(counts: crate::store::queue::QueueCounts) -> Self {
+        let crate::store::queue::QueueCounts { active, waiting, resolved, all } = counts;
+        Self { active, waiting, resolved, all }
+    }
+}
+
 /// A team, by id and name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TeamRefView {
