@@ -6,6 +6,8 @@ fn main() {
         "logout",
         "me",
         "list_conversations",
+        "conversation_page",
+        "conversation_summary",
         "conversation_messages",
         "send_text",
         "change_password",

@@ -20,7 +20,9 @@ use countersign::api::views::{
     AllowlistView, ConversationSummaryView, ErrorView, KeyChallengeView, MeView, MessageView,
     RecoveryCodesView, SecurityKeyView, SecuritySettingsView, SessionView, TotpEnrolmentView,
 };
-use countersign::api::views::{HandoverView, MaskingTrialView, RevealView, SendingOptionsView, TemplateView};
+use countersign::api::views::{
+    ConversationPageView, HandoverView, MaskingTrialView, RevealView, SendingOptionsView, TemplateView,
+};
 use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
 use countersign::Error;
@@ -31,7 +33,7 @@ use crate::keys::Ceremony;
 use crate::state::AppState;
 use countersign::api::contacts::{AssignContactRequest, MergeContactRequest};
 use countersign::api::import::ImportContactsRequest;
-use countersign::api::inbox::{AssignRequest, TransferRequest};
+use countersign::api::inbox::{AssignRequest, QueueRequest, TransferRequest};
 use countersign::api::labels::{ApplyLabelRequest, LabelRequest};
 use countersign::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use countersign::api::roles::{DeleteRoleRequest, RoleRequest};
@@ -74,6 +76,23 @@ pub async fn me(state: State<'_, AppState>) -> Reply<MeView> {
 #[tauri::command]
 pub async fn list_conversations(state: State<'_, AppState>) -> Reply<Vec<ConversationSummaryView>> {
     state.core()?.list_conversations(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn conversation_page(
+    state: State<'_, AppState>,
+    request: QueueRequest,
+) -> Reply<ConversationPageView> {
+    state.core()?.conversation_page(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn conversation_summary(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+) -> Reply<ConversationSummaryView> {
+    let id = ConversationId::new(conversation_id);
+    state.core()?.conversation_summary(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
 }
 
 /// Sends a file: the bytes are the raw request body (no JSON encoding of megabytes); the

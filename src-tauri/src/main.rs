@@ -135,6 +135,8 @@ fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         commands::logout,
         commands::me,
         commands::list_conversations,
+        commands::conversation_page,
+        commands::conversation_summary,
         commands::conversation_messages,
         commands::send_text,
         commands::change_password,
