@@ -39,20 +39,10 @@ impl Drop for Driver {
         let _ = self.0.wait();
         // The app is one app per desktop session: the next test's must not find this one
         // still closing. Wait for the whole group to be gone (at most 5 s, then kill it).
-        let alive = || {
-            Command::new("kill")
-                .args(["-0", "--", &group])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while alive() && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if alive() {
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        }
+        let wait = format!(
+            "for i in $(seq 100); do kill -0 -- {group} 2>/dev/null || exit 0; sleep 0.05; done; kill -KILL -- {group}"
+        );
+        let _ = Command::new("sh").args(["-c", &wait]).stderr(Stdio::null()).status();
     }
 }
 

@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import App from "./App.svelte";
-import { conversationSummary, meAs } from "./lib/fixtures";
+import { conversationSummary, meAs, queueOver } from "./lib/fixtures";
 import { expectAccessible } from "./lib/a11y";
 
 const secret = "Card 4111 1111 1111 1111 please";
@@ -17,7 +17,7 @@ beforeEach(() => {
     calls.push(cmd);
     const a = args as Record<string, unknown>;
     if (cmd === "login") return meAs({ capabilities: ["conversations.view"], lock_after_seconds: 60 });
-    if (cmd === "list_conversations") return [conversation];
+    if (cmd === "conversation_page") return queueOver(() => [conversation])(a, 1);
     if (cmd === "conversation_messages") return [];
     if (cmd === "lock") return meAs({ locked: true, lock_after_seconds: 60, capabilities: ["conversations.view"] });
     throw new Error(`unexpected ${cmd} ${JSON.stringify(a)}`);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import { callsOf, conversationSummary, meAs, message, mockCore, queueOver, sendingOptions } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
@@ -104,7 +104,7 @@ describe("Keyboard shortcuts at the counter", () => {
 describe("Narrowing the list", () => {
   it("shows one team's conversations, mine, or those no one has yet, and counts what is shown", async () => {
     const york = conversationSummary({ id: 9, contact_id: 9, customer_name: "Erin Walsh", team: { id: 2, name: "York" }, assignee: "mia", last_message_at: Date.now() - 120_000 });
-    core({ list_conversations: () => [sheena, omar, york] });
+    const calls = core({ list_conversations: () => [sheena, omar, york], conversation_page: queueOver(() => [sheena, omar, york], "mia") });
     render(Inbox, { me: manager, onSignedOut: vi.fn() });
     await screen.findByRole("button", { name: /Erin Walsh/ });
     const names = () => screen.queryAllByTestId("conversation").map((b) => b.querySelector(".name")?.textContent);
@@ -117,6 +117,10 @@ describe("Narrowing the list", () => {
     expect(names()).toEqual(["Sheena Nelson", "Omar Haddad"]);
     await fireEvent.change(screen.getByLabelText("Assigned"), { target: { value: "mine" } });
     expect(names()).toEqual(["Erin Walsh"]);
+    // The core is asked for what is chosen: the list is cut there, a page at a time.
+    const asked = callsOf(calls, "conversation_page").map((a) => a.request);
+    expect(asked.at(-1)).toMatchObject({ view: "active", team: null, assigned: "mine", limit: 50 });
+    expect(asked).toContainEqual(expect.objectContaining({ team: 2, assigned: "anyone" }));
     await expectAccessible();
   });
 
@@ -126,5 +130,34 @@ describe("Narrowing the list", () => {
     await screen.findByRole("button", { name: /Sheena Nelson/ });
     expect(screen.queryByLabelText("Team")).toBeNull();
     expect(screen.getByLabelText("Assigned")).toBeTruthy();
+  });
+});
+
+describe("A long queue", () => {
+  it("draws only the rows in sight and reads the next page as the end comes into sight", async () => {
+    const many = Array.from({ length: 1000 }, (_, i) =>
+      conversationSummary({ id: i + 1, contact_id: i + 1, customer_name: `Customer ${i + 1}`, last_message_at: 2_000_000 - i }),
+    );
+    const calls = core({
+      conversation_page: (args) => {
+        const r = args.request as { after?: string | null; limit: number };
+        const from = r.after ? Number(r.after) : 0;
+        const items = many.slice(from, from + r.limit);
+        const end = from + items.length;
+        return { items, next: end < many.length ? String(end) : null, counts: { active: 1000, waiting: 0, resolved: 0, all: 1000 } };
+      },
+    });
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /Customer 1\b/ });
+    expect(screen.getByTestId("view-active").textContent).toContain("1000");
+    // 50 read; only those in sight (and a few either side) drawn.
+    expect(screen.getAllByTestId("conversation").length).toBeLessThan(25);
+    const rows = document.querySelector(".rows") as HTMLDivElement;
+    rows.scrollTop = 40 * 84;
+    await fireEvent.scroll(rows);
+    await waitFor(() => expect(screen.getByRole("button", { name: /Customer 45\b/ })).toBeTruthy());
+    expect(screen.queryByRole("button", { name: /Customer 1\b/ })).toBeNull();
+    await waitFor(() => expect(callsOf(calls, "conversation_page").some((a) => (a.request as { after?: string }).after === "50")).toBe(true));
+    expect(screen.getAllByTestId("conversation").length).toBeLessThan(25);
   });
 });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
-import { callsOf, conversationSummary, meAs, message, mockCore, sendingOptions } from "./fixtures";
+import { callsOf, conversationSummary, meAs, message, mockCore, queueOver, sendingOptions } from "./fixtures";
+import type { ConversationSummary } from "./api";
 import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
@@ -17,7 +18,10 @@ function core(overrides: Record<string, Handler> = {}) {
   mockIPC((cmd, args) => {
     const handler = overrides[cmd];
     if (handler) return handler(cmd, args as Record<string, unknown>);
-    if (cmd === "list_conversations") return [conversation];
+    const list = overrides.list_conversations;
+    if (cmd === "conversation_page") {
+      return queueOver(() => (list ? (list(cmd, {}) as ConversationSummary[]) : [conversation]))(args as Record<string, unknown>, 1);
+    }
     if (cmd === "conversation_messages") return [inbound];
     if (cmd === "sending_options") return sendingOptions();
     throw new Error(`unexpected ${cmd}`);

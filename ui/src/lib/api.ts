@@ -199,6 +199,22 @@ export interface RevealAccess {
   transfer_teams: TeamRef[];
 }
 
+/** Which page of the inbox's queue to read. */
+export interface QueueRequest {
+  view: "active" | "waiting" | "resolved" | "all";
+  team: number | null;
+  assigned: "anyone" | "mine" | "unassigned";
+  after?: string | null;
+  limit: number;
+}
+
+/** A page of the queue, in the counter's order, and how many each view holds. */
+export interface ConversationPage {
+  items: ConversationSummary[];
+  next: string | null;
+  counts: { active: number; waiting: number; resolved: number; all: number };
+}
+
 /** Whom one may hand a conversation to: its team's active members (when one may assign it)
  * and the other teams (when one may move it). */
 export interface Handover {
@@ -711,6 +727,9 @@ export const api = {
   logout: () => invoke<void>("logout"),
   me: () => invoke<Me | null>("me"),
   conversations: () => invoke<ConversationSummary[]>("list_conversations"),
+  /** A page of the inbox's queue (after `after`, the `next` of the page before). */
+  queue: (request: QueueRequest) => invoke<ConversationPage>("conversation_page", { request }),
+  conversation: (conversationId: number) => invoke<ConversationSummary>("conversation_summary", { conversationId }),
   messages: (conversationId: number) =>
     invoke<Message[]>("conversation_messages", { conversationId }),
   setStatus: (conversationId: number, status: ConversationStatus, snoozeUntil: number | null = null) =>

@@ -1,6 +1,6 @@
 // Test data shared by the component tests.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { ConversationSummary, Me, Message, SendingOptions, Template } from "./api";
+import type { ConversationPage, ConversationSummary, Me, Message, QueueRequest, SendingOptions, Template } from "./api";
 
 /** An agent, fully signed in, with `changes` applied. */
 export function meAs(changes: Partial<Me> = {}): Me {
@@ -74,6 +74,38 @@ export function sendingOptions(changes: Partial<SendingOptions> = {}): SendingOp
 export type Call = [string, Record<string, unknown>];
 type Handler = (args: Record<string, unknown>, n: number) => unknown;
 
+/** The core's queue over a plain list, for screens that show it: the view and filters the
+ * request asks for, the counter's order, the counts, one page. (The paging itself, and the
+ * order over ties, are the Rust tests'.) `me` is whose "mine" is. */
+export function queueOver(list: () => ConversationSummary[], me = "anna"): Handler {
+  const RANK: Record<string, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+  const inView = (c: ConversationSummary, view: string, now: number) => {
+    const snoozed = c.snoozed_until !== null && c.snoozed_until > now;
+    if (view === "active") return c.status === "open" && !snoozed;
+    if (view === "waiting") return c.status !== "resolved" && (c.status === "pending" || snoozed);
+    if (view === "resolved") return c.status === "resolved";
+    return true;
+  };
+  return (args): ConversationPage => {
+    const r = args.request as QueueRequest;
+    const now = Date.now();
+    const chosen = list().filter(
+      (c) =>
+        (r.team === null || c.team.id === r.team) &&
+        (r.assigned === "anyone" || (r.assigned === "mine" ? c.assignee === me : c.assignee === null)),
+    );
+    const items = chosen
+      .filter((c) => inView(c, r.view, now))
+      .sort((a, b) => RANK[a.priority] - RANK[b.priority] || b.last_message_at - a.last_message_at || b.id - a.id);
+    const count = (view: string) => chosen.filter((c) => inView(c, view, now)).length;
+    return {
+      items: items.slice(0, r.limit),
+      next: null,
+      counts: { active: count("active"), waiting: count("waiting"), resolved: count("resolved"), all: count("all") },
+    };
+  };
+}
+
 /** A core that answers `handlers[command](args, n)` (the n-th call of that command, from 1),
  * records every call, and fails the test on a command it does not expect. */
 export function mockCore(handlers: Record<string, Handler>): Call[] {
@@ -82,7 +114,13 @@ export function mockCore(handlers: Record<string, Handler>): Call[] {
     const a = (args ?? {}) as Record<string, unknown>;
     calls.push([cmd, a]);
     const n = calls.filter(([c]) => c === cmd).length;
-    const handler = handlers[cmd];
+    const list = handlers.list_conversations;
+    const handler =
+      handlers[cmd] ??
+      (cmd === "conversation_page" && list ? queueOver(() => list({}, n) as ConversationSummary[]) : undefined) ??
+      (cmd === "conversation_summary" && list
+        ? () => (list({}, n) as ConversationSummary[]).find((c) => c.id === a.conversationId)
+        : undefined);
     if (handler === undefined) throw new Error(`unexpected ${cmd}`);
     return handler(a, n);
   });
