@@ -161,3 +161,35 @@ describe("A long queue", () => {
     expect(screen.getAllByTestId("conversation").length).toBeLessThan(25);
   });
 });
+
+describe("A long queue, scrolled far", () => {
+  it("keeps the rows read beyond the first 200 when the list refreshes", async () => {
+    const many = Array.from({ length: 600 }, (_, i) =>
+      conversationSummary({ id: i + 1, contact_id: i + 1, customer_name: `Customer ${i + 1}`, last_message_at: 2_000_000 - i }),
+    );
+    const calls = core({
+      conversation_page: (args) => {
+        const r = args.request as { after?: string | null; limit: number };
+        const from = r.after ? Number(r.after) : 0;
+        const items = many.slice(from, from + r.limit);
+        const end = from + items.length;
+        return { items, next: end < many.length ? String(end) : null, counts: { active: 600, waiting: 0, resolved: 0, all: 600 } };
+      },
+    });
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /Customer 1\b/ });
+    const rows = document.querySelector(".rows") as HTMLDivElement;
+    for (const at of [45, 95, 145, 195, 245]) {
+      rows.scrollTop = at * 84;
+      await fireEvent.scroll(rows);
+      await screen.findByRole("button", { name: new RegExp(`Customer ${at + 1}\\b`) });
+    }
+    const firstPages = () => callsOf(calls, "conversation_page").filter((a) => !(a.request as { after?: string }).after).length;
+    const before = firstPages();
+    await waitFor(() => expect(firstPages()).toBeGreaterThan(before), { timeout: 3000 });
+    // Still drawn where the reader is, and nothing read again from the top beyond 200.
+    expect(screen.getByRole("button", { name: /Customer 246\b/ })).toBeTruthy();
+    const refreshed = callsOf(calls, "conversation_page").filter((a) => !(a.request as { after?: string }).after).at(-1);
+    expect((refreshed?.request as { limit: number }).limit).toBe(200);
+  });
+});
