@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod intake;
 pub mod keys;
 pub mod labels;
+pub mod load;
 pub mod lock;
 pub mod masking;
 pub mod media;

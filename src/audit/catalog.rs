@@ -130,6 +130,7 @@ catalog! {
     AuditAlert = "audit.alert", High, Success, "Unusual activity";
     AuditAlertAcknowledged = "audit.alert_acknowledged", Low, Success, "Alert acknowledged";
     AuditPurged = "audit.purged", High, Success, "Old audit events purged";
+    LoadGenerated = "load.generated", High, Success, "Made-up conversations generated to measure the store";
     // Administration.
     StoreInit = "store.init", Medium, Success, "Store created";
     UserAdd = "user.add", High, Success, "User added";

@@ -177,6 +177,8 @@ pub enum Action {
     ManageRetention,
     /// Purge audit events older than the retention period (the app and IT only).
     PurgeAudit,
+    /// Fill a new, empty store with made-up conversations to measure it (IT only).
+    GenerateLoad,
 }
 
 /// Why an action was refused.
@@ -299,7 +301,8 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
         ),
-        Action::DeliverOutbox | Action::FetchMedia | Action::PurgeAudit => match actor {
+        Action::DeliverOutbox | Action::FetchMedia | Action::PurgeAudit | Action::GenerateLoad => match actor
+        {
             Actor::Operator => Decision::Allow,
             Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => {
                 Decision::Deny(DenyReason::WrongActor)
@@ -501,6 +504,7 @@ acts! {
     AcknowledgeAlert => (),
     ManageRetention => (),
     PurgeAudit => (),
+    GenerateLoad => (),
 }
 
 impl Listing for act::ListConversations {
@@ -946,6 +950,8 @@ mod tests {
     #[case::agent_does_not_merge_contacts(builtin("agent"), Action::MergeContact, my_team(), false)]
     #[case::admin_merges_contacts(builtin("admin"), Action::MergeContact, other_store(), true)]
     #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
+    #[case::operator_generates_a_load(Actor::Operator, Action::GenerateLoad, None, true)]
+    #[case::owner_never_generates_a_load(builtin("owner"), Action::GenerateLoad, None, false)]
     #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
     #[case::operator_cannot_manage_labels(Actor::Operator, Action::ManageLabels, None, false)]
     // Intake and identity.

@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: ChannelCommand,
     },
+    /// Measuring: fill a new, empty store with made-up conversations.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Masking of personal data.
     Masking {
         #[command(subcommand)]
@@ -174,6 +179,26 @@ fn on_off(text: &str) -> Result<bool, String> {
         "off" => Ok(false),
         _ => Err("expected on or off".to_owned()),
     }
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fill a new store (one without conversations) with made-up customers, conversations and
+    /// messages, to measure the app at a chain's size: 100,000 conversations and 2,000,000
+    /// messages over 20 teams by default. Audited.
+    Generate {
+        #[command(flatten)]
+        location: Location,
+        /// Teams ("Load store 01" …).
+        #[arg(long, default_value_t = 20)]
+        teams: u32,
+        /// Conversations, one customer each.
+        #[arg(long, default_value_t = 100_000)]
+        conversations: u32,
+        /// Messages in each conversation.
+        #[arg(long, default_value_t = 20)]
+        messages_each: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -467,6 +492,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 out.display(),
                 hex::encode(key)
             );
+        }
+        Command::Bench {
+            command: BenchCommand::Generate { location, teams, conversations, messages_each },
+        } => {
+            use countersign::clock::{Clock, SystemClock};
+            let core = location.open().await?;
+            let started = SystemClock.now().as_millis();
+            core.operator_generate_load(teams, conversations, messages_each).await?;
+            let took = (SystemClock.now().as_millis() - started) as f64 / 1000.0;
+            let stats = core.stats().await?;
+            println!(
+                "Generated {conversations} conversations with {messages_each} messages each over {teams} teams in {took:.1} s."
+            );
+            println!(
+                "The store now holds {} customers, {} conversations and {} messages.",
+                stats.contacts, stats.conversations, stats.messages
+            );
+            core.close().await;
         }
         Command::Masking { command: MaskingCommand::Report { corpus, region } } => {
             let text = std::fs::read_to_string(&corpus)

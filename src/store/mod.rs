@@ -19,6 +19,7 @@ pub mod escalations;
 pub mod import;
 pub mod inbox;
 pub mod intake;
+pub mod load;
 pub mod media;
 pub mod merge;
 pub mod mfa;

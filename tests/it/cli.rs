@@ -477,3 +477,42 @@ fn it_exports_the_trail_for_a_filter_to_a_file_only_it_can_read() {
     }
     assert!(!file.exists(), "a failed export leaves nothing to mistake for the whole");
 }
+
+/// IT measures a new store at a chain's size: `bench generate` fills it with made-up
+/// customers, conversations and messages (the queue reads them in order, the search index
+/// holds them), once: a store that already has conversations is refused, and so is a load
+/// out of bounds. Audited.
+#[tokio::test(flavor = "multi_thread")]
+async fn it_fills_a_new_store_with_a_load_to_measure_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    let generate = |teams: &str| {
+        let args = [
+            &["bench", "generate", "--teams", teams, "--conversations", "30", "--messages-each", "4"],
+            &l[..],
+        ]
+        .concat();
+        countersign(&args, "")
+    };
+    let out = generate("0");
+    let why = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && why.contains("1 to 100 teams"), "no teams is no load: {why}");
+    let out = generate("3");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("30 customers, 30 conversations and 120 messages"),
+        "{said}"
+    );
+    let again = generate("3");
+    let why = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success() && why.contains("already holds conversations"), "{why}");
+
+    let core =
+        Core::open(&dir.path().join("data"), &KeySource::File(dir.path().join("data.key"))).await.unwrap();
+    let trail = core.store().audit_records().await.unwrap();
+    let generated: Vec<_> = trail.iter().filter(|r| r.action == "load.generated").collect();
+    assert_eq!(generated.len(), 1, "audited once");
+    assert!(generated[0].detail.contains("conversations=30"), "{:?}", generated[0]);
+    core.close().await;
+}
