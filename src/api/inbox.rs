@@ -9,7 +9,7 @@ use super::views::{
 use super::Core;
 use crate::audit::AuditEvent;
 use crate::auth::session::SessionToken;
-use crate::authz::{act, authorize_on};
+use crate::authz::{act, decide, Action, Decision};
 use crate::channel::whatsapp::client::text_request;
 use crate::domain::queue::{self, Assigned, QueueCursor, QueueView};
 use crate::domain::{reply_window_open, ConversationId, MessageId, MessageKind, TeamId};
@@ -285,15 +285,16 @@ impl Core {
     }
 
     /// Whom the actor may hand conversation `id` to: the active members of its team when they
-    /// may assign it, the other teams when they may move it. Asking records nothing (it is
-    /// not a refusal to be told there is no one to hand it to).
+    /// may assign it, the other teams when they may move it. Asking records and logs nothing
+    /// (the pure rule is asked, not the recording gate: being told there is no one to hand it
+    /// to is not a refusal).
     pub async fn handover_options(&self, token: &SessionToken, id: ConversationId) -> Result<HandoverView> {
         let r = self.resolve(token).await?;
         self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
         let placement = self.store.conversation_placement(id).await?.ok_or(Error::NotFound)?;
         let teams = self.store.list_teams().await?;
         let mut agents = Vec::new();
-        if authorize_on::<act::AssignConversation>(&r.actor, id, &placement).is_ok() {
+        if decide(&r.actor, Action::AssignConversation, Some(&placement)) == Decision::Allow {
             let members = teams.iter().filter(|t| t.id == placement.team).flat_map(|t| &t.members);
             for (_, name) in members {
                 if self.user_named(name).await.is_ok_and(|u| !u.disabled) {
@@ -301,7 +302,7 @@ impl Core {
                 }
             }
         }
-        let others = if authorize_on::<act::TransferConversation>(&r.actor, id, &placement).is_ok() {
+        let others = if decide(&r.actor, Action::TransferConversation, Some(&placement)) == Decision::Allow {
             teams.iter().filter(|t| t.id != placement.team).map(|t| (t.id, t.name.clone())).collect()
         } else {
             Vec::new()
