@@ -133,20 +133,25 @@ describe("Narrowing the list", () => {
   });
 });
 
+/** A core whose queue holds `n` conversations, read `limit` at a time by a cursor. */
+function longQueue(n: number) {
+  const many = Array.from({ length: n }, (_, i) =>
+    conversationSummary({ id: i + 1, contact_id: i + 1, customer_name: `Customer ${i + 1}`, last_message_at: 2_000_000 - i }),
+  );
+  return core({
+    conversation_page: (args) => {
+      const r = args.request as { after?: string | null; limit: number };
+      const from = r.after ? Number(r.after) : 0;
+      const items = many.slice(from, from + r.limit);
+      const end = from + items.length;
+      return { items, next: end < n ? String(end) : null, counts: { active: n, waiting: 0, resolved: 0, all: n } };
+    },
+  });
+}
+
 describe("A long queue", () => {
   it("draws only the rows in sight and reads the next page as the end comes into sight", async () => {
-    const many = Array.from({ length: 1000 }, (_, i) =>
-      conversationSummary({ id: i + 1, contact_id: i + 1, customer_name: `Customer ${i + 1}`, last_message_at: 2_000_000 - i }),
-    );
-    const calls = core({
-      conversation_page: (args) => {
-        const r = args.request as { after?: string | null; limit: number };
-        const from = r.after ? Number(r.after) : 0;
-        const items = many.slice(from, from + r.limit);
-        const end = from + items.length;
-        return { items, next: end < many.length ? String(end) : null, counts: { active: 1000, waiting: 0, resolved: 0, all: 1000 } };
-      },
-    });
+    const calls = longQueue(1000);
     render(Inbox, { me: manager, onSignedOut: vi.fn() });
     await screen.findByRole("button", { name: /Customer 1\b/ });
     expect(screen.getByTestId("view-active").textContent).toContain("1000");
@@ -164,18 +169,7 @@ describe("A long queue", () => {
 
 describe("A long queue, scrolled far", () => {
   it("keeps the rows read beyond the first 200 when the list refreshes", async () => {
-    const many = Array.from({ length: 600 }, (_, i) =>
-      conversationSummary({ id: i + 1, contact_id: i + 1, customer_name: `Customer ${i + 1}`, last_message_at: 2_000_000 - i }),
-    );
-    const calls = core({
-      conversation_page: (args) => {
-        const r = args.request as { after?: string | null; limit: number };
-        const from = r.after ? Number(r.after) : 0;
-        const items = many.slice(from, from + r.limit);
-        const end = from + items.length;
-        return { items, next: end < many.length ? String(end) : null, counts: { active: 600, waiting: 0, resolved: 0, all: 600 } };
-      },
-    });
+    const calls = longQueue(600);
     render(Inbox, { me: manager, onSignedOut: vi.fn() });
     await screen.findByRole("button", { name: /Customer 1\b/ });
     const rows = document.querySelector(".rows") as HTMLDivElement;
