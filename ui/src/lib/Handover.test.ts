@@ -187,3 +187,25 @@ describe("A long queue, scrolled far", () => {
     expect((refreshed?.request as { limit: number }).limit).toBe(200);
   });
 });
+
+describe("A conversation that leaves the reader's inbox", () => {
+  it("closes quietly once the core no longer shows it (moved to another team)", async () => {
+    let moved = false;
+    core({
+      list_conversations: () => (moved ? [omar] : [sheena, omar]),
+      conversation_summary: () => {
+        throw { code: "not_found", message: "not found" };
+      },
+      transfer_conversation: () => {
+        moved = true;
+      },
+    });
+    const handover = await openSheena();
+    await fireEvent.click(handover.getByRole("button", { name: "Move to another team…" }));
+    const form = within(screen.getByTestId("move-form"));
+    await fireEvent.change(form.getByLabelText("Team"), { target: { value: "2" } });
+    await fireEvent.click(form.getByRole("button", { name: "Move" }));
+    expect(await screen.findByText(/Choose a conversation on the left/)).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});
