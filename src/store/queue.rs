@@ -39,23 +39,25 @@ pub struct QueueCounts {
     pub all: i64,
 }
 
-/// The view's condition on `c`, with `now` bound.
-fn push_view(q: &mut QueryBuilder<'_, Sqlite>, view: QueueView, now: Timestamp) {
+/// The view's condition on `c`, with `now` bound: one place for the page and the counts.
+fn push_view_condition(q: &mut QueryBuilder<'_, Sqlite>, view: QueueView, now: Timestamp) {
     match view {
         QueueView::Active => {
-            q.push(" AND c.status = 'open' AND (c.snoozed_until IS NULL OR c.snoozed_until <= ")
+            q.push("(c.status = 'open' AND (c.snoozed_until IS NULL OR c.snoozed_until <= ")
                 .push_bind(now.as_millis())
-                .push(")");
+                .push("))");
         }
         QueueView::Waiting => {
-            q.push(" AND c.status <> 'resolved' AND (c.status = 'pending' OR c.snoozed_until > ")
+            q.push("(c.status <> 'resolved' AND (c.status = 'pending' OR c.snoozed_until > ")
                 .push_bind(now.as_millis())
-                .push(")");
+                .push("))");
         }
         QueueView::Resolved => {
-            q.push(" AND c.status = 'resolved'");
+            q.push("c.status = 'resolved'");
         }
-        QueueView::All => {}
+        QueueView::All => {
+            q.push("1");
+        }
     }
 }
 
@@ -91,7 +93,8 @@ impl Store {
     ) -> Result<Vec<ConversationRecord>> {
         let mut q = select_conversations(proof.resource().user);
         push_filter(&mut q, proof, filter);
-        push_view(&mut q, filter.view, filter.now);
+        q.push(" AND ");
+        push_view_condition(&mut q, filter.view, filter.now);
         if let Some(cursor) = after {
             let (rank, last, id) = (cursor.rank, cursor.last_message_at.as_millis(), cursor.id.get());
             q.push(" AND (c.priority_rank > ").push_bind(rank);
@@ -117,14 +120,13 @@ impl Store {
         proof: &Authorized<act::ListConversations>,
         filter: &QueueFilter,
     ) -> Result<QueueCounts> {
-        let now = filter.now.as_millis();
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT COALESCE(SUM(c.status = 'open' AND (c.snoozed_until IS NULL OR c.snoozed_until <= ",
-        );
-        q.push_bind(now);
-        q.push(")), 0), COALESCE(SUM(c.status <> 'resolved' AND (c.status = 'pending' OR c.snoozed_until > ");
-        q.push_bind(now);
-        q.push(")), 0), COALESCE(SUM(c.status = 'resolved'), 0), count(*) FROM conversations c WHERE 1 = 1");
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT ");
+        for view in [QueueView::Active, QueueView::Waiting, QueueView::Resolved] {
+            q.push("COALESCE(SUM(");
+            push_view_condition(&mut q, view, filter.now);
+            q.push("), 0), ");
+        }
+        q.push("count(*) FROM conversations c WHERE 1 = 1");
         push_filter(&mut q, proof, filter);
         let (active, waiting, resolved, all): (i64, i64, i64, i64) =
             q.build_query_as().fetch_one(self.read()).await?;
