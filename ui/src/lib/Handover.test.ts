@@ -157,7 +157,7 @@ describe("A long queue", () => {
     expect(screen.getByTestId("view-active").textContent).toContain("1000");
     // 50 read; only those in sight (and a few either side) drawn.
     expect(screen.getAllByTestId("conversation").length).toBeLessThan(25);
-    const rows = document.querySelector(".rows") as HTMLDivElement;
+    const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
     rows.scrollTop = 40 * 84;
     await fireEvent.scroll(rows);
     await waitFor(() => expect(screen.getByRole("button", { name: /Customer 45\b/ })).toBeTruthy());
@@ -172,7 +172,7 @@ describe("A long queue, scrolled far", () => {
     const calls = longQueue(600);
     render(Inbox, { me: manager, onSignedOut: vi.fn() });
     await screen.findByRole("button", { name: /Customer 1\b/ });
-    const rows = document.querySelector(".rows") as HTMLDivElement;
+    const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
     for (const at of [45, 95, 145, 195, 245]) {
       rows.scrollTop = at * 84;
       await fireEvent.scroll(rows);
@@ -185,6 +185,57 @@ describe("A long queue, scrolled far", () => {
     expect(screen.getByRole("button", { name: /Customer 246\b/ })).toBeTruthy();
     const refreshed = callsOf(calls, "conversation_page").filter((a) => !(a.request as { after?: string }).after).at(-1);
     expect((refreshed?.request as { limit: number }).limit).toBe(200);
+  });
+});
+
+describe("A long queue, scrolled to its end and back", () => {
+  it("lets go of the rows far above and reads them again on the way back", async () => {
+    longQueue(3000);
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /Customer 1\b/ });
+    const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
+    for (let at = 45; at < 3000; at += 50) {
+      rows.scrollTop = at * 84;
+      await fireEvent.scroll(rows);
+      await screen.findByRole("button", { name: new RegExp(`Customer ${at + 1}\\b`) });
+    }
+    // Below the top 200 (which every refresh reads again anyway).
+    rows.scrollTop = 300 * 84;
+    await fireEvent.scroll(rows);
+    await screen.findByRole("button", { name: /Customer 301\b/ });
+    expect(screen.getByRole("button", { name: /Customer 305\b/ })).toBeTruthy();
+  });
+});
+
+describe("A long queue, its view changed while a page is on its way", () => {
+  it("shows only the new view's rows: the late page of the old view is dropped", async () => {
+    let release: () => void = () => {};
+    const late = new Promise<void>((r) => (release = r));
+    const rowsOf = (view: string, from: number, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        conversationSummary({ id: (view === "all" ? 10_000 : 0) + from + i + 1, customer_name: `${view} ${from + i + 1}`, last_message_at: 2_000_000 - from - i }),
+      );
+    core({
+      conversation_page: async (args) => {
+        const r = args.request as { view: string; after?: string | null; limit: number };
+        const from = r.after ? Number(r.after) : 0;
+        if (r.view === "active" && from > 0) await late;
+        return { items: rowsOf(r.view, from, r.limit), next: String(from + r.limit), counts: { active: 500, waiting: 0, resolved: 0, all: 500 } };
+      },
+    });
+    render(Inbox, { me: manager, onSignedOut: vi.fn() });
+    await screen.findByRole("button", { name: /active 1\b/ });
+    const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
+    rows.scrollTop = 40 * 84;
+    await fireEvent.scroll(rows);
+    await fireEvent.click(screen.getByTestId("view-all"));
+    await screen.findByRole("button", { name: /all 1\b/ });
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    rows.scrollTop = 45 * 84;
+    await fireEvent.scroll(rows);
+    await screen.findByRole("button", { name: /all 46\b/ });
+    expect(screen.queryAllByRole("button", { name: /active \d+/ })).toEqual([]);
   });
 });
 
