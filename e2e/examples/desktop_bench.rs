@@ -3,6 +3,10 @@
 //! web view's processes) idle and after scrolling the whole list. `scripts/bench-desktop`
 //! builds a release app and a generated store and runs this under Xvfb; it prints a table.
 //!
+//! With `BENCH_PAGES_ONLY=1` the "scroll" only asks the core for every page of the list, as the
+//! list does, without drawing anything: it tells the memory the pages cost from the memory the
+//! drawing costs.
+//!
 //! Times are taken through WebDriver, polling every 5 ms, so each includes a few milliseconds
 //! of the driver's own; the cold start also includes WebKitWebDriver starting the app.
 
@@ -24,8 +28,16 @@ async fn appears(client: &Client, css: &str, within: Duration) -> Duration {
     t.elapsed()
 }
 
-/// Resident memory of `root` and every process below it, in MiB.
-fn resident_mib(root: u32) -> f64 {
+/// One process's memory: its name, resident set and proportional set (shared pages divided
+/// among the processes that map them), in MiB.
+struct Memory {
+    name: String,
+    rss: f64,
+    pss: f64,
+}
+
+/// The memory of `root` and of every process below it (the web view's processes).
+fn memory(root: u32) -> Vec<Memory> {
     let mut parents = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -42,15 +54,46 @@ fn resident_mib(root: u32) -> f64 {
         family.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
         i += 1;
     }
-    let kib: u64 = family
+    let field = |text: &str, name: &str| -> f64 {
+        let kib = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .unwrap_or(0);
+        kib as f64 / 1024.0
+    };
+    family
         .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        .filter_map(|pid| {
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            Some(Memory {
+                name: name.trim().to_owned(),
+                rss: field(&rollup, "Rss:"),
+                pss: field(&rollup, "Pss:"),
+            })
         })
-        .sum();
-    kib as f64 / 1024.0
+        .collect()
+}
+
+/// Prints the memory of the app's processes, one line each and their sum.
+fn print_memory(when: &str, processes: &[Memory]) {
+    for p in processes {
+        println!(
+            "{:<58} {:>9.0} MiB (proportional {:.0})",
+            format!("resident memory {when}: {}", p.name),
+            p.rss,
+            p.pss
+        );
+    }
+    let rss: f64 = processes.iter().map(|p| p.rss).sum();
+    let pss: f64 = processes.iter().map(|p| p.pss).sum();
+    println!(
+        "{:<58} {:>9.0} MiB (proportional {:.0})",
+        format!("resident memory {when}: all {}", processes.len()),
+        rss,
+        pss
+    );
 }
 
 /// The app's process id (the newest process running `app`).
@@ -106,7 +149,7 @@ async fn main() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let idle = resident_mib(pid);
+    let idle = memory(pid);
 
     println!("\n{:<58} {:>12}", "desktop (release, WebKitGTK under Xvfb)", "figure");
     println!("{:<58} {:>9.0} ms", "cold start to the sign-in screen", cold.as_secs_f64() * 1000.0);
@@ -122,7 +165,7 @@ async fn main() {
     );
     println!("{:<58} {:>9.0} ms", "press Sign in to the inbox painted", total.as_secs_f64() * 1000.0);
     println!("{:<58} {:>12}", "conversations in the list (All)", listed.as_str().unwrap_or("?"));
-    println!("{:<58} {:>9.0} MiB", "resident memory, idle after sign-in (app + web view)", idle);
+    print_memory("idle after sign-in", &idle);
 
     // Scroll the whole "All" list to its end, a screen at a time, as fast as the pages come
     // (thousands of pages: the script may run for minutes).
@@ -133,7 +176,7 @@ async fn main() {
     let scrolled = Instant::now();
     let script = r#"
         const done = arguments[arguments.length - 1];
-        const rows = document.querySelector(".rows");
+        const rows = document.querySelector("[data-testid=queue-rows]");
         let still = 0, last = -1;
         const step = () => {
           rows.scrollTop += rows.clientHeight;
@@ -145,15 +188,31 @@ async fn main() {
         };
         step();
     "#;
+    let pages_only = r#"
+        const done = arguments[arguments.length - 1];
+        const inv = window.__TAURI_INTERNALS__.invoke;
+        (async () => {
+          let after = null, n = 0;
+          do {
+            const p = await inv("conversation_page", { request: { view: "all", team: null, assigned: "anyone", after, limit: 50 } });
+            after = p.next; n += p.items.length;
+          } while (after !== null);
+          done(n);
+        })();
+    "#;
+    let script = if std::env::var_os("BENCH_PAGES_ONLY").is_some() { pages_only } else { script };
     let rows = client.execute_async(script, vec![]).await.unwrap();
     let scroll_time = scrolled.elapsed();
-    let after = resident_mib(pid);
+    let after = memory(pid);
 
     println!(
         "{:<58} {:>9.1} s",
         format!("scrolling the whole list to its end ({rows} rows)"),
         scroll_time.as_secs_f64()
     );
-    println!("{:<58} {:>9.0} MiB", "resident memory after scrolling the whole list", after);
+    print_memory("after scrolling", &after);
+    // What stays once the web view's collector has had time to run and give memory back.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    print_memory("30 s after scrolling", &memory(pid));
     client.close().await.unwrap();
 }

@@ -258,6 +258,7 @@ fn main() -> anyhow::Result<()> {
             *throwaway.lock().unwrap_or_else(PoisonError::into_inner) = dir;
             app.manage(state);
             window::protect_content(app.handle());
+            window::lighten_web_view(app.handle());
             let locker = app.handle().clone();
             os_lock::watch(move || commands::lock_for_os(locker.clone()));
             notify::watch(app.handle().clone());
