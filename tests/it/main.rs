@@ -33,6 +33,7 @@ mod quick_replies;
 mod routing;
 mod search;
 mod sessions;
+mod sso;
 mod story;
 mod support;
 mod templates;
