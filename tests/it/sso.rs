@@ -101,19 +101,38 @@ fn now() -> Timestamp {
     SystemClock.now()
 }
 
+/// A provider with the test users, whose ID tokens live `ttl_s` seconds.
+async fn started(ttl_s: u32) -> (tempfile::TempDir, Provider) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = provider(&users_file(dir.path()), ttl_s, 0).await;
+    (dir, p)
+}
+
+/// A sign-in begun by the app and completed by the person at the provider: what the redirect
+/// brought back, not yet finished.
+struct Answered {
+    begun: oidc::Begun,
+    code: String,
+    state: String,
+}
+
+async fn answered(http: &reqwest::Client, issuer: &str, user: &str, password: &str) -> Answered {
+    let begun = oidc::begin(http, &settings(issuer), REDIRECT, now()).await.unwrap();
+    let (code, state) = browser_signs_in(&begun.authorize_url, user, password).await;
+    Answered { begun, code, state }
+}
+
 #[tokio::test]
 async fn a_person_signs_in_at_the_provider_and_the_app_learns_who_and_their_groups() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = provider(&users_file(dir.path()), 3600, 0).await;
+    let (_dir, p) = started(3600).await;
     let http = oidc::http_client().unwrap();
-    let begun = oidc::begin(&http, &settings(&p.issuer), REDIRECT, now()).await.unwrap();
-    let query: std::collections::HashMap<_, _> = begun.authorize_url.query_pairs().into_owned().collect();
+    let a = answered(&http, &p.issuer, "ana", "correct horse").await;
+    let query: std::collections::HashMap<_, _> = a.begun.authorize_url.query_pairs().into_owned().collect();
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["redirect_uri"], REDIRECT);
     assert!(query["scope"].split(' ').any(|s| s == "openid"));
 
-    let (code, state) = browser_signs_in(&begun.authorize_url, "ana", "correct horse").await;
-    let who = oidc::finish(&http, begun.pending, &state, &code, &names(), now()).await.unwrap();
+    let who = oidc::finish(&http, a.begun.pending, &a.state, &a.code, &names(), now()).await.unwrap();
     assert_eq!(who.username, "ana");
     assert_eq!(who.subject, "ana");
     assert_eq!(who.issuer, p.issuer);
@@ -124,52 +143,44 @@ async fn a_person_signs_in_at_the_provider_and_the_app_learns_who_and_their_grou
 
 #[tokio::test]
 async fn a_password_only_sign_in_at_the_provider_shows_no_second_factor() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = provider(&users_file(dir.path()), 3600, 0).await;
+    let (_dir, p) = started(3600).await;
     let http = oidc::http_client().unwrap();
-    let begun = oidc::begin(&http, &settings(&p.issuer), REDIRECT, now()).await.unwrap();
-    let (code, state) = browser_signs_in(&begun.authorize_url, "ben", "battery staple").await;
-    let who = oidc::finish(&http, begun.pending, &state, &code, &names(), now()).await.unwrap();
+    let a = answered(&http, &p.issuer, "ben", "battery staple").await;
+    let who = oidc::finish(&http, a.begun.pending, &a.state, &a.code, &names(), now()).await.unwrap();
     assert!(who.groups.is_empty());
     assert!(!who.second_factor_shown());
 }
 
 #[tokio::test]
 async fn an_answer_with_another_state_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = provider(&users_file(dir.path()), 3600, 0).await;
+    let (_dir, p) = started(3600).await;
     let http = oidc::http_client().unwrap();
-    let begun = oidc::begin(&http, &settings(&p.issuer), REDIRECT, now()).await.unwrap();
-    let (code, _) = browser_signs_in(&begun.authorize_url, "ana", "correct horse").await;
-    let refused = oidc::finish(&http, begun.pending, "forged-state", &code, &names(), now()).await;
+    let a = answered(&http, &p.issuer, "ana", "correct horse").await;
+    let refused = oidc::finish(&http, a.begun.pending, "forged-state", &a.code, &names(), now()).await;
     assert_eq!(refused.unwrap_err(), OidcError::State);
 }
 
 #[tokio::test]
 async fn a_code_used_once_is_refused_the_second_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = provider(&users_file(dir.path()), 3600, 0).await;
+    let (_dir, p) = started(3600).await;
     let http = oidc::http_client().unwrap();
-    let first = oidc::begin(&http, &settings(&p.issuer), REDIRECT, now()).await.unwrap();
-    let (code, state) = browser_signs_in(&first.authorize_url, "ana", "correct horse").await;
-    oidc::finish(&http, first.pending, &state, &code, &names(), now()).await.unwrap();
+    let a = answered(&http, &p.issuer, "ana", "correct horse").await;
+    oidc::finish(&http, a.begun.pending, &a.state, &a.code, &names(), now()).await.unwrap();
     // An attacker who saw the redirect replays its code into a sign-in of their own.
     let second = oidc::begin(&http, &settings(&p.issuer), REDIRECT, now()).await.unwrap();
     let state = second.authorize_url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
-    let refused = oidc::finish(&http, second.pending, &state, &code, &names(), now()).await;
+    let refused = oidc::finish(&http, second.pending, &state, &a.code, &names(), now()).await;
     assert_eq!(refused.unwrap_err(), OidcError::Exchange);
 }
 
 #[tokio::test]
 async fn an_expired_id_token_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = provider(&users_file(dir.path()), 60, 0).await;
+    let (_dir, p) = started(60).await;
     let http = oidc::http_client().unwrap();
-    let begun = oidc::begin(&http, &settings(&p.issuer), REDIRECT, now()).await.unwrap();
-    let (code, state) = browser_signs_in(&begun.authorize_url, "ana", "correct horse").await;
+    let a = answered(&http, &p.issuer, "ana", "correct horse").await;
     // The token lives a minute; the core's clock says two have passed.
     let later = now().plus_millis(2 * 60 * 1000);
-    let refused = oidc::finish(&http, begun.pending, &state, &code, &names(), later).await;
+    let refused = oidc::finish(&http, a.begun.pending, &a.state, &a.code, &names(), later).await;
     assert_eq!(refused.unwrap_err(), OidcError::IdToken);
 }
 
