@@ -16,7 +16,6 @@
 //! - Extra claims (the user name and groups claims an organisation names) are read from the
 //!   ID token only after the crate has verified it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -125,7 +124,7 @@ pub struct Begun {
 
 /// The secrets of a begun sign-in, used once.
 pub struct Pending {
-    client: Arc<ReadyClient>,
+    client: ReadyClient,
     state: CsrfToken,
     nonce: Nonce,
     verifier: PkceCodeVerifier,
@@ -191,7 +190,7 @@ pub async fn begin(
         request = request.add_scope(Scope::new(scope.clone()));
     }
     let (authorize_url, state, nonce) = request.url();
-    let pending = Pending { client: Arc::new(client), state, nonce, verifier, started_at: now };
+    let pending = Pending { client, state, nonce, verifier, started_at: now };
     Ok(Begun { authorize_url, pending })
 }
 

@@ -93,8 +93,8 @@ export class QueueWindow {
       this.#generation += 1;
     }
     this.#chunks = [{ after: null, length: fresh.length, items: fresh }, ...rest];
-    this.#ids = new Set();
-    for (const c of this.#chunks) for (const r of c.items ?? []) this.#ids.add(r.id);
+    if (!keepBelow) this.#ids = new Set();
+    for (const r of fresh) this.#ids.add(r.id);
     if (inPlace) {
       for (const [i, r] of fresh.entries()) this.#rows[i] = r;
       this.#version += 1;
