@@ -140,10 +140,12 @@ pub fn wa_id_of(raw: &str, region: Option<phonenumber::country::Id>) -> Result<S
     }
     let number = phonenumber::parse(if international { None } else { region }, &text)
         .map_err(|_| "the phone number cannot be read".to_owned())?;
-    if !phonenumber::is_valid(&number) {
+    let digits = number.format().mode(phonenumber::Mode::E164).to_string().trim_start_matches('+').to_owned();
+    // E.164 allows at most 15 digits; `phonenumber` calls some longer German numbers valid.
+    if !phonenumber::is_valid(&number) || digits.len() > 15 {
         return Err("the phone number is not a valid number".to_owned());
     }
-    Ok(number.format().mode(phonenumber::Mode::E164).to_string().trim_start_matches('+').to_owned())
+    Ok(digits)
 }
 
 /// Reads `text` as a contacts file.
