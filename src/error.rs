@@ -49,6 +49,14 @@ pub enum Error {
     /// The user must choose a new password before doing anything else.
     #[error("you must choose a new password before continuing")]
     PasswordChangeRequired,
+    /// A single sign-on was refused; the reason is safe to show.
+    #[error("{}", .0.message())]
+    SsoFailed(crate::domain::sso::SsoRefusal),
+    /// Passwords are off: this organisation signs in with single sign-on.
+    #[error(
+        "this organisation signs in with single sign-on: use the sign-in button of your identity provider"
+    )]
+    SsoRequired,
     /// Visible but not allowed (only for actions on resources the actor can already see).
     #[error("you do not have permission to do that")]
     Forbidden,
@@ -102,6 +110,8 @@ impl Error {
             Self::Locked => ErrorCode::Locked,
             Self::StepUpRequired => ErrorCode::StepUpRequired,
             Self::StepUpUnavailable => ErrorCode::StepUpUnavailable,
+            Self::SsoFailed(_) => ErrorCode::SsoFailed,
+            Self::SsoRequired => ErrorCode::SsoRequired,
             Self::Forbidden | Self::NotAllowed(_) => ErrorCode::Forbidden,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::Invalid(_) => ErrorCode::Invalid,

@@ -420,7 +420,7 @@ pub(super) fn escalation_alert(actor: &AuditActor, before: &str, after: &str) ->
 
 /// Whether `text` is an actor as stored rather than a user name.
 fn is_actor_label(text: &str) -> bool {
-    matches!(text, "operator:cli" | "system:webhook" | "system:retention" | "anonymous")
+    matches!(text, "operator:cli" | "system:webhook" | "system:retention" | "system:sso" | "anonymous")
         || text.strip_prefix("user:").is_some_and(|id| id.parse::<i64>().is_ok())
 }
 

@@ -309,7 +309,7 @@ impl Core {
             .detail("method", "security_key");
         tx.audit(&event, now).await?;
         tx.commit().await?;
-        self.me_view(&r.user, &r.grants, false, false).await
+        self.me_view(&r.user, &r.grants, false, false, r.provider_second_factor).await
     }
 
     /// Verifies an assertion against `user`'s keys for ceremony `c`; returns the key used and
@@ -410,6 +410,9 @@ impl Core {
             return Err(Error::NetworkNotAllowed);
         }
         let (key_id, json) = self.verify_assertion(&user, &c, answer.credential).await?;
+        if self.password_sign_in_refused(&user).await? {
+            return Err(Error::SsoRequired);
+        }
         let signed_in = self.open_passwordless_session(user, origin, device, now).await?;
         let r = self.resolve_inner(&signed_in.token, Stage::Any).await?;
         let proof = self.allow::<act::CompleteSignIn>(&r.actor, r.user.id).await?;

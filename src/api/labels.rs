@@ -47,7 +47,7 @@ pub struct ApplyLabelRequest {
 fn sees(actor: &Actor, label: &LabelRecord) -> bool {
     match actor {
         Actor::User { grants, .. } => grants.sees_label(label.id, label.restricted),
-        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => false,
+        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => false,
     }
 }
 

@@ -10,7 +10,7 @@
 use crate::audit::Kind;
 use serde::Deserialize;
 
-use super::session::{name_key, verify, Stage};
+use super::session::{name_key, verify, Resolved, Stage};
 use super::views::MeView;
 use super::Core;
 use crate::audit::AuditEvent;
@@ -64,14 +64,16 @@ impl Core {
             tx.audit(&event, now).await?;
             tx.commit().await?;
         }
-        self.me_view(&r.user, &r.grants, r.second_factor_pending, true).await
+        self.me_view(&r.user, &r.grants, r.second_factor_pending, true, r.provider_second_factor).await
     }
 
     /// Unlocks the session with its user's password.
     pub async fn unlock(&self, token: &SessionToken, request: UnlockRequest) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
         if !r.locked {
-            return self.me_view(&r.user, &r.grants, r.second_factor_pending, false).await;
+            return self
+                .me_view(&r.user, &r.grants, r.second_factor_pending, false, r.provider_second_factor)
+                .await;
         }
         let now = self.clock.now();
         let key = name_key(&r.user.username);
@@ -82,18 +84,25 @@ impl Core {
         if !verified {
             return Err(self.unlock_failed(token, &r).await?);
         }
+        self.unlocked(&r, "password").await
+    }
+
+    /// Unlocks a session whose user proved who they are (`method`: how).
+    pub(super) async fn unlocked(&self, r: &Resolved, method: &str) -> Result<MeView> {
+        let now = self.clock.now();
         let proof = self.allow::<act::LockSession>(&r.actor, r.user.id).await?;
         let mut tx = self.store.write().await?;
         tx.set_session_lock(&proof, r.session_id, None).await?;
         tx.audit(
             &AuditEvent::new(proof.actor().clone(), Kind::SessionUnlocked)
-                .target(format!("session:{}", r.session_id)),
+                .target(format!("session:{}", r.session_id))
+                .detail("method", method),
             now,
         )
         .await?;
         tx.commit().await?;
         self.store.touch_session(r.session_id, now).await?;
-        self.me_view(&r.user, &r.grants, r.second_factor_pending, false).await
+        self.me_view(&r.user, &r.grants, r.second_factor_pending, false, r.provider_second_factor).await
     }
 
     /// Counts a wrong password at the lock screen; ends the session once the user name locks.

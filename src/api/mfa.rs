@@ -97,10 +97,10 @@ impl Core {
     pub async fn verify_second_factor(&self, token: &SessionToken, request: CodeRequest) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
         if !r.second_factor_pending {
-            return self.me_view(&r.user, &r.grants, false, r.locked).await;
+            return self.me_view(&r.user, &r.grants, false, r.locked, r.provider_second_factor).await;
         }
         self.prove_second_factor(token, &r, &request.code, Kind::SessionSecondFactor).await?;
-        self.me_view(&r.user, &r.grants, false, false).await
+        self.me_view(&r.user, &r.grants, false, false, r.provider_second_factor).await
     }
 
     /// Step-up: proves the second factor again before a high-risk action (changing security
@@ -204,7 +204,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
-        self.me_view(&r.user, &r.grants, false, false).await
+        self.me_view(&r.user, &r.grants, false, false, r.provider_second_factor).await
     }
 
     /// Counts a failed second factor (a wrong code, a refused key) towards `username`'s

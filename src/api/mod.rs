@@ -31,6 +31,8 @@ pub mod routing;
 pub mod search;
 pub mod session;
 pub mod sessions;
+pub mod sso;
+pub mod sso_settings;
 pub mod teams;
 pub mod templates;
 pub mod users;

@@ -46,7 +46,7 @@ impl Origin {
 
 /// A device name as shown to the user: printable characters only, at most 120 of them (a
 /// user agent is whatever the client sent).
-fn device_label(raw: &str) -> String {
+pub(super) fn device_label(raw: &str) -> String {
     let clean: String = raw.chars().filter(|c| !c.is_control()).take(120).collect();
     if clean.trim().is_empty() {
         "unknown device".to_owned()
@@ -106,6 +106,29 @@ pub struct Resolved {
     pub session_id: i64,
     /// When a second factor was last proven in this session.
     pub second_factor_at: Option<Timestamp>,
+    /// The identity provider vouched for a second factor when the session opened.
+    pub provider_second_factor: bool,
+}
+
+/// How a session was opened (recorded in the audit trail).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Method<'a> {
+    /// User name and password (re-hashed if the parameters were raised).
+    Password(&'a SecretString),
+    /// A security key or passkey alone.
+    SecurityKey,
+    /// The organisation's identity provider.
+    Sso,
+}
+
+impl Method<'_> {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Password(_) => "password",
+            Self::SecurityKey => "security_key",
+            Self::Sso => "sso",
+        }
+    }
 }
 
 /// How far a session must have got for a call.
@@ -156,14 +179,21 @@ impl Core {
             Ok(name) => self.store.find_user_by_name(&name).await?,
             Err(_) => None,
         };
-        let (verified, password) =
-            verify(user.as_ref().map(|u| u.password_hash.clone()), request.password).await?;
+        // A user made by single sign-on has no password: checked against the dummy hash, in
+        // the same time as a wrong password.
+        let hash = user.as_ref().map(|u| u.password_hash.clone()).filter(|h| !h.is_empty());
+        let (verified, password) = verify(hash, request.password).await?;
         match user {
             // Role entries are checked only now that the password proved who this is.
             Some(user) if verified && !user.disabled && !allowlist.permits_role(&user.role, &addresses) => {
                 let target = Some(format!("user:{}", user.id.get()));
                 self.audit_anonymous(Kind::SessionLoginNetworkDenied, target, (origin, device), now).await?;
                 Err(Error::NetworkNotAllowed)
+            }
+            Some(user) if verified && !user.disabled && self.password_sign_in_refused(&user).await? => {
+                let target = Some(format!("user:{}", user.id.get()));
+                self.audit_anonymous(Kind::SessionSsoRequired, target, (origin, device), now).await?;
+                Err(Error::SsoRequired)
             }
             Some(user) if verified && !user.disabled => {
                 let label = origin.label();
@@ -173,8 +203,9 @@ impl Core {
                     origin: &label,
                     device: &device_label(device),
                     second_factor_pending: pending,
+                    provider_second_factor: false,
                 };
-                self.open_session(user, Some(&password), &keys.0, &opened_from, now).await
+                self.open_session(user, Method::Password(&password), &keys.0, &opened_from, now).await
             }
             other => {
                 self.record_failure(other.as_ref(), keys, counters, (origin, device), now).await?;
@@ -198,15 +229,16 @@ impl Core {
             origin: &label,
             device: &device_label(device),
             second_factor_pending: false,
+            provider_second_factor: false,
         };
         let key = name_key(&user.username);
-        self.open_session(user, None, &key, &opened_from, now).await
+        self.open_session(user, Method::SecurityKey, &key, &opened_from, now).await
     }
 
-    async fn open_session(
+    pub(super) async fn open_session(
         &self,
         user: UserRecord,
-        password: Option<&SecretString>,
+        method: Method<'_>,
         name_key: &[u8; 32],
         opened_from: &SessionOrigin<'_>,
         now: Timestamp,
@@ -214,8 +246,10 @@ impl Core {
         let grants = self.store.load_grants(user.id, &user.role).await?;
         let actor = Actor::User { id: user.id, grants: grants.clone(), session: None };
         let proof = self.allow::<act::OpenSession>(&actor, user.id).await?;
-        let rehashed = match password {
-            Some(password) if needs_rehash(&user.password_hash) => Some(self.hash_password(password).await?),
+        let rehashed = match method {
+            Method::Password(password) if needs_rehash(&user.password_hash) => {
+                Some(self.hash_password(password).await?)
+            }
             _ => None,
         };
         let token = SessionToken::generate(self.rng.as_ref(), opened_from.bound_to);
@@ -228,7 +262,7 @@ impl Core {
         tx.audit(
             &AuditEvent::new(audit_actor(&actor), Kind::SessionLogin)
                 .target(format!("session:{session_id}"))
-                .detail("method", if password.is_some() { "password" } else { "security_key" }),
+                .detail("method", method.as_str()),
             now,
         )
         .await?;
@@ -246,7 +280,15 @@ impl Core {
             .await?;
         }
         tx.commit().await?;
-        let me = self.me_view(&user, &grants, opened_from.second_factor_pending, false).await?;
+        let me = self
+            .me_view(
+                &user,
+                &grants,
+                opened_from.second_factor_pending,
+                false,
+                opened_from.provider_second_factor,
+            )
+            .await?;
         Ok(SignedIn { token, me })
     }
 
@@ -315,7 +357,7 @@ impl Core {
     /// Who the session belongs to and what they may do (also while a password change is due).
     pub async fn me(&self, token: &SessionToken) -> Result<MeView> {
         let r = self.resolve_inner(token, Stage::Any).await?;
-        self.me_view(&r.user, &r.grants, r.second_factor_pending, r.locked).await
+        self.me_view(&r.user, &r.grants, r.second_factor_pending, r.locked, r.provider_second_factor).await
     }
 
     /// The view of the signed-in user, with what policy requires of them.
@@ -325,8 +367,9 @@ impl Core {
         grants: &Grants,
         second_factor_pending: bool,
         locked: bool,
+        provider_second_factor: bool,
     ) -> Result<MeView> {
-        let enrol = self.must_enrol_second_factor(user).await?;
+        let enrol = !provider_second_factor && self.must_enrol_second_factor(user).await?;
         Ok(MeView::build(user, grants)
             .second_factor_methods(self.second_factor_methods(user.id).await?)
             .second_factor_pending(second_factor_pending)
@@ -415,7 +458,10 @@ impl Core {
         if user.must_change_password && matches!(stage, Stage::Full | Stage::Enrolment) {
             return Err(Error::PasswordChangeRequired);
         }
-        if stage == Stage::Full && self.must_enrol_second_factor(&user).await? {
+        if stage == Stage::Full
+            && !session.provider_second_factor
+            && self.must_enrol_second_factor(&user).await?
+        {
             return Err(Error::SecondFactorEnrolmentRequired);
         }
         let grants = self.store.load_grants(user.id, &user.role).await?;
@@ -428,6 +474,7 @@ impl Core {
             locked,
             session_id: session.id,
             second_factor_at: session.second_factor_at,
+            provider_second_factor: session.provider_second_factor,
         })
     }
 

@@ -95,6 +95,8 @@ catalog! {
     // Authentication.
     SessionLogin = "session.login", Low, Success, "Signed in";
     SessionLoginFailed = "session.login_failed", Medium, Failure, "Sign-in failed";
+    SessionSsoFailed = "session.sso_failed", Medium, Failure, "Single sign-on failed";
+    SessionSsoRequired = "session.sso_required", Medium, Denied, "Password sign-in refused: single sign-on only";
     SessionLoginThrottled = "session.login_throttled", Medium, Denied, "Sign-in refused: too many attempts";
     SessionLoginNetworkDenied = "session.login_network_denied", High, Denied, "Sign-in refused: network not allowed";
     SessionLogout = "session.logout", Low, Success, "Signed out";
@@ -137,6 +139,9 @@ catalog! {
     UserRole = "user.role", High, Success, "User's role changed";
     UserDisable = "user.disable", High, Success, "User disabled";
     UserEnable = "user.enable", High, Success, "User enabled";
+    UserProvisioned = "user.provisioned", High, Success, "User created at their first single sign-on";
+    UserRoleSynced = "user.role_synced", High, Success, "User's role changed to follow their groups at the identity provider";
+    TeamMemberSynced = "team.member_synced", Medium, Success, "Team membership changed to follow groups at the identity provider";
     RoleCreate = "role.create", High, Success, "Role created";
     RoleUpdate = "role.update", High, Success, "Role's permissions changed";
     RoleDelete = "role.delete", High, Success, "Role deleted";
@@ -152,6 +157,7 @@ catalog! {
     SettingsSecurity = "settings.security", High, Success, "Security settings changed";
     SettingsAuditRetention = "settings.audit_retention", High, Success, "Audit trail retention changed";
     SettingsAllowlist = "settings.allowlist", High, Success, "Network allowlist changed";
+    SettingsSso = "settings.sso", High, Success, "Single sign-on settings changed";
     ChannelSet = "channel.set", High, Success, "WhatsApp channel settings changed";
     ChannelTokenRejected = "channel.token_rejected", High, Failure, "WhatsApp access token rejected";
     ChannelDesktopIntake = "channel.desktop_intake", Medium, Success, "Desktop webhook intake switched";

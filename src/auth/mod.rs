@@ -2,6 +2,7 @@
 //! out once and stored only as their SHA-256, so a stolen database yields no usable session.
 
 pub mod allowlist;
+pub mod loopback;
 pub mod oidc;
 pub mod password;
 pub mod session;

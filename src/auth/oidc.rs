@@ -65,6 +65,17 @@ impl OidcError {
     }
 }
 
+impl From<OidcError> for crate::domain::sso::SsoRefusal {
+    fn from(e: OidcError) -> Self {
+        match e {
+            OidcError::Discovery | OidcError::Settings(_) => Self::Provider,
+            OidcError::State => Self::Answer,
+            OidcError::Exchange | OidcError::IdToken => Self::Token,
+            OidcError::Claims(_) => Self::Claims,
+        }
+    }
+}
+
 /// Which claims carry the user name and the groups (an organisation's setting).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimNames {

@@ -59,7 +59,9 @@ pub fn holds(actor: &Actor, role: &RoleGrants) -> Result<(), Escalation> {
     let grants = match actor {
         Actor::Operator => return Ok(()),
         Actor::User { grants, .. } => grants.conferred(),
-        Actor::VerifiedWebhook | Actor::Anonymous => return Err(Escalation::OwnersOnly),
+        Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
+            return Err(Escalation::OwnersOnly)
+        }
     };
     if let Some(p) = grants.first_not_covering(role) {
         return Err(Escalation::NotHeld(p));
@@ -119,7 +121,7 @@ fn is_owner(actor: &Actor) -> bool {
     match actor {
         Actor::Operator => true,
         Actor::User { grants, .. } => grants.role().is_owner(),
-        Actor::VerifiedWebhook | Actor::Anonymous => false,
+        Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => false,
     }
 }
 

@@ -47,6 +47,10 @@ pub enum Actor {
     VerifiedWebhook,
     /// Someone not signed in (a sign-in attempt).
     Anonymous,
+    /// A sign-in the organisation's identity provider vouched for: its ID token was verified
+    /// against the configured provider (single sign-on). It may only create and re-synchronise
+    /// the user that token names.
+    IdentityProvider,
 }
 
 /// Everything the core can be asked to do that needs a decision.
@@ -147,6 +151,9 @@ pub enum Action {
     ChangeOwnPassword,
     /// Count a failed sign-in attempt.
     RecordSignInFailure,
+    /// Create a user from a single sign-on, or bring their role and teams in line with the
+    /// provider's groups (the identity provider's own action, never a person's).
+    ProvisionUser,
     /// Set up one's own second factors.
     ManageOwnSecondFactor,
     /// Finish signing in with a second factor, or prove it again (step-up).
@@ -247,7 +254,9 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::EditRouting => operator_or(actor, P::RoutingEdit),
         Action::AutoReply => match actor {
             Actor::VerifiedWebhook => Decision::Allow,
-            Actor::User { .. } | Actor::Operator | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
+            Actor::User { .. } | Actor::Operator | Actor::Anonymous | Actor::IdentityProvider => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
         },
         Action::ListContacts => needs(actor, P::ContactsView),
         Action::ReadContact => needs_on(actor, P::ContactsView, on),
@@ -304,13 +313,21 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::DeliverOutbox | Action::FetchMedia | Action::PurgeAudit | Action::GenerateLoad => match actor
         {
             Actor::Operator => Decision::Allow,
-            Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => {
+            Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
                 Decision::Deny(DenyReason::WrongActor)
             }
         },
         Action::IngestDelivery => match actor {
             Actor::VerifiedWebhook => Decision::Allow,
-            Actor::User { .. } | Actor::Operator | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
+            Actor::User { .. } | Actor::Operator | Actor::Anonymous | Actor::IdentityProvider => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
+        },
+        Action::ProvisionUser => match actor {
+            Actor::IdentityProvider => Decision::Allow,
+            Actor::User { .. } | Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
         },
         // Authentication already happened; any enabled user may hold sessions, change their
         // own password and factors, and see the names of teams and labels.
@@ -322,17 +339,19 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         | Action::CompleteSignIn
         | Action::LockSession => match actor {
             Actor::User { .. } => Decision::Allow,
-            Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => {
+            Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
                 Decision::Deny(DenyReason::WrongActor)
             }
         },
         Action::RunKeyCeremony => match actor {
             Actor::User { .. } | Actor::Anonymous => Decision::Allow,
-            Actor::Operator | Actor::VerifiedWebhook => Decision::Deny(DenyReason::WrongActor),
+            Actor::Operator | Actor::VerifiedWebhook | Actor::IdentityProvider => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
         },
         Action::RecordSignInFailure | Action::RevokeMisusedSession => match actor {
             Actor::Anonymous => Decision::Allow,
-            Actor::User { .. } | Actor::Operator | Actor::VerifiedWebhook => {
+            Actor::User { .. } | Actor::Operator | Actor::VerifiedWebhook | Actor::IdentityProvider => {
                 Decision::Deny(DenyReason::WrongActor)
             }
         },
@@ -343,7 +362,9 @@ fn needs(actor: &Actor, permission: Permission) -> Decision {
     match actor {
         Actor::User { grants, .. } if grants.has(permission) => Decision::Allow,
         Actor::User { .. } => Decision::Deny(DenyReason::MissingPermission(permission)),
-        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => Decision::Deny(DenyReason::WrongActor),
+        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
+            Decision::Deny(DenyReason::WrongActor)
+        }
     }
 }
 
@@ -407,7 +428,9 @@ fn both(first: Decision, second: Decision) -> Decision {
 fn operator_or(actor: &Actor, permission: Permission) -> Decision {
     match actor {
         Actor::Operator => Decision::Allow,
-        Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous => needs(actor, permission),
+        Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
+            needs(actor, permission)
+        }
     }
 }
 
@@ -489,6 +512,7 @@ acts! {
     CloseSession => UserId,
     ChangeOwnPassword => UserId,
     RecordSignInFailure => (),
+    ProvisionUser => (),
     ManageOwnSecondFactor => UserId,
     CompleteSignIn => UserId,
     LockSession => UserId,
@@ -642,6 +666,8 @@ pub enum AuditActor {
     Anonymous,
     /// The app's own housekeeping (retention purges).
     System,
+    /// The organisation's identity provider (single sign-on provisioning).
+    IdentityProvider,
 }
 
 impl AuditActor {
@@ -653,13 +679,14 @@ impl AuditActor {
             Self::Webhook => "system:webhook".to_owned(),
             Self::Anonymous => "anonymous".to_owned(),
             Self::System => "system:retention".to_owned(),
+            Self::IdentityProvider => "system:sso".to_owned(),
         }
     }
     /// The user, when the actor is one.
     pub fn user_id(&self) -> Option<UserId> {
         match self {
             Self::User { id, .. } => Some(*id),
-            Self::Operator | Self::Webhook | Self::Anonymous | Self::System => None,
+            Self::Operator | Self::Webhook | Self::Anonymous | Self::System | Self::IdentityProvider => None,
         }
     }
 }
@@ -683,7 +710,7 @@ pub fn authorize_on<A: Act>(
 pub fn authorize_list<A: Listing>(actor: &Actor) -> Result<Authorized<A>, Denied> {
     let scope = match actor {
         Actor::User { id, grants, .. } => grants.list_scope(A::PERMISSION, *id),
-        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous => None,
+        Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => None,
     };
     match (decide(actor, A::ACTION, None), scope) {
         (Decision::Allow, Some(scope)) => {
@@ -716,6 +743,7 @@ pub fn audit_actor(actor: &Actor) -> AuditActor {
         Actor::User { id, session, .. } => AuditActor::User { id: *id, session: *session },
         Actor::Operator => AuditActor::Operator,
         Actor::VerifiedWebhook => AuditActor::Webhook,
+        Actor::IdentityProvider => AuditActor::IdentityProvider,
         Actor::Anonymous => AuditActor::Anonymous,
     }
 }

@@ -9,6 +9,7 @@ mod ids;
 pub mod import;
 mod message;
 pub mod queue;
+pub mod sso;
 mod template;
 mod user;
 mod workflow;

@@ -121,7 +121,7 @@ impl IntoResponse for ApiError {
             ErrorCode::ConfirmationRequired | ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::Locked => StatusCode::LOCKED,
             ErrorCode::StepUpRequired | ErrorCode::StepUpUnavailable => StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::SsoFailed | ErrorCode::SsoRequired => StatusCode::FORBIDDEN,
             ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Channel if matches!(self.0, Error::ChannelNotConfigured) => {
                 StatusCode::SERVICE_UNAVAILABLE

@@ -214,9 +214,10 @@ impl WriteTx {
             }
             AuditActor::Operator => Ok((Some("this PC".to_owned()), Some("countersign CLI".to_owned()))),
             AuditActor::System => Ok((Some("this PC".to_owned()), Some("Countersign retention".to_owned()))),
-            AuditActor::User { session: None, .. } | AuditActor::Webhook | AuditActor::Anonymous => {
-                Ok((None, None))
-            }
+            AuditActor::User { session: None, .. }
+            | AuditActor::Webhook
+            | AuditActor::Anonymous
+            | AuditActor::IdentityProvider => Ok((None, None)),
         }
     }
 
@@ -241,6 +242,7 @@ fn actor_of(label: &str) -> AuditActor {
             "operator:cli" => AuditActor::Operator,
             "system:webhook" => AuditActor::Webhook,
             "system:retention" => AuditActor::System,
+            "system:sso" => AuditActor::IdentityProvider,
             _ => AuditActor::Anonymous,
         },
     }

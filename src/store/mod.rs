@@ -28,6 +28,7 @@ pub mod queue;
 pub mod quick_replies;
 pub mod routing;
 pub mod search;
+pub mod sso;
 pub mod templates;
 pub mod throttle;
 pub mod users;

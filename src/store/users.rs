@@ -37,6 +37,8 @@ pub struct SessionOrigin<'a> {
     pub device: &'a str,
     /// Opened with the password only: useless until a second factor completes it.
     pub second_factor_pending: bool,
+    /// The identity provider vouched for a second factor (single sign-on's `amr`).
+    pub provider_second_factor: bool,
 }
 
 /// One of a user's sessions, for listing.
@@ -71,9 +73,11 @@ pub struct SessionRecord {
     pub second_factor_at: Option<Timestamp>,
     /// When it was locked, if it is.
     pub locked_at: Option<Timestamp>,
+    /// The identity provider vouched for a second factor when it opened.
+    pub provider_second_factor: bool,
 }
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
+pub(super) fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
     let role: String = row.try_get("role")?;
     Ok(UserRecord {
         id: UserId::new(row.try_get("id")?),
@@ -109,7 +113,7 @@ impl Store {
     pub async fn find_session(&self, digest: &[u8; 32]) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
             "SELECT id, user_id, created_at, last_seen_at, revoked_at, second_factor_pending, origin,
-                    second_factor_at, locked_at
+                    second_factor_at, locked_at, provider_second_factor
              FROM sessions WHERE token_sha256 = ?",
         )
         .bind(digest.as_slice())
@@ -130,6 +134,7 @@ impl Store {
                     .try_get::<Option<i64>, _>("second_factor_at")?
                     .map(Timestamp::from_millis),
                 locked_at: r.try_get::<Option<i64>, _>("locked_at")?.map(Timestamp::from_millis),
+                provider_second_factor: r.try_get::<i64, _>("provider_second_factor")? != 0,
             })
         })
         .transpose()
@@ -211,8 +216,9 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<i64> {
         let done = sqlx::query(
-            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at, origin, device, second_factor_pending)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_sha256, user_id, created_at, last_seen_at, origin, device,
+                                   second_factor_pending, provider_second_factor, second_factor_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(digest.as_slice())
         .bind(proof.resource().get())
@@ -221,6 +227,10 @@ impl WriteTx {
         .bind(opened_from.origin)
         .bind(opened_from.device)
         .bind(opened_from.second_factor_pending)
+        .bind(opened_from.provider_second_factor)
+        // The provider's second factor was proven just now: it counts for step-up like one
+        // proven here.
+        .bind(opened_from.provider_second_factor.then_some(now.as_millis()))
         .execute(self.conn())
         .await?;
         Ok(done.last_insert_rowid())
@@ -365,7 +375,12 @@ impl WriteTx {
         Ok(())
     }
 
-    async fn revoke_sessions(&mut self, user: UserId, keep: Option<&[u8; 32]>, now: Timestamp) -> Result<()> {
+    pub(super) async fn revoke_sessions(
+        &mut self,
+        user: UserId,
+        keep: Option<&[u8; 32]>,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_sha256 IS NOT ?",
         )

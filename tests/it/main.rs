@@ -34,6 +34,7 @@ mod routing;
 mod search;
 mod sessions;
 mod sso;
+mod sso_stories;
 mod story;
 mod support;
 mod templates;

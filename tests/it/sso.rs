@@ -12,9 +12,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The provider, running until dropped.
-struct Provider {
+pub struct Provider {
     _child: Child,
-    issuer: String,
+    pub issuer: String,
 }
 
 const USERS: &str = r#"{
@@ -28,7 +28,7 @@ fn users_file(dir: &Path) -> PathBuf {
     path
 }
 
-async fn provider(users: &Path, id_token_ttl_s: u32, port: u16) -> Provider {
+pub async fn provider(users: &Path, id_token_ttl_s: u32, port: u16) -> Provider {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/provider.mjs");
     let mut child = Command::new("node")
         .arg(&script)
@@ -69,6 +69,18 @@ const REDIRECT: &str = "http://127.0.0.1:49152/callback";
 /// What the system browser does: opens the authorization URL, fills in the provider's own
 /// login page, and follows it to the redirect, whose `code` and `state` it hands back.
 async fn browser_signs_in(authorize: &url::Url, user: &str, password: &str) -> (String, String) {
+    let at = browser_reaches_redirect(authorize, user, password, REDIRECT).await;
+    let query: std::collections::HashMap<_, _> = at.query_pairs().into_owned().collect();
+    (query["code"].clone(), query["state"].clone())
+}
+
+/// The same, up to the address the provider sends the browser back to (under `redirect`).
+pub async fn browser_reaches_redirect(
+    authorize: &url::Url,
+    user: &str,
+    password: &str,
+    redirect: &str,
+) -> url::Url {
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -76,9 +88,8 @@ async fn browser_signs_in(authorize: &url::Url, user: &str, password: &str) -> (
         .unwrap();
     let mut at = authorize.clone();
     for _ in 0..10 {
-        if at.as_str().starts_with(REDIRECT) {
-            let query: std::collections::HashMap<_, _> = at.query_pairs().into_owned().collect();
-            return (query["code"].clone(), query["state"].clone());
+        if at.as_str().starts_with(redirect) {
+            return at;
         }
         let response = if at.path().starts_with("/interaction/") {
             let page = browser.get(at.clone()).send().await.unwrap().text().await.unwrap();

@@ -167,6 +167,7 @@ fn actor_name(stored: &str, names: &HashMap<i64, String>) -> String {
         "operator:cli" => "IT (command line)".to_owned(),
         "system:webhook" => "WhatsApp webhook".to_owned(),
         "system:retention" => "Countersign (retention)".to_owned(),
+        "system:sso" => "Single sign-on".to_owned(),
         "anonymous" => "not signed in".to_owned(),
         other => other
             .strip_prefix("user:")

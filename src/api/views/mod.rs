@@ -52,6 +52,10 @@ pub enum ErrorCode {
     StepUpRequired,
     /// Step-up is needed but the user has no second factor to prove: set one up first.
     StepUpUnavailable,
+    /// Single sign-on was refused (the message says why).
+    SsoFailed,
+    /// Passwords are off: sign in with the identity provider.
+    SsoRequired,
     /// Visible but not allowed.
     Forbidden,
     /// The change clashes with the current state (a taken name, a role still in use).
@@ -163,6 +167,66 @@ impl MeView {
         self.second_factor_required = pending;
         self
     }
+}
+
+/// The single sign-on settings, for the administrators' screen (the client secret is
+/// write-only: only whether one is stored).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SsoSettingsView {
+    /// `off`, `sso_and_passwords` or `sso_only`.
+    pub mode: &'static str,
+    /// What the sign-in button says.
+    pub label: String,
+    /// The provider's issuer URL.
+    pub issuer: String,
+    /// The client id.
+    pub client_id: String,
+    /// Whether a client secret is stored.
+    pub client_secret_set: bool,
+    /// Scopes besides `openid`.
+    pub scopes: Vec<String>,
+    /// The claim that becomes the user name.
+    pub username_claim: String,
+    /// The claim listing groups or roles.
+    pub groups_claim: String,
+    /// Whether users are created at their first sign-in.
+    pub provision: bool,
+    /// The owner who keeps a password when passwords are off.
+    pub break_glass: Option<String>,
+    /// Group mappings, in order.
+    pub mappings: Vec<SsoMappingView>,
+}
+
+/// One group mapping.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SsoMappingView {
+    /// The provider's group value.
+    pub group: String,
+    /// The role it gives.
+    pub role: Option<String>,
+    /// The team it adds.
+    pub team: Option<i64>,
+    /// That team's name.
+    pub team_name: Option<String>,
+}
+
+/// What the sign-in screen offers when single sign-on is on.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SsoOfferView {
+    /// The button's name.
+    pub label: String,
+    /// Whether passwords still work (for everyone; with SSO only, the break-glass owner alone).
+    pub passwords: bool,
+}
+
+/// A single sign-on begun over the HTTP API: open `authorize_url` in a browser, then finish
+/// with the same `sign_in` and what the provider sent to the redirect.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SsoBegunView {
+    /// The provider's authorization URL.
+    pub authorize_url: String,
+    /// This sign-in's handle (not a secret: finishing also needs the provider's answer).
+    pub sign_in: String,
 }
 
 /// The organisation's security settings, for the administrators' screen.
