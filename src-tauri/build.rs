@@ -4,6 +4,12 @@ fn main() {
     let commands = &[
         "login",
         "logout",
+        "sso_offer",
+        "sso_sign_in",
+        "sso_unlock",
+        "sso_cancel",
+        "sso_settings",
+        "set_sso_settings",
         "me",
         "list_conversations",
         "conversation_page",

@@ -46,7 +46,7 @@ use countersign::api::views::{
 pub(crate) type Reply<T> = Result<T, ErrorView>;
 
 /// How this app appears in a user's list of sessions.
-fn device() -> String {
+pub(crate) fn device() -> String {
     format!("Countersign desktop {} ({})", env!("CARGO_PKG_VERSION"), std::env::consts::OS)
 }
 

@@ -19,6 +19,7 @@ mod keys;
 mod notify;
 mod os_lock;
 mod routing;
+mod sso;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -133,6 +134,12 @@ fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
     builder.invoke_handler(tauri::generate_handler![
         commands::login,
         commands::logout,
+        sso::sso_offer,
+        sso::sso_sign_in,
+        sso::sso_unlock,
+        sso::sso_cancel,
+        sso::sso_settings,
+        sso::set_sso_settings,
         commands::me,
         commands::list_conversations,
         commands::conversation_page,

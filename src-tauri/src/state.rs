@@ -14,6 +14,7 @@ pub struct AppState {
     core: Result<Core, ErrorView>,
     session: Mutex<Option<Arc<SessionToken>>>,
     keys: Arc<dyn KeyBackend>,
+    sso_cancel: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -24,7 +25,12 @@ impl AppState {
 
     /// State whose security keys come from `keys`.
     pub fn with_keys(core: Result<Core, Error>, keys: Arc<dyn KeyBackend>) -> Self {
-        Self { core: core.map_err(|e| ErrorView::from(&e)), session: Mutex::new(None), keys }
+        Self {
+            core: core.map_err(|e| ErrorView::from(&e)),
+            session: Mutex::new(None),
+            keys,
+            sso_cancel: Arc::new(tokio::sync::Notify::new()),
+        }
     }
 
     /// Where security keys are found.
@@ -51,5 +57,16 @@ impl AppState {
     /// Removes and returns the session (sign-out).
     pub fn take_session(&self) -> Option<Arc<SessionToken>> {
         self.session.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Resolves when the person cancels the single sign-on being waited for.
+    pub fn sso_waiting(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let cancel = self.sso_cancel.clone();
+        async move { cancel.notified().await }
+    }
+
+    /// Cancels the single sign-on being waited for (a cancel with none waiting does nothing).
+    pub fn cancel_sso(&self) {
+        self.sso_cancel.notify_waiters();
     }
 }

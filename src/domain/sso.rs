@@ -111,6 +111,10 @@ pub enum SsoRefusal {
     WrongPerson,
     /// Nobody finished signing in at the provider in time.
     TimedOut,
+    /// The person cancelled in the app while the browser was open.
+    Cancelled,
+    /// The system browser could not be opened.
+    NoBrowser,
 }
 
 impl SsoRefusal {
@@ -129,6 +133,8 @@ impl SsoRefusal {
             Self::Disabled => "disabled",
             Self::WrongPerson => "wrong_person",
             Self::TimedOut => "timed_out",
+            Self::Cancelled => "cancelled",
+            Self::NoBrowser => "no_browser",
         }
     }
 
@@ -149,6 +155,8 @@ impl SsoRefusal {
             Self::Disabled => "your account here is disabled; ask an administrator",
             Self::WrongPerson => "you signed in at the identity provider as someone else",
             Self::TimedOut => "the sign-in was not finished in time; start again",
+            Self::Cancelled => "the sign-in was cancelled",
+            Self::NoBrowser => "the web browser could not be opened; ask IT to set a default browser",
         }
     }
 }

@@ -14,7 +14,7 @@ const everything = ["users.view", "users.manage", "roles.view", "roles.manage", 
 
 describe("Administration", () => {
   it.each([
-    ["an owner", everything, ["People", "Roles", "Teams", "Labels", "Contact fields", "Templates", "WhatsApp", "Security"]],
+    ["an owner", everything, ["People", "Roles", "Teams", "Labels", "Contact fields", "Templates", "WhatsApp", "Security", "Single sign-on"]],
     ["a store manager", ["users.view", "conversations.view"], ["People"]],
     ["an auditor", ["users.view", "roles.view", "audit.view"], ["People", "Roles"]],
     ["a marketer", ["labels.manage", "contacts.view"], ["Labels"]],

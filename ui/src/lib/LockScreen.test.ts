@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import LockScreen from "./LockScreen.svelte";
-import { meAs } from "./fixtures";
+import { callsOf, meAs, mockCore } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 afterEach(() => clearMocks());
@@ -18,6 +18,7 @@ describe("LockScreen", () => {
   it("says whose session is locked and unlocks with the password", async () => {
     const calls: unknown[] = [];
     mockIPC((cmd, args) => {
+      if (cmd === "sso_offer") return null;
       calls.push([cmd, args]);
       if (cmd === "unlock") return meAs();
     });
@@ -31,7 +32,8 @@ describe("LockScreen", () => {
   });
 
   it("shows the core's message for a wrong password and clears the field", async () => {
-    mockIPC(() => {
+    mockIPC((cmd) => {
+      if (cmd === "sso_offer") return null;
       throw { code: "invalid", message: "that password is not correct" };
     });
     render(LockScreen, { me: locked, onUnlocked: vi.fn(), onSwitched: vi.fn() });
@@ -41,7 +43,8 @@ describe("LockScreen", () => {
   });
 
   it("goes to sign-in when the locked session has ended", async () => {
-    mockIPC(() => {
+    mockIPC((cmd) => {
+      if (cmd === "sso_offer") return null;
       throw { code: "unauthenticated", message: "your session has ended; please sign in again" };
     });
     const onSwitched = vi.fn();
@@ -53,12 +56,25 @@ describe("LockScreen", () => {
   it("switching user ends the locked session", async () => {
     const calls: string[] = [];
     mockIPC((cmd) => {
-      calls.push(cmd);
+      if (cmd !== "sso_offer") calls.push(cmd);
     });
     const onSwitched = vi.fn();
     render(LockScreen, { me: locked, onUnlocked: vi.fn(), onSwitched });
     await fireEvent.click(screen.getByTestId("switch-user"));
     await waitFor(() => expect(onSwitched).toHaveBeenCalled());
     expect(calls).toEqual(["switch_user"]);
+  });
+
+  it("unlocks with the identity provider when the organisation uses one", async () => {
+    const calls = mockCore({
+      sso_offer: () => ({ label: "Contoso ID", passwords: true }),
+      sso_unlock: () => meAs(),
+    });
+    const onUnlocked = vi.fn();
+    render(LockScreen, { me: locked, onUnlocked, onSwitched: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: "Unlock with Contoso ID" }));
+    await waitFor(() => expect(onUnlocked).toHaveBeenCalledWith(expect.objectContaining({ locked: false })));
+    expect(callsOf(calls, "sso_unlock")).toHaveLength(1);
+    expect(callsOf(calls, "unlock")).toHaveLength(0);
   });
 });

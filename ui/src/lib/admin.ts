@@ -13,7 +13,8 @@ export type Section =
   | "routing"
   | "import"
   | "channel"
-  | "security";
+  | "security"
+  | "sso";
 
 /** `needs`: any of them opens the section; `all`: every one is needed. */
 const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }[] = [
@@ -29,6 +30,7 @@ const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }
   { section: "import", label: "Import contacts", needs: ["contacts.create", "contacts.assign"], all: true },
   { section: "channel", label: "WhatsApp", needs: ["channel.manage"] },
   { section: "security", label: "Security", needs: ["security.manage"] },
+  { section: "sso", label: "Single sign-on", needs: ["security.manage"] },
 ];
 
 /** The sections `me` may open, in menu order. */

@@ -715,6 +715,45 @@ export interface CoreError {
   message: string;
 }
 
+/** What the sign-in screen offers when the organisation uses single sign-on. */
+export interface SsoOffer {
+  /** The button's name (`Contoso Entra ID`). */
+  label: string;
+  /** Passwords still work for everyone (false: for the break-glass owner only). */
+  passwords: boolean;
+}
+
+export type SsoMode = "off" | "sso_and_passwords" | "sso_only";
+
+/** A provider group and what it gives: a role, a team, or both. */
+export interface SsoMapping {
+  group: string;
+  role: string | null;
+  team: number | null;
+  team_name?: string | null;
+}
+
+/** Single sign-on as an admin sees it: whether a client secret is stored, never its value. */
+export interface SsoSettings {
+  mode: SsoMode;
+  label: string;
+  issuer: string;
+  client_id: string;
+  client_secret_set: boolean;
+  scopes: string[];
+  username_claim: string;
+  groups_claim: string;
+  provision: boolean;
+  break_glass: string | null;
+  mappings: SsoMapping[];
+}
+
+/** New settings: every field; the secret is kept unless a new one is given or it is cleared. */
+export interface SsoSettingsRequest extends Omit<SsoSettings, "client_secret_set"> {
+  client_secret: string | null;
+  clear_client_secret: boolean;
+}
+
 export function asCoreError(e: unknown): CoreError {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
     return e as CoreError;
@@ -725,6 +764,16 @@ export function asCoreError(e: unknown): CoreError {
 export const api = {
   login: (username: string, password: string) => invoke<Me>("login", { username, password }),
   logout: () => invoke<void>("logout"),
+  /** Single sign-on, if the organisation uses it (asked before anyone signs in). */
+  ssoOffer: () => invoke<SsoOffer | null>("sso_offer"),
+  /** Opens the identity provider in the system browser and waits for the person to sign in there. */
+  ssoSignIn: () => invoke<Me>("sso_sign_in"),
+  /** Unlocks by signing in at the identity provider again. */
+  ssoUnlock: () => invoke<Me>("sso_unlock"),
+  /** Stops waiting for the browser. */
+  ssoCancel: () => invoke<void>("sso_cancel"),
+  ssoSettings: () => invoke<SsoSettings>("sso_settings"),
+  setSsoSettings: (request: SsoSettingsRequest) => invoke<SsoSettings>("set_sso_settings", { request }),
   me: () => invoke<Me | null>("me"),
   conversations: () => invoke<ConversationSummary[]>("list_conversations"),
   /** A page of the inbox's queue (after `after`, the `next` of the page before). */
