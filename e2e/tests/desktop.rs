@@ -16,6 +16,8 @@ use tokio::time::Instant;
 
 #[path = "desktop/accessibility.rs"]
 mod accessibility;
+#[path = "desktop/idp.rs"]
+mod idp;
 use accessibility::assert_accessible;
 
 use countersign_e2e::{free_port, launch, require_env};
@@ -444,6 +446,69 @@ async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     wait_for_text(&client, "[data-testid=signed-in-as]", "rita", Duration::from_secs(15)).await;
     wait_for_text(&client, ".list .empty", "No conversations yet", Duration::from_secs(10)).await;
     screenshot(&client, "04-inbox-after-change.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_sign_in_with_the_identity_provider_and_unlock_with_it() {
+    let store = TempStore::new();
+    let loc = store.loc();
+    let owner_password = "quartz meadow harbour lamp";
+    store.add_user("olga", "owner", &format!("{owner_password}\n"));
+    let people = json!({ "ana": { "password": "correct horse", "name": "Ana Ruiz", "groups": ["cs-agents"], "amr": ["pwd", "otp"] } });
+    let users = store.dir.join("idp-users.json");
+    std::fs::write(&users, people.to_string()).unwrap();
+    let idp = idp::start(&users).await;
+    let settings = json!({
+        "mode": "sso_and_passwords", "label": "Contoso ID", "issuer": idp.issuer,
+        "client_id": "countersign-desktop", "scopes": ["profile", "groups"],
+        "username_claim": "preferred_username", "groups_claim": "groups", "provision": true,
+        "break_glass": "olga", "mappings": [{ "group": "cs-agents", "role": "agent", "team": null }],
+    });
+    let file = store.dir.join("sso.json");
+    std::fs::write(&file, settings.to_string()).unwrap();
+    cli(&[&["settings", "sso", "--file", &file.display().to_string()], &loc[..]].concat(), "");
+    let (browser, opened) = idp::browser_script(&store.dir);
+    let mut env = store.env();
+    env.push(("BROWSER", browser.display().to_string()));
+    let (_driver, client) = launch(env).await;
+
+    // The sign-in screen offers the provider; pressing it opens the system browser and says so.
+    let button = wait_for_text(&client, "[data-testid=sso-sign-in]", "Sign in with Contoso ID", Duration::from_secs(30)).await;
+    seen(&client, "50-sso-sign-in.png").await;
+    button.click().await.unwrap();
+    wait_for_text(&client, "[data-testid=sso-waiting]", "Sign in there", Duration::from_secs(10)).await;
+    seen(&client, "51-sso-waiting.png").await;
+    let authorize = idp::opened_url(&opened, 1).await;
+    assert_eq!(authorize.query_pairs().find(|(k, _)| k == "code_challenge_method").unwrap().1, "S256");
+    idp::sign_in_at_provider(&authorize, "ana", "correct horse").await;
+    // Created at the first sign-in, as an agent, and signed in.
+    wait_for_text(&client, "[data-testid=signed-in-as]", "ana", Duration::from_secs(15)).await;
+    seen(&client, "52-sso-signed-in.png").await;
+
+    // Locked on the shared PC: unlocked by signing in at the provider again.
+    click(&client, "[data-testid=lock]").await;
+    let unlock = wait_for_text(&client, "[data-testid=sso-sign-in]", "Unlock with Contoso ID", Duration::from_secs(10)).await;
+    seen(&client, "53-sso-locked.png").await;
+    unlock.click().await.unwrap();
+    idp::sign_in_at_provider(&idp::opened_url(&opened, 2).await, "ana", "correct horse").await;
+    wait_gone(&client, "[data-testid=lock-screen]", Duration::from_secs(15)).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "ana", Duration::from_secs(5)).await;
+
+    // The owner (the break-glass account) signs in with a password and sees the settings.
+    click(&client, "[data-testid=lock]").await;
+    click(&client, "[data-testid=switch-user]").await;
+    sign_in(&client, "olga", owner_password).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "olga", Duration::from_secs(15)).await;
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-sso]").await;
+    let issuer = element(&client, "input[name=sso-issuer]", 10).await;
+    assert_eq!(issuer.prop("value").await.unwrap().as_deref(), Some(idp.issuer.as_str()));
+    seen(&client, "54-sso-settings.png").await;
+    client.execute("document.querySelector('table.mappings').scrollIntoView()", vec![]).await.unwrap();
+    let group = element(&client, "[data-testid=sso-mapping] input", 5).await;
+    assert_eq!(group.prop("value").await.unwrap().as_deref(), Some("cs-agents"));
+    seen(&client, "55-sso-groups.png").await;
     client.close().await.unwrap();
 }
 

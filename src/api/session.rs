@@ -376,6 +376,7 @@ impl Core {
             .enrolment_required(enrol)
             .locked(locked)
             .lock_after_seconds(self.lock_after_seconds().await?)
+            .single_sign_on(self.store.find_identity_of(user.id).await?.is_some())
             .role_name(self.store.role_name(grants.role()).await?))
     }
 

@@ -16,6 +16,7 @@ use countersign::api::audit::{AuditExportRequest, AuditSearch, ExportFormat};
 use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::sso_settings::SsoSettingsRequest;
 use countersign::api::users::SecuritySettings;
 use countersign::api::views::AuditPurgeView;
 use countersign::keys::{KeySource, SecretString};
@@ -316,6 +317,21 @@ enum SettingsCommand {
         #[arg(long, value_name = "ROLES")]
         second_factor_roles: Option<String>,
     },
+    /// Set single sign-on (OpenID Connect) from a JSON file shaped like the HTTP API's request:
+    /// {"mode", "label", "issuer", "client_id", "scopes", "username_claim", "groups_claim",
+    /// "provision", "break_glass", "mappings": [{"group", "role", "team"}]}. The client secret,
+    /// if the provider needs one, comes from standard input with --client-secret-stdin (never
+    /// on the command line, where other users of the machine could see it).
+    Sso {
+        #[command(flatten)]
+        location: Location,
+        /// The settings file.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Read the client secret from the first line of standard input.
+        #[arg(long)]
+        client_secret_stdin: bool,
+    },
     /// Replace the networks sign-in is allowed from. Each --allow is a network, optionally
     /// for one role: `10.1.0.0/16` or `192.168.5.0/24=manager`. --clear removes every restriction.
     Allowlist {
@@ -613,6 +629,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             core.operator_set_security_settings(settings).await?;
             println!("Security settings saved.");
+            core.close().await;
+        }
+        Command::Settings { command: SettingsCommand::Sso { location, file, client_secret_stdin } } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut request: SsoSettingsRequest = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not single sign-on settings as JSON", file.display()))?;
+            if client_secret_stdin {
+                request.client_secret = Some(secret_line(&mut stdin, "client secret")?);
+            }
+            let core = location.open().await?;
+            let view = core.operator_set_sso_settings(request).await?;
+            println!(
+                "Single sign-on saved: {} with {} ({} group mapping(s)).",
+                view.mode,
+                view.issuer,
+                view.mappings.len()
+            );
             core.close().await;
         }
         Command::Settings { command: SettingsCommand::Allowlist { location, allow, clear: _ } } => {

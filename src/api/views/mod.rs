@@ -111,6 +111,8 @@ pub struct MeView {
     pub lock_after_seconds: i64,
     /// The second factors the user has: `totp`, `security_key`.
     pub second_factor_methods: Vec<&'static str>,
+    /// The user signs in with the organisation's identity provider (and has no password here).
+    pub single_sign_on: bool,
 }
 
 impl MeView {
@@ -127,7 +129,14 @@ impl MeView {
             locked: false,
             lock_after_seconds: crate::api::users::DEFAULT_LOCK_AFTER_SECONDS,
             second_factor_methods: Vec::new(),
+            single_sign_on: false,
         }
+    }
+
+    /// Marks the view of a user who signs in with the identity provider.
+    pub fn single_sign_on(mut self, bound: bool) -> Self {
+        self.single_sign_on = bound;
+        self
     }
 
     /// Sets the role's display name.

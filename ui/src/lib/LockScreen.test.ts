@@ -77,4 +77,14 @@ describe("LockScreen", () => {
     expect(callsOf(calls, "sso_unlock")).toHaveLength(1);
     expect(callsOf(calls, "unlock")).toHaveLength(0);
   });
+
+  it("asks someone who signs in with the identity provider for no password", async () => {
+    mockCore({ sso_offer: () => ({ label: "Contoso ID", passwords: false }) });
+    render(LockScreen, { me: meAs({ locked: true, single_sign_on: true }), onUnlocked: vi.fn(), onSwitched: vi.fn() });
+    await screen.findByRole("button", { name: "Unlock with Contoso ID" });
+    expect(screen.queryByLabelText("Password")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Unlock" })).toBeNull();
+    expect(screen.getByTestId("lock-screen").textContent).toContain("organisation's account");
+    await expectAccessible();
+  });
 });

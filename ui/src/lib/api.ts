@@ -21,6 +21,8 @@ export interface Me {
   lock_after_seconds: number;
   /** The second factors the user has. */
   second_factor_methods: ("totp" | "security_key")[];
+  /** Signs in with the organisation's identity provider (no password here). */
+  single_sign_on: boolean;
 }
 
 export interface SecurityKey {

@@ -15,6 +15,7 @@ export function meAs(changes: Partial<Me> = {}): Me {
     locked: false,
     lock_after_seconds: 300,
     second_factor_methods: [],
+    single_sign_on: false,
     ...changes,
   };
 }
