@@ -65,6 +65,7 @@ pub struct Core {
     cloud: CloudApi,
     outbox: Arc<outbox::Outbox>,
     patterns: Arc<masking::PatternCache>,
+    sso_sign_ins: Arc<sso::SignIns>,
 }
 
 impl Core {
@@ -104,6 +105,7 @@ impl Core {
             cloud: CloudApi::new()?,
             outbox: Arc::new(outbox::Outbox::new(outbox::OutboxPolicy::default())),
             patterns: Arc::default(),
+            sso_sign_ins: Arc::default(),
         })
     }
 

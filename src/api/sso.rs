@@ -40,6 +40,39 @@ use crate::store::WriteTx;
 /// What the browser brought back to the redirect address (or why nothing usable came).
 pub type Answer = std::result::Result<CallbackAnswer, SsoRefusal>;
 
+/// How long a sign-in begun over the HTTP API waits to be finished.
+const CLIENT_SIGN_IN_MS: i64 = 10 * 60 * 1000;
+/// How many begun sign-ins the core keeps for HTTP API clients at once.
+const MAX_CLIENT_SIGN_INS: usize = 256;
+
+/// Sign-ins begun by HTTP API clients, by handle, until finished or expired. Their secrets
+/// (PKCE verifier, nonce, state) never leave the core.
+#[derive(Debug, Default)]
+pub struct SignIns(std::sync::Mutex<std::collections::HashMap<String, Pending>>);
+
+impl SignIns {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Pending>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A sign-in finished by an HTTP API client.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct FinishSsoRequest {
+    /// The handle `begin` returned.
+    pub sign_in: String,
+    /// The query string the provider sent to the redirect (`code=…&state=…`, or `error=…`).
+    pub redirect_query: String,
+}
+
+/// A sign-in begun by an HTTP API client.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct BeginSsoRequest {
+    /// Where the provider sends the browser back: `http://127.0.0.1:<port>/…` on the client's
+    /// machine, which the client listens on.
+    pub redirect_uri: String,
+}
+
 /// A refusal and what the audit trail records with it.
 struct Refused {
     refusal: SsoRefusal,
@@ -123,6 +156,35 @@ impl Core {
         };
         let key = name_key(&user.username);
         self.open_session(user, Method::Sso, &key, &opened_from, now).await
+    }
+
+    /// Begins a sign-in for a client of the HTTP API (`countersign serve`, for a script or tool
+    /// on a machine without the desktop app): the same flow, with the pending secrets kept in
+    /// the core under a random handle for ten minutes.
+    pub async fn begin_sso_for_client(&self, request: BeginSsoRequest) -> Result<super::views::SsoBegunView> {
+        let begun = self.begin_sso(&request.redirect_uri).await?;
+        let mut raw = [0_u8; 24];
+        self.rng.fill(&mut raw);
+        let handle: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let now = self.clock.now();
+        let mut sign_ins = self.sso_sign_ins.lock();
+        sign_ins.retain(|_, p| now.as_millis() - p.started_at.as_millis() < CLIENT_SIGN_IN_MS);
+        if sign_ins.len() >= MAX_CLIENT_SIGN_INS {
+            return Err(Error::Invalid("too many sign-ins are waiting; try again in a few minutes".to_owned()));
+        }
+        sign_ins.insert(handle.clone(), begun.pending);
+        Ok(super::views::SsoBegunView { authorize_url: begun.authorize_url.to_string(), sign_in: handle })
+    }
+
+    /// Finishes a sign-in begun with [`Core::begin_sso_for_client`] (once: the handle is spent).
+    pub async fn finish_sso_for_client(&self, request: FinishSsoRequest, origin: Origin, device: &str) -> Result<SignedIn> {
+        let pending = self.sso_sign_ins.lock().remove(&request.sign_in);
+        let now = self.clock.now();
+        let Some(pending) = pending.filter(|p| now.as_millis() - p.started_at.as_millis() < CLIENT_SIGN_IN_MS) else {
+            return Err(self.sso_refused(Refused::from(SsoRefusal::TimedOut), Some((origin, device))).await?);
+        };
+        let answer = CallbackAnswer::from_query(&request.redirect_query);
+        self.finish_sso(pending, answer, origin, device).await
     }
 
     /// Unlocks a locked session by signing in at the provider again, as the session's user.

@@ -24,6 +24,7 @@ mod audit;
 mod contact_fields;
 mod escalations;
 mod routing;
+mod sso;
 mod whatsapp;
 mod workflow;
 use crate::api::contacts::{AssignContactRequest, MergeContactRequest};
@@ -192,6 +193,11 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(whatsapp::set_channel_settings))
         .routes(routes!(allowlist))
         .routes(routes!(set_allowlist))
+        .routes(routes!(sso::sso_offer))
+        .routes(routes!(sso::begin_sso_for_client))
+        .routes(routes!(sso::finish_sso_for_client))
+        .routes(routes!(sso::sso_settings))
+        .routes(routes!(sso::set_sso_settings))
         .split_for_parts()
 }
 

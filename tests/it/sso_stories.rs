@@ -296,3 +296,40 @@ async fn the_client_secret_is_write_only_and_never_in_the_trail() {
     cleared.clear_client_secret = true;
     assert!(!core.operator_set_sso_settings(cleared).await.unwrap().client_secret_set);
 }
+
+#[tokio::test]
+async fn a_tool_without_the_desktop_app_signs_in_through_the_http_api() {
+    let users = tempfile::tempdir().unwrap();
+    write_users(users.path(), &["cs-agents"]);
+    let idp = provider(&users.path().join("users.json"), 3600, 0).await;
+    let served = Served::new("http://127.0.0.1:9").await;
+    let york = TeamId::new(1);
+    let mut request = settings(&idp.issuer, "sso_and_passwords", york);
+    request.break_glass = None;
+    served.site.core.operator_set_sso_settings(request).await.unwrap();
+    let offer: serde_json::Value = served.get("/api/v1/sso", None).await.json().await.unwrap();
+    assert_eq!(offer["label"], "Test provider");
+
+    // The tool listens on its own loopback port, begins, and sends the person to the provider.
+    let listener = LoopbackRedirect::bind().await.unwrap();
+    let redirect = listener.redirect_uri().to_owned();
+    let begun = served.post("/api/v1/sso/sign-ins", None, serde_json::json!({ "redirect_uri": redirect })).await;
+    assert_eq!(begun.status(), 201);
+    let begun: serde_json::Value = begun.json().await.unwrap();
+    let authorize = url::Url::parse(begun["authorize_url"].as_str().unwrap()).unwrap();
+    let landing = browser_reaches_redirect(&authorize, "ben", "battery staple", &redirect).await;
+    let query = landing.query().unwrap().to_owned();
+    let finish = serde_json::json!({ "sign_in": begun["sign_in"], "redirect_query": query });
+    let session = served.post("/api/v1/sessions/sso", None, finish.clone()).await;
+    assert_eq!(session.status(), 201);
+    let session: serde_json::Value = session.json().await.unwrap();
+    assert_eq!(session["user"]["username"], "ben");
+    let token = session["token"].as_str().unwrap();
+    assert_eq!(served.get("/api/v1/conversations", Some(token)).await.status(), 200);
+
+    // The handle is spent: the same answer posted again is refused.
+    let again = served.post("/api/v1/sessions/sso", None, finish).await;
+    assert_eq!(again.status(), 403);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["code"], "sso_failed");
+}
