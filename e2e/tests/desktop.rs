@@ -474,7 +474,13 @@ async fn staff_sign_in_with_the_identity_provider_and_unlock_with_it() {
     let (_driver, client) = launch(env).await;
 
     // The sign-in screen offers the provider; pressing it opens the system browser and says so.
-    let button = wait_for_text(&client, "[data-testid=sso-sign-in]", "Sign in with Contoso ID", Duration::from_secs(30)).await;
+    let button = wait_for_text(
+        &client,
+        "[data-testid=sso-sign-in]",
+        "Sign in with Contoso ID",
+        Duration::from_secs(30),
+    )
+    .await;
     seen(&client, "50-sso-sign-in.png").await;
     button.click().await.unwrap();
     wait_for_text(&client, "[data-testid=sso-waiting]", "Sign in there", Duration::from_secs(10)).await;
@@ -488,7 +494,13 @@ async fn staff_sign_in_with_the_identity_provider_and_unlock_with_it() {
 
     // Locked on the shared PC: unlocked by signing in at the provider again.
     click(&client, "[data-testid=lock]").await;
-    let unlock = wait_for_text(&client, "[data-testid=sso-sign-in]", "Unlock with Contoso ID", Duration::from_secs(10)).await;
+    let unlock = wait_for_text(
+        &client,
+        "[data-testid=sso-sign-in]",
+        "Unlock with Contoso ID",
+        Duration::from_secs(10),
+    )
+    .await;
     seen(&client, "53-sso-locked.png").await;
     unlock.click().await.unwrap();
     idp::sign_in_at_provider(&idp::opened_url(&opened, 2).await, "ana", "correct horse").await;

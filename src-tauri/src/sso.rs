@@ -78,7 +78,10 @@ pub async fn sso_settings(state: State<'_, AppState>) -> Reply<SsoSettingsView> 
 }
 
 #[tauri::command]
-pub async fn set_sso_settings(state: State<'_, AppState>, request: SsoSettingsRequest) -> Reply<SsoSettingsView> {
+pub async fn set_sso_settings(
+    state: State<'_, AppState>,
+    request: SsoSettingsRequest,
+) -> Reply<SsoSettingsView> {
     let token = state.session()?;
     state.core()?.set_sso_settings(&token, request).await.map_err(|e| ErrorView::from(&e))
 }

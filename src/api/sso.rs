@@ -170,18 +170,29 @@ impl Core {
         let mut sign_ins = self.sso_sign_ins.lock();
         sign_ins.retain(|_, p| now.as_millis() - p.started_at.as_millis() < CLIENT_SIGN_IN_MS);
         if sign_ins.len() >= MAX_CLIENT_SIGN_INS {
-            return Err(Error::Invalid("too many sign-ins are waiting; try again in a few minutes".to_owned()));
+            return Err(Error::Invalid(
+                "too many sign-ins are waiting; try again in a few minutes".to_owned(),
+            ));
         }
         sign_ins.insert(handle.clone(), begun.pending);
         Ok(super::views::SsoBegunView { authorize_url: begun.authorize_url.to_string(), sign_in: handle })
     }
 
     /// Finishes a sign-in begun with [`Core::begin_sso_for_client`] (once: the handle is spent).
-    pub async fn finish_sso_for_client(&self, request: FinishSsoRequest, origin: Origin, device: &str) -> Result<SignedIn> {
+    pub async fn finish_sso_for_client(
+        &self,
+        request: FinishSsoRequest,
+        origin: Origin,
+        device: &str,
+    ) -> Result<SignedIn> {
         let pending = self.sso_sign_ins.lock().remove(&request.sign_in);
         let now = self.clock.now();
-        let Some(pending) = pending.filter(|p| now.as_millis() - p.started_at.as_millis() < CLIENT_SIGN_IN_MS) else {
-            return Err(self.sso_refused(Refused::from(SsoRefusal::TimedOut), Some((origin, device))).await?);
+        let Some(pending) =
+            pending.filter(|p| now.as_millis() - p.started_at.as_millis() < CLIENT_SIGN_IN_MS)
+        else {
+            return Err(self
+                .sso_refused(Refused::from(SsoRefusal::TimedOut), Some((origin, device)))
+                .await?);
         };
         let answer = CallbackAnswer::from_query(&request.redirect_query);
         self.finish_sso(pending, answer, origin, device).await

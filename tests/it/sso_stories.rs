@@ -313,7 +313,8 @@ async fn a_tool_without_the_desktop_app_signs_in_through_the_http_api() {
     // The tool listens on its own loopback port, begins, and sends the person to the provider.
     let listener = LoopbackRedirect::bind().await.unwrap();
     let redirect = listener.redirect_uri().to_owned();
-    let begun = served.post("/api/v1/sso/sign-ins", None, serde_json::json!({ "redirect_uri": redirect })).await;
+    let begun =
+        served.post("/api/v1/sso/sign-ins", None, serde_json::json!({ "redirect_uri": redirect })).await;
     assert_eq!(begun.status(), 201);
     let begun: serde_json::Value = begun.json().await.unwrap();
     let authorize = url::Url::parse(begun["authorize_url"].as_str().unwrap()).unwrap();

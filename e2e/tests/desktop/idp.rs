@@ -68,8 +68,11 @@ pub async fn opened_url(opened: &Path, n: usize) -> url::Url {
 /// What the person does in the browser: the provider's login page, then the redirect back to
 /// the app's loopback address, which the app answers.
 pub async fn sign_in_at_provider(authorize: &url::Url, user: &str, password: &str) {
-    let browser =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut at = authorize.clone();
     for _ in 0..10 {
         if at.host_str() == Some("127.0.0.1") && at.path() == "/callback" {
@@ -81,11 +84,17 @@ pub async fn sign_in_at_provider(authorize: &url::Url, user: &str, password: &st
         let response = if at.path().starts_with("/interaction/") {
             let page = browser.get(at.clone()).send().await.unwrap().text().await.unwrap();
             assert!(page.contains("Sign in"), "the provider's login page: {page}");
-            browser.post(format!("{at}/login")).form(&[("login", user), ("password", password)]).send().await.unwrap()
+            browser
+                .post(format!("{at}/login"))
+                .form(&[("login", user), ("password", password)])
+                .send()
+                .await
+                .unwrap()
         } else {
             browser.get(at.clone()).send().await.unwrap()
         };
-        let location = response.headers().get("location").unwrap_or_else(|| panic!("{at}: no redirect")).clone();
+        let location =
+            response.headers().get("location").unwrap_or_else(|| panic!("{at}: no redirect")).clone();
         at = at.join(location.to_str().unwrap()).unwrap();
     }
     panic!("the sign-in did not come back to the app");

@@ -47,7 +47,10 @@ pub(super) async fn finish_sso_for_client(
 
 #[utoipa::path(get, path = "/api/v1/settings/sso", operation_id = "sso_settings", tag = "settings", security(("session" = [])),
     responses((status = 200, body = SsoSettingsView), (status = "4XX", body = ErrorView)))]
-pub(super) async fn sso_settings(State(core): State<Core>, Bearer(token): Bearer) -> Result<Json<SsoSettingsView>, ApiError> {
+pub(super) async fn sso_settings(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<SsoSettingsView>, ApiError> {
     Ok(Json(core.sso_settings(&token).await?))
 }
 
