@@ -78,6 +78,9 @@ pub enum Error {
     /// No store at the data directory.
     #[error("no Countersign data found in {0}; run `countersign init --data-dir {0}` first")]
     NotInitialized(String),
+    /// The machine's IT policy cannot be used; the text lists every problem and where.
+    #[error("{0}")]
+    Policy(String),
     /// `init` on a directory that already holds a store.
     #[error("{0} already holds a Countersign store; refusing to overwrite it")]
     AlreadyInitialized(String),
@@ -116,10 +119,18 @@ impl Error {
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::BadSignature => ErrorCode::BadSignature,
-            Self::Key(_) | Self::NotInitialized(_) | Self::AlreadyInitialized(_) => ErrorCode::Setup,
+            Self::Key(_) | Self::NotInitialized(_) | Self::AlreadyInitialized(_) | Self::Policy(_) => {
+                ErrorCode::Setup
+            }
             Self::ChannelNotConfigured | Self::Channel(_) => ErrorCode::Channel,
             Self::Store(_) | Self::Internal(_) => ErrorCode::Internal,
         }
+    }
+}
+
+impl From<crate::managed::PolicyError> for Error {
+    fn from(e: crate::managed::PolicyError) -> Self {
+        Self::Policy(e.to_string())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod keys;
 pub mod logging;
+pub mod managed;
 pub mod mask;
 pub mod routing;
 pub mod server;

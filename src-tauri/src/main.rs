@@ -1,8 +1,10 @@
 //! The Countersign desktop app: a thin Tauri shell over the core (DESIGN §7). It holds the
 //! builder, state, thin commands and start-up; every decision is the core's.
 //!
-//! Start-up: the store is opened from `COUNTERSIGN_DATA_DIR` (default: the user's data
-//! directory) with the key from `COUNTERSIGN_KEY_FILE` or the OS credential store. If the
+//! Start-up: the machine's IT policy is read first (`/etc/countersign/policy.json`); if it
+//! does not load, the app shows why and opens nothing, rather than run unprotected. The store
+//! is opened from where the policy pins it, else `COUNTERSIGN_DATA_DIR` (default: the user's
+//! data directory), with the key from `COUNTERSIGN_KEY_FILE` or the OS credential store. If the
 //! administrator enabled desktop intake (`countersign channel desktop-intake`), the app also
 //! accepts WhatsApp webhooks itself. A build with the `demo` feature started with `--demo`
 //! (or `COUNTERSIGN_DEMO=1`) instead creates a throw-away demo organisation, see `demo.rs`.
@@ -32,6 +34,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tauri::Manager;
 
 use countersign::keys::KeySource;
+use countersign::managed::{load_machine_policy, Policy};
 use countersign::{Core, Error};
 
 use crate::state::AppState;
@@ -43,10 +46,25 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("countersign-data"))
 }
 
-async fn open_core() -> Result<Core, Error> {
-    let dir = data_dir();
-    let key = KeySource::choose(std::env::var_os("COUNTERSIGN_KEY_FILE").map(PathBuf::from), &dir);
-    let core = Core::open(&dir, &key).await?;
+/// The machine's IT policy. Builds with the `demo` feature (the end-to-end tests) may read
+/// another file named by `COUNTERSIGN_POLICY`; shipped builds read only the machine's.
+fn policy() -> Result<Policy, Error> {
+    #[cfg(feature = "demo")]
+    let path = std::env::var_os("COUNTERSIGN_POLICY").map(PathBuf::from);
+    #[cfg(not(feature = "demo"))]
+    let path: Option<PathBuf> = None;
+    Ok(load_machine_policy(path.as_deref())?)
+}
+
+async fn open_core(policy: Policy) -> Result<Core, Error> {
+    let asked = (
+        std::env::var_os("COUNTERSIGN_DATA_DIR").map(|_| data_dir()),
+        std::env::var_os("COUNTERSIGN_KEY_FILE").map(PathBuf::from),
+    );
+    let (dir, key_file) = policy.pinned_location(asked.0, asked.1).map_err(Error::Policy)?;
+    let dir = dir.unwrap_or_else(data_dir);
+    let key = KeySource::choose(key_file, &dir);
+    let core = Core::open(&dir, &key).await?.with_policy(policy);
     start_intake(&core).await;
     start_outbox(&core);
     Ok(core)
@@ -103,12 +121,20 @@ fn demo_requested() -> bool {
 }
 
 /// The app's state, and a directory to delete on exit (the demo's).
-async fn start() -> anyhow::Result<(AppState, Option<PathBuf>)> {
+async fn start(policy: Result<Policy, Error>) -> anyhow::Result<(AppState, Option<PathBuf>)> {
+    let policy = match policy {
+        Ok(policy) => policy,
+        Err(e) => {
+            tracing::error!("the IT policy cannot be used: the app opens nothing");
+            return Ok((AppState::new(Err(e)), None));
+        }
+    };
     if demo_requested() {
         #[cfg(feature = "demo")]
         {
             // The demo's security key is the library's software token: no hardware needed.
             let (core, dir) = demo::start().await?;
+            let core = core.with_policy(policy);
             start_outbox(&core);
             let keys = std::sync::Arc::new(keys::SoftKey::new()?);
             return Ok((AppState::with_keys(Ok(core), keys), Some(dir)));
@@ -116,7 +142,7 @@ async fn start() -> anyhow::Result<(AppState, Option<PathBuf>)> {
         #[cfg(not(feature = "demo"))]
         anyhow::bail!("this build has no demo mode; build with `--features demo`");
     }
-    let core = open_core().await;
+    let core = open_core(policy).await;
     if let Err(e) = &core {
         tracing::error!(error = %e, "the store could not be opened");
     }
@@ -252,7 +278,8 @@ fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
 }
 
 fn main() -> anyhow::Result<()> {
-    countersign::logging::init();
+    let policy = policy();
+    countersign::logging::init(policy.as_ref().ok().and_then(|p| p.log_level.as_deref()));
     // The demo's throw-away directory, deleted when the app exits.
     let throwaway: Arc<Mutex<Option<PathBuf>>> = Arc::default();
     let on_exit = throwaway.clone();
@@ -261,7 +288,7 @@ fn main() -> anyhow::Result<()> {
     let builder = window::single_instance(commands(tauri::Builder::default()));
     let app = builder
         .setup(move |app| {
-            let (state, dir) = tauri::async_runtime::block_on(start())?;
+            let (state, dir) = tauri::async_runtime::block_on(start(policy))?;
             *throwaway.lock().unwrap_or_else(PoisonError::into_inner) = dir;
             app.manage(state);
             window::protect_content(app.handle());

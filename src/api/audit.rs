@@ -182,6 +182,7 @@ impl Core {
     ) -> Result<u64> {
         let r = self.resolve(token).await?;
         let proof = self.allow::<act::ExportAudit>(&r.actor, ()).await?;
+        self.exports_allowed()?;
         self.require_step_up(&r).await?;
         self.export_audit_as(&proof, request, out).await
     }
@@ -193,6 +194,7 @@ impl Core {
         out: &mut (dyn Write + Send),
     ) -> Result<u64> {
         let proof = self.allow::<act::ExportAudit>(&Actor::Operator, ()).await?;
+        self.exports_allowed()?;
         self.export_audit_as(&proof, request, out).await
     }
 

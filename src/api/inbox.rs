@@ -218,7 +218,7 @@ impl Core {
         let r = self.resolve(token).await?;
         let proof = self.allow_on_conversation::<act::SendMessage>(&r.actor, id).await?;
         let Some(wamid) = self.store.latest_inbound_wamid(&proof).await? else { return Ok(()) };
-        let Some(channel) = self.store.find_channel().await? else { return Err(Error::ChannelNotConfigured) };
+        let Some(channel) = self.channel_in_force().await? else { return Err(Error::ChannelNotConfigured) };
         let graph = crate::channel::whatsapp::client::read_request(&wamid, request.typing);
         if let Err(failure) = self.cloud.mark_read(&channel, &graph).await {
             tracing::warn!(conversation = id.get(), code = ?failure.code, "read receipt not taken");
@@ -240,7 +240,7 @@ impl Core {
         }
         let recipient =
             conversation.customer.wa_id.or(conversation.customer.user_id).ok_or(Error::NotFound)?;
-        if self.store.find_channel().await?.is_none() {
+        if self.channel_in_force().await?.is_none() {
             return Err(Error::ChannelNotConfigured);
         }
         Ok(recipient)

@@ -43,7 +43,7 @@ impl std::fmt::Debug for SubscriptionCheck<'_> {
 impl Core {
     /// Answers the handshake: the challenge if the verify token matches, otherwise `Forbidden`.
     pub async fn verify_subscription(&self, check: SubscriptionCheck<'_>) -> Result<String> {
-        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+        let channel = self.channel_in_force().await?.ok_or(Error::ChannelNotConfigured)?;
         let expected = channel.verify_token.dangerously_expose().as_bytes();
         let given = check.verify_token.unwrap_or("").as_bytes();
         let token_ok: bool = expected.ct_eq(given).into();
@@ -59,7 +59,7 @@ impl Core {
         signature_header: Option<&str>,
         body: &[u8],
     ) -> Result<IntakeReceipt> {
-        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+        let channel = self.channel_in_force().await?.ok_or(Error::ChannelNotConfigured)?;
         let verified = signature::verify(&channel.app_secret, signature_header, body)?;
         let proof = self.allow::<act::IngestDelivery>(&Actor::VerifiedWebhook, ()).await?;
         let parsed = webhook::parse(verified.bytes());

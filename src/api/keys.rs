@@ -405,7 +405,7 @@ impl Core {
         if let Some(until) = self.store.find_throttle(&name_key(&user.username)).await?.locked_at(now) {
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
-        let allowlist = self.store.allowlist().await?;
+        let allowlist = self.allowlist_in_force().await?;
         if !allowlist.permits(&user.role, &super::network::addresses(origin)) {
             return Err(Error::NetworkNotAllowed);
         }

@@ -44,7 +44,7 @@ impl Core {
         if jobs.is_empty() {
             return Ok(super::outbox::until(self.store.media_next_due().await?, now));
         }
-        let channel = self.store.find_channel().await?.map(Arc::new);
+        let channel = self.channel_in_force().await?.map(Arc::new);
         for job in jobs {
             let core = self.clone();
             let channel = channel.clone();
@@ -188,7 +188,7 @@ impl Core {
         }
         let filename = sanitized_filename(&request.filename);
         let recipient = self.recipient(&proof, true).await?;
-        let channel = self.store.find_channel().await?.ok_or(Error::ChannelNotConfigured)?;
+        let channel = self.channel_in_force().await?.ok_or(Error::ChannelNotConfigured)?;
         let media_id = self
             .cloud
             .upload_media(&channel, request.bytes.clone(), &mime, &filename)

@@ -24,6 +24,7 @@ pub mod network;
 pub mod operator;
 pub mod outbox;
 pub mod people;
+pub mod policy;
 pub mod quick_replies;
 pub mod reveal;
 pub mod roles;
@@ -66,6 +67,7 @@ pub struct Core {
     outbox: Arc<outbox::Outbox>,
     patterns: Arc<masking::PatternCache>,
     sso_sign_ins: Arc<sso::SignIns>,
+    policy: Arc<crate::managed::Policy>,
 }
 
 impl Core {
@@ -106,6 +108,7 @@ impl Core {
             outbox: Arc::new(outbox::Outbox::new(outbox::OutboxPolicy::default())),
             patterns: Arc::default(),
             sso_sign_ins: Arc::default(),
+            policy: Arc::default(),
         })
     }
 

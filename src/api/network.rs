@@ -62,7 +62,15 @@ impl Core {
     pub async fn allowlist(&self, token: &SessionToken) -> Result<AllowlistView> {
         let r = self.resolve(token).await?;
         self.allow::<act::ConfigureSecurity>(&r.actor, ()).await?;
-        Ok(AllowlistView::build(&self.store.allowlist().await?))
+        Ok(AllowlistView::build(&self.allowlist_in_force().await?, self.policy.ip_allowlist.is_some()))
+    }
+
+    /// The allowlist sign-in is checked against: the policy's when it pins one.
+    pub(super) async fn allowlist_in_force(&self) -> Result<Allowlist> {
+        match &self.policy.ip_allowlist {
+            Some(list) => Ok(list.clone()),
+            None => self.store.allowlist().await,
+        }
     }
 
     /// Replaces the allowlist (administrators). A list that would stop this administrator,
@@ -82,18 +90,21 @@ impl Core {
             ));
         }
         self.replace_allowlist_as(&r.actor, &list).await?;
-        Ok(AllowlistView::build(&list))
+        Ok(AllowlistView::build(&list, false))
     }
 
     /// Replaces the allowlist, for IT at the machine.
     pub async fn operator_set_allowlist(&self, entries: Vec<AllowEntryRequest>) -> Result<AllowlistView> {
         let list = self.parse_entries(entries).await?;
         self.replace_allowlist_as(&Actor::Operator, &list).await?;
-        Ok(AllowlistView::build(&list))
+        Ok(AllowlistView::build(&list, false))
     }
 
     async fn replace_allowlist_as(&self, actor: &Actor, list: &Allowlist) -> Result<()> {
         let proof = self.allow::<act::ConfigureSecurity>(actor, ()).await?;
+        if self.policy.ip_allowlist.is_some() {
+            return Err(super::policy::pinned("The list of allowed networks"));
+        }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.replace_allowlist(&proof, list).await?;
@@ -115,9 +126,10 @@ impl AllowEntryView {
 
 impl AllowlistView {
     /// The view of a list.
-    pub fn build(list: &Allowlist) -> Self {
+    pub fn build(list: &Allowlist, locked_by_policy: bool) -> Self {
         Self {
             entries: list.0.iter().map(AllowEntryView::build).collect(),
+            locked_by_policy,
             desktop_note: "On a desktop without a server, this is checked against the PC's own addresses, which anyone using the PC can change: a weaker control than on the server, where the caller's address is checked.",
         }
     }

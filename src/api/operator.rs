@@ -118,6 +118,11 @@ impl Core {
     ) -> Result<()> {
         let config = validate_channel(settings)?;
         let proof = self.allow::<act::ConfigureChannel>(actor, ()).await?;
+        if !self.policy.allows_graph_url(&config.graph_base_url) {
+            return Err(Error::Invalid(
+                "your IT department's policy does not allow this Graph API address".to_owned(),
+            ));
+        }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.set_channel(&proof, &config, now).await?;

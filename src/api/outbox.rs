@@ -177,7 +177,7 @@ impl Core {
         if items.is_empty() {
             return Ok(until(self.store.outbox_next_due().await?, now));
         }
-        let channel = self.store.find_channel().await?.map(Arc::new);
+        let channel = self.channel_in_force().await?.map(Arc::new);
         let mut sends = tokio::task::JoinSet::new();
         for item in items {
             let core = self.clone();

@@ -217,7 +217,7 @@ impl Core {
         let r = self.resolve(token).await?;
         self.allow::<act::ViewRouting>(&r.actor, ()).await?;
         let rules = self.parsed_rules().await?;
-        let channel_number = self.store.find_channel().await?.map(|c| c.phone_number_id).unwrap_or_default();
+        let channel_number = self.channel_in_force().await?.map(|c| c.phone_number_id).unwrap_or_default();
         let labels: Vec<LabelId> = request.labels.iter().copied().map(LabelId::new).collect();
         let at = request.at.map_or_else(|| self.clock.now(), Timestamp::from_millis);
         let closed = self.closed_teams(&rules, at).await?;

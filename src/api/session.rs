@@ -169,7 +169,7 @@ impl Core {
             self.audit_anonymous(Kind::SessionLoginThrottled, None, (origin, device), now).await?;
             return Err(Error::Throttled { minutes: minutes_until(until, now) });
         }
-        let allowlist = self.store.allowlist().await?;
+        let allowlist = self.allowlist_in_force().await?;
         let addresses = super::network::addresses(origin);
         if !allowlist.permits_anyone(&addresses) {
             self.audit_anonymous(Kind::SessionLoginNetworkDenied, None, (origin, device), now).await?;

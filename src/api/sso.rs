@@ -133,7 +133,7 @@ impl Core {
     ) -> Result<SignedIn> {
         let now = self.clock.now();
         let from = (origin, device);
-        let allowlist = self.store.allowlist().await?;
+        let allowlist = self.allowlist_in_force().await?;
         let addresses = super::network::addresses(origin);
         if !allowlist.permits_anyone(&addresses) {
             return Err(self.network_denied(None, from, now).await?);
@@ -233,7 +233,7 @@ impl Core {
 
     /// The settings, when single sign-on is on.
     async fn live_sso_config(&self) -> std::result::Result<SsoConfig, SsoRefusal> {
-        match self.store.find_sso_config().await {
+        match self.sso_config_in_force().await {
             Ok(Some(config)) if config.mode != SsoMode::Off => Ok(config),
             Ok(_) => Err(SsoRefusal::NotConfigured),
             Err(e) => {
@@ -247,8 +247,7 @@ impl Core {
     /// password (or key alone) does not sign them in.
     pub(super) async fn password_sign_in_refused(&self, user: &UserRecord) -> Result<bool> {
         Ok(self
-            .store
-            .find_sso_config()
+            .sso_config_in_force()
             .await?
             .is_some_and(|c| c.mode == SsoMode::SsoOnly && c.break_glass != Some(user.id)))
     }
@@ -308,7 +307,7 @@ impl Core {
             Ok(config) => config,
             Err(refusal) => return Ok(Err(refusal.into())),
         };
-        let mappings = self.store.sso_mappings().await?;
+        let mappings = self.sso_mappings_in_force().await?;
         let managed: BTreeSet<TeamId> = mappings.iter().filter_map(|m| m.team).collect();
         let mapped = map_groups(&mappings, &identity.groups);
         let existing = self.store.find_user_by_identity(&identity.issuer, &identity.subject).await?;

@@ -127,8 +127,7 @@ impl Core {
     /// passwords still work. `None` when single sign-on is off. Not secret.
     pub async fn sso_offer(&self) -> Result<Option<SsoOfferView>> {
         Ok(self
-            .store
-            .find_sso_config()
+            .sso_config_in_force()
             .await?
             .filter(|c| c.mode != SsoMode::Off)
             .map(|c| SsoOfferView { label: c.label, passwords: c.mode == SsoMode::SsoAndPasswords }))
@@ -136,6 +135,9 @@ impl Core {
 
     async fn sso_settings_as(&self, actor: &Actor, request: SsoSettingsRequest) -> Result<SsoSettingsView> {
         let proof = self.allow::<act::ConfigureSecurity>(actor, ()).await?;
+        if self.policy.sso.is_some() {
+            return Err(super::policy::pinned("Single sign-on"));
+        }
         let mappings = self.checked_mappings(actor, &request.mappings).await?;
         let config = self.checked_config(&request).await?;
         let secret = match (&request.client_secret, request.clear_client_secret) {
@@ -267,12 +269,74 @@ impl Core {
         Ok(mappings)
     }
 
+    /// The single sign-on settings in force: IT's policy's when it pins them (with the client
+    /// secret stored here, the one thing a policy file must not hold), else the saved ones.
+    pub(super) async fn sso_config_in_force(&self) -> Result<Option<SsoConfig>> {
+        let stored = self.store.find_sso_config().await?;
+        let Some(p) = &self.policy.sso else { return Ok(stored) };
+        let break_glass = match p.break_glass.as_deref().and_then(|n| Username::parse(n).ok()) {
+            Some(name) => self
+                .store
+                .find_user_by_name(&name)
+                .await?
+                .filter(|u| u.role.is_owner() && !u.disabled)
+                .map(|u| u.id),
+            None => None,
+        };
+        Ok(Some(SsoConfig {
+            mode: SsoMode::parse(&p.mode)?,
+            label: p.label.clone(),
+            issuer: p.issuer.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: stored.and_then(|c| c.client_secret),
+            scopes: p.scopes.iter().filter(|s| *s != "openid").cloned().collect(),
+            username_claim: p.username_claim.clone(),
+            groups_claim: p.groups_claim.clone(),
+            provision: p.provision,
+            break_glass,
+        }))
+    }
+
+    /// The group mappings in force: the policy's (roles by slug, teams by name; one naming a
+    /// role or team this store does not have is left out, and logged), else the saved ones.
+    pub(super) async fn sso_mappings_in_force(&self) -> Result<Vec<GroupMapping>> {
+        let Some(p) = &self.policy.sso else { return self.store.sso_mappings().await };
+        let teams = self.store.list_teams().await?;
+        let mut mappings = Vec::with_capacity(p.mappings.len());
+        for (i, m) in p.mappings.iter().enumerate() {
+            let role = match m.role.as_deref().map(crate::domain::RoleSlug::parse).transpose()? {
+                Some(slug) if self.store.role_grants(&slug).await?.is_none() => {
+                    tracing::warn!(
+                        mapping = i,
+                        "the IT policy maps a group to a role this store does not have"
+                    );
+                    continue;
+                }
+                other => other,
+            };
+            let team = match &m.team {
+                Some(name) => match teams.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim())) {
+                    Some(t) => Some(t.id),
+                    None => {
+                        tracing::warn!(
+                            mapping = i,
+                            "the IT policy maps a group to a team this store does not have"
+                        );
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            mappings.push(GroupMapping { group: m.group.clone(), role, team });
+        }
+        Ok(mappings)
+    }
+
     async fn sso_settings_view(&self) -> Result<SsoSettingsView> {
-        let config = self.store.find_sso_config().await?;
+        let config = self.sso_config_in_force().await?;
         let teams = self.store.list_teams().await?;
         let mappings = self
-            .store
-            .sso_mappings()
+            .sso_mappings_in_force()
             .await?
             .into_iter()
             .map(|m| SsoMappingView {
@@ -286,7 +350,9 @@ impl Core {
             Some(id) => Some(self.store.get_user(id).await?.username),
             None => None,
         };
-        Ok(SsoSettingsView::build(config.as_ref(), break_glass, mappings))
+        let mut view = SsoSettingsView::build(config.as_ref(), break_glass, mappings);
+        view.locked_by_policy = self.policy.sso.is_some();
+        Ok(view)
     }
 }
 
@@ -319,6 +385,7 @@ impl SsoSettingsView {
                 provision: c.provision,
                 break_glass,
                 mappings,
+                locked_by_policy: false,
             },
             None => Self {
                 mode: SsoMode::Off.as_str(),
@@ -332,6 +399,7 @@ impl SsoSettingsView {
                 provision: true,
                 break_glass: None,
                 mappings,
+                locked_by_policy: false,
             },
         }
     }

@@ -104,6 +104,9 @@ impl Core {
 
     /// Seconds without input after which the desktop app locks.
     pub async fn lock_after_seconds(&self) -> Result<i64> {
+        if let Some(seconds) = self.policy.lock_after_seconds {
+            return Ok(seconds);
+        }
         self.number_setting(LOCK_AFTER_SECONDS, DEFAULT_LOCK_AFTER_SECONDS).await
     }
 
@@ -115,6 +118,9 @@ impl Core {
     /// Whether the desktop window is left out of screen captures (on unless turned off). Read
     /// by the desktop shell at start, before anyone signs in: it is not secret.
     pub async fn content_protection(&self) -> Result<bool> {
+        if let Some(on) = self.policy.content_protection {
+            return Ok(on);
+        }
         Ok(self.store.find_setting(CONTENT_PROTECTION).await?.is_none_or(|v| v != "false"))
     }
 
@@ -127,12 +133,11 @@ impl Core {
     pub async fn security_settings(&self, token: &SessionToken) -> Result<SecuritySettingsView> {
         let r = self.resolve(token).await?;
         self.allow::<act::ConfigureSecurity>(&r.actor, ()).await?;
-        let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
         let sessions = self.session_policy().await?;
         Ok(SecuritySettingsView {
             password_min_length: self.password_policy().await?.min_length,
             lockout_max_failures: self.throttle_policy().await?.max_failures,
-            second_factor_roles: roles.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+            second_factor_roles: self.second_factor_roles().await?,
             session_idle_minutes: sessions.idle_ms / 60_000,
             session_absolute_hours: sessions.absolute_ms / 3_600_000,
             lock_after_seconds: self.lock_after_seconds().await?,
@@ -148,7 +153,60 @@ impl Core {
             reveal_approval: self.reveal_approval().await?.names().into_iter().map(str::to_owned).collect(),
             reveal_approval_minutes: self.approval_minutes().await?,
             content_protection: self.content_protection().await?,
+            locked_by_policy: self.locked_security_settings(),
         })
+    }
+
+    /// The roles that must use a second factor (the policy's, when it pins them).
+    async fn second_factor_roles(&self) -> Result<Vec<String>> {
+        if let Some(roles) = &self.policy.second_factor_roles {
+            return Ok(roles.iter().map(|r| r.as_str().to_owned()).collect());
+        }
+        let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
+        Ok(roles.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect())
+    }
+
+    /// The security settings IT's policy pins.
+    fn locked_security_settings(&self) -> Vec<&'static str> {
+        let p = &self.policy;
+        [
+            ("second_factor_roles", p.second_factor_roles.is_some()),
+            ("lock_after_seconds", p.lock_after_seconds.is_some()),
+            ("content_protection", p.content_protection.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, pinned)| pinned.then_some(name))
+        .collect()
+    }
+
+    /// Drops from `settings` what the policy pins, if it asks for the value in force already;
+    /// refuses a change to it.
+    async fn without_pinned(&self, mut settings: SecuritySettings) -> Result<SecuritySettings> {
+        if let (Some(wanted), Some(_)) = (&settings.second_factor_roles, &self.policy.second_factor_roles) {
+            let mut wanted = wanted.clone();
+            let mut in_force = self.second_factor_roles().await?;
+            wanted.sort();
+            in_force.sort();
+            if wanted != in_force {
+                return Err(super::policy::pinned("Who must use a second factor"));
+            }
+            settings.second_factor_roles = None;
+        }
+        if let (Some(wanted), Some(in_force)) = (settings.lock_after_seconds, self.policy.lock_after_seconds)
+        {
+            if wanted != in_force {
+                return Err(super::policy::pinned("The lock time"));
+            }
+            settings.lock_after_seconds = None;
+        }
+        if let (Some(wanted), Some(in_force)) = (settings.content_protection, self.policy.content_protection)
+        {
+            if wanted != in_force {
+                return Err(super::policy::pinned("Screen capture protection"));
+            }
+            settings.content_protection = None;
+        }
+        Ok(settings)
     }
 
     /// The organisation's password policy.
@@ -168,6 +226,9 @@ impl Core {
 
     /// Whether the organisation requires a second factor of users with `role`.
     pub async fn second_factor_required_for(&self, role: &RoleSlug) -> Result<bool> {
+        if let Some(roles) = &self.policy.second_factor_roles {
+            return Ok(roles.contains(role));
+        }
         let roles = self.store.find_setting(SECOND_FACTOR_ROLES).await?.unwrap_or_default();
         Ok(roles.split(',').any(|r| r == role.as_str()))
     }
@@ -262,6 +323,7 @@ impl Core {
 
     async fn security_settings_as(&self, actor: &Actor, settings: SecuritySettings) -> Result<()> {
         let proof = self.allow::<act::ConfigureSecurity>(actor, ()).await?;
+        let settings = self.without_pinned(settings).await?;
         let min = settings
             .password_min_length
             .map(|n| in_range("minimum password length", n, 8, 128))

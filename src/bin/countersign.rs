@@ -20,6 +20,7 @@ use countersign::api::sso_settings::SsoSettingsRequest;
 use countersign::api::users::SecuritySettings;
 use countersign::api::views::AuditPurgeView;
 use countersign::keys::{KeySource, SecretString};
+use countersign::managed::{load_machine_policy, Policy, MACHINE_POLICY};
 use countersign::Core;
 
 #[derive(Parser)]
@@ -43,6 +44,11 @@ struct Location {
 enum Command {
     /// Create a new encrypted store and its data key.
     Init(#[command(flatten)] Location),
+    /// The machine-wide policy IT deploys.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Manage staff users.
     User {
         #[command(subcommand)]
@@ -267,6 +273,17 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check a policy file (the machine's, by default): lists every problem and where it is,
+    /// or what the policy sets. Exits 1 if the app would refuse to start with it.
+    Check {
+        /// The file to check.
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum SettingsCommand {
     /// Change the password, lockout, second-factor and session policies.
     Security {
@@ -395,16 +412,22 @@ enum ChannelCommand {
 }
 
 impl Location {
-    fn resolve(&self) -> anyhow::Result<(PathBuf, KeySource)> {
-        let Some(dir) = self.data_dir.clone() else {
+    /// The store's directory and key source, under the machine's IT policy (which refuses to
+    /// let anything run if it is malformed, and wins over what was asked for).
+    fn resolve(&self) -> anyhow::Result<(PathBuf, KeySource, Policy)> {
+        let policy = load_machine_policy(None).map_err(countersign::Error::from)?;
+        let (dir, key_file) = policy
+            .pinned_location(self.data_dir.clone(), self.key_file.clone())
+            .map_err(anyhow::Error::msg)?;
+        let Some(dir) = dir else {
             bail!("no data directory: pass --data-dir DIR (or set COUNTERSIGN_DATA_DIR)");
         };
-        let source = KeySource::choose(self.key_file.clone(), &dir);
-        Ok((dir, source))
+        let source = KeySource::choose(key_file, &dir);
+        Ok((dir, source, policy))
     }
     async fn open(&self) -> anyhow::Result<Core> {
-        let (dir, source) = self.resolve()?;
-        Ok(Core::open(&dir, &source).await?)
+        let (dir, source, policy) = self.resolve()?;
+        Ok(Core::open(&dir, &source).await?.with_policy(policy))
     }
 }
 
@@ -542,8 +565,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 countersign::mask::accuracy::evaluate(&text, &detectors).map_err(|e| anyhow::anyhow!(e))?;
             print!("{report}");
         }
+        Command::Policy { command: PolicyCommand::Check { file } } => {
+            let path = file.unwrap_or_else(|| PathBuf::from(MACHINE_POLICY));
+            if !path.exists() {
+                bail!("{} does not exist (no policy: administrators decide every setting)", path.display());
+            }
+            let policy = load_machine_policy(Some(&path)).map_err(countersign::Error::from)?;
+            match policy.settings().as_slice() {
+                [] => println!("{} is valid and sets nothing.", path.display()),
+                set => println!("{} is valid. It sets: {}.", path.display(), set.join(", ")),
+            }
+        }
         Command::Init(location) => {
-            let (dir, source) = location.resolve()?;
+            let (dir, source, _) = location.resolve()?;
             Core::init(&dir, &source).await?.close().await;
             let at = match &source {
                 KeySource::File(path) => format!("key file {}", path.display()),
@@ -762,7 +796,10 @@ fn read_checkpoints(file: &std::path::Path) -> anyhow::Result<Vec<countersign::a
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    countersign::logging::init();
+    // IT's logging level, if its policy sets one (a policy that does not load is reported
+    // by the command itself).
+    let pinned = load_machine_policy(None).ok().and_then(|p| p.log_level);
+    countersign::logging::init(pinned.as_deref());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

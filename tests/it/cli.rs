@@ -12,7 +12,7 @@ use rstest::rstest;
 
 use crate::support::*;
 
-fn countersign(args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) fn countersign(args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_countersign"))
         .args(args)
         .env_remove("COUNTERSIGN_DATA_DIR")

@@ -28,6 +28,7 @@ mod merge;
 mod message_types;
 mod mfa;
 mod outbox;
+mod policy;
 mod queue;
 mod quick_replies;
 mod routing;

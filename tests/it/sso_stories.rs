@@ -334,3 +334,26 @@ async fn a_tool_without_the_desktop_app_signs_in_through_the_http_api() {
     let again: serde_json::Value = again.json().await.unwrap();
     assert_eq!(again["code"], "sso_failed");
 }
+
+#[tokio::test]
+async fn single_sign_on_pinned_by_it_policy_signs_people_in_and_cannot_be_changed_in_the_app() {
+    let w = world().await;
+    let policy = format!(
+        r#"{{ "sso": {{ "mode": "sso_only", "label": "Contoso (IT)", "issuer": "{}", "client_id": "countersign-desktop",
+                       "scopes": ["profile", "groups"], "provision": true, "break_glass": "{OWNER}",
+                       "mappings": [{{ "group": "cs-agents", "role": "agent" }}, {{ "group": "store-york", "team": "york" }},
+                                    {{ "group": "store-leeds", "team": "No such team" }}] }} }}"#,
+        w.idp.issuer
+    );
+    let core = w.site.core.clone().with_policy(countersign::managed::Policy::parse(&policy, "test").unwrap());
+    let offer = core.sso_offer().await.unwrap().unwrap();
+    assert_eq!(offer.label, "Contoso (IT)");
+    assert!(!offer.passwords);
+    let ana = sso_sign_in(&core, "ana", "correct horse").await.unwrap();
+    assert_eq!(ana.me.role, "agent");
+    assert_eq!(teams_of(&core, "ana").await, [w.york], "teams by name; one this store lacks is left out");
+    let view = core.operator_set_sso_settings(settings(&w.idp.issuer, "off", w.york)).await;
+    assert!(matches!(view, Err(Error::NotAllowed(_))), "{view:?}");
+    let login = LoginRequest { username: OWNER.to_owned(), password: secret(OWNER_PASSWORD) };
+    core.login(login, Origin::Desktop, "test").await.unwrap();
+}

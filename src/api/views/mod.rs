@@ -204,6 +204,8 @@ pub struct SsoSettingsView {
     pub break_glass: Option<String>,
     /// Group mappings, in order.
     pub mappings: Vec<SsoMappingView>,
+    /// IT's policy on this computer sets all of this (shown locked; only IT changes it).
+    pub locked_by_policy: bool,
 }
 
 /// One group mapping.
@@ -268,6 +270,9 @@ pub struct SecuritySettingsView {
     pub reveal_approval_minutes: i64,
     /// Whether the desktop window is left out of screen captures.
     pub content_protection: bool,
+    /// The settings IT's policy on this computer pins (shown locked): any of
+    /// `second_factor_roles`, `lock_after_seconds`, `content_protection`.
+    pub locked_by_policy: Vec<&'static str>,
 }
 
 /// One of the organisation's own masking patterns.
@@ -469,6 +474,8 @@ pub struct AllowlistView {
     pub entries: Vec<AllowEntryView>,
     /// What the list does (and does not do) on a standalone desktop.
     pub desktop_note: &'static str,
+    /// IT's policy on this computer sets the list (shown locked).
+    pub locked_by_policy: bool,
 }
 
 /// One session, as its owner sees it.

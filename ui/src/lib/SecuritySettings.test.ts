@@ -130,4 +130,28 @@ describe("SecuritySettings", () => {
       { cidr: "192.168.5.0/24", role: "manager" },
     ]);
   });
+
+  it("shows what IT's policy sets as locked, and still saves the rest", async () => {
+    const calls = core({
+      security_settings: () => ({ ...settings, locked_by_policy: ["second_factor_roles", "lock_after_seconds", "content_protection"] }),
+      allowlist: () => ({ entries: [{ cidr: "10.1.0.0/16", role: null }], desktop_note: note, locked_by_policy: true }),
+      set_security_settings: () => undefined,
+    });
+    render(SecuritySettings, { me: admin, onSignedOut: vi.fn() });
+    await screen.findByLabelText(/Shortest password/);
+    expect(screen.getByRole("checkbox", { name: "agent" }).matches(":disabled")).toBe(true);
+    expect((screen.getByRole("combobox", { name: /Lock this app after/ }) as HTMLSelectElement).disabled).toBe(true);
+    expect((screen.getByRole("checkbox", { name: /Keep this app out of screenshots/ }) as HTMLInputElement).disabled).toBe(true);
+    expect(screen.getByText(/Second factor required for \(set by your IT department\)/)).toBeTruthy();
+    expect((screen.getByRole("textbox", { name: /One network per line/ }) as HTMLTextAreaElement).disabled).toBe(true);
+    expect(screen.getByTestId("allowlist-pinned").textContent).toContain("only IT can change it");
+    expect(screen.queryByRole("button", { name: "Save networks" })).toBeNull();
+    await expectAccessible();
+    await fireEvent.input(screen.getByLabelText(/Shortest password/), { target: { value: "16" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await waitFor(() => expect(calls.filter(([c]) => c === "set_security_settings")).toHaveLength(1));
+    const sent = calls.find(([c]) => c === "set_security_settings")?.[1].settings as Record<string, unknown>;
+    expect(sent.password_min_length).toBe(16);
+    expect(sent).not.toHaveProperty("locked_by_policy");
+  });
 });

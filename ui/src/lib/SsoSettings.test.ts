@@ -90,4 +90,13 @@ describe("SsoSettings", () => {
     await fireEvent.click(await screen.findByRole("button", { name: "Save single sign-on" }));
     expect((await screen.findByRole("alert")).textContent).toContain("break-glass owner");
   });
+
+  it("shows single sign-on set by IT's policy as locked, with nothing to save", async () => {
+    core({ sso_settings: () => ({ ...structuredClone(saved), locked_by_policy: true }) });
+    render(SsoSettings, { me: owner, onSignedOut: vi.fn() });
+    expect((await screen.findByTestId("sso-pinned")).textContent).toContain("only IT can change it");
+    expect(screen.getByLabelText(/Issuer URL/).matches(":disabled")).toBe(true);
+    expect(screen.queryByRole("button", { name: "Save single sign-on" })).toBeNull();
+    await expectAccessible();
+  });
 });

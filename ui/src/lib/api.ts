@@ -159,6 +159,8 @@ export interface SecuritySettings {
   reveal_approval_minutes: number;
   /** Whether the app's window is left out of screenshots and screen sharing (Windows, macOS). */
   content_protection: boolean;
+  /** The settings IT's policy on this computer sets (shown locked). */
+  locked_by_policy?: ("second_factor_roles" | "lock_after_seconds" | "content_protection")[];
 }
 
 /** A request for a manager's approval about one conversation. */
@@ -320,6 +322,8 @@ export interface AllowEntry {
 export interface Allowlist {
   entries: AllowEntry[];
   desktop_note: string;
+  /** IT's policy on this computer sets the list. */
+  locked_by_policy?: boolean;
 }
 
 export interface TotpEnrolment {
@@ -748,10 +752,12 @@ export interface SsoSettings {
   provision: boolean;
   break_glass: string | null;
   mappings: SsoMapping[];
+  /** IT's policy on this computer sets all of this. */
+  locked_by_policy?: boolean;
 }
 
 /** New settings: every field; the secret is kept unless a new one is given or it is cleared. */
-export interface SsoSettingsRequest extends Omit<SsoSettings, "client_secret_set"> {
+export interface SsoSettingsRequest extends Omit<SsoSettings, "client_secret_set" | "locked_by_policy"> {
   client_secret: string | null;
   clear_client_secret: boolean;
 }
