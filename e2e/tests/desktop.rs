@@ -524,6 +524,61 @@ async fn staff_sign_in_with_the_identity_provider_and_unlock_with_it() {
     client.close().await.unwrap();
 }
 
+/// Writes an IT policy file as IT would deploy it (readable by all, writable by its owner).
+fn deploy_policy(store: &TempStore, text: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = store.dir.join("policy.json");
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_it_policy_locks_its_settings_and_a_broken_one_stops_the_app() {
+    let store = TempStore::new();
+    let owner_password = "quartz meadow harbour lamp";
+    store.add_user("olga", "owner", &format!("{owner_password}\n"));
+
+    // A policy with a mistake: the app says what is wrong and opens nothing.
+    let broken = deploy_policy(&store, r#"{ "lock_after_minutes": 90, "log_level": "loud" }"#);
+    let mut env = store.env();
+    env.push(("COUNTERSIGN_POLICY", broken));
+    let (driver, client) = launch(env).await;
+    let shown = wait_for_text(&client, "[data-testid=startup-error]", "lock_after_minutes", Duration::from_secs(30)).await;
+    let text = shown.text().await.unwrap();
+    assert!(text.contains("log_level") && text.contains("1 to 60"), "{text}");
+    assert!(client.find_all(Locator::Css("input[name=password]")).await.unwrap().is_empty(), "no sign-in offered");
+    seen(&client, "56-policy-broken.png").await;
+    client.close().await.unwrap();
+    drop(driver);
+
+    // A good one: what it sets is in force and shown locked.
+    let good = deploy_policy(
+        &store,
+        r#"{ "lock_after_minutes": 2, "second_factor_roles": ["manager"], "content_protection": true,
+             "ip_allowlist": [{ "cidr": "0.0.0.0/0" }, { "cidr": "::/0" }],
+             "sso": { "mode": "sso_and_passwords", "label": "Contoso (IT)", "issuer": "https://login.contoso.example/v2.0",
+                      "client_id": "countersign", "mappings": [{ "group": "cs-agents", "role": "agent" }] } }"#,
+    );
+    let mut env = store.env();
+    env.push(("COUNTERSIGN_POLICY", good));
+    let (_driver, client) = launch(env).await;
+    wait_for_text(&client, "[data-testid=sso-sign-in]", "Sign in with Contoso (IT)", Duration::from_secs(30)).await;
+    sign_in(&client, "olga", owner_password).await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "olga", Duration::from_secs(15)).await;
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-security]").await;
+    let lock_after = element(&client, "select[name=lock_after_seconds]", 10).await;
+    assert_eq!(lock_after.prop("disabled").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("120"));
+    wait_for_text(&client, "[data-testid=allowlist-pinned]", "only IT can change it", Duration::from_secs(5)).await;
+    seen(&client, "57-policy-security.png").await;
+    click(&client, "[data-testid=admin-sso]").await;
+    wait_for_text(&client, "[data-testid=sso-pinned]", "only IT can change it", Duration::from_secs(10)).await;
+    seen(&client, "58-policy-sso.png").await;
+    client.close().await.unwrap();
+}
+
 /// A store made by the CLI in a temporary directory, removed at the end of the test.
 struct TempStore {
     dir: PathBuf,

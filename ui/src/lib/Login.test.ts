@@ -98,4 +98,18 @@ describe("Login", () => {
     expect(callsOf(calls, "sso_cancel")).toHaveLength(1);
     expect(screen.getByRole("button", { name: "Sign in with Contoso ID" })).toBeTruthy();
   });
+
+  it("says at once why the app cannot start, and offers no sign-in", async () => {
+    mockCore({
+      sso_offer: () => {
+        throw { code: "setup", message: "the IT policy at /etc/countersign/policy.json cannot be used:\n  - log_level: \"loud\" is not one of error, warn, info, debug" };
+      },
+    });
+    render(Login, { onSignedIn: vi.fn() });
+    const shown = await screen.findByTestId("startup-error");
+    expect(shown.textContent).toContain("Countersign cannot start");
+    expect(shown.textContent).toContain("log_level");
+    expect(screen.queryByLabelText("Password")).toBeNull();
+    await expectAccessible();
+  });
 });
