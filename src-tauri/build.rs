@@ -98,6 +98,7 @@ fn main() {
         "create_user",
         "set_user_role",
         "set_user_disabled",
+        "offboard_user",
         "end_user_sessions",
         "reset_password",
         "unlock_user",

@@ -544,10 +544,15 @@ async fn an_it_policy_locks_its_settings_and_a_broken_one_stops_the_app() {
     let mut env = store.env();
     env.push(("COUNTERSIGN_POLICY", broken));
     let (driver, client) = launch(env).await;
-    let shown = wait_for_text(&client, "[data-testid=startup-error]", "lock_after_minutes", Duration::from_secs(30)).await;
+    let shown =
+        wait_for_text(&client, "[data-testid=startup-error]", "lock_after_minutes", Duration::from_secs(30))
+            .await;
     let text = shown.text().await.unwrap();
     assert!(text.contains("log_level") && text.contains("1 to 60"), "{text}");
-    assert!(client.find_all(Locator::Css("input[name=password]")).await.unwrap().is_empty(), "no sign-in offered");
+    assert!(
+        client.find_all(Locator::Css("input[name=password]")).await.unwrap().is_empty(),
+        "no sign-in offered"
+    );
     seen(&client, "56-policy-broken.png").await;
     client.close().await.unwrap();
     drop(driver);
@@ -563,7 +568,8 @@ async fn an_it_policy_locks_its_settings_and_a_broken_one_stops_the_app() {
     let mut env = store.env();
     env.push(("COUNTERSIGN_POLICY", good));
     let (_driver, client) = launch(env).await;
-    wait_for_text(&client, "[data-testid=sso-sign-in]", "Sign in with Contoso (IT)", Duration::from_secs(30)).await;
+    wait_for_text(&client, "[data-testid=sso-sign-in]", "Sign in with Contoso (IT)", Duration::from_secs(30))
+        .await;
     sign_in(&client, "olga", owner_password).await;
     wait_for_text(&client, "[data-testid=signed-in-as]", "olga", Duration::from_secs(15)).await;
     click(&client, "[data-testid=tab-admin]").await;
@@ -571,10 +577,12 @@ async fn an_it_policy_locks_its_settings_and_a_broken_one_stops_the_app() {
     let lock_after = element(&client, "select[name=lock_after_seconds]", 10).await;
     assert_eq!(lock_after.prop("disabled").await.unwrap().as_deref(), Some("true"));
     assert_eq!(lock_after.prop("value").await.unwrap().as_deref(), Some("120"));
-    wait_for_text(&client, "[data-testid=allowlist-pinned]", "only IT can change it", Duration::from_secs(5)).await;
+    wait_for_text(&client, "[data-testid=allowlist-pinned]", "only IT can change it", Duration::from_secs(5))
+        .await;
     seen(&client, "57-policy-security.png").await;
     click(&client, "[data-testid=admin-sso]").await;
-    wait_for_text(&client, "[data-testid=sso-pinned]", "only IT can change it", Duration::from_secs(10)).await;
+    wait_for_text(&client, "[data-testid=sso-pinned]", "only IT can change it", Duration::from_secs(10))
+        .await;
     seen(&client, "58-policy-sso.png").await;
     client.close().await.unwrap();
 }

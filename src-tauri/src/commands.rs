@@ -669,6 +669,16 @@ pub async fn set_user_disabled(
 }
 
 #[tauri::command]
+pub async fn offboard_user(
+    state: State<'_, AppState>,
+    username: String,
+    request: countersign::api::offboard::OffboardRequest,
+) -> Reply<countersign::api::views::OffboardReportView> {
+    let token = state.session()?;
+    state.core()?.offboard_user(&token, &username, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
 pub async fn end_user_sessions(state: State<'_, AppState>, username: String) -> Reply<()> {
     let token = state.session()?;
     state.core()?.end_user_sessions(&token, &username).await.map_err(|e| ErrorView::from(&e))

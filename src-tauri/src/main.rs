@@ -237,6 +237,7 @@ fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         commands::create_user,
         commands::set_user_role,
         commands::set_user_disabled,
+        commands::offboard_user,
         commands::end_user_sessions,
         commands::reset_password,
         commands::unlock_user,

@@ -410,7 +410,7 @@ impl Core {
         }
     }
 
-    async fn user_names(&self) -> Result<HashMap<i64, String>> {
+    pub(super) async fn user_names(&self) -> Result<HashMap<i64, String>> {
         Ok(self.store.list_users().await?.into_iter().map(|u| (u.id.get(), u.username)).collect())
     }
 }

@@ -21,6 +21,7 @@ pub mod masking;
 pub mod media;
 pub mod mfa;
 pub mod network;
+pub mod offboard;
 pub mod operator;
 pub mod outbox;
 pub mod people;

@@ -139,6 +139,7 @@ catalog! {
     UserRole = "user.role", High, Success, "User's role changed";
     UserDisable = "user.disable", High, Success, "User disabled";
     UserEnable = "user.enable", High, Success, "User enabled";
+    UserOffboarded = "user.offboarded", High, Success, "User offboarded: disabled, signed out everywhere, their work handed on";
     UserProvisioned = "user.provisioned", High, Success, "User created at their first single sign-on";
     UserRoleSynced = "user.role_synced", High, Success, "User's role changed to follow their groups at the identity provider";
     TeamMemberSynced = "team.member_synced", Medium, Success, "Team membership changed to follow groups at the identity provider";

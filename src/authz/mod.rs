@@ -114,6 +114,10 @@ pub enum Action {
     ViewUsers,
     /// Create users, change their roles, disable them, reset their passwords.
     ManageUsers,
+    /// Offboard someone in one action: disable them, end their sessions, remove their security
+    /// keys and authenticator, take them out of their teams, hand their open conversations and
+    /// contacts on, and read their high-risk actions for the report.
+    OffboardUser,
     /// See the roles and what they grant.
     ViewRoles,
     /// Create, change and delete custom roles.
@@ -279,7 +283,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         }
         Action::ViewUsers => needs(actor, P::UsersView),
         Action::ViewRoles => needs(actor, P::RolesView),
-        Action::ManageUsers => operator_or(actor, P::UsersManage),
+        Action::ManageUsers | Action::OffboardUser => operator_or(actor, P::UsersManage),
         Action::ManageRoles => operator_or(actor, P::RolesManage),
         Action::ManageTeams => operator_or(actor, P::TeamsManage),
         Action::ManageLabels => needs(actor, P::LabelsManage),
@@ -495,6 +499,7 @@ acts! {
     ViewDirectory => (),
     ViewUsers => (),
     ManageUsers => (),
+    OffboardUser => UserId,
     ViewRoles => (),
     ManageRoles => (),
     ManageTeams => (),
@@ -978,6 +983,13 @@ mod tests {
     #[case::agent_does_not_merge_contacts(builtin("agent"), Action::MergeContact, my_team(), false)]
     #[case::admin_merges_contacts(builtin("admin"), Action::MergeContact, other_store(), true)]
     #[case::operator_manages_users(Actor::Operator, Action::ManageUsers, None, true)]
+    #[case::admin_offboards(builtin("admin"), Action::OffboardUser, None, true)]
+    #[case::manager_cannot_offboard(builtin("manager"), Action::OffboardUser, None, false)]
+    #[case::operator_offboards(Actor::Operator, Action::OffboardUser, None, true)]
+    #[case::provider_provisions(Actor::IdentityProvider, Action::ProvisionUser, None, true)]
+    #[case::admin_cannot_provision_as_the_provider(builtin("owner"), Action::ProvisionUser, None, false)]
+    #[case::anonymous_cannot_provision(Actor::Anonymous, Action::ProvisionUser, None, false)]
+    #[case::provider_cannot_manage_users(Actor::IdentityProvider, Action::ManageUsers, None, false)]
     #[case::operator_generates_a_load(Actor::Operator, Action::GenerateLoad, None, true)]
     #[case::owner_never_generates_a_load(builtin("owner"), Action::GenerateLoad, None, false)]
     #[case::operator_cannot_read_inbox(Actor::Operator, Action::ReadConversation, mine(), false)]
@@ -1146,6 +1158,8 @@ mod tests {
         Action::ViewDirectory,
         Action::ViewUsers,
         Action::ManageUsers,
+        Action::OffboardUser,
+        Action::ProvisionUser,
         Action::ViewRoles,
         Action::ManageRoles,
         Action::ManageTeams,

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use countersign::api::audit::{AuditExportRequest, AuditSearch, ExportFormat};
 use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
+use countersign::api::offboard::OffboardRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
 use countersign::api::sso_settings::SsoSettingsRequest;
 use countersign::api::users::SecuritySettings;
@@ -269,6 +270,20 @@ enum UserCommand {
         /// User name.
         #[arg(long)]
         username: String,
+    },
+    /// Offboard someone who left, in one action: disable them, end every session, remove their
+    /// security keys and authenticator, take them out of their teams, hand their open
+    /// conversations and contacts on, and print their high-risk actions of the last 90 days.
+    Offboard {
+        #[command(flatten)]
+        location: Location,
+        /// User name of the one leaving.
+        #[arg(long)]
+        username: String,
+        /// The colleague who takes over (where they are in the team); without it, everything
+        /// goes back to the team's queue.
+        #[arg(long)]
+        reassign_to: Option<String>,
     },
 }
 
@@ -606,6 +621,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = location.open().await?;
             core.operator_end_user_sessions(&username).await?;
             println!("Every session of {username} has ended.");
+            core.close().await;
+        }
+        Command::User { command: UserCommand::Offboard { location, username, reassign_to } } => {
+            let core = location.open().await?;
+            let report = core.operator_offboard_user(&username, OffboardRequest { reassign_to }).await?;
+            let to = report.reassigned_to.as_deref().map_or_else(
+                || "the team queues".to_owned(),
+                |c| format!("{c} (or the team queue where they are not a member)"),
+            );
+            println!(
+                "Offboarded {}: disabled; {} session(s) ended; {} security key(s) removed{}.",
+                report.username,
+                report.sessions_ended,
+                report.keys_removed,
+                if report.authenticator_removed { ", authenticator removed" } else { "" }
+            );
+            println!(
+                "Left team(s): {}.",
+                if report.teams_left.is_empty() {
+                    "none".to_owned()
+                } else {
+                    report.teams_left.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            );
+            println!(
+                "{} open conversation(s) ({} to a team queue) and {} contact(s) handed to {to}.",
+                report.conversations_reassigned, report.conversations_to_queue, report.contacts_reassigned
+            );
+            println!("High-risk actions in the last {} days: {}", report.report_days, report.high_risk.len());
+            for e in &report.high_risk {
+                println!(
+                    "  #{} {} {}{}",
+                    e.seq,
+                    e.action,
+                    e.summary,
+                    e.target.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+                );
+            }
             core.close().await;
         }
         Command::User { command: UserCommand::Unlock { location, username } } => {

@@ -36,6 +36,7 @@ use crate::api::lock::{LockReason, UnlockRequest};
 use crate::api::masking::MaskingTrial;
 use crate::api::mfa::CodeRequest;
 use crate::api::network::SetAllowlistRequest;
+use crate::api::offboard::OffboardRequest;
 use crate::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use crate::api::reveal::RevealRequest;
 use crate::api::roles::{DeleteRoleRequest, RoleRequest};
@@ -168,6 +169,7 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(create_user))
         .routes(routes!(set_user_role))
         .routes(routes!(set_user_disabled))
+        .routes(routes!(offboard_user))
         .routes(routes!(end_user_sessions))
         .routes(routes!(reset_password))
         .routes(routes!(unlock_user))
@@ -819,6 +821,16 @@ async fn set_user_disabled(
 ) -> Result<Json<UserView>, ApiError> {
     let request = body(json)?;
     Ok(Json(core.set_user_disabled(&token, &username, request).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/offboard", operation_id = "offboard_user", tag = "users", security(("session" = [])), params(("username" = String, Path)), request_body = OffboardRequest, responses((status = 200, body = OffboardReportView), (status = "4XX", body = ErrorView)))]
+async fn offboard_user(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(username): Path<String>,
+    json: Result<Json<OffboardRequest>, JsonRejection>,
+) -> Result<Json<OffboardReportView>, ApiError> {
+    Ok(Json(core.offboard_user(&token, &username, body(json)?).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{username}/sessions/revoke", operation_id = "end_user_sessions", tag = "users", security(("session" = [])), params(("username" = String, Path)), responses((status = 204), (status = "4XX", body = ErrorView)))]

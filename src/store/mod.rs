@@ -23,6 +23,7 @@ pub mod load;
 pub mod media;
 pub mod merge;
 pub mod mfa;
+pub mod offboard;
 pub mod outbox;
 pub mod queue;
 pub mod quick_replies;

@@ -27,6 +27,7 @@ mod media;
 mod merge;
 mod message_types;
 mod mfa;
+mod offboard;
 mod outbox;
 mod policy;
 mod queue;

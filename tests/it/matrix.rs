@@ -600,6 +600,7 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
             Some(json!({ "new_password": "a temporary passphrase 7" })),
         ),
         ("unlock_user", "POST", "/api/v1/users/tara.agent/unlock".into(), None),
+        ("offboard_user", "POST", "/api/v1/users/tara.agent/offboard".into(), Some(json!({}))),
         ("security_settings", "GET", "/api/v1/settings/security".into(), None),
         (
             "set_security_settings",

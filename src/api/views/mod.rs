@@ -796,6 +796,34 @@ pub struct RolesView {
     pub roles: Vec<RoleView>,
 }
 
+/// What offboarding someone did, and their high-risk actions for the reviewer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OffboardReportView {
+    /// Who left.
+    pub username: String,
+    /// Sessions ended.
+    pub sessions_ended: u64,
+    /// Security keys and passkeys removed.
+    pub keys_removed: u64,
+    /// Whether an authenticator app was removed.
+    pub authenticator_removed: bool,
+    /// The teams they left.
+    pub teams_left: Vec<TeamRefView>,
+    /// Open conversations handed on (to the colleague, or to the team's queue).
+    pub conversations_reassigned: u64,
+    /// Of those, how many went to the team's queue.
+    pub conversations_to_queue: u64,
+    /// Contacts handed on.
+    pub contacts_reassigned: u64,
+    /// The colleague who took over, if one was chosen.
+    pub reassigned_to: Option<String>,
+    /// How many days back the report looks.
+    pub report_days: i64,
+    /// Their high-risk actions in that time, newest first: permission and role changes,
+    /// exports, reveals, workflow and settings changes.
+    pub high_risk: Vec<audit::AuditEventView>,
+}
+
 /// A user, as the administrators' list shows them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {

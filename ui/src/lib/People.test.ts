@@ -125,4 +125,40 @@ describe("People", () => {
     expect(callsOf(calls, "unlock_user")).toEqual([{ username: "bo" }]);
     expect(within(row("ana")).queryByRole("button", { name: "Unlock sign-in" })).toBeNull();
   });
+
+  it("offboards someone in one step, handing their work to a colleague, and shows the report", async () => {
+    const calls = core({
+      offboard_user: () => ({
+        username: "bo",
+        sessions_ended: 2,
+        keys_removed: 1,
+        authenticator_removed: true,
+        teams_left: [store1],
+        conversations_reassigned: 4,
+        conversations_to_queue: 1,
+        contacts_reassigned: 3,
+        reassigned_to: "olu",
+        report_days: 90,
+        high_risk: [
+          { seq: 41, at: Date.UTC(2026, 11, 1), actor: "bo", actor_id: "user:2", action: "data.reveal", summary: "Masked data revealed",
+            target: "message:9", outcome: "success", risk: "high", origin: null, device: null, detail: [] },
+        ],
+      }),
+    });
+    render(People, { me: admin, onSignedOut: vi.fn() });
+    await screen.findAllByTestId("user");
+    await fireEvent.click(within(row("bo")).getByRole("button", { name: "Offboard…" }));
+    const form = screen.getByRole("form", { name: "Offboard bo" });
+    expect(form.textContent).toContain("high-risk actions of the last 90 days");
+    expect(callsOf(calls, "offboard_user")).toEqual([]);
+    await fireEvent.change(within(form).getByLabelText(/Hand their work to/), { target: { value: "olu" } });
+    await expectAccessible();
+    await fireEvent.click(within(form).getByRole("button", { name: "Offboard bo" }));
+    const report = await screen.findByTestId("offboard-report");
+    const said = report.textContent?.replace(/\s+/g, " ");
+    expect(said).toContain("2 sessions ended");
+    expect(said).toContain("4 open conversations and 3 contacts handed to olu (1 to a team's queue");
+    expect(screen.getAllByTestId("offboard-event")[0].textContent).toContain("Masked data revealed");
+    expect(callsOf(calls, "offboard_user")).toEqual([{ username: "bo", request: { reassign_to: "olu" } }]);
+  });
 });

@@ -561,6 +561,21 @@ export interface RoleRequest {
   labels: number[];
 }
 
+/** What offboarding someone did, and their high-risk actions for the reviewer. */
+export interface OffboardReport {
+  username: string;
+  sessions_ended: number;
+  keys_removed: number;
+  authenticator_removed: boolean;
+  teams_left: TeamRef[];
+  conversations_reassigned: number;
+  conversations_to_queue: number;
+  contacts_reassigned: number;
+  reassigned_to: string | null;
+  report_days: number;
+  high_risk: AuditEvent[];
+}
+
 export interface UserInfo {
   username: string;
   role: Role;
@@ -947,6 +962,9 @@ export const api = {
   setUserDisabled: (username: string, disabled: boolean) =>
     invoke<UserInfo>("set_user_disabled", { username, request: { disabled } }),
   endUserSessions: (username: string) => invoke<void>("end_user_sessions", { username }),
+  /** Disables, signs out, removes keys and teams, hands work to `reassignTo` (or the team queue); step-up. */
+  offboardUser: (username: string, reassignTo: string | null) =>
+    invoke<OffboardReport>("offboard_user", { username, request: { reassign_to: reassignTo } }),
   /** Sets a temporary password they must change at the next sign-in (step-up). */
   resetPassword: (username: string, newPassword: string) =>
     invoke<void>("reset_password", { username, request: { new_password: newPassword } }),
