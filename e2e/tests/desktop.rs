@@ -1061,6 +1061,26 @@ async fn a_custom_role_built_in_the_admin_screen_takes_effect_on_the_next_call()
         .await;
     screenshot(&client, "22b-contact-revealed.png").await;
 
+    // York's agent leaves: offboarded in one step, their work back to York's queue.
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-people]").await;
+    let york = wait_for_text(&client, "[data-testid=user]", "demo.york", Duration::from_secs(10)).await;
+    york.find(Locator::XPath(".//button[contains(., 'Offboard')]")).await.unwrap().click().await.unwrap();
+    let form = element(&client, "[data-testid=offboard-form]", 5).await;
+    seen(&client, "23a-offboard-confirm.png").await;
+    click(&form, "button[type=submit]").await;
+    let report = wait_for_text(
+        &client,
+        "[data-testid=offboard-report]",
+        "demo.york is offboarded",
+        Duration::from_secs(15),
+    )
+    .await;
+    let said = report.text().await.unwrap();
+    assert!(said.contains("Left York") && said.contains("handed to the team queues"), "{said}");
+    wait_for_text(&client, "[data-testid=user]", "Disabled", Duration::from_secs(5)).await;
+    seen(&client, "23b-offboard-report.png").await;
+
     // The agent's next session works under the new role: reads, does not reply.
     click(&client, "[data-testid=lock]").await;
     element(&client, "[data-testid=lock-screen]", 10).await;

@@ -22,14 +22,25 @@ const PASSWORD: &str = "harbour lantern copper seven";
 
 async fn add(core: &Core, name: &str, role: &str, teams: &[&str]) {
     let teams = teams.iter().map(|t| (*t).to_owned()).collect();
-    core.operator_add_user(AddUser { username: name.to_owned(), role: role.to_owned(), teams, password: secret(PASSWORD) })
-        .await
-        .unwrap();
+    core.operator_add_user(AddUser {
+        username: name.to_owned(),
+        role: role.to_owned(),
+        teams,
+        password: secret(PASSWORD),
+    })
+    .await
+    .unwrap();
 }
 
 async fn customer_writes(core: &Core, wa_id: &str, wamid: &str) {
     let customer = Customer { wa_id: wa_id.to_owned(), name: format!("Customer {wa_id}") };
-    let body = customers::text_webhook(&target("127.0.0.1:1".parse().unwrap()), &customer, wamid, "Card 4111 1111 1111 1111", 1_700_000_000);
+    let body = customers::text_webhook(
+        &target("127.0.0.1:1".parse().unwrap()),
+        &customer,
+        wamid,
+        "Card 4111 1111 1111 1111",
+        1_700_000_000,
+    );
     core.receive_webhook(Some(&customers::sign(APP_SECRET, &body)), &body).await.unwrap();
 }
 
@@ -83,10 +94,19 @@ async fn one_action_disables_signs_out_hands_work_on_and_reports(
 
     // She is out: her session ended, her password no longer works.
     assert!(matches!(core.list_conversations(&mia.token).await, Err(Error::Unauthenticated)));
-    let again = core.login(LoginRequest { username: LEAVER.to_owned(), password: secret(PASSWORD) }, Origin::Desktop, "t").await;
+    let again = core
+        .login(LoginRequest { username: LEAVER.to_owned(), password: secret(PASSWORD) }, Origin::Desktop, "t")
+        .await;
     assert!(matches!(again, Err(Error::InvalidCredentials)));
     // Nothing is left with her: an admin sees who has each conversation now.
-    let admin = core.login(LoginRequest { username: ADMIN.to_owned(), password: secret(ADMIN_PASSWORD) }, Origin::Desktop, "t").await.unwrap();
+    let admin = core
+        .login(
+            LoginRequest { username: ADMIN.to_owned(), password: secret(ADMIN_PASSWORD) },
+            Origin::Desktop,
+            "t",
+        )
+        .await
+        .unwrap();
     let list = core.list_conversations(&admin.token).await.unwrap();
     for c in list.iter().filter(|c| c.id != 3) {
         assert_eq!(c.assignee.as_deref(), new_assignee, "conversation {}", c.id);
@@ -107,5 +127,8 @@ async fn nobody_offboards_the_last_owner_or_hands_work_to_the_one_leaving() {
     assert!(matches!(refused, Err(Error::NotAllowed(_))), "{refused:?}");
     let to_self = OffboardRequest { reassign_to: Some(AGENT.to_owned()) };
     assert!(matches!(core.operator_offboard_user(AGENT, to_self).await, Err(Error::Invalid(_))));
-    assert!(matches!(core.operator_offboard_user("nobody.here", OffboardRequest::default()).await, Err(Error::NotFound)));
+    assert!(matches!(
+        core.operator_offboard_user("nobody.here", OffboardRequest::default()).await,
+        Err(Error::NotFound)
+    ));
 }
