@@ -4,6 +4,7 @@
 //! data, so the same call works in-process, over Tauri IPC and over HTTPS.
 
 pub mod audit;
+pub mod backup;
 pub mod channel;
 pub mod compose;
 pub mod contact_fields;

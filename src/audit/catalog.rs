@@ -135,6 +135,8 @@ catalog! {
     LoadGenerated = "load.generated", High, Success, "Made-up conversations generated to measure the store";
     // Administration.
     StoreInit = "store.init", Medium, Success, "Store created";
+    BackupCreated = "backup.created", High, Success, "Encrypted backup written";
+    BackupRestored = "backup.restored", High, Success, "Store restored from a backup";
     UserAdd = "user.add", High, Success, "User added";
     UserRole = "user.role", High, Success, "User's role changed";
     UserDisable = "user.disable", High, Success, "User disabled";

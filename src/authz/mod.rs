@@ -155,6 +155,8 @@ pub enum Action {
     ChangeOwnPassword,
     /// Count a failed sign-in attempt.
     RecordSignInFailure,
+    /// Write an encrypted backup of the whole store (IT at the machine, holding the data key).
+    BackUp,
     /// Create a user from a single sign-on, or bring their role and teams in line with the
     /// provider's groups (the identity provider's own action, never a person's).
     ProvisionUser,
@@ -314,8 +316,11 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
         ),
-        Action::DeliverOutbox | Action::FetchMedia | Action::PurgeAudit | Action::GenerateLoad => match actor
-        {
+        Action::DeliverOutbox
+        | Action::FetchMedia
+        | Action::PurgeAudit
+        | Action::GenerateLoad
+        | Action::BackUp => match actor {
             Actor::Operator => Decision::Allow,
             Actor::User { .. } | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
                 Decision::Deny(DenyReason::WrongActor)
@@ -517,6 +522,7 @@ acts! {
     CloseSession => UserId,
     ChangeOwnPassword => UserId,
     RecordSignInFailure => (),
+    BackUp => (),
     ProvisionUser => (),
     ManageOwnSecondFactor => UserId,
     CompleteSignIn => UserId,
@@ -986,6 +992,8 @@ mod tests {
     #[case::admin_offboards(builtin("admin"), Action::OffboardUser, None, true)]
     #[case::manager_cannot_offboard(builtin("manager"), Action::OffboardUser, None, false)]
     #[case::operator_offboards(Actor::Operator, Action::OffboardUser, None, true)]
+    #[case::operator_backs_up(Actor::Operator, Action::BackUp, None, true)]
+    #[case::owner_does_not_back_up_from_a_session(builtin("owner"), Action::BackUp, None, false)]
     #[case::provider_provisions(Actor::IdentityProvider, Action::ProvisionUser, None, true)]
     #[case::admin_cannot_provision_as_the_provider(builtin("owner"), Action::ProvisionUser, None, false)]
     #[case::anonymous_cannot_provision(Actor::Anonymous, Action::ProvisionUser, None, false)]

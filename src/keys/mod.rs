@@ -48,6 +48,16 @@ impl DataKey {
         Secret::new(seed)
     }
 
+    /// The key that seals backup archives (`backup`): derived like the audit signing seed,
+    /// under its own label, so a backup is opened with the data key IT already keeps.
+    pub fn backup_archive_key(&self) -> Secret<[u8; 32]> {
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(None, self.0.dangerously_expose());
+        let mut key = [0u8; 32];
+        hk.expand(b"countersign backup archive key v1", &mut key)
+            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF length"));
+        Secret::new(key)
+    }
+
     fn to_hex(&self) -> SecretString {
         Secret::new(hex::encode(self.0.dangerously_expose()))
     }

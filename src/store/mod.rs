@@ -13,6 +13,7 @@
 pub mod access;
 pub mod allowlist;
 pub mod audit;
+pub mod backup;
 pub mod channel;
 pub mod contact_fields;
 pub mod escalations;

@@ -6,6 +6,7 @@
 mod access;
 mod audit;
 mod audit_alerts;
+mod backup;
 mod channel_settings;
 mod cli;
 mod contact_fields;
