@@ -243,13 +243,16 @@ impl Core {
         }
     }
 
-    /// Whether single sign-on only is on and `user` is not the break-glass owner: then their
-    /// password (or key alone) does not sign them in.
+    /// Whether `user`'s password (or a security key alone) must not sign them in: with single
+    /// sign-on only, everyone but the break-glass owner; with single sign-on on at all, anyone
+    /// bound to the provider. Someone the provider made must come through the provider, or a
+    /// key they added here would keep them in after the provider removed them.
     pub(super) async fn password_sign_in_refused(&self, user: &UserRecord) -> Result<bool> {
-        Ok(self
-            .sso_config_in_force()
-            .await?
-            .is_some_and(|c| c.mode == SsoMode::SsoOnly && c.break_glass != Some(user.id)))
+        let Some(config) = self.sso_config_in_force().await?.filter(|c| c.mode != SsoMode::Off) else {
+            return Ok(false);
+        };
+        let bound = self.store.find_identity_of(user.id).await?.is_some();
+        Ok(bound || (config.mode == SsoMode::SsoOnly && config.break_glass != Some(user.id)))
     }
 
     /// The person the provider vouches for, and their user here (created or brought in line).

@@ -357,3 +357,19 @@ async fn single_sign_on_pinned_by_it_policy_signs_people_in_and_cannot_be_change
     let login = LoginRequest { username: OWNER.to_owned(), password: secret(OWNER_PASSWORD) };
     core.login(login, Origin::Desktop, "test").await.unwrap();
 }
+
+#[tokio::test]
+async fn someone_the_provider_made_cannot_sign_in_around_it() {
+    let w = world().await;
+    let core = &w.site.core;
+    sso_sign_in(core, "ana", "correct horse").await.unwrap();
+    // An administrator gives her a password; with single sign-on on, it does not let her in:
+    // the provider decides whether she may (a key she added here is refused the same way).
+    core.operator_reset_password("ana", secret("a temporary passphrase 7")).await.unwrap();
+    let login = LoginRequest { username: "ana".to_owned(), password: secret("a temporary passphrase 7") };
+    let refused = core.login(login, Origin::Desktop, "test").await;
+    assert!(matches!(refused, Err(Error::SsoRequired)), "{refused:?}");
+    // The local users who were never bound keep their passwords in this mode.
+    let anna = LoginRequest { username: AGENT.to_owned(), password: secret(AGENT_PASSWORD) };
+    core.login(anna, Origin::Desktop, "test").await.unwrap();
+}
