@@ -184,7 +184,7 @@ async fn main() {
           const atEnd = rows.scrollTop + rows.clientHeight >= rows.scrollHeight - 2;
           if (atEnd && rows.scrollHeight === last) still += 1; else still = 0;
           last = rows.scrollHeight;
-          if (still > 200) done(Math.round(rows.scrollHeight / 84)); else setTimeout(step, 5);
+          if (still > 200) done(Math.round(rows.scrollHeight / 104)); else setTimeout(step, 5);
         };
         step();
     "#;

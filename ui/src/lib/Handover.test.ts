@@ -4,6 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
 import { callsOf, conversationSummary, meAs, message, mockCore, queueOver, sendingOptions } from "./fixtures";
 import { expectAccessible } from "./a11y";
+import { ROW_HEIGHT } from "./queue.svelte";
 
 afterEach(() => clearMocks());
 
@@ -158,7 +159,7 @@ describe("A long queue", () => {
     // 50 read; only those in sight (and a few either side) drawn.
     expect(screen.getAllByTestId("conversation").length).toBeLessThan(25);
     const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
-    rows.scrollTop = 40 * 84;
+    rows.scrollTop = 40 * ROW_HEIGHT;
     await fireEvent.scroll(rows);
     await waitFor(() => expect(screen.getByRole("button", { name: /Customer 45\b/ })).toBeTruthy());
     expect(screen.queryByRole("button", { name: /Customer 1\b/ })).toBeNull();
@@ -174,7 +175,7 @@ describe("A long queue, scrolled far", () => {
     await screen.findByRole("button", { name: /Customer 1\b/ });
     const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
     for (const at of [45, 95, 145, 195, 245]) {
-      rows.scrollTop = at * 84;
+      rows.scrollTop = at * ROW_HEIGHT;
       await fireEvent.scroll(rows);
       await screen.findByRole("button", { name: new RegExp(`Customer ${at + 1}\\b`) });
     }
@@ -195,12 +196,12 @@ describe("A long queue, scrolled to its end and back", () => {
     await screen.findByRole("button", { name: /Customer 1\b/ });
     const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
     for (let at = 45; at < 3000; at += 50) {
-      rows.scrollTop = at * 84;
+      rows.scrollTop = at * ROW_HEIGHT;
       await fireEvent.scroll(rows);
       await screen.findByRole("button", { name: new RegExp(`Customer ${at + 1}\\b`) });
     }
     // Below the top 200 (which every refresh reads again anyway).
-    rows.scrollTop = 300 * 84;
+    rows.scrollTop = 300 * ROW_HEIGHT;
     await fireEvent.scroll(rows);
     await screen.findByRole("button", { name: /Customer 301\b/ });
     expect(screen.getByRole("button", { name: /Customer 305\b/ })).toBeTruthy();
@@ -226,13 +227,13 @@ describe("A long queue, its view changed while a page is on its way", () => {
     render(Inbox, { me: manager, onSignedOut: vi.fn() });
     await screen.findByRole("button", { name: /active 1\b/ });
     const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
-    rows.scrollTop = 40 * 84;
+    rows.scrollTop = 40 * ROW_HEIGHT;
     await fireEvent.scroll(rows);
     await fireEvent.click(screen.getByTestId("view-all"));
     await screen.findByRole("button", { name: /all 1\b/ });
     release();
     await new Promise((r) => setTimeout(r, 50));
-    rows.scrollTop = 45 * 84;
+    rows.scrollTop = 45 * ROW_HEIGHT;
     await fireEvent.scroll(rows);
     await screen.findByRole("button", { name: /all 46\b/ });
     expect(screen.queryAllByRole("button", { name: /active \d+/ })).toEqual([]);

@@ -20,6 +20,11 @@ export interface Wanted {
 
 /** Rows kept either side of those in sight; further ones are dropped until scrolled back to. */
 export const KEEP = 500;
+
+/** The height of a row of the inbox's list, in pixels: four lines (name and time, number,
+ * preview, then the unread count, priority and assignee), so none is cut. Every row has it, so
+ * the list can draw only the rows in sight. */
+export const ROW_HEIGHT = 104;
 /** How close to the rows in sight a dropped stretch is read again. */
 const NEAR = 60;
 
