@@ -553,7 +553,13 @@ impl WriteTx {
 
     /// Inserts (`on`) or deletes the row linking `a` and `b` in `table`; whether anything
     /// changed. A link to something that does not exist is `NotFound`.
-    async fn set_link(&mut self, table: &str, a: (&str, i64), b: (&str, i64), on: bool) -> Result<bool> {
+    pub(super) async fn set_link(
+        &mut self,
+        table: &str,
+        a: (&str, i64),
+        b: (&str, i64),
+        on: bool,
+    ) -> Result<bool> {
         let sql = if on {
             format!("INSERT OR IGNORE INTO {table} ({}, {}) VALUES (?, ?)", a.0, b.0)
         } else {

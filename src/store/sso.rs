@@ -243,13 +243,8 @@ impl WriteTx {
         user: UserId,
         member: bool,
     ) -> Result<bool> {
-        let sql = if member {
-            "INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)"
-        } else {
-            "DELETE FROM team_members WHERE team_id = ? AND user_id = ?"
-        };
-        let done = sqlx::query(sql).bind(team.get()).bind(user.get()).execute(self.conn()).await?;
-        Ok(done.rows_affected() == 1)
+        // The same link an administrator's team change writes.
+        self.set_link("team_members", ("team_id", team.get()), ("user_id", user.get()), member).await
     }
 
     /// Ends every session of a bound user the provider no longer maps to a role.
