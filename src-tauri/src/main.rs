@@ -20,6 +20,7 @@ mod escalations;
 mod keys;
 mod notify;
 mod os_lock;
+mod retention;
 mod routing;
 mod sso;
 mod state;
@@ -80,7 +81,7 @@ fn start_outbox(core: &Core) {
         }
     });
     let keeper = core.clone();
-    tauri::async_runtime::spawn(async move { keeper.run_audit_retention(std::future::pending()).await });
+    tauri::async_runtime::spawn(async move { keeper.run_retention(std::future::pending()).await });
 }
 
 /// Starts the webhook endpoint if the administrator enabled it for this PC.
@@ -254,6 +255,11 @@ fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         audit::acknowledge_alert,
         audit::audit_retention,
         audit::set_audit_retention,
+        retention::retention,
+        retention::set_retention,
+        retention::place_legal_hold,
+        retention::release_legal_hold,
+        retention::start_retention_purge,
         workflow::set_conversation_status,
         workflow::set_conversation_priority,
         workflow::conversation_notes,

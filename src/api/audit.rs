@@ -371,7 +371,7 @@ impl Core {
         self.purge_audit_as(AuditActor::Operator).await
     }
 
-    async fn purge_audit_as(&self, actor: AuditActor) -> Result<AuditPurgeView> {
+    pub(super) async fn purge_audit_as(&self, actor: AuditActor) -> Result<AuditPurgeView> {
         let proof = self.allow::<act::PurgeAudit>(&Actor::Operator, ()).await?;
         let days = self.audit_retention_days().await?;
         let before = Timestamp::from_millis(self.clock.now().as_millis() - days * DAY_MS);
@@ -394,20 +394,6 @@ impl Core {
         tx.commit().await?;
         tracing::info!(purged, through, days, "audit events past retention purged");
         Ok(AuditPurgeView { purged, through: Some(through) })
-    }
-
-    /// Purges what is past retention now and every [`RETENTION_EVERY`] until `shutdown`.
-    pub async fn run_audit_retention(&self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            if let Err(e) = self.purge_audit_as(AuditActor::System).await {
-                tracing::error!(error = %e, "audit events past retention could not be purged");
-            }
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = tokio::time::sleep(RETENTION_EVERY) => {}
-            }
-        }
     }
 
     pub(super) async fn user_names(&self) -> Result<HashMap<i64, String>> {

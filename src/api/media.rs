@@ -239,6 +239,7 @@ fn sanitized_filename(name: &str) -> String {
 pub fn explain(state: &str, reason: Option<&str>) -> Option<&'static str> {
     Some(match (state, reason) {
         ("stored", _) => return None,
+        ("removed", _) => "removed under the retention policy",
         ("pending" | "fetching", Some("token_rejected")) => {
             "waiting: WhatsApp refused the access token; ask an administrator to renew it"
         }

@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod people;
 pub mod policy;
 pub mod quick_replies;
+pub mod retention;
 pub mod reveal;
 pub mod roles;
 pub mod routing;
@@ -70,6 +71,8 @@ pub struct Core {
     patterns: Arc<masking::PatternCache>,
     sso_sign_ins: Arc<sso::SignIns>,
     policy: Arc<crate::managed::Policy>,
+    /// Held while a retention purge runs: one at a time.
+    purging: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Core {
@@ -111,6 +114,7 @@ impl Core {
             patterns: Arc::default(),
             sso_sign_ins: Arc::default(),
             policy: Arc::default(),
+            purging: Arc::default(),
         })
     }
 

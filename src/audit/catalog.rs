@@ -159,6 +159,12 @@ catalog! {
     LabelDelete = "label.delete", Medium, Success, "Label deleted";
     SettingsSecurity = "settings.security", High, Success, "Security settings changed";
     SettingsAuditRetention = "settings.audit_retention", High, Success, "Audit trail retention changed";
+    SettingsRetention = "settings.retention", High, Success, "Message and file retention changed";
+    RetentionHoldPlaced = "retention.hold_placed", Medium, Success, "Legal hold placed";
+    RetentionHoldReleased = "retention.hold_released", High, Success, "Legal hold released";
+    RetentionRunStarted = "retention.run_started", Medium, Success, "Retention purge started";
+    RetentionPurged = "retention.purged", Medium, Success, "Content past retention removed (one batch)";
+    RetentionRunFinished = "retention.run_finished", High, Success, "Retention purge finished";
     SettingsAllowlist = "settings.allowlist", High, Success, "Network allowlist changed";
     SettingsSso = "settings.sso", High, Success, "Single sign-on settings changed";
     ChannelSet = "channel.set", High, Success, "WhatsApp channel settings changed";

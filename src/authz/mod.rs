@@ -186,10 +186,14 @@ pub enum Action {
     ExportAudit,
     /// Mark an alert about unusual activity as looked at.
     AcknowledgeAlert,
-    /// Set how long the audit trail is kept.
+    /// Set how long the audit trail, message content and files are kept; place and release
+    /// legal holds; start a purge now.
     ManageRetention,
     /// Purge audit events older than the retention period (the app and IT only).
     PurgeAudit,
+    /// Remove message content, files and raw webhook bodies past the retention policy, except
+    /// what a legal hold keeps (the app and IT only: a person sets the policy, not the purge).
+    PurgeContent,
     /// Fill a new, empty store with made-up conversations to measure it (IT only).
     GenerateLoad,
 }
@@ -319,6 +323,7 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::DeliverOutbox
         | Action::FetchMedia
         | Action::PurgeAudit
+        | Action::PurgeContent
         | Action::GenerateLoad
         | Action::BackUp => match actor {
             Actor::Operator => Decision::Allow,
@@ -539,6 +544,7 @@ acts! {
     AcknowledgeAlert => (),
     ManageRetention => (),
     PurgeAudit => (),
+    PurgeContent => (),
     GenerateLoad => (),
 }
 
@@ -994,6 +1000,10 @@ mod tests {
     #[case::operator_offboards(Actor::Operator, Action::OffboardUser, None, true)]
     #[case::operator_backs_up(Actor::Operator, Action::BackUp, None, true)]
     #[case::owner_does_not_back_up_from_a_session(builtin("owner"), Action::BackUp, None, false)]
+    #[case::operator_purges_content(Actor::Operator, Action::PurgeContent, None, true)]
+    #[case::owner_does_not_purge_content_directly(builtin("owner"), Action::PurgeContent, None, false)]
+    #[case::owner_manages_retention(builtin("owner"), Action::ManageRetention, None, true)]
+    #[case::admin_does_not_manage_retention(builtin("admin"), Action::ManageRetention, None, false)]
     #[case::provider_provisions(Actor::IdentityProvider, Action::ProvisionUser, None, true)]
     #[case::admin_cannot_provision_as_the_provider(builtin("owner"), Action::ProvisionUser, None, false)]
     #[case::anonymous_cannot_provision(Actor::Anonymous, Action::ProvisionUser, None, false)]

@@ -17,11 +17,13 @@ use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::offboard::OffboardRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::retention::RetentionRequest;
 use countersign::api::sso_settings::SsoSettingsRequest;
 use countersign::api::users::SecuritySettings;
 use countersign::api::views::AuditPurgeView;
 use countersign::keys::{KeySource, SecretString};
 use countersign::managed::{load_machine_policy, Policy, MACHINE_POLICY};
+use countersign::store::retention::RunRecord;
 use countersign::Core;
 
 #[derive(Parser)]
@@ -98,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// How long message content and files are kept.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Accept webhooks and serve the HTTP API.
     Serve {
         #[command(flatten)]
@@ -105,6 +112,28 @@ enum Command {
         /// Address to listen on, such as 127.0.0.1:8080 (put TLS in front for the internet).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Set how many days message content and files are kept (1 to 3650). Leave one out to
+    /// keep it: files without --media-days are kept as long as their messages.
+    Set {
+        #[command(flatten)]
+        location: Location,
+        /// Days message content is kept.
+        #[arg(long)]
+        message_days: Option<i64>,
+        /// Days files are kept (at most --message-days).
+        #[arg(long)]
+        media_days: Option<i64>,
+    },
+    /// Remove now what is past the limits (except what a legal hold keeps), showing progress.
+    /// The app also does this every few hours.
+    Purge {
+        #[command(flatten)]
+        location: Location,
     },
 }
 
@@ -530,6 +559,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "Purged {purged} audit events past retention (up to #{through}); the checkpoint at #{through} still covers them."
                 ),
                 AuditPurgeView { through: None, .. } => println!("No audit events are past retention."),
+            }
+        }
+        Command::Retention { command: RetentionCommand::Set { location, message_days, media_days } } => {
+            let core = location.open().await?;
+            let set = core.operator_set_retention(RetentionRequest { message_days, media_days }).await;
+            core.close().await;
+            set?;
+            let shown =
+                |days: Option<i64>, none: &str| days.map_or_else(|| none.to_owned(), |d| format!("{d} days"));
+            println!(
+                "Message content is kept {}; files {}.",
+                shown(message_days, "with no limit"),
+                shown(media_days, "as long as their messages")
+            );
+        }
+        Command::Retention { command: RetentionCommand::Purge { location } } => {
+            let core = location.open().await?;
+            let mut shown = 0u8;
+            let ran = core
+                .operator_purge_content(&mut |run: &RunRecord| {
+                    let (due, done) = (run.due.total().max(1), run.done.total());
+                    let percent = u8::try_from(done.min(due) * 100 / due).unwrap_or(100);
+                    if percent >= shown.saturating_add(10) || run.state != "running" {
+                        shown = percent;
+                        eprintln!("{percent:>3}%  {done} of {} removed", run.due.total());
+                    }
+                })
+                .await;
+            core.close().await;
+            match ran? {
+                Some(run) => println!(
+                    "Removed the content of {} messages, {} files and {} raw webhook bodies past retention.",
+                    run.done.messages, run.done.media, run.done.deliveries
+                ),
+                None => println!("Nothing is past the retention limits."),
             }
         }
         Command::Audit { command: AuditCommand::Retention { location, days } } => {

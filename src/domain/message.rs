@@ -46,6 +46,10 @@ impl MessageKind {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// A reaction, edit or deletion of another message rather than a message of its own.
+    pub fn is_annotation(&self) -> bool {
+        matches!(self.0.as_str(), "reaction" | "edit" | "revoke")
+    }
 }
 
 /// Delivery progress of an outbound message. Webhooks arrive out of order (a `read` may come

@@ -23,6 +23,7 @@ use super::ApiError;
 mod audit;
 mod contact_fields;
 mod escalations;
+mod retention;
 mod routing;
 mod sso;
 mod whatsapp;
@@ -147,6 +148,10 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::security_alerts))
         .routes(routes!(audit::acknowledge_alert))
         .routes(routes!(audit::audit_retention, audit::set_audit_retention))
+        .routes(routes!(retention::retention, retention::set_retention))
+        .routes(routes!(retention::place_legal_hold))
+        .routes(routes!(retention::release_legal_hold))
+        .routes(routes!(retention::start_retention_purge))
         .routes(routes!(assign_contact))
         .routes(routes!(label_contact))
         .routes(routes!(unlabel_contact))

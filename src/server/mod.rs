@@ -86,7 +86,7 @@ pub async fn serve(
         let _ = stopped.wait_for(|stop| *stop).await;
     });
     // So does retention: audit events past their time are purged every few hours.
-    let retention = keeper.run_audit_retention(async move {
+    let retention = keeper.run_retention(async move {
         let _ = retention_stopped.wait_for(|stop| *stop).await;
     });
     let (served, sent, ()) = tokio::join!(async move { server.await }, outbox, retention);

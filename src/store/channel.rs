@@ -104,6 +104,16 @@ impl WriteTx {
         self.put_setting(key, Some(value)).await
     }
 
+    /// Sets a retention setting, or removes it (`None`: the default applies).
+    pub async fn set_optional_retention_setting(
+        &mut self,
+        _proof: &Authorized<act::ManageRetention>,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<()> {
+        self.put_setting(key, value).await
+    }
+
     pub(super) async fn put_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
         let query = match value {
             Some(v) => sqlx::query(

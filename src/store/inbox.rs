@@ -100,6 +100,8 @@ pub struct MessageRecord {
     pub media: Option<(String, Option<String>, Option<i64>)>,
     /// When it was sent.
     pub sent_at: Timestamp,
+    /// When its content was removed under the retention policy.
+    pub content_removed_at: Option<Timestamp>,
 }
 
 /// A message to store from a delivery.
@@ -178,7 +180,7 @@ pub(super) fn conversation_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Conve
 /// A message with its author and its file's state, as the thread shows it.
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.direction, m.kind, m.body, m.wa_message_id, m.raw_json, m.status, m.failure_code, m.sent_at,
-            u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
+            m.content_removed_at, u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
      FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN media md ON md.message_id = m.id";
 
 impl Store {
@@ -276,6 +278,7 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord> {
             .map(|state| Ok::<_, sqlx::Error>((state, r.try_get("media_reason")?, r.try_get("media_size")?)))
             .transpose()?,
         sent_at: Timestamp::from_millis(r.try_get("sent_at")?),
+        content_removed_at: r.try_get::<Option<i64>, _>("content_removed_at")?.map(Timestamp::from_millis),
     })
 }
 

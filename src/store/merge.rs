@@ -126,6 +126,12 @@ impl WriteTx {
             .bind(gone.get())
             .execute(self.conn())
             .await?;
+        // A hold on the duplicate holds the kept contact: it now has the conversations.
+        sqlx::query("UPDATE legal_holds SET contact_id = ? WHERE contact_id = ?")
+            .bind(kept.get())
+            .bind(gone.get())
+            .execute(self.conn())
+            .await?;
         // The ids are unique: the duplicate goes before the kept contact takes them.
         sqlx::query("DELETE FROM contacts WHERE id = ?").bind(gone.get()).execute(self.conn()).await?;
         // The latest recorded answer about marketing is the customer's current wish.
@@ -160,7 +166,7 @@ impl WriteTx {
     /// Moves everything of conversation `from` into `into` (both the customer's, on one
     /// business number) and removes `from`.
     async fn fold_conversation(&mut self, from: i64, into: i64, kept: ContactId) -> Result<()> {
-        for table in ["messages", "notes", "escalations"] {
+        for table in ["messages", "notes", "escalations", "legal_holds"] {
             sqlx::query(&format!("UPDATE {table} SET conversation_id = ? WHERE conversation_id = ?"))
                 .bind(into)
                 .bind(from)

@@ -28,6 +28,7 @@ pub mod offboard;
 pub mod outbox;
 pub mod queue;
 pub mod quick_replies;
+pub mod retention;
 pub mod routing;
 pub mod search;
 pub mod sso;
@@ -151,6 +152,9 @@ fn connect_options(path: &Path, key: &DataKey, mode: OpenMode) -> Result<SqliteC
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // Freed pages are overwritten, so content a retention purge or an erasure removed does
+        // not linger in the file's free list.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(5))
         .create_if_missing(mode == OpenMode::Create))
 }

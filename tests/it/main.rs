@@ -33,6 +33,7 @@ mod outbox;
 mod policy;
 mod queue;
 mod quick_replies;
+mod retention;
 mod routing;
 mod search;
 mod sessions;

@@ -68,7 +68,7 @@ fn api_functions(also_exempt: &[&str]) -> BTreeSet<String> {
         "verify_subscription",
         "receive_webhook",
         "run_outbox",
-        "run_audit_retention",
+        "run_retention",
         "restore",
     ];
     let mut names = BTreeSet::new();
@@ -445,6 +445,17 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("acknowledge_alert", "POST", format!("/api/v1/audit/alerts/{alert}/acknowledge"), None),
         ("audit_retention", "GET", "/api/v1/audit/retention".into(), None),
         ("set_audit_retention", "PUT", "/api/v1/audit/retention".into(), Some(json!({ "days": 400 }))),
+        ("retention", "GET", "/api/v1/retention".into(), None),
+        ("set_retention", "PUT", "/api/v1/retention".into(), Some(json!({ "message_days": 3650 }))),
+        (
+            "place_legal_hold",
+            "POST",
+            "/api/v1/retention/holds".into(),
+            Some(json!({ "conversation_id": mine, "reason": "Case 12: a complaint" })),
+        ),
+        ("release_legal_hold", "DELETE", "/api/v1/retention/holds/1".into(), None),
+        // Nothing is old enough to remove: nothing starts.
+        ("start_retention_purge", "POST", "/api/v1/retention/runs".into(), None),
         ("export_audit", "POST", "/api/v1/audit/export".into(), Some(json!({ "format": "jsonl" }))),
         (
             "decide_escalation",

@@ -216,18 +216,32 @@ pub async fn site_on_clock(clock: std::sync::Arc<countersign::clock::ManualClock
     (site, core)
 }
 
-/// Changes the store's file directly, as someone holding the data key could.
-pub async fn tamper(dir: &std::path::Path, sql: &str) {
-    use sqlx::{ConnectOptions, Connection};
+/// A connection to the store's file with its key, as someone holding the data key would open it.
+async fn raw_connection(dir: &std::path::Path) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
     let key = KeySource::File(dir.join("data.key")).load().unwrap();
     let url = format!("sqlite://{}", countersign::store::db_path(&dir.join("data")).display());
-    let mut conn = url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+    url.parse::<sqlx::sqlite::SqliteConnectOptions>()
         .unwrap()
         .pragma("key", key.dangerously_pragma_value().dangerously_expose().clone())
         .connect()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Changes the store's file directly, as someone holding the data key could.
+pub async fn tamper(dir: &std::path::Path, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = raw_connection(dir).await;
     sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
+}
+
+/// A number read from the store's file directly (what is really in it, past every view).
+pub async fn peek(dir: &std::path::Path, sql: &str) -> i64 {
+    use sqlx::Connection;
+    let mut conn = raw_connection(dir).await;
+    let n = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    n
 }

@@ -134,6 +134,11 @@ pub enum ContentView {
         /// What happened.
         body: String,
     },
+    /// Its content was removed under the organisation's retention policy.
+    Removed {
+        /// When (ms since the epoch).
+        at: i64,
+    },
     /// A type the inbox does not show; WhatsApp's message is stored whole.
     Unsupported {
         /// WhatsApp's type name.
@@ -248,6 +253,9 @@ impl ContentView {
     }
 }
 
+/// What a message whose content a retention purge removed says instead.
+pub const REMOVED: &str = "Removed under the retention policy";
+
 impl MessageView {
     /// Builds the views of a conversation's messages (oldest first) for an actor with
     /// `grants`. Reactions, edits and deletions are shown on the message they concern when it
@@ -258,6 +266,11 @@ impl MessageView {
         let mut views: Vec<Self> = Vec::with_capacity(messages.len());
         let mut by_wamid: HashMap<&str, usize> = HashMap::new();
         for m in messages {
+            // A reaction, edit or deletion whose content is gone no longer says what it did to
+            // which message: nothing to show.
+            if m.content_removed_at.is_some() && m.kind.is_annotation() {
+                continue;
+            }
             let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
             let read = Content::read(m.kind.as_str(), &raw, m.body.as_deref());
             let content = policy.content(&read);
@@ -337,7 +350,10 @@ impl MessageView {
         quote: Option<String>,
         masked: bool,
     ) -> Self {
-        let mut content_view = ContentView::build(content);
+        let mut content_view = match m.content_removed_at {
+            Some(at) => ContentView::Removed { at: at.as_millis() },
+            None => ContentView::build(content),
+        };
         if let (ContentView::Media { file, problem, size, .. }, Some((state, reason, stored))) =
             (&mut content_view, &m.media)
         {
@@ -349,7 +365,10 @@ impl MessageView {
             id: m.id.get(),
             direction: m.direction.as_str(),
             kind: m.kind.as_str().to_owned(),
-            text: content.summary(),
+            text: match m.content_removed_at {
+                Some(_) => REMOVED.to_owned(),
+                None => content.summary(),
+            },
             content: content_view,
             sent_at: m.sent_at.as_millis(),
             status: m.status.clone(),

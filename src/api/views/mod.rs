@@ -16,6 +16,7 @@ mod escalations;
 mod messages;
 mod notes;
 mod quick_replies;
+mod retention;
 mod routing;
 mod search;
 pub use audit::*;
@@ -23,6 +24,7 @@ pub use escalations::*;
 pub use messages::*;
 pub use notes::*;
 pub use quick_replies::*;
+pub use retention::*;
 pub use routing::*;
 pub use search::*;
 

@@ -1,0 +1,98 @@
+//! Views of retention: the limits, legal holds and purge runs. They carry counts and names,
+//! never content.
+
+use serde::Serialize;
+
+use crate::store::retention::{HoldRecord, HoldTarget};
+
+/// The retention screen.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RetentionView {
+    /// Days message content is kept (`null`: kept).
+    pub message_days: Option<i64>,
+    /// Days files are kept (`null`: as long as the messages).
+    pub media_days: Option<i64>,
+    /// The shortest and longest limit that may be set.
+    pub days_range: [i64; 2],
+    /// The holds in force, newest first.
+    pub holds: Vec<LegalHoldView>,
+    /// The latest purges, newest first (the first may be running).
+    pub runs: Vec<RetentionRunView>,
+    /// What a purge now would remove (`null` while one is running).
+    pub due: Option<RetentionCountsView>,
+    /// How often the app purges by itself, in hours.
+    pub every_hours: u64,
+}
+
+/// A legal hold in force.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LegalHoldView {
+    /// Its id.
+    pub id: i64,
+    /// `contact` (all their conversations) or `conversation`.
+    pub scope: &'static str,
+    /// The contact it concerns.
+    pub contact_id: i64,
+    /// The conversation, for a conversation hold.
+    pub conversation_id: Option<i64>,
+    /// The contact's WhatsApp profile name.
+    pub contact_name: Option<String>,
+    /// Why it was placed.
+    pub reason: String,
+    /// Who placed it (`null`: IT at the machine).
+    pub placed_by: Option<String>,
+    /// When (ms since the epoch).
+    pub placed_at: i64,
+}
+
+impl LegalHoldView {
+    /// The view of `h`.
+    pub fn of(h: HoldRecord) -> Self {
+        let (scope, conversation_id) = match h.target {
+            HoldTarget::Contact(_) => ("contact", None),
+            HoldTarget::Conversation(id) => ("conversation", Some(id.get())),
+        };
+        Self {
+            id: h.id,
+            scope,
+            contact_id: h.contact.get(),
+            conversation_id,
+            contact_name: h.contact_name,
+            reason: h.reason,
+            placed_by: h.placed_by,
+            placed_at: h.placed_at.as_millis(),
+        }
+    }
+}
+
+/// How many of each.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct RetentionCountsView {
+    /// Messages whose content goes.
+    pub messages: u64,
+    /// Files.
+    pub media: u64,
+    /// Raw webhook bodies (WhatsApp's deliveries as received).
+    pub deliveries: u64,
+}
+
+/// A purge.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RetentionRunView {
+    /// Its id.
+    pub id: i64,
+    /// `schedule`, `manual` or `operator`.
+    pub trigger: String,
+    /// `running`, `finished`, `failed` or `interrupted` (the app stopped during it).
+    pub state: String,
+    /// When it started (ms since the epoch).
+    pub started_at: i64,
+    /// When it ended.
+    pub finished_at: Option<i64>,
+    /// What was due when it started.
+    pub due: RetentionCountsView,
+    /// What it has removed.
+    pub done: RetentionCountsView,
+    /// How far it got, 0 to 100.
+    pub percent: u8,
+}

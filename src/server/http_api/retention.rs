@@ -1,0 +1,55 @@
+//! Retention in the HTTP API: the limits, legal holds, and a purge started now.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+use super::{body, Bearer};
+use crate::api::retention::{HoldRequest, RetentionRequest};
+use crate::api::views::{ErrorView, RetentionRunView, RetentionView};
+use crate::api::Core;
+use crate::server::ApiError;
+
+#[utoipa::path(get, path = "/api/v1/retention", operation_id = "retention", tag = "retention", security(("session" = [])), responses((status = 200, body = RetentionView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn retention(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<Json<RetentionView>, ApiError> {
+    Ok(Json(core.retention(&token).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/retention", operation_id = "set_retention", tag = "retention", security(("session" = [])), request_body = RetentionRequest, responses((status = 200, body = RetentionView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn set_retention(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<RetentionRequest>, JsonRejection>,
+) -> Result<Json<RetentionView>, ApiError> {
+    Ok(Json(core.set_retention(&token, body(json)?).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/retention/holds", operation_id = "place_legal_hold", tag = "retention", security(("session" = [])), request_body = HoldRequest, responses((status = 201, body = RetentionView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn place_legal_hold(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    json: Result<Json<HoldRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<RetentionView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(core.place_legal_hold(&token, body(json)?).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/retention/holds/{id}", operation_id = "release_legal_hold", tag = "retention", security(("session" = [])), params(("id" = i64, Path, description = "the hold")), responses((status = 200, body = RetentionView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn release_legal_hold(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<Json<RetentionView>, ApiError> {
+    Ok(Json(core.release_legal_hold(&token, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/retention/runs", operation_id = "start_retention_purge", tag = "retention", security(("session" = [])), responses((status = 202, body = RetentionRunView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn start_retention_purge(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+) -> Result<(StatusCode, Json<RetentionRunView>), ApiError> {
+    Ok((StatusCode::ACCEPTED, Json(core.start_retention_purge(&token).await?)))
+}
