@@ -742,6 +742,164 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
     client.close().await.unwrap();
 }
 
+/// An owner keeps message content for 90 days and files for 30, holds a disputed customer's
+/// conversations from the customer's panel, and removes what is past the limits from the
+/// retention screen: the old message of the other customer says it was removed; the held
+/// one's is whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_sets_retention_holds_a_customer_and_purges_the_rest() {
+    use countersign::auth::totp::TotpSecret;
+    use countersign::clock::{Clock, SystemClock};
+    use countersign_sim::customers::{deliver, inbound, message_webhook, sign};
+    use countersign_sim::{Customer, WebhookTarget};
+
+    const OWNER_PASSWORD: &str = "north quay lantern seven";
+    let store = TempStore::new();
+    let loc = store.loc();
+    store.add_user("olga.owner", "owner", &format!("{OWNER_PASSWORD}\n"));
+    let app_secret = "e2e-app-secret-0123456789";
+    cli(
+        &[
+            &["channel", "set", "--phone-number-id", "100200300400500", "--verify-token", "verify-e2e"][..],
+            &["--graph-base-url", "http://127.0.0.1:9", "--app-secret-stdin", "--access-token-stdin"][..],
+            &loc[..],
+        ]
+        .concat(),
+        &format!("{app_secret}\ne2e-access-token\n"),
+    );
+
+    // Two customers wrote 200 days ago, one of them again today; olga enrols her authenticator.
+    let secret = {
+        let served = serve(&loc).await;
+        let base = format!("http://127.0.0.1:{}", served.1);
+        let target = WebhookTarget {
+            url: format!("{base}/webhook"),
+            app_secret: app_secret.to_owned(),
+            phone_number_id: "100200300400500".to_owned(),
+            display_phone_number: "15550001000".to_owned(),
+        };
+        let long_ago = SystemClock.now().as_millis() / 1000 - 200 * 24 * 3600;
+        let ana = Customer { wa_id: "447700900101".to_owned(), name: "Ana Souza".to_owned() };
+        let ben = Customer { wa_id: "447700900102".to_owned(), name: "Ben Okafor".to_owned() };
+        let now = SystemClock.now().as_millis() / 1000;
+        for (customer, wamid, text, at) in [
+            (&ana, "wamid.e2e.1", "The trainers I bought in May, size 39", long_ago),
+            (&ben, "wamid.e2e.2", "My parcel never came and I was charged twice", long_ago),
+            (&ana, "wamid.e2e.3", "Hello again, do you have them in 40?", now),
+        ] {
+            let body = message_webhook(&target, customer, wamid, inbound::text(text), at);
+            let status =
+                deliver(&reqwest::Client::new(), &target.url, &sign(app_secret, &body), body).await.unwrap();
+            assert_eq!(status, 200);
+        }
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{base}/api/v1/sessions"))
+            .json(&json!({"username": "olga.owner", "password": OWNER_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap();
+        let started: Value = http
+            .post(format!("{base}/api/v1/me/totp"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
+        let code = secret.code_at(SystemClock.now()).unwrap();
+        let confirmed = http
+            .post(format!("{base}/api/v1/me/totp/confirm"))
+            .bearer_auth(token)
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirmed.status(), 200);
+        secret
+    };
+
+    let (_driver, client) = launch(store.env()).await;
+    sign_in(&client, "olga.owner", OWNER_PASSWORD).await;
+    let form = element(&client, "[data-testid=second-factor-form]", 10).await;
+    let code = secret.code_at(SystemClock.now().plus_millis(30_000)).unwrap();
+    type_into(&form, "input[name=code]", &code).await;
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=signed-in-as]", "olga.owner", Duration::from_secs(15)).await;
+
+    // Ben disputes a charge: his conversations are held from his panel, with the case.
+    let ben =
+        wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(20)).await;
+    ben.click().await.unwrap();
+    click(&client, "[data-testid=contact-panel] summary").await;
+    element(&client, "[data-testid=hold-open]", 10).await.click().await.unwrap();
+    let hold = element(&client, "[data-testid=hold-form]", 10).await;
+    type_into(&hold, "input[name=hold-reason]", "Case 2291: chargeback dispute").await;
+    click(&hold, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=hold-placed]", "legal hold", Duration::from_secs(10)).await;
+    screenshot(&client, "60-legal-hold.png").await;
+
+    // The limits: content 90 days, files 30; shortening is confirmed first.
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-retention]").await;
+    let screen = element(&client, "[data-testid=retention-settings]", 10).await;
+    type_into(&screen, "input[name=retention-message-days]", "90").await;
+    type_into(&screen, "input[name=retention-media-days]", "30").await;
+    click(&screen, "form button[type=submit]").await;
+    click(&client, "[aria-label='Confirm the shorter limits'] button.danger").await;
+    wait_for_text(&client, "[role=status]", "Retention limits saved", Duration::from_secs(10)).await;
+    // Ana's old message only: Ben's is held, and both arrived today (their raw deliveries are new).
+    wait_for_text(
+        &client,
+        "[data-testid=retention-due]",
+        "1 message, 0 files, 0 raw",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(visible_text(&client).await.contains("Case 2291"), "the hold is listed");
+    seen(&client, "61-retention.png").await;
+
+    // Remove now: the purge runs in the background and the screen follows it to the end.
+    click(&client, "[data-testid=retention-purge] button.danger").await;
+    wait_for_text(
+        &client,
+        "[data-testid=retention-due]",
+        "Nothing is past the limits",
+        Duration::from_secs(20),
+    )
+    .await;
+    let run = element(&client, "[data-testid=retention-run]", 10).await.text().await.unwrap();
+    assert!(run.contains("1 message") && run.contains("finished"), "{run}");
+    screenshot(&client, "62-retention-purged.png").await;
+
+    // Ana's old message says it was removed; her new one and Ben's held one are whole.
+    click(&client, "[data-testid=tab-inbox]").await;
+    let ana =
+        wait_for_text(&client, "[data-testid=conversation]", "Ana Souza", Duration::from_secs(10)).await;
+    ana.click().await.unwrap();
+    wait_for_text(
+        &client,
+        "[data-testid=content-removed]",
+        "Removed under the retention policy",
+        Duration::from_secs(10),
+    )
+    .await;
+    let thread = visible_text_of(&client, ".thread").await;
+    assert!(!thread.contains("size 39") && thread.contains("do you have them in 40"), "{thread}");
+    seen(&client, "63-message-removed.png").await;
+    let ben =
+        wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(10)).await;
+    ben.click().await.unwrap();
+    wait_for_text(&client, "[data-testid=message]", "charged twice", Duration::from_secs(10)).await;
+    client.close().await.unwrap();
+}
+
 /// The page's visible text, for checking what a passer-by could read.
 async fn visible_text(client: &Client) -> String {
     visible_text_of(client, "body").await

@@ -416,7 +416,7 @@ fn run_view(run: RunRecord) -> RetentionRunView {
         finished_at: run.finished_at.map(Timestamp::as_millis),
         due: counts_view(run.due),
         done: counts_view(run.done),
-        percent: if due == 0 { 100 } else { u8::try_from((done.min(due) * 100) / due).unwrap_or(100) },
+        percent: (done.min(due) * 100).checked_div(due).map_or(100, |p| u8::try_from(p).unwrap_or(100)),
     }
 }
 

@@ -154,4 +154,29 @@ describe("ContactPanel", () => {
     await screen.findAllByTestId("contact-field");
     expect(screen.queryByTestId("merge-open")).toBeNull();
   });
+
+  it.each([
+    ["all of the customer's conversations", undefined, { contact_id: 3, reason: "Case 2291: chargeback dispute" }],
+    ["only the conversation beside it", "only this conversation", { conversation_id: 12, reason: "Case 2291: chargeback dispute" }],
+  ])("places a legal hold on %s, with why", async (_, scope, request) => {
+    const calls = mockCore({ contact: () => masked, place_legal_hold: () => ({}) });
+    render(ContactPanel, { contactId: 3, conversationId: 12, me: meAs({ capabilities: ["contacts.view", "retention.manage"] }) });
+    await fireEvent.click(screen.getByText("Customer details"));
+    await fireEvent.click(await screen.findByTestId("hold-open"));
+    if (scope) await fireEvent.click(screen.getByLabelText(scope));
+    const place = screen.getByRole("button", { name: "Place the hold" }) as HTMLButtonElement;
+    expect(place.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText(/Why/), { target: { value: "Case 2291: chargeback dispute" } });
+    await fireEvent.click(place);
+    expect((await screen.findByTestId("hold-placed")).textContent).toContain("legal hold");
+    expect(callsOf(calls, "place_legal_hold")[0]).toEqual({ request });
+  });
+
+  it("offers no legal hold to someone who does not set retention", async () => {
+    mockCore({ contact: () => masked });
+    await openPanel(["contacts.edit"]);
+    await screen.findAllByTestId("contact-field");
+    expect(screen.queryByTestId("hold-open")).toBeNull();
+  });
 });
+

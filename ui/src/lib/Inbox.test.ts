@@ -98,6 +98,21 @@ describe("Inbox", () => {
     expect(screen.getByTestId("failure").textContent).toBe(failure);
   });
 
+  it("offers no answer or reaction to a message whose content retention removed", async () => {
+    const removed = message({ id: 3, text: "Removed under the retention policy", content: { type: "removed", at: Date.now() } });
+    mockCore({
+      list_conversations: () => [conversation],
+      conversation_messages: () => [removed, inbound],
+      mark_read: () => null,
+      sending_options: () => sendingOptions(),
+    });
+    render(Inbox, { me: agent, onSignedOut: vi.fn() });
+    await fireEvent.click(await screen.findByRole("button", { name: /Sheena Nelson/ }));
+    await screen.findByTestId("content-removed");
+    expect(screen.getAllByRole("button", { name: "Answer this message" })).toHaveLength(1);
+    expect(screen.getAllByRole("button", { name: "React with 👍" })).toHaveLength(1);
+  });
+
   it("answers a chosen message, tells the customer it was read, and that a reply is being typed", async () => {
     const calls = mockCore({
       list_conversations: () => [conversation],

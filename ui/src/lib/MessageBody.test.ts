@@ -19,6 +19,7 @@ describe("MessageBody", () => {
     ["a form's answers", { type: "form", body: "Sent", answers: [{ name: "size", value: "39" }] }, ["Form", "size", "39"]],
     ["an order", { type: "order", note: "for Friday", lines: [{ product: "TRAIL-39", quantity: 2, price: null, currency: null }] }, ["Order", "for Friday", "2 ×", "TRAIL-39"]],
     ["a notice", { type: "notice", body: "Reacted 👍" }, ["Reacted 👍"]],
+    ["a message whose content retention removed", { type: "removed", at: Date.UTC(2026, 0, 5) }, ["Removed under the retention policy", "on "]],
     ["a question we asked", { type: "question", body: "Which store suits you?", options: ["Leeds", "York"] }, ["Asked", "Which store suits you?", "Leeds", "York"]],
     ["an unsupported type with WhatsApp's reason", { type: "unsupported", kind: "hologram", reason: "Message type is currently not supported." }, ["Unsupported message (hologram)", "not supported"]],
   ])("shows %s", (_, content, parts) => {

@@ -14,7 +14,8 @@ export type Section =
   | "import"
   | "channel"
   | "security"
-  | "sso";
+  | "sso"
+  | "retention";
 
 /** `needs`: any of them opens the section; `all`: every one is needed. */
 const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }[] = [
@@ -31,6 +32,7 @@ const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }
   { section: "channel", label: "WhatsApp", needs: ["channel.manage"] },
   { section: "security", label: "Security", needs: ["security.manage"] },
   { section: "sso", label: "Single sign-on", needs: ["security.manage"] },
+  { section: "retention", label: "Data retention", needs: ["retention.manage"] },
 ];
 
 /** The sections `me` may open, in menu order. */

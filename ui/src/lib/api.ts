@@ -456,7 +456,7 @@ export type Content =
       filename: string | null;
       mime_type: string | null;
       /** The file: being downloaded, kept (fetch it with `api.messageMedia`), refused or failed. */
-      file: "pending" | "stored" | "refused" | "failed" | null;
+      file: "pending" | "stored" | "refused" | "failed" | "removed" | null;
       /** Why the file is not available, in words. */
       problem: string | null;
       size: number | null;
@@ -472,6 +472,8 @@ export type Content =
       lines: { product: string; quantity: number; price: number | null; currency: string | null }[];
     }
   | { type: "notice"; body: string }
+  /** Its content was removed under the organisation's retention policy, at `at`. */
+  | { type: "removed"; at: number }
   | { type: "unsupported"; kind: string; reason: string | null };
 
 export type OutboundMessage =
@@ -722,6 +724,53 @@ export interface SecurityAlerts {
   alerts: SecurityAlert[];
 }
 
+/** How many of each a purge removes. */
+export interface RetentionCounts {
+  messages: number;
+  media: number;
+  /** WhatsApp's raw deliveries, as received. */
+  deliveries: number;
+}
+
+export interface RetentionRun {
+  id: number;
+  trigger: "schedule" | "manual" | "operator";
+  /** `interrupted`: the app stopped during it; the next run takes up the rest. */
+  state: "running" | "finished" | "failed" | "interrupted";
+  started_at: number;
+  finished_at: number | null;
+  due: RetentionCounts;
+  done: RetentionCounts;
+  percent: number;
+}
+
+export interface LegalHold {
+  id: number;
+  scope: "contact" | "conversation";
+  contact_id: number;
+  conversation_id: number | null;
+  contact_name: string | null;
+  reason: string;
+  /** `null`: IT at the machine. */
+  placed_by: string | null;
+  placed_at: number;
+}
+
+/** How long message content and files are kept, the holds in force and the latest purges. */
+export interface Retention {
+  /** `null`: kept. */
+  message_days: number | null;
+  /** `null`: as long as the messages. */
+  media_days: number | null;
+  days_range: [number, number];
+  holds: LegalHold[];
+  /** Newest first; the first may be running. */
+  runs: RetentionRun[];
+  /** What a purge now would remove (`null` while one runs). */
+  due: RetentionCounts | null;
+  every_hours: number;
+}
+
 export interface AuditRetention {
   /** Events older than this are purged (a signed checkpoint keeps covering them). */
   days: number;
@@ -940,6 +989,15 @@ export const api = {
   auditRetention: () => invoke<AuditRetention>("audit_retention"),
   /** Needs the retention permission and a fresh second factor. */
   setAuditRetention: (days: number) => invoke<AuditRetention>("set_audit_retention", { request: { days } }),
+  retention: () => invoke<Retention>("retention"),
+  /** Needs the retention permission and a fresh second factor. */
+  setRetention: (messageDays: number | null, mediaDays: number | null) =>
+    invoke<Retention>("set_retention", { request: { message_days: messageDays, media_days: mediaDays } }),
+  placeLegalHold: (hold: { contact_id?: number; conversation_id?: number; reason: string }) =>
+    invoke<Retention>("place_legal_hold", { request: hold }),
+  /** Needs a fresh second factor: what the hold kept may go at the next purge. */
+  releaseLegalHold: (id: number) => invoke<Retention>("release_legal_hold", { id }),
+  startRetentionPurge: () => invoke<RetentionRun>("start_retention_purge"),
   /** Approves or refuses a request; a refusal needs a note. */
   decideEscalation: (id: number, approve: boolean, note: string | null) =>
     invoke<Escalation>("decide_escalation", { id, answer: { approve, note } }),
