@@ -120,6 +120,8 @@ fn main() {
         "place_legal_hold",
         "release_legal_hold",
         "start_retention_purge",
+        "export_contact_data",
+        "erase_contact",
         "request_escalation",
         "escalations",
         "decide_escalation",

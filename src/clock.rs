@@ -30,6 +30,13 @@ impl Timestamp {
     pub const fn plus_millis(self, ms: i64) -> Self {
         Self(self.0.saturating_add(ms))
     }
+    /// As RFC 3339 in UTC, to the millisecond (`2026-12-06T14:38:35.123Z`), for files people
+    /// and other programs read.
+    pub fn rfc3339(self) -> String {
+        chrono::DateTime::from_timestamp_millis(self.0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap_or_default()
+    }
     /// The calendar day it falls on in UTC.
     pub fn utc_date(self) -> chrono::NaiveDate {
         chrono::DateTime::from_timestamp_millis(self.0).map_or(chrono::NaiveDate::MIN, |t| t.date_naive())

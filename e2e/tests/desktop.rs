@@ -745,9 +745,10 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
 /// An owner keeps message content for 90 days and files for 30, holds a disputed customer's
 /// conversations from the customer's panel, and removes what is past the limits from the
 /// retention screen: the old message of the other customer says it was removed; the held
-/// one's is whole.
+/// one's is whole. Then that other customer asks for her data (a zip in Downloads) and to be
+/// erased (her name typed): she leaves the inbox.
 #[tokio::test(flavor = "multi_thread")]
-async fn an_owner_sets_retention_holds_a_customer_and_purges_the_rest() {
+async fn an_owner_sets_retention_holds_a_customer_purges_the_rest_and_erases_one_on_request() {
     use countersign::auth::totp::TotpSecret;
     use countersign::clock::{Clock, SystemClock};
     use countersign_sim::customers::{deliver, inbound, message_webhook, sign};
@@ -893,11 +894,49 @@ async fn an_owner_sets_retention_holds_a_customer_and_purges_the_rest() {
     let thread = visible_text_of(&client, ".thread").await;
     assert!(!thread.contains("size 39") && thread.contains("do you have them in 40"), "{thread}");
     seen(&client, "63-message-removed.png").await;
+
+    // Ana asks for a copy of what the shop holds about her, then to be forgotten.
+    click(&client, "[data-testid=contact-panel] summary").await;
+    element(&client, "[data-testid=privacy-open]", 10).await.click().await.unwrap();
+    click(&client, "[data-testid=privacy-export]").await;
+    let done =
+        wait_for_text(&client, "[data-testid=privacy-done]", "Saved to", Duration::from_secs(15)).await;
+    let said = done.text().await.unwrap();
+    let file = said.trim_start_matches("Saved to ").split(": ").next().unwrap().to_owned();
+    let zip = std::fs::read(&file).unwrap();
+    assert!(
+        zip.starts_with(b"PK\x03\x04") && zip.windows(12).any(|w| w == b"contact.json"),
+        "a zip with contact.json"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    std::fs::remove_file(&file).unwrap();
+    click(&client, "[data-testid=erase-open]").await;
+    let form = element(&client, "[data-testid=erase-form]", 10).await;
+    type_into(&form, "input[name=erase-name]", "Ana Souza").await;
+    seen(&client, "64-privacy-erase.png").await;
+    click(&form, "button[type=submit]").await;
+    wait_for_text(&client, "[data-testid=erased-notice]", "erased:", Duration::from_secs(15)).await;
+    wait_gone_text(&client, "nav.list", "Ana Souza", Duration::from_secs(10)).await;
+    screenshot(&client, "65-erased.png").await;
+
+    // Ben's conversation, under the hold, is whole.
     let ben =
         wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(10)).await;
     ben.click().await.unwrap();
     wait_for_text(&client, "[data-testid=message]", "charged twice", Duration::from_secs(10)).await;
     client.close().await.unwrap();
+}
+
+/// Waits until the element matching `css` no longer shows `text`.
+async fn wait_gone_text(client: &Client, css: &str, text: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while visible_text_of(client, css).await.contains(text) {
+        assert!(Instant::now() < deadline, "{css} still shows {text:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The page's visible text, for checking what a passer-by could read.

@@ -50,18 +50,18 @@ pub async fn export_audit(
 
 /// The user's Downloads folder (as the desktop names it, else `~/Downloads` when there is one),
 /// or their home, or the working directory.
-fn downloads() -> PathBuf {
+pub(crate) fn downloads() -> PathBuf {
     let home_downloads = || dirs::home_dir().map(|h| h.join("Downloads")).filter(|d| d.is_dir());
     dirs::download_dir().or_else(home_downloads).or_else(dirs::home_dir).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Seconds since the epoch: unique enough for one person's exports, sortable by name.
-fn stamp() -> i64 {
+pub(crate) fn stamp() -> i64 {
     use countersign::clock::Clock;
     countersign::clock::SystemClock.now().as_millis() / 1000
 }
 
-fn private_file(dir: &Path, path: &Path) -> Result<std::fs::File, String> {
+pub(crate) fn private_file(dir: &Path, path: &Path) -> Result<std::fs::File, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {}", dir.display(), e.kind()))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

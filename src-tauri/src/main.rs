@@ -260,6 +260,8 @@ fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         retention::place_legal_hold,
         retention::release_legal_hold,
         retention::start_retention_purge,
+        retention::export_contact_data,
+        retention::erase_contact,
         workflow::set_conversation_status,
         workflow::set_conversation_priority,
         workflow::conversation_notes,

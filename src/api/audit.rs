@@ -463,9 +463,7 @@ impl<'a> ExportWriter<'a> {
 
     fn row(&mut self, record: &AuditRecord, names: &HashMap<i64, String>) -> Result<()> {
         let view = AuditEventView::of(record.clone(), names);
-        let time = chrono::DateTime::from_timestamp_millis(view.at)
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-            .unwrap_or_default();
+        let time = Timestamp::from_millis(view.at).rfc3339();
         let detail = record.detail.clone();
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let cells = [

@@ -27,6 +27,7 @@ pub mod operator;
 pub mod outbox;
 pub mod people;
 pub mod policy;
+pub mod privacy;
 pub mod quick_replies;
 pub mod retention;
 pub mod reveal;

@@ -165,6 +165,8 @@ catalog! {
     RetentionRunStarted = "retention.run_started", Medium, Success, "Retention purge started";
     RetentionPurged = "retention.purged", Medium, Success, "Content past retention removed (one batch)";
     RetentionRunFinished = "retention.run_finished", High, Success, "Retention purge finished";
+    PrivacyExported = "privacy.exported", High, Success, "Everything held about a contact exported (privacy request)";
+    PrivacyErased = "privacy.erased", High, Success, "A contact erased (privacy request): their data deleted, the trail's mentions of them pseudonymised";
     SettingsAllowlist = "settings.allowlist", High, Success, "Network allowlist changed";
     SettingsSso = "settings.sso", High, Success, "Single sign-on settings changed";
     ChannelSet = "channel.set", High, Success, "WhatsApp channel settings changed";

@@ -130,6 +130,10 @@ impl AuditEvent {
     }
 }
 
+fn digest(field: &str) -> [u8; 32] {
+    Sha256::digest(field.as_bytes()).into()
+}
+
 fn fields_hash(prev: &[u8; 32], seq: i64, at: Timestamp, fields: &[&str]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
@@ -165,7 +169,21 @@ pub struct AuditRecord {
     pub origin: Option<String>,
     /// The device it came from, when known.
     pub device: Option<String>,
+    /// How its fields are committed to in its hash: `None` for records written before
+    /// [`FORMAT_ERASABLE`] (each field's bytes), `Some(3)` from then on (each field's SHA-256,
+    /// so a privacy erasure can blank a field and keep its digest, the chain intact).
+    pub format: Option<i64>,
+    /// For a record a privacy erasure blanked: the digests its target and detail had, as
+    /// `target=<hex>;detail=<hex>`. Its target is then `erased:<pseudonym>` and its detail
+    /// `erased=<pseudonym>`, and a later `privacy.erased` record names the pseudonym.
+    pub erased: Option<String>,
 }
+
+/// The format whose fields are committed to by digest, so they can be erased.
+pub const FORMAT_ERASABLE: i64 = 3;
+
+/// The key under which a `privacy.erased` record names the pseudonym of what it erased.
+pub const ERASED_AS: &str = "pseudonym";
 
 impl AuditRecord {
     /// The record `event` becomes at position `seq`, written at `at` from `origin` and
@@ -188,7 +206,48 @@ impl AuditRecord {
             risk: Some(event.action.risk().as_str().to_owned()),
             origin,
             device,
+            format: Some(FORMAT_ERASABLE),
+            erased: None,
         }
+    }
+
+    /// The pseudonym this record was erased under, if an erasure blanked it.
+    pub fn erased_as(&self) -> Option<&str> {
+        self.erased.as_ref()?;
+        self.target.as_deref().and_then(|t| t.strip_prefix("erased:"))
+    }
+
+    /// The record with its target and detail blanked under `pseudonym`, their digests kept:
+    /// its hash is unchanged. `None` for a record of an older format, which cannot be erased
+    /// without breaking the chain.
+    pub fn erase(&self, pseudonym: &str) -> Option<Self> {
+        if self.format != Some(FORMAT_ERASABLE) || self.erased.is_some() {
+            return None;
+        }
+        let target = self.target.as_deref().unwrap_or("");
+        let digests =
+            format!("target={};detail={}", hex::encode(digest(target)), hex::encode(digest(&self.detail)));
+        Some(Self {
+            target: Some(format!("erased:{pseudonym}")),
+            detail: format!("erased={pseudonym}"),
+            erased: Some(digests),
+            ..self.clone()
+        })
+    }
+
+    /// The digests of target and detail an erasure kept, if they are well formed.
+    fn erased_digests(&self) -> Option<([u8; 32], [u8; 32])> {
+        let text = self.erased.as_deref()?;
+        let read =
+            |key: &str| -> Option<[u8; 32]> { hex::decode(detail_value(text, key)?).ok()?.try_into().ok() };
+        Some((read("target")?, read("detail")?))
+    }
+
+    /// Whether the record is blanked as an erasure blanks one: both stubs name the same
+    /// pseudonym and the digests are there.
+    fn erasure_well_formed(&self) -> bool {
+        self.erased_as().is_some_and(|p| self.detail == format!("erased={p}") && !p.is_empty())
+            && self.erased_digests().is_some()
     }
 
     /// Its hash chained to `prev`, from its fields as stored (what it was when written, unless
@@ -199,6 +258,27 @@ impl AuditRecord {
         let opt = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
         let (target, outcome, origin, device) =
             (opt(&self.target), opt(&self.outcome), opt(&self.origin), opt(&self.device));
+        if self.format == Some(FORMAT_ERASABLE) {
+            // An erased record commits to the digests it kept; anything else to its fields.
+            let (target, detail) = match self.erased.as_ref() {
+                Some(_) => self.erased_digests().unwrap_or(([0; 32], [0; 32])),
+                None => (digest(&target), digest(&self.detail)),
+            };
+            let mut h = Sha256::new();
+            h.update(prev);
+            h.update(self.seq.to_be_bytes());
+            h.update(self.occurred_at.as_millis().to_be_bytes());
+            h.update(b"format 3");
+            for field in [&self.actor, &self.action]
+                .map(|f| digest(f))
+                .into_iter()
+                .chain([target, detail])
+                .chain([&outcome, &opt(&self.risk), &origin, &device].map(|f| digest(f)))
+            {
+                h.update(field);
+            }
+            return h.finalize().into();
+        }
         let mut fields =
             vec![self.actor.as_str(), self.action.as_str(), target.as_str(), self.detail.as_str()];
         if let Some(risk) = &self.risk {
@@ -249,6 +329,12 @@ pub enum Break {
         /// The event the checkpoint covers.
         seq: i64,
     },
+    /// A record is blanked as by a privacy erasure, but not as one blanks it, or no
+    /// `privacy.erased` record after it names its pseudonym (a record hidden by hand).
+    UnexplainedErasure {
+        /// Its position.
+        seq: i64,
+    },
     /// A signed checkpoint covers events that are gone (the end of the trail was cut off).
     Truncated {
         /// The event the checkpoint covers.
@@ -280,6 +366,10 @@ impl std::fmt::Display for Break {
                 f,
                 "the trail does not match the signed checkpoint at audit event #{seq}: events up to it were rewritten"
             ),
+            Self::UnexplainedErasure { seq } => write!(
+                f,
+                "audit event #{seq} was blanked, but no privacy erasure recorded after it explains it"
+            ),
             Self::Truncated { checkpoint, last } => write!(
                 f,
                 "a signed checkpoint covers audit event #{checkpoint}, but the trail ends at #{last}: events were cut off the end"
@@ -298,11 +388,21 @@ pub struct Verifier {
     checkpoints: BTreeMap<i64, [u8; 32]>,
     /// The last purged position, until the `audit.purged` record naming it has been checked.
     unexplained_purge: Option<i64>,
+    /// Erased records by pseudonym (the first position), until the `privacy.erased` record
+    /// naming it has been checked.
+    unexplained_erasures: BTreeMap<String, i64>,
 }
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self { next: 1, first: 1, prev: GENESIS, checkpoints: BTreeMap::new(), unexplained_purge: None }
+        Self {
+            next: 1,
+            first: 1,
+            prev: GENESIS,
+            checkpoints: BTreeMap::new(),
+            unexplained_purge: None,
+            unexplained_erasures: BTreeMap::new(),
+        }
     }
 }
 
@@ -353,6 +453,9 @@ impl Verifier {
         if let Some(through) = self.unexplained_purge {
             return Err(Break::Missing { expected: 1, found: through + 1 });
         }
+        if let Some(&seq) = self.unexplained_erasures.values().min() {
+            return Err(Break::UnexplainedErasure { seq });
+        }
         match self.checkpoints.keys().next_back() {
             Some(&checkpoint) if checkpoint > self.next - 1 => {
                 Err(Break::Truncated { checkpoint, last: self.next - 1 })
@@ -376,6 +479,19 @@ impl Verifier {
         }
         if self.checkpoints.get(&r.seq).is_some_and(|signed| *signed != hash) {
             return Err(Break::Contradicts { seq: r.seq });
+        }
+        if r.erased.is_some() {
+            match r.erased_as() {
+                Some(pseudonym) if r.erasure_well_formed() => {
+                    self.unexplained_erasures.entry(pseudonym.to_owned()).or_insert(r.seq);
+                }
+                _ => return Err(Break::UnexplainedErasure { seq: r.seq }),
+            }
+        }
+        if r.action == Kind::PrivacyErased.name() && r.erased.is_none() {
+            if let Some(pseudonym) = detail_value(&r.detail, ERASED_AS) {
+                self.unexplained_erasures.remove(pseudonym);
+            }
         }
         if self.unexplained_purge.is_some_and(|through| {
             r.action == Kind::AuditPurged.name()
@@ -422,6 +538,8 @@ mod tests {
     #[case::risk_stripped(|r: &mut AuditRecord| { r.risk = None; r.outcome = None; r.origin = None; r.device = None; })]
     #[case::origin(|r: &mut AuditRecord| r.origin = Some("10.0.0.9".into()))]
     #[case::device(|r: &mut AuditRecord| r.device = None)]
+    #[case::format_downgraded(|r: &mut AuditRecord| r.format = None)]
+    #[case::marked_erased_without_digests(|r: &mut AuditRecord| r.erased = Some("target=00;detail=00".into()))]
     fn every_field_changes_the_hash(#[case] edit: fn(&mut AuditRecord)) {
         let original = record(1);
         let mut edited = original.clone();
@@ -521,6 +639,59 @@ mod tests {
         let mut records = chain();
         tamper(&mut records);
         assert_eq!(verify(&records), expected);
+    }
+
+    /// Four records, the second about contact 12 with a reason typed in, the fourth the
+    /// erasure of contact 12 under pseudonym `p`, with records 2 (and `also`) blanked.
+    fn erased_trail(named: &str, also: &[usize]) -> Vec<StoredRecord> {
+        let mut records: Vec<AuditRecord> = (1..=3).map(record).collect();
+        records[1].target = Some("contact:12".into());
+        records[1].detail = "reason=Ana Souza asked for her card".into();
+        let erased = AuditEvent::new(AuditActor::Operator, Kind::PrivacyErased)
+            .target("erased:p")
+            .detail(ERASED_AS, named);
+        records.push(AuditRecord::of(&erased, 4, Timestamp::from_millis(40), None, None));
+        let mut stored = linked(records);
+        for &i in [1].iter().chain(also) {
+            stored[i].record = stored[i].record.erase("p").unwrap();
+        }
+        stored
+    }
+
+    #[rstest::rstest]
+    #[case::explained(erased_trail("p", &[]), Ok(4))]
+    #[case::another_blanked_by_the_same_erasure(erased_trail("p", &[2]), Ok(4))]
+    #[case::no_erasure_names_it(erased_trail("q", &[]), Err(Break::UnexplainedErasure { seq: 2 }))]
+    #[case::cut_before_the_erasure(erased_trail("p", &[])[..3].to_vec(), Err(Break::UnexplainedErasure { seq: 2 }))]
+    #[case::the_stub_rewritten(
+        { let mut t = erased_trail("p", &[]); t[1].record.detail = "erased=p;note=x".into(); t },
+        Err(Break::UnexplainedErasure { seq: 2 })
+    )]
+    #[case::the_digest_swapped(
+        { let mut t = erased_trail("p", &[]); t[1].record.erased = Some(format!("target={0};detail={0}", "00".repeat(32))); t },
+        Err(Break::Altered { seq: 2 })
+    )]
+    fn an_erasure_keeps_the_chain_and_must_be_explained(
+        #[case] records: Vec<StoredRecord>,
+        #[case] expected: Result<i64, Break>,
+    ) {
+        assert_eq!(verify(&records), expected);
+    }
+
+    #[test]
+    fn erasing_blanks_target_and_detail_and_keeps_the_hash() {
+        let mut original = record(1);
+        original.detail = "reason=customer Ana asked".into();
+        let erased = original.erase("7f3a").unwrap();
+        assert_eq!(erased.hash_after(&GENESIS), original.hash_after(&GENESIS));
+        assert_eq!((erased.target.as_deref(), erased.detail.as_str()), (Some("erased:7f3a"), "erased=7f3a"));
+        assert!(!format!("{erased:?}").contains("Ana"));
+        assert!(erased.erase("other").is_none(), "erased once");
+        let legacy = AuditRecord { format: None, ..original };
+        assert!(
+            legacy.erase("7f3a").is_none(),
+            "an older record cannot be blanked without breaking the chain"
+        );
     }
 
     /// Five records, the fifth the purge of the first `through`... as retention writes it.

@@ -191,6 +191,9 @@ pub enum Action {
     ManageRetention,
     /// Purge audit events older than the retention period (the app and IT only).
     PurgeAudit,
+    /// Export everything held about a contact, or erase it, for a privacy request (with
+    /// step-up; erasure also needs the contact's name typed and no legal hold on them).
+    HandlePrivacyRequest,
     /// Remove message content, files and raw webhook bodies past the retention policy, except
     /// what a legal hold keeps (the app and IT only: a person sets the policy, not the purge).
     PurgeContent,
@@ -316,6 +319,9 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         Action::ExportAudit => operator_or(actor, P::AuditExport),
         Action::AcknowledgeAlert => operator_or(actor, P::AuditView),
         Action::ManageRetention => operator_or(actor, P::RetentionManage),
+        // For whoever answers data-protection requests, across teams: a customer asks the
+        // business, not a store.
+        Action::HandlePrivacyRequest => operator_or(actor, P::PrivacyRequests),
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -545,6 +551,7 @@ acts! {
     ManageRetention => (),
     PurgeAudit => (),
     PurgeContent => (),
+    HandlePrivacyRequest => ContactId,
     GenerateLoad => (),
 }
 
@@ -1001,6 +1008,25 @@ mod tests {
     #[case::operator_backs_up(Actor::Operator, Action::BackUp, None, true)]
     #[case::owner_does_not_back_up_from_a_session(builtin("owner"), Action::BackUp, None, false)]
     #[case::operator_purges_content(Actor::Operator, Action::PurgeContent, None, true)]
+    #[case::admin_handles_privacy_requests(
+        builtin("admin"),
+        Action::HandlePrivacyRequest,
+        other_store(),
+        true
+    )]
+    #[case::manager_does_not_handle_privacy_requests(
+        builtin("manager"),
+        Action::HandlePrivacyRequest,
+        my_team(),
+        false
+    )]
+    #[case::auditor_does_not_handle_privacy_requests(
+        builtin("auditor"),
+        Action::HandlePrivacyRequest,
+        None,
+        false
+    )]
+    #[case::operator_handles_privacy_requests(Actor::Operator, Action::HandlePrivacyRequest, None, true)]
     #[case::owner_does_not_purge_content_directly(builtin("owner"), Action::PurgeContent, None, false)]
     #[case::owner_manages_retention(builtin("owner"), Action::ManageRetention, None, true)]
     #[case::admin_does_not_manage_retention(builtin("admin"), Action::ManageRetention, None, false)]

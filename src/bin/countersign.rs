@@ -17,6 +17,7 @@ use countersign::api::masking::MaskingPattern;
 use countersign::api::network::AllowEntryRequest;
 use countersign::api::offboard::OffboardRequest;
 use countersign::api::operator::{AddUser, ChannelSettings};
+use countersign::api::privacy::EraseRequest;
 use countersign::api::retention::RetentionRequest;
 use countersign::api::sso_settings::SsoSettingsRequest;
 use countersign::api::users::SecuritySettings;
@@ -100,6 +101,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Privacy requests about a customer (GDPR): export what is held, or erase them.
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
     /// How long message content and files are kept.
     Retention {
         #[command(subcommand)]
@@ -112,6 +118,33 @@ enum Command {
         /// Address to listen on, such as 127.0.0.1:8080 (put TLS in front for the internet).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Write everything held about a contact to a new zip: contact.json and media/.
+    Export {
+        #[command(flatten)]
+        location: Location,
+        /// The contact's id (as the app's Contacts screen and the HTTP API show it).
+        #[arg(long)]
+        contact: i64,
+        /// The zip to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Erase a contact: their conversations, messages, files, notes and fields are deleted and
+    /// the audit trail's records about them pseudonymised. Refused while a legal hold is on them.
+    Erase {
+        #[command(flatten)]
+        location: Location,
+        /// The contact's id.
+        #[arg(long)]
+        contact: i64,
+        /// Their name as the app shows it, to confirm.
+        #[arg(long)]
+        confirm_name: String,
     },
 }
 
@@ -560,6 +593,58 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 AuditPurgeView { through: None, .. } => println!("No audit events are past retention."),
             }
+        }
+        Command::Privacy { command: PrivacyCommand::Export { location, contact, out } } => {
+            // A new file, readable by its owner only: it holds everything about a customer.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let file = options.open(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let core = location.open().await?;
+            let mut writer = std::io::BufWriter::new(file);
+            let exported = core.operator_export_contact_data(contact, &mut writer).await;
+            core.close().await;
+            let flushed = std::io::Write::flush(&mut writer);
+            drop(writer);
+            match (exported, flushed) {
+                (Ok(view), Ok(())) => println!(
+                    "Wrote {} conversations, {} messages, {} files and {} notes to {}.",
+                    view.conversations,
+                    view.messages,
+                    view.files,
+                    view.notes,
+                    out.display()
+                ),
+                (exported, flushed) => {
+                    let _ = std::fs::remove_file(&out);
+                    exported?;
+                    flushed.with_context(|| format!("cannot write {}", out.display()))?;
+                }
+            }
+        }
+        Command::Privacy { command: PrivacyCommand::Erase { location, contact, confirm_name } } => {
+            let core = location.open().await?;
+            let erased = core.operator_erase_contact(contact, EraseRequest { confirm_name }).await;
+            core.close().await;
+            let e = erased?;
+            println!(
+                "Erased: {} conversations, {} messages, {} files, {} notes. {} audit records now say erased:{}{}.",
+                e.conversations,
+                e.messages,
+                e.files,
+                e.notes,
+                e.audit_records_pseudonymised,
+                e.pseudonym,
+                if e.audit_records_kept > 0 {
+                    format!(" ({} older records keep their internal ids)", e.audit_records_kept)
+                } else {
+                    String::new()
+                }
+            );
         }
         Command::Retention { command: RetentionCommand::Set { location, message_days, media_days } } => {
             let core = location.open().await?;

@@ -152,6 +152,8 @@ fn api() -> (Router<Core>, utoipa::openapi::OpenApi) {
         .routes(routes!(retention::place_legal_hold))
         .routes(routes!(retention::release_legal_hold))
         .routes(routes!(retention::start_retention_purge))
+        .routes(routes!(retention::export_contact_data))
+        .routes(routes!(retention::erase_contact))
         .routes(routes!(assign_contact))
         .routes(routes!(label_contact))
         .routes(routes!(unlabel_contact))

@@ -163,8 +163,9 @@ impl WriteTx {
         let hash = record.hash_after(&prev);
         sqlx::query(
             "INSERT INTO audit_events
-                 (seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, format,
+                  prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(seq)
         .bind(now.as_millis())
@@ -176,6 +177,7 @@ impl WriteTx {
         .bind(record.risk.as_deref())
         .bind(record.origin.as_deref())
         .bind(record.device.as_deref())
+        .bind(record.format)
         .bind(prev.as_slice())
         .bind(hash.as_slice())
         .execute(self.conn())
@@ -248,7 +250,7 @@ fn actor_of(label: &str) -> AuditActor {
     }
 }
 
-fn record_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
+pub(super) fn record_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
     Ok(AuditRecord {
         seq: r.try_get("seq")?,
         occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
@@ -260,6 +262,8 @@ fn record_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
         risk: r.try_get("risk")?,
         origin: r.try_get("origin")?,
         device: r.try_get("device")?,
+        format: r.try_get("format")?,
+        erased: r.try_get("erased")?,
     })
 }
 
@@ -267,7 +271,8 @@ impl super::Store {
     /// The whole trail, oldest first.
     pub async fn audit_records(&self) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
-            "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device FROM audit_events ORDER BY seq",
+            "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, format, erased
+               FROM audit_events ORDER BY seq",
         )
         .fetch_all(self.read())
         .await?;
@@ -299,8 +304,8 @@ impl super::Store {
         let mut after = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, prev_hash, hash
-                   FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, format, erased,
+                        prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
             )
             .bind(after)
             .bind(PAGE)
@@ -391,7 +396,8 @@ impl super::Store {
         limit: i64,
     ) -> Result<(Vec<AuditRecord>, i64)> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.occurred_at, e.actor, e.action, e.target, e.detail, e.outcome, e.risk, e.origin, e.device
+            "SELECT e.seq, e.occurred_at, e.actor, e.action, e.target, e.detail, e.outcome, e.risk, e.origin, e.device,
+                    e.format, e.erased
                FROM audit_alerts a JOIN audit_events e ON e.seq = a.seq
               WHERE a.acknowledged_at IS NULL ORDER BY a.seq DESC LIMIT ?",
         )
@@ -448,7 +454,7 @@ impl super::Store {
         limit: i64,
     ) -> Result<Vec<AuditRecord>> {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device
+            "SELECT seq, occurred_at, actor, action, target, detail, outcome, risk, origin, device, format, erased
                FROM audit_events WHERE ",
         );
         match cursor {

@@ -26,6 +26,7 @@ pub mod merge;
 pub mod mfa;
 pub mod offboard;
 pub mod outbox;
+pub mod privacy;
 pub mod queue;
 pub mod quick_replies;
 pub mod retention;

@@ -31,6 +31,7 @@ mod mfa;
 mod offboard;
 mod outbox;
 mod policy;
+mod privacy;
 mod queue;
 mod quick_replies;
 mod retention;

@@ -552,6 +552,9 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ),
         ("reveal_contact", "POST", k(my_contact, "/reveal"), Some(json!({ "reason": "checking her tier" }))),
         ("merge_contacts", "POST", k(my_contact, "/merge"), Some(json!({ "duplicate": duplicate }))),
+        ("export_contact_data", "POST", k(my_contact, "/privacy-export"), None),
+        // Not her name: authorized callers get as far as the confirmation, nobody is erased.
+        ("erase_contact", "POST", k(my_contact, "/erase"), Some(json!({ "confirm_name": "someone else" }))),
         (
             "import_contacts",
             "POST",

@@ -83,22 +83,6 @@ async fn found(caller: &Caller<'_>, words: &str) -> usize {
     page["hits"].as_array().unwrap().len()
 }
 
-/// How many places in the file still hold `words`: message text and JSON, raw deliveries, the
-/// outbox, the search index.
-async fn copies_in_file(served: &Served, words: &str) -> i64 {
-    let dir = served.site.dir.path();
-    let mut n = 0;
-    for sql in [
-        "SELECT count(*) FROM messages WHERE instr(body, '{w}') OR instr(raw_json, '{w}')",
-        "SELECT count(*) FROM webhook_deliveries WHERE instr(CAST(body AS TEXT), '{w}')",
-        "SELECT count(*) FROM outbox WHERE instr(request_json, '{w}')",
-        "SELECT count(*) FROM search_index WHERE search_index MATCH '\"{w}\"'",
-    ] {
-        n += peek(dir, &sql.replace("{w}", words)).await;
-    }
-    n
-}
-
 async fn file_bytes_kept(served: &Served, wamid: &str) -> i64 {
     let sql = format!(
         "SELECT count(*) FROM media md JOIN messages m ON m.id = md.message_id

@@ -245,3 +245,26 @@ pub async fn peek(dir: &std::path::Path, sql: &str) -> i64 {
     conn.close().await.unwrap();
     n
 }
+
+/// How many places in the file still hold `words`: message text and JSON, raw deliveries and
+/// delivery reports, the outbox, the search index, notes, contacts and their fields, requests
+/// to reveal, the audit trail.
+pub async fn copies_in_file(served: &Served, words: &str) -> i64 {
+    let dir = served.site.dir.path();
+    let mut n = 0;
+    for sql in [
+        "SELECT count(*) FROM messages WHERE instr(body, '{w}') OR instr(raw_json, '{w}')",
+        "SELECT count(*) FROM webhook_deliveries WHERE instr(CAST(body AS TEXT), '{w}')",
+        "SELECT count(*) FROM outbox WHERE instr(request_json, '{w}')",
+        "SELECT count(*) FROM search_index WHERE search_index MATCH '\"{w}\"'",
+        "SELECT count(*) FROM message_statuses WHERE instr(raw_json, '{w}')",
+        "SELECT count(*) FROM notes WHERE instr(body, '{w}')",
+        "SELECT count(*) FROM contacts WHERE instr(COALESCE(profile_name, '') || COALESCE(wa_id, ''), '{w}')",
+        "SELECT count(*) FROM contact_field_values WHERE instr(value, '{w}')",
+        "SELECT count(*) FROM escalations WHERE instr(reason, '{w}')",
+        "SELECT count(*) FROM audit_events WHERE instr(COALESCE(target, '') || detail, '{w}')",
+    ] {
+        n += peek(dir, &sql.replace("{w}", words)).await;
+    }
+    n
+}

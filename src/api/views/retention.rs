@@ -96,3 +96,40 @@ pub struct RetentionRunView {
     /// How far it got, 0 to 100.
     pub percent: u8,
 }
+
+/// What a privacy export wrote.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PrivacyExportView {
+    /// Conversations in it.
+    pub conversations: u64,
+    /// Messages.
+    pub messages: u64,
+    /// Files (in `media/`).
+    pub files: u64,
+    /// Staff notes.
+    pub notes: u64,
+    /// Where the app saved it (the desktop app; `null` over HTTP, where it is the response).
+    pub file: Option<String>,
+}
+
+/// What erasing a contact did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErasureView {
+    /// What the audit trail calls them now (`erased:<pseudonym>`).
+    pub pseudonym: String,
+    /// Conversations deleted.
+    pub conversations: u64,
+    /// Messages deleted.
+    pub messages: u64,
+    /// Files deleted.
+    pub files: u64,
+    /// Staff notes deleted.
+    pub notes: u64,
+    /// Raw WhatsApp deliveries that lost their bodies.
+    pub raw_deliveries: u64,
+    /// Audit records about them now under the pseudonym.
+    pub audit_records_pseudonymised: u64,
+    /// Audit records about them written before records could be blanked (internal ids only,
+    /// and what staff typed), left as they were.
+    pub audit_records_kept: u64,
+}

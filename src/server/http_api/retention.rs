@@ -1,13 +1,16 @@
-//! Retention in the HTTP API: the limits, legal holds, and a purge started now.
+//! Retention and privacy requests in the HTTP API: the limits, legal holds, a purge started
+//! now; a contact's data exported or erased.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::Json;
 
 use super::{body, Bearer};
+use crate::api::privacy::EraseRequest;
 use crate::api::retention::{HoldRequest, RetentionRequest};
-use crate::api::views::{ErrorView, RetentionRunView, RetentionView};
+use crate::api::views::{ErasureView, ErrorView, RetentionRunView, RetentionView};
 use crate::api::Core;
 use crate::server::ApiError;
 
@@ -52,4 +55,29 @@ pub(super) async fn start_retention_purge(
     Bearer(token): Bearer,
 ) -> Result<(StatusCode, Json<RetentionRunView>), ApiError> {
     Ok((StatusCode::ACCEPTED, Json(core.start_retention_purge(&token).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/privacy-export", operation_id = "export_contact_data", tag = "privacy", security(("session" = [])), params(("id" = i64, Path, description = "the contact")), responses((status = 200, content_type = "application/zip", description = "contact.json and media/"), (status = "4XX", body = ErrorView)))]
+pub(super) async fn export_contact_data(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    core.export_contact_data(&token, id, &mut out).await?;
+    let name = format!("attachment; filename=\"countersign-contact-{id}.zip\"");
+    Ok((
+        [(header::CONTENT_TYPE, "application/zip".to_owned()), (header::CONTENT_DISPOSITION, name)],
+        out.into_inner(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/erase", operation_id = "erase_contact", tag = "privacy", security(("session" = [])), params(("id" = i64, Path, description = "the contact")), request_body = EraseRequest, responses((status = 200, body = ErasureView), (status = "4XX", body = ErrorView)))]
+pub(super) async fn erase_contact(
+    State(core): State<Core>,
+    Bearer(token): Bearer,
+    Path(id): Path<i64>,
+    json: Result<Json<EraseRequest>, JsonRejection>,
+) -> Result<Json<ErasureView>, ApiError> {
+    Ok(Json(core.erase_contact(&token, id, body(json)?).await?))
 }

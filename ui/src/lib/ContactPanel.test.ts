@@ -178,5 +178,53 @@ describe("ContactPanel", () => {
     await screen.findAllByTestId("contact-field");
     expect(screen.queryByTestId("hold-open")).toBeNull();
   });
+
+  it("exports everything held about the customer after a fresh code, and says where it went", async () => {
+    const calls = mockCore({
+      contact: () => masked,
+      export_contact_data: (_, n) => {
+        if (n === 1) throw { code: "step_up_required", message: "confirm it is you" };
+        return { conversations: 1, messages: 12, files: 2, notes: 1, file: "/home/ana/Downloads/countersign-contact-3-1.zip" };
+      },
+      step_up: () => undefined,
+    });
+    render(ContactPanel, { contactId: 3, me: meAs({ capabilities: ["contacts.view", "privacy.requests"], second_factor_methods: ["totp"] }) });
+    await fireEvent.click(screen.getByText("Customer details"));
+    await fireEvent.click(await screen.findByTestId("privacy-open"));
+    await fireEvent.click(screen.getByTestId("privacy-export"));
+    await fireEvent.input(await screen.findByLabelText("Code"), { target: { value: "123456" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Confirm" }));
+    expect((await screen.findByTestId("privacy-done")).textContent).toContain("countersign-contact-3-1.zip: 1 conversations, 12 messages, 2 files");
+    expect(callsOf(calls, "export_contact_data")).toEqual([{ id: 3 }, { id: 3 }]);
+  });
+
+  it("erases the customer only once their name is typed, and tells the list", async () => {
+    const onErased = vi.fn();
+    const calls = mockCore({
+      contact: () => masked,
+      erase_contact: () => ({ pseudonym: "7f3a9c", conversations: 1, messages: 12, files: 2, notes: 1, raw_deliveries: 12,
+        audit_records_pseudonymised: 30, audit_records_kept: 0 }),
+    });
+    render(ContactPanel, { contactId: 3, me: meAs({ capabilities: ["contacts.view", "privacy.requests"] }), onErased });
+    await fireEvent.click(screen.getByText("Customer details"));
+    await fireEvent.click(await screen.findByTestId("privacy-open"));
+    await fireEvent.click(screen.getByTestId("erase-open"));
+    const erase = screen.getByRole("button", { name: "Erase Ana Souza" }) as HTMLButtonElement;
+    await fireEvent.input(screen.getByLabelText(/to confirm/), { target: { value: "Ana" } });
+    expect(erase.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText(/to confirm/), { target: { value: "ana souza" } });
+    expect(erase.disabled).toBe(false);
+    await fireEvent.click(erase);
+    await waitFor(() => expect(onErased).toHaveBeenCalledOnce());
+    expect(onErased.mock.calls[0][0]).toContain("erased:7f3a9c");
+    expect(callsOf(calls, "erase_contact")).toEqual([{ id: 3, request: { confirm_name: "ana souza" } }]);
+  });
+
+  it("offers no privacy request to someone who does not handle them", async () => {
+    mockCore({ contact: () => masked });
+    await openPanel(["contacts.edit", "contacts.delete"]);
+    await screen.findAllByTestId("contact-field");
+    expect(screen.queryByTestId("privacy-open")).toBeNull();
+  });
 });
 

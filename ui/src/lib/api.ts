@@ -756,6 +756,27 @@ export interface LegalHold {
   placed_at: number;
 }
 
+/** What a privacy export wrote, and where the app saved it. */
+export interface PrivacyExport {
+  conversations: number;
+  messages: number;
+  files: number;
+  notes: number;
+  file: string | null;
+}
+
+/** What erasing a contact did. */
+export interface Erasure {
+  pseudonym: string;
+  conversations: number;
+  messages: number;
+  files: number;
+  notes: number;
+  raw_deliveries: number;
+  audit_records_pseudonymised: number;
+  audit_records_kept: number;
+}
+
 /** How long message content and files are kept, the holds in force and the latest purges. */
 export interface Retention {
   /** `null`: kept. */
@@ -998,6 +1019,11 @@ export const api = {
   /** Needs a fresh second factor: what the hold kept may go at the next purge. */
   releaseLegalHold: (id: number) => invoke<Retention>("release_legal_hold", { id }),
   startRetentionPurge: () => invoke<RetentionRun>("start_retention_purge"),
+  /** Needs the privacy permission and a fresh second factor; saved to Downloads. */
+  exportContactData: (id: number) => invoke<PrivacyExport>("export_contact_data", { id }),
+  /** Needs the privacy permission, a fresh second factor and the contact's name typed. */
+  eraseContact: (id: number, confirmName: string) =>
+    invoke<Erasure>("erase_contact", { id, request: { confirm_name: confirmName } }),
   /** Approves or refuses a request; a refusal needs a note. */
   decideEscalation: (id: number, approve: boolean, note: string | null) =>
     invoke<Escalation>("decide_escalation", { id, answer: { approve, note } }),
