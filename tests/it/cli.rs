@@ -516,3 +516,75 @@ async fn it_fills_a_new_store_with_a_load_to_measure_once() {
     assert!(generated[0].detail.contains("conversations=30"), "{:?}", generated[0]);
     core.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn it_sets_retention_purges_with_progress_and_answers_a_privacy_request() {
+    use std::sync::Arc;
+
+    use countersign::clock::{Clock, ManualClock, OsRandom, SystemClock};
+
+    let dir = tempfile::tempdir().unwrap();
+    let loc = set_up(dir.path());
+    let l: Vec<&str> = loc.iter().map(String::as_str).collect();
+    // Ana wrote 400 days ago, and again today.
+    {
+        let core =
+            countersign::Core::open(&dir.path().join("data"), &KeySource::File(dir.path().join("data.key")))
+                .await
+                .unwrap();
+        let then = SystemClock.now().plus_millis(-400 * 24 * 3_600_000);
+        let old =
+            Core::with_parts(core.store().clone(), Arc::new(ManualClock::new(then)), Arc::new(OsRandom))
+                .unwrap();
+        let ana =
+            countersign_sim::Customer { wa_id: "447700900401".to_owned(), name: "Ana Souza".to_owned() };
+        let webhook = target("127.0.0.1:1".parse().unwrap());
+        for (core, at, wamid, text) in [
+            (&old, then, "wamid.cli1", "the saffron boots from last year"),
+            (&core, SystemClock.now(), "wamid.cli2", "hello again"),
+        ] {
+            let body = customers::text_webhook(&webhook, &ana, wamid, text, at.as_millis() / 1000);
+            core.receive_webhook(Some(&customers::sign(APP_SECRET, &body)), &body).await.unwrap();
+        }
+        core.close().await;
+    }
+
+    let refused = countersign(
+        &[&["retention", "set", "--message-days", "30", "--media-days", "60"], &l[..]].concat(),
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("at most 30 days"), "{refused:?}");
+    let out = ok(&[&["retention", "set", "--message-days", "365"], &l[..]].concat(), "");
+    assert!(out.contains("kept 365 days; files as long as their messages"), "{out}");
+    let purged = countersign(&[&["retention", "purge"], &l[..]].concat(), "");
+    assert!(purged.status.success());
+    assert!(String::from_utf8_lossy(&purged.stderr).contains("100%  2 of 2 removed"), "{purged:?}");
+    let said = String::from_utf8_lossy(&purged.stdout);
+    assert!(said.contains("Removed the content of 1 messages, 0 files and 1 raw webhook bodies"), "{said}");
+    assert!(
+        ok(&[&["retention", "purge"], &l[..]].concat(), "").contains("Nothing is past the retention limits.")
+    );
+
+    // Her copy: a new file, hers only; then her erasure, her name typed.
+    let zip = dir.path().join("ana.zip").display().to_string();
+    let out = ok(&[&["privacy", "export", "--contact", "1", "--out", &zip], &l[..]].concat(), "");
+    assert!(out.contains("1 conversations, 2 messages, 0 files and 0 notes"), "{out}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&zip).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let again = countersign(&[&["privacy", "export", "--contact", "1", "--out", &zip], &l[..]].concat(), "");
+    assert!(!again.status.success(), "an existing file is not overwritten");
+    let wrong =
+        countersign(&[&["privacy", "erase", "--contact", "1", "--confirm-name", "Ana"], &l[..]].concat(), "");
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("type the customer's name, Ana Souza"),
+        "{wrong:?}"
+    );
+    let out =
+        ok(&[&["privacy", "erase", "--contact", "1", "--confirm-name", "Ana Souza"], &l[..]].concat(), "");
+    assert!(out.contains("Erased: 1 conversations, 2 messages") && out.contains("now say erased:"), "{out}");
+    assert!(ok(&[&["audit", "verify"], &l[..]].concat(), "").contains("is intact"));
+}
