@@ -1,10 +1,14 @@
-//! Tauri commands for retention and privacy requests: thin wrappers over
-//! `countersign::api::retention` and `countersign::api::privacy` (DESIGN §2). A privacy export
+//! Tauri commands for retention, privacy requests and access reviews: thin wrappers over
+//! `countersign::api::{retention, privacy, access_reviews}` (DESIGN §2). A privacy export
 //! is written to the user's Downloads folder, readable by them only, and the screen says where.
 
+use countersign::api::access_reviews::{ReviewDecisionRequest, StartReviewRequest};
 use countersign::api::privacy::EraseRequest;
 use countersign::api::retention::{HoldRequest, RetentionRequest};
-use countersign::api::views::{ErasureView, ErrorView, PrivacyExportView, RetentionRunView, RetentionView};
+use countersign::api::views::{
+    AccessReviewView, AccessReviewsView, ErasureView, ErrorView, MyAccessReviewsView, PrivacyExportView,
+    ReportSavedView, RetentionRunView, RetentionView, ReviewItemView,
+};
 use tauri::State;
 
 use crate::commands::Reply;
@@ -67,4 +71,64 @@ pub async fn export_contact_data(state: State<'_, AppState>, id: i64) -> Reply<P
 #[tauri::command]
 pub async fn erase_contact(state: State<'_, AppState>, id: i64, request: EraseRequest) -> Reply<ErasureView> {
     state.core()?.erase_contact(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn access_reviews(state: State<'_, AppState>) -> Reply<AccessReviewsView> {
+    state.core()?.access_reviews(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn start_access_review(
+    state: State<'_, AppState>,
+    request: StartReviewRequest,
+) -> Reply<AccessReviewView> {
+    state.core()?.start_access_review(&*state.session()?, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn close_access_review(state: State<'_, AppState>, id: i64) -> Reply<AccessReviewView> {
+    state.core()?.close_access_review(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn my_access_reviews(state: State<'_, AppState>) -> Reply<MyAccessReviewsView> {
+    state.core()?.my_access_reviews(&*state.session()?).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn decide_access_review(
+    state: State<'_, AppState>,
+    id: i64,
+    request: ReviewDecisionRequest,
+) -> Reply<ReviewItemView> {
+    state.core()?.decide_access_review(&*state.session()?, id, request).await.map_err(|e| ErrorView::from(&e))
+}
+
+#[tauri::command]
+pub async fn export_access_review(state: State<'_, AppState>, id: i64) -> Reply<ReportSavedView> {
+    let core = state.core()?;
+    let session = state.session()?;
+    let dir = crate::audit::downloads();
+    let path = dir.join(format!("countersign-access-review-{id}-{}.csv", crate::audit::stamp()));
+    let file = crate::audit::private_file(&dir, &path)
+        .map_err(|message| ErrorView::from(&countersign::error::Error::Invalid(message)))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let exported = core.export_access_review(&session, id, &mut writer).await;
+    let flushed = std::io::Write::flush(&mut writer);
+    drop(writer);
+    match (exported, flushed) {
+        (Ok(rows), Ok(())) => Ok(ReportSavedView { file: path.display().to_string(), rows }),
+        (Err(e), _) => {
+            let _ = std::fs::remove_file(&path);
+            Err(ErrorView::from(&e))
+        }
+        (Ok(_), Err(e)) => {
+            let _ = std::fs::remove_file(&path);
+            Err(ErrorView::from(&countersign::error::Error::Invalid(format!(
+                "the report could not be saved: {}",
+                e.kind()
+            ))))
+        }
+    }
 }

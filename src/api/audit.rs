@@ -519,7 +519,7 @@ impl<'a> ExportWriter<'a> {
 }
 
 /// A cell a spreadsheet would not run as a formula.
-fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),

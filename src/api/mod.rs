@@ -3,6 +3,7 @@
 //! holds the data key) and a plain request, and returns a View. No callbacks, no borrowed
 //! data, so the same call works in-process, over Tauri IPC and over HTTPS.
 
+pub mod access_reviews;
 pub mod audit;
 pub mod backup;
 pub mod channel;

@@ -237,7 +237,8 @@ impl Core {
     }
 
     /// Everything past retention, now and every [`super::audit::RETENTION_EVERY`] until
-    /// `shutdown`: message content and files, then audit events.
+    /// `shutdown`: message content and files, then audit events; and reminders of overdue
+    /// access reviews.
     pub async fn run_retention(&self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
@@ -246,6 +247,9 @@ impl Core {
             }
             if let Err(e) = self.purge_audit_as(AuditActor::System).await {
                 tracing::error!(error = %e, "audit events past retention could not be purged");
+            }
+            if let Err(e) = self.remind_overdue_reviewers().await {
+                tracing::error!(error = %e, "reviewers of overdue access reviews could not be reminded");
             }
             tokio::select! {
                 () = &mut shutdown => return,

@@ -165,6 +165,11 @@ catalog! {
     RetentionRunStarted = "retention.run_started", Medium, Success, "Retention purge started";
     RetentionPurged = "retention.purged", Medium, Success, "Content past retention removed (one batch)";
     RetentionRunFinished = "retention.run_finished", High, Success, "Retention purge finished";
+    AccessReviewStarted = "access_review.started", Medium, Success, "Access review started";
+    AccessReviewDecided = "access_review.decided", Medium, Success, "Access confirmed or revoked in a review";
+    AccessReviewReminded = "access_review.reminded", Low, Success, "Reviewer reminded of an overdue access review";
+    AccessReviewClosed = "access_review.closed", Medium, Success, "Access review closed";
+    AccessReviewExported = "access_review.exported", Medium, Success, "Access review report exported";
     PrivacyExported = "privacy.exported", High, Success, "Everything held about a contact exported (privacy request)";
     PrivacyErased = "privacy.erased", High, Success, "A contact erased (privacy request): their data deleted, the trail's mentions of them pseudonymised";
     SettingsAllowlist = "settings.allowlist", High, Success, "Network allowlist changed";

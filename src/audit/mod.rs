@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod catalog;
+pub mod usage;
 
 use std::collections::BTreeMap;
 

@@ -191,6 +191,10 @@ pub enum Action {
     ManageRetention,
     /// Purge audit events older than the retention period (the app and IT only).
     PurgeAudit,
+    /// Start, follow, close and export access review campaigns.
+    ManageAccessReviews,
+    /// Confirm or revoke access in a review (the core checks the item is the reviewer's).
+    ReviewAccess,
     /// Export everything held about a contact, or erase it, for a privacy request (with
     /// step-up; erasure also needs the contact's name typed and no legal hold on them).
     HandlePrivacyRequest,
@@ -322,6 +326,14 @@ pub fn decide(actor: &Actor, action: Action, on: Option<&Placement>) -> Decision
         // For whoever answers data-protection requests, across teams: a customer asks the
         // business, not a store.
         Action::HandlePrivacyRequest => operator_or(actor, P::PrivacyRequests),
+        Action::ManageAccessReviews => operator_or(actor, P::AccessReviews),
+        // Anyone may be asked to review; which items are theirs is the core's to check.
+        Action::ReviewAccess => match actor {
+            Actor::User { .. } => Decision::Allow,
+            Actor::Operator | Actor::VerifiedWebhook | Actor::Anonymous | Actor::IdentityProvider => {
+                Decision::Deny(DenyReason::WrongActor)
+            }
+        },
         Action::SendTemplate => both(
             both(needs_on(actor, P::ConversationsView, on), needs_on(actor, P::ConversationsReply, on)),
             needs(actor, P::TemplatesView),
@@ -552,6 +564,8 @@ acts! {
     PurgeAudit => (),
     PurgeContent => (),
     HandlePrivacyRequest => ContactId,
+    ManageAccessReviews => (),
+    ReviewAccess => UserId,
     GenerateLoad => (),
 }
 
@@ -1027,6 +1041,10 @@ mod tests {
         false
     )]
     #[case::operator_handles_privacy_requests(Actor::Operator, Action::HandlePrivacyRequest, None, true)]
+    #[case::admin_runs_access_reviews(builtin("admin"), Action::ManageAccessReviews, None, true)]
+    #[case::manager_does_not_run_access_reviews(builtin("manager"), Action::ManageAccessReviews, None, false)]
+    #[case::an_agent_may_be_asked_to_review(builtin("agent"), Action::ReviewAccess, None, true)]
+    #[case::operator_reviews_nobody(Actor::Operator, Action::ReviewAccess, None, false)]
     #[case::owner_does_not_purge_content_directly(builtin("owner"), Action::PurgeContent, None, false)]
     #[case::owner_manages_retention(builtin("owner"), Action::ManageRetention, None, true)]
     #[case::admin_does_not_manage_retention(builtin("admin"), Action::ManageRetention, None, false)]

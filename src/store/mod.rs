@@ -11,6 +11,7 @@
 //! Mutating functions take an `Authorized<A>` proof from `authz`; policy never lives in SQL.
 
 pub mod access;
+pub mod access_review;
 pub mod allowlist;
 pub mod audit;
 pub mod backup;

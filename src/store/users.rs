@@ -459,6 +459,11 @@ impl WriteTx {
         disabled: bool,
         now: Timestamp,
     ) -> Result<()> {
+        self.set_disabled(user, disabled, now).await
+    }
+
+    /// Disables (ending every session) or enables `user`.
+    pub(super) async fn set_disabled(&mut self, user: UserId, disabled: bool, now: Timestamp) -> Result<()> {
         sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
             .bind(disabled)
             .bind(user.get())

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
 
 mod access;
+mod access_review;
 mod audit;
 mod audit_alerts;
 mod backup;

@@ -445,6 +445,23 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
         ("acknowledge_alert", "POST", format!("/api/v1/audit/alerts/{alert}/acknowledge"), None),
         ("audit_retention", "GET", "/api/v1/audit/retention".into(), None),
         ("set_audit_retention", "PUT", "/api/v1/audit/retention".into(), Some(json!({ "days": 400 }))),
+        ("access_reviews", "GET", "/api/v1/access-reviews".into(), None),
+        (
+            "start_access_review",
+            "POST",
+            "/api/v1/access-reviews".into(),
+            Some(json!({ "name": format!("Matrix {actor}"), "reviewer": "root.owner" })),
+        ),
+        ("my_access_reviews", "GET", "/api/v1/me/access-reviews".into(), None),
+        // The owner's campaign (the first): only its reviewer, or those who run reviews, decide.
+        (
+            "decide_access_review",
+            "POST",
+            "/api/v1/access-reviews/items/1/decision".into(),
+            Some(json!({ "decision": "confirm" })),
+        ),
+        ("export_access_review", "POST", "/api/v1/access-reviews/1/report".into(), None),
+        ("close_access_review", "POST", "/api/v1/access-reviews/1/close".into(), None),
         ("retention", "GET", "/api/v1/retention".into(), None),
         ("set_retention", "PUT", "/api/v1/retention".into(), Some(json!({ "message_days": 3650 }))),
         (

@@ -133,3 +133,105 @@ pub struct ErasureView {
     /// and what staff typed), left as they were.
     pub audit_records_kept: u64,
 }
+
+/// The access review campaigns.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccessReviewsView {
+    /// Newest first.
+    pub reviews: Vec<AccessReviewView>,
+}
+
+/// One campaign and how far it got.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccessReviewView {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Who started it (`null`: IT).
+    pub started_by: Option<String>,
+    /// When (ms since the epoch).
+    pub started_at: i64,
+    /// When decisions are due.
+    pub due_at: i64,
+    /// Past due with items left.
+    pub overdue: bool,
+    /// When it was closed.
+    pub closed_at: Option<i64>,
+    /// Who reviews people no manager of theirs reviews.
+    pub default_reviewer: String,
+    /// Items to decide in all.
+    pub items: u64,
+    /// Decided so far.
+    pub decided: u64,
+    /// Confirmed.
+    pub confirmed: u64,
+    /// Revoked.
+    pub revoked: u64,
+    /// Permissions flagged unused in the 90 days before the start.
+    pub flagged_unused: u64,
+    /// Each reviewer's progress.
+    pub reviewers: Vec<ReviewerProgressView>,
+}
+
+/// One reviewer's progress.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReviewerProgressView {
+    /// Who.
+    pub reviewer: String,
+    /// Items given to them.
+    pub items: u64,
+    /// Decided.
+    pub decided: u64,
+}
+
+/// What the signed-in person is asked to review.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyAccessReviewsView {
+    /// Items left to decide.
+    pub pending: u64,
+    /// Some are past due.
+    pub overdue: bool,
+    /// Undecided first, then those decided, in open campaigns.
+    pub items: Vec<ReviewItemView>,
+}
+
+/// One thing to confirm or revoke.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReviewItemView {
+    /// Its id.
+    pub id: i64,
+    /// Its campaign.
+    pub review_id: i64,
+    /// The campaign's name.
+    pub review_name: String,
+    /// When it is due.
+    pub due_at: i64,
+    /// Undecided past due.
+    pub overdue: bool,
+    /// Whose access.
+    pub user: String,
+    /// `role`, `team` or `permission`.
+    pub kind: String,
+    /// What, in words.
+    pub label: String,
+    /// Permissions: no use in the 90 days before the campaign (`null`: using it leaves no trace).
+    pub unused: Option<bool>,
+    /// The last use seen.
+    pub last_used_at: Option<i64>,
+    /// `confirmed` or `revoked`.
+    pub decision: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
+    /// What a revocation did: `removed_from_team`, `disabled`, `role_change_needed`.
+    pub outcome: Option<String>,
+}
+
+/// A report the app saved for the user.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReportSavedView {
+    /// Where.
+    pub file: String,
+    /// Rows written.
+    pub rows: u64,
+}
