@@ -922,6 +922,41 @@ async fn an_owner_sets_retention_holds_a_customer_purges_the_rest_and_erases_one
     wait_gone_text(&client, "nav.list", "Ana Souza", Duration::from_secs(10)).await;
     screenshot(&client, "65-erased.png").await;
 
+    // The quarter's access review: Olga starts it, reviews her own access (nobody else can),
+    // keeps her role, and closes it with its report.
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-access-reviews]").await;
+    let start = element(&client, "[data-testid=access-reviews] form", 10).await;
+    type_into(&start, "input[name=review-name]", " (e2e)").await;
+    click(&start, "button[type=submit]").await;
+    wait_for_text(&client, "[role=status]", "Review started", Duration::from_secs(10)).await;
+    wait_for_text(&client, "[data-testid=reviewer-progress]", "olga.owner0 of", Duration::from_secs(10))
+        .await;
+    seen(&client, "66-access-reviews.png").await;
+    element(&client, "[data-testid=tab-reviews]", 10).await.click().await.unwrap();
+    let role = element(&client, "[data-testid=review-item] button.secondary", 10).await;
+    role.click().await.unwrap();
+    wait_for_text(&client, "[data-testid=decided]", "Kept", Duration::from_secs(10)).await;
+    seen(&client, "67-my-review.png").await;
+    click(&client, "[data-testid=tab-admin]").await;
+    click(&client, "[data-testid=admin-access-reviews]").await;
+    wait_for_text(&client, "[data-testid=reviewer-progress]", "olga.owner1 of", Duration::from_secs(10))
+        .await;
+    let review = element(&client, "[data-testid=access-review]", 10).await;
+    let buttons = review.find_all(Locator::Css("button.secondary")).await.unwrap();
+    buttons[1].click().await.unwrap();
+    click(&client, "[data-testid=access-review] .confirm button.danger").await;
+    wait_for_text(&client, "[data-testid=access-review] h2", "closed", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=access-review] button.secondary").await;
+    let saved = wait_for_text(&client, "[role=status]", "Report saved to", Duration::from_secs(10)).await;
+    let said = saved.text().await.unwrap();
+    let file = said.trim_start_matches("Report saved to ").split(" (").next().unwrap().to_owned();
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.starts_with("review,due,person,kind,access") && csv.contains("olga.owner,role"), "{csv}");
+    std::fs::remove_file(&file).unwrap();
+    screenshot(&client, "68-access-review-closed.png").await;
+    click(&client, "[data-testid=tab-inbox]").await;
+
     // Ben's conversation, under the hold, is whole.
     let ben =
         wait_for_text(&client, "[data-testid=conversation]", "Ben Okafor", Duration::from_secs(10)).await;

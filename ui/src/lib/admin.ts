@@ -15,7 +15,8 @@ export type Section =
   | "channel"
   | "security"
   | "sso"
-  | "retention";
+  | "retention"
+  | "access-reviews";
 
 /** `needs`: any of them opens the section; `all`: every one is needed. */
 const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }[] = [
@@ -33,6 +34,7 @@ const SECTIONS: { section: Section; label: string; needs: string[]; all?: true }
   { section: "security", label: "Security", needs: ["security.manage"] },
   { section: "sso", label: "Single sign-on", needs: ["security.manage"] },
   { section: "retention", label: "Data retention", needs: ["retention.manage"] },
+  { section: "access-reviews", label: "Access reviews", needs: ["access_reviews.manage"] },
 ];
 
 /** The sections `me` may open, in menu order. */

@@ -756,6 +756,54 @@ export interface LegalHold {
   placed_at: number;
 }
 
+export interface ReviewerProgress {
+  reviewer: string;
+  items: number;
+  decided: number;
+}
+
+/** An access review campaign and how far it got. */
+export interface AccessReview {
+  id: number;
+  name: string;
+  started_by: string | null;
+  started_at: number;
+  due_at: number;
+  overdue: boolean;
+  closed_at: number | null;
+  default_reviewer: string;
+  items: number;
+  decided: number;
+  confirmed: number;
+  revoked: number;
+  flagged_unused: number;
+  reviewers: ReviewerProgress[];
+}
+
+/** One thing a reviewer confirms or revokes. */
+export interface ReviewItem {
+  id: number;
+  review_id: number;
+  review_name: string;
+  due_at: number;
+  overdue: boolean;
+  user: string;
+  kind: "role" | "team" | "permission";
+  label: string;
+  /** Permissions: no use in the 90 days before the campaign; `null`: using it leaves no trace. */
+  unused: boolean | null;
+  last_used_at: number | null;
+  decision: "confirmed" | "revoked" | null;
+  note: string | null;
+  outcome: "removed_from_team" | "disabled" | "role_change_needed" | null;
+}
+
+export interface MyAccessReviews {
+  pending: number;
+  overdue: boolean;
+  items: ReviewItem[];
+}
+
 /** What a privacy export wrote, and where the app saved it. */
 export interface PrivacyExport {
   conversations: number;
@@ -1019,6 +1067,15 @@ export const api = {
   /** Needs a fresh second factor: what the hold kept may go at the next purge. */
   releaseLegalHold: (id: number) => invoke<Retention>("release_legal_hold", { id }),
   startRetentionPurge: () => invoke<RetentionRun>("start_retention_purge"),
+  accessReviews: () => invoke<{ reviews: AccessReview[] }>("access_reviews"),
+  startAccessReview: (name: string, reviewer: string, dueDays: number) =>
+    invoke<AccessReview>("start_access_review", { request: { name, reviewer, due_days: dueDays } }),
+  closeAccessReview: (id: number) => invoke<AccessReview>("close_access_review", { id }),
+  /** Saved to Downloads as CSV. */
+  exportAccessReview: (id: number) => invoke<{ file: string; rows: number }>("export_access_review", { id }),
+  myAccessReviews: () => invoke<MyAccessReviews>("my_access_reviews"),
+  decideAccessReview: (id: number, decision: "confirm" | "revoke", note: string | null) =>
+    invoke<ReviewItem>("decide_access_review", { id, request: { decision, note } }),
   /** Needs the privacy permission and a fresh second factor; saved to Downloads. */
   exportContactData: (id: number) => invoke<PrivacyExport>("export_contact_data", { id }),
   /** Needs the privacy permission, a fresh second factor and the contact's name typed. */
