@@ -106,3 +106,12 @@ fn policy_check_explains_every_problem_or_lists_what_the_file_sets() {
         assert!(said.contains(expected), "{expected} in {said}");
     }
 }
+
+/// The example the package ships (`/usr/share/doc/countersign/policy.example.json`) is one IT
+/// can deploy as it is.
+#[test]
+fn the_example_policy_the_package_ships_is_valid() {
+    let text = include_str!("../../docs/policy.example.json");
+    let policy = Policy::parse(text, "policy.example.json").unwrap();
+    assert!(policy.lock_after_seconds.is_some() && policy.data_dir.is_some(), "{policy:?}");
+}
