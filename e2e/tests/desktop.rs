@@ -64,20 +64,33 @@ async fn element(client: &Client, css: &str, seconds: u64) -> Element {
     client.wait().at_most(Duration::from_secs(seconds)).for_element(Locator::Css(css)).await.unwrap()
 }
 
-/// Something that can find elements inside it: the whole page or one element.
+/// Something that can find elements inside it: the whole page or one element. A control the
+/// screen shows after an answer from the core may take a moment to appear: it is looked for
+/// for up to ten seconds.
 trait Scope {
-    async fn child(&self, css: &str) -> Element;
+    async fn find_now(&self, css: &str) -> Result<Element, fantoccini::error::CmdError>;
+
+    async fn child(&self, css: &str) -> Element {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.find_now(css).await {
+                Ok(found) => return found,
+                Err(e) if Instant::now() >= deadline => panic!("no {css}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
 }
 
 impl Scope for Client {
-    async fn child(&self, css: &str) -> Element {
-        self.find(Locator::Css(css)).await.unwrap()
+    async fn find_now(&self, css: &str) -> Result<Element, fantoccini::error::CmdError> {
+        self.find(Locator::Css(css)).await
     }
 }
 
 impl Scope for Element {
-    async fn child(&self, css: &str) -> Element {
-        self.find(Locator::Css(css)).await.unwrap()
+    async fn find_now(&self, css: &str) -> Result<Element, fantoccini::error::CmdError> {
+        self.find(Locator::Css(css)).await
     }
 }
 
@@ -651,9 +664,50 @@ async fn serve(loc: &[&str]) -> Served {
     Served(child, port)
 }
 
+/// Signs `username` in over the HTTP API of `countersign serve` at `base` and sets up their
+/// authenticator (the enrolment screens are tested on their own); its secret.
+async fn enrol_authenticator(
+    base: &str,
+    username: &str,
+    password: &str,
+) -> countersign::auth::totp::TotpSecret {
+    use countersign::auth::totp::TotpSecret;
+    use countersign::clock::{Clock, SystemClock};
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap();
+    let started: Value = http
+        .post(format!("{base}/api/v1/me/totp"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
+    let code = secret.code_at(SystemClock.now()).unwrap();
+    let confirmed = http
+        .post(format!("{base}/api/v1/me/totp/confirm"))
+        .bearer_auth(token)
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200);
+    secret
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
-    use countersign::auth::totp::TotpSecret;
     use countersign::clock::{Clock, SystemClock};
 
     let store = TempStore::new();
@@ -664,37 +718,7 @@ async fn with_an_authenticator_the_app_asks_for_a_code_after_the_password() {
     let secret = {
         let served = serve(&loc).await;
         let base = format!("http://127.0.0.1:{}", served.1);
-        let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{base}/api/v1/sessions"))
-            .json(&json!({"username": "tom", "password": "copper meadow silent river"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap();
-        let started: Value = http
-            .post(format!("{base}/api/v1/me/totp"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let secret = TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
-        let code = secret.code_at(SystemClock.now()).unwrap();
-        let confirmed = http
-            .post(format!("{base}/api/v1/me/totp/confirm"))
-            .bearer_auth(token)
-            .json(&json!({"code": code}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(confirmed.status(), 200);
-        secret
+        enrol_authenticator(&base, "tom", "copper meadow silent river").await
     };
 
     let (_driver, client) = launch(store.env()).await;
@@ -749,7 +773,6 @@ async fn when_policy_requires_it_the_app_sets_up_an_authenticator_first() {
 /// erased (her name typed): she leaves the inbox.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owner_sets_retention_holds_a_customer_purges_the_rest_and_erases_one_on_request() {
-    use countersign::auth::totp::TotpSecret;
     use countersign::clock::{Clock, SystemClock};
     use countersign_sim::customers::{deliver, inbound, message_webhook, sign};
     use countersign_sim::{Customer, WebhookTarget};
@@ -793,37 +816,7 @@ async fn an_owner_sets_retention_holds_a_customer_purges_the_rest_and_erases_one
                 deliver(&reqwest::Client::new(), &target.url, &sign(app_secret, &body), body).await.unwrap();
             assert_eq!(status, 200);
         }
-        let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{base}/api/v1/sessions"))
-            .json(&json!({"username": "olga.owner", "password": OWNER_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap();
-        let started: Value = http
-            .post(format!("{base}/api/v1/me/totp"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let secret = TotpSecret::from_base32(started["secret"].as_str().unwrap()).unwrap();
-        let code = secret.code_at(SystemClock.now()).unwrap();
-        let confirmed = http
-            .post(format!("{base}/api/v1/me/totp/confirm"))
-            .bearer_auth(token)
-            .json(&json!({"code": code}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(confirmed.status(), 200);
-        secret
+        enrol_authenticator(&base, "olga.owner", OWNER_PASSWORD).await
     };
 
     let (_driver, client) = launch(store.env()).await;

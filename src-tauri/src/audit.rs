@@ -30,27 +30,50 @@ pub async fn export_audit(
 ) -> Reply<AuditExportedView> {
     let core = state.core()?;
     let session = state.session()?;
+    let (path, mut writer) =
+        download(&format!("countersign-audit-{}.{}", stamp(), request.format.extension()))?;
+    let exported = core.export_audit(&session, &request, &mut writer).await;
+    let events = downloaded(&path, writer, exported)?;
+    Ok(AuditExportedView { file: path.display().to_string(), events })
+}
+
+/// A new file called `name` in the user's Downloads folder, readable by them only, to write an
+/// export to.
+pub(crate) fn download(name: &str) -> Reply<(PathBuf, std::io::BufWriter<std::fs::File>)> {
     let dir = downloads();
-    let stamp = stamp();
-    let path = dir.join(format!("countersign-audit-{stamp}.{}", request.format.extension()));
+    let path = dir.join(name);
     let file = private_file(&dir, &path)
         .map_err(|message| ErrorView::from(&countersign::error::Error::Invalid(message)))?;
-    let mut writer = std::io::BufWriter::new(file);
-    let exported = core.export_audit(&session, &request, &mut writer).await;
+    Ok((path, std::io::BufWriter::new(file)))
+}
+
+/// The export at `path` once `written` says how it went: complete on disk, or removed, so
+/// nothing half-written is left to be mistaken for the whole.
+pub(crate) fn downloaded<T>(
+    path: &Path,
+    mut writer: std::io::BufWriter<std::fs::File>,
+    written: countersign::error::Result<T>,
+) -> Reply<T> {
+    let flushed = std::io::Write::flush(&mut writer);
     drop(writer);
-    match exported {
-        Ok(events) => Ok(AuditExportedView { file: path.display().to_string(), events }),
-        Err(e) => {
-            // Nothing half-written is left to be mistaken for the whole.
-            let _ = std::fs::remove_file(&path);
-            Err(ErrorView::from(&e))
-        }
+    let failed = |e: ErrorView| {
+        let _ = std::fs::remove_file(path);
+        Err(e)
+    };
+    match (written, flushed) {
+        (Ok(done), Ok(())) => Ok(done),
+        (Err(e), _) => failed(ErrorView::from(&e)),
+        (Ok(_), Err(e)) => failed(ErrorView::from(&countersign::error::Error::Invalid(format!(
+            "{} could not be saved: {}",
+            path.display(),
+            e.kind()
+        )))),
     }
 }
 
 /// The user's Downloads folder (as the desktop names it, else `~/Downloads` when there is one),
 /// or their home, or the working directory.
-pub(crate) fn downloads() -> PathBuf {
+fn downloads() -> PathBuf {
     let home_downloads = || dirs::home_dir().map(|h| h.join("Downloads")).filter(|d| d.is_dir());
     dirs::download_dir().or_else(home_downloads).or_else(dirs::home_dir).unwrap_or_else(|| PathBuf::from("."))
 }
@@ -61,7 +84,7 @@ pub(crate) fn stamp() -> i64 {
     countersign::clock::SystemClock.now().as_millis() / 1000
 }
 
-pub(crate) fn private_file(dir: &Path, path: &Path) -> Result<std::fs::File, String> {
+fn private_file(dir: &Path, path: &Path) -> Result<std::fs::File, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {}", dir.display(), e.kind()))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

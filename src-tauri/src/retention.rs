@@ -11,6 +11,7 @@ use countersign::api::views::{
 };
 use tauri::State;
 
+use crate::audit::{download, downloaded, stamp};
 use crate::commands::Reply;
 use crate::state::AppState;
 
@@ -43,29 +44,10 @@ pub async fn start_retention_purge(state: State<'_, AppState>) -> Reply<Retentio
 pub async fn export_contact_data(state: State<'_, AppState>, id: i64) -> Reply<PrivacyExportView> {
     let core = state.core()?;
     let session = state.session()?;
-    let dir = crate::audit::downloads();
-    let path = dir.join(format!("countersign-contact-{id}-{}.zip", crate::audit::stamp()));
-    let file = crate::audit::private_file(&dir, &path)
-        .map_err(|message| ErrorView::from(&countersign::error::Error::Invalid(message)))?;
-    let mut writer = std::io::BufWriter::new(file);
+    let (path, mut writer) = download(&format!("countersign-contact-{id}-{}.zip", stamp()))?;
     let exported = core.export_contact_data(&session, id, &mut writer).await;
-    let flushed = std::io::Write::flush(&mut writer);
-    drop(writer);
-    match (exported, flushed) {
-        (Ok(view), Ok(())) => Ok(PrivacyExportView { file: Some(path.display().to_string()), ..view }),
-        (Err(e), _) => {
-            // Nothing half-written is left to be mistaken for the whole.
-            let _ = std::fs::remove_file(&path);
-            Err(ErrorView::from(&e))
-        }
-        (Ok(_), Err(e)) => {
-            let _ = std::fs::remove_file(&path);
-            Err(ErrorView::from(&countersign::error::Error::Invalid(format!(
-                "the export could not be saved: {}",
-                e.kind()
-            ))))
-        }
-    }
+    let view = downloaded(&path, writer, exported)?;
+    Ok(PrivacyExportView { file: Some(path.display().to_string()), ..view })
 }
 
 #[tauri::command]
@@ -109,26 +91,8 @@ pub async fn decide_access_review(
 pub async fn export_access_review(state: State<'_, AppState>, id: i64) -> Reply<ReportSavedView> {
     let core = state.core()?;
     let session = state.session()?;
-    let dir = crate::audit::downloads();
-    let path = dir.join(format!("countersign-access-review-{id}-{}.csv", crate::audit::stamp()));
-    let file = crate::audit::private_file(&dir, &path)
-        .map_err(|message| ErrorView::from(&countersign::error::Error::Invalid(message)))?;
-    let mut writer = std::io::BufWriter::new(file);
+    let (path, mut writer) = download(&format!("countersign-access-review-{id}-{}.csv", stamp()))?;
     let exported = core.export_access_review(&session, id, &mut writer).await;
-    let flushed = std::io::Write::flush(&mut writer);
-    drop(writer);
-    match (exported, flushed) {
-        (Ok(rows), Ok(())) => Ok(ReportSavedView { file: path.display().to_string(), rows }),
-        (Err(e), _) => {
-            let _ = std::fs::remove_file(&path);
-            Err(ErrorView::from(&e))
-        }
-        (Ok(_), Err(e)) => {
-            let _ = std::fs::remove_file(&path);
-            Err(ErrorView::from(&countersign::error::Error::Invalid(format!(
-                "the report could not be saved: {}",
-                e.kind()
-            ))))
-        }
-    }
+    let rows = downloaded(&path, writer, exported)?;
+    Ok(ReportSavedView { file: path.display().to_string(), rows })
 }

@@ -395,41 +395,33 @@ impl WriteTx {
         limit: i64,
         now: Timestamp,
     ) -> Result<(Option<Position>, Counts)> {
-        let rows = sqlx::query(&format!(
-            "SELECT m.id, m.sent_at FROM messages m INDEXED BY messages_content_by_age
+        let select = format!(
+            "SELECT m.id, m.sent_at AS at FROM messages m INDEXED BY messages_content_by_age
              JOIN conversations c ON c.id = m.conversation_id
              WHERE m.content_removed_at IS NULL AND m.sent_at < ? AND (m.sent_at, m.id) > (?, ?)
                AND {NOT_HELD} AND {NOT_SENDING}
              ORDER BY m.sent_at, m.id LIMIT ?"
-        ))
-        .bind(cutoff.as_millis())
-        .bind(after.0)
-        .bind(after.1)
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
-        let Some(last) = rows.last() else { return Ok((None, Counts::default())) };
-        let reached = Position(last.try_get("sent_at")?, last.try_get("id")?);
-        let ids = id_list(&rows)?;
-        let messages = sqlx::query(&format!(
-            "UPDATE messages SET body = NULL, raw_json = NULL, content_removed_at = ? WHERE id IN ({ids})"
-        ))
-        .bind(now.as_millis())
-        .execute(self.conn())
-        .await?
-        .rows_affected();
-        let media = sqlx::query(&format!(
-            "UPDATE media SET bytes = NULL, state = 'removed', updated_at = ? WHERE message_id IN ({ids})
-               AND state != 'removed'"
-        ))
-        .bind(now.as_millis())
-        .execute(self.conn())
-        .await?
-        .rows_affected();
+        );
+        let Some((reached, ids)) = self.next_batch(&select, cutoff, after, limit).await? else {
+            return Ok((None, Counts::default()));
+        };
+        let done = Counts {
+            messages: self
+                .stamped(&format!(
+                    "UPDATE messages SET body = NULL, raw_json = NULL, content_removed_at = ? WHERE id IN ({ids})"
+                ), now)
+                .await?,
+            media: self
+                .stamped(&format!(
+                    "UPDATE media SET bytes = NULL, state = 'removed', updated_at = ? WHERE message_id IN ({ids})
+                       AND state != 'removed'"
+                ), now)
+                .await?,
+            deliveries: 0,
+        };
         sqlx::query(&format!("UPDATE outbox SET request_json = '' WHERE message_id IN ({ids})"))
             .execute(self.conn())
             .await?;
-        let done = Counts { messages, media, deliveries: 0 };
         self.count_run(run, done).await?;
         Ok((Some(reached), done))
     }
@@ -444,28 +436,18 @@ impl WriteTx {
         limit: i64,
         now: Timestamp,
     ) -> Result<(Option<Position>, Counts)> {
-        let rows = sqlx::query(&format!(
-            "SELECT md.id, 0 AS sent_at FROM media md JOIN messages m ON m.id = md.message_id
+        let select = format!(
+            "SELECT md.id, 0 AS at FROM media md JOIN messages m ON m.id = md.message_id
              JOIN conversations c ON c.id = m.conversation_id
-             WHERE {MEDIA_DUE} AND m.sent_at < ? AND md.id > ? AND {NOT_HELD}
+             WHERE {MEDIA_DUE} AND m.sent_at < ? AND (0, md.id) > (?, ?) AND {NOT_HELD}
              ORDER BY md.id LIMIT ?"
-        ))
-        .bind(cutoff.as_millis())
-        .bind(after.1)
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
-        let Some(last) = rows.last() else { return Ok((None, Counts::default())) };
-        let reached = Position(0, last.try_get("id")?);
-        let ids = id_list(&rows)?;
-        let media = sqlx::query(&format!(
-            "UPDATE media SET bytes = NULL, state = 'removed', updated_at = ? WHERE id IN ({ids})"
-        ))
-        .bind(now.as_millis())
-        .execute(self.conn())
-        .await?
-        .rows_affected();
-        let done = Counts { media, ..Counts::default() };
+        );
+        let Some((reached, ids)) = self.next_batch(&select, cutoff, after, limit).await? else {
+            return Ok((None, Counts::default()));
+        };
+        let sql =
+            format!("UPDATE media SET bytes = NULL, state = 'removed', updated_at = ? WHERE id IN ({ids})");
+        let done = Counts { media: self.stamped(&sql, now).await?, ..Counts::default() };
         self.count_run(run, done).await?;
         Ok((Some(reached), done))
     }
@@ -481,31 +463,46 @@ impl WriteTx {
         limit: i64,
         now: Timestamp,
     ) -> Result<(Option<Position>, Counts)> {
-        let rows = sqlx::query(&format!(
-            "SELECT d.id, d.received_at AS sent_at FROM webhook_deliveries d INDEXED BY deliveries_body_by_age
+        let select = format!(
+            "SELECT d.id, d.received_at AS at FROM webhook_deliveries d INDEXED BY deliveries_body_by_age
              WHERE d.body_removed_at IS NULL AND d.received_at < ? AND (d.received_at, d.id) > (?, ?)
                AND {DELIVERY_NOT_HELD}
              ORDER BY d.received_at, d.id LIMIT ?"
-        ))
-        .bind(cutoff.as_millis())
-        .bind(after.0)
-        .bind(after.1)
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
-        let Some(last) = rows.last() else { return Ok((None, Counts::default())) };
-        let reached = Position(last.try_get("sent_at")?, last.try_get("id")?);
-        let ids = id_list(&rows)?;
-        let deliveries = sqlx::query(&format!(
-            "UPDATE webhook_deliveries SET body = X'', body_removed_at = ? WHERE id IN ({ids})"
-        ))
-        .bind(now.as_millis())
-        .execute(self.conn())
-        .await?
-        .rows_affected();
-        let done = Counts { deliveries, ..Counts::default() };
+        );
+        let Some((reached, ids)) = self.next_batch(&select, cutoff, after, limit).await? else {
+            return Ok((None, Counts::default()));
+        };
+        let sql =
+            format!("UPDATE webhook_deliveries SET body = X'', body_removed_at = ? WHERE id IN ({ids})");
+        let done = Counts { deliveries: self.stamped(&sql, now).await?, ..Counts::default() };
         self.count_run(run, done).await?;
         Ok((Some(reached), done))
+    }
+
+    /// The next batch of a keyset walk: `select` takes the cutoff, the position after which to
+    /// start and the limit, and returns `id` and `at`. The position reached and the ids as an
+    /// SQL list; `None` when the walk is done.
+    async fn next_batch(
+        &mut self,
+        select: &str,
+        cutoff: Timestamp,
+        after: Position,
+        limit: i64,
+    ) -> Result<Option<(Position, String)>> {
+        let rows = sqlx::query(select)
+            .bind(cutoff.as_millis())
+            .bind(after.0)
+            .bind(after.1)
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        let Some(last) = rows.last() else { return Ok(None) };
+        Ok(Some((Position(last.try_get("at")?, last.try_get("id")?), id_list(&rows)?)))
+    }
+
+    /// Runs `sql`, whose one parameter is the time now; how many rows it changed.
+    async fn stamped(&mut self, sql: &str, now: Timestamp) -> Result<u64> {
+        Ok(sqlx::query(sql).bind(now.as_millis()).execute(self.conn()).await?.rows_affected())
     }
 
     async fn count_run(&mut self, run: i64, done: Counts) -> Result<()> {
