@@ -49,18 +49,20 @@ fn run(program: &str, args: &[&str], stdin: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-async fn text_of(client: &Client, css: &str, seconds: u64) -> String {
+/// Waits up to `seconds` for the element matching `css` to show `text` (a screen fills in
+/// once the core has answered); what it shows then.
+async fn showing(client: &Client, css: &str, text: &str, seconds: u64) -> String {
+    let mut last = String::new();
     for _ in 0..seconds * 5 {
         if let Ok(found) = client.find(Locator::Css(css)).await {
-            if let Ok(text) = found.text().await {
-                if !text.is_empty() {
-                    return text;
-                }
+            last = found.text().await.unwrap_or_default();
+            if last.contains(text) {
+                return last;
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("no {css} after {seconds} s");
+    panic!("{css} does not show {text:?} after {seconds} s: {last}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -123,12 +125,11 @@ async fn it_installs_the_deb_deploys_a_policy_and_the_installed_app_follows_it()
     form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("ida.owner").await.unwrap();
     form.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    let who = text_of(&client, "[data-testid=signed-in-as]", 20).await;
-    assert!(who.contains("ida.owner"), "{who}");
+    showing(&client, "[data-testid=signed-in-as]", "ida.owner", 20).await;
     client.find(Locator::Css("[data-testid=tab-admin]")).await.unwrap().click().await.unwrap();
     client.find(Locator::Css("[data-testid=admin-security]")).await.unwrap().click().await.unwrap();
-    let security = text_of(&client, "[data-testid=security-settings]", 10).await;
-    assert!(security.contains("set by your IT department"), "{security}");
+    let security = showing(&client, "[data-testid=security-settings]", "set by your IT department", 10).await;
+    assert!(security.contains("3 minutes"), "the pinned lock: {security}");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("70-installed-package.png"), client.screenshot().await.unwrap()).unwrap();
