@@ -303,8 +303,10 @@ impl Core {
         Ok(match item.kind.as_str() {
             "team" => "removed_from_team",
             "role" => {
-                let user = self.store.list_users().await?.into_iter().find(|u| u.id == item.user_id);
-                let Some(user) = user.filter(|u| !u.disabled) else { return Ok("disabled") };
+                let user = self.store.get_user(item.user_id).await?;
+                if user.disabled {
+                    return Ok("disabled");
+                }
                 let grants = self.store.role_grants(&user.role).await?.ok_or(Error::NotFound)?;
                 let owners = self.store.enabled_owners().await?;
                 let side = RoleSide { slug: &user.role, grants: &grants };

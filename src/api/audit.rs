@@ -345,7 +345,7 @@ impl Core {
         let before = self.audit_retention_days().await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        tx.set_retention_setting(proof, AUDIT_RETENTION_DAYS, &days.to_string()).await?;
+        tx.set_retention_setting(proof, AUDIT_RETENTION_DAYS, Some(&days.to_string())).await?;
         let event = AuditEvent::new(proof.actor().clone(), Kind::SettingsAuditRetention)
             .detail("before_days", before)
             .detail("after_days", days);

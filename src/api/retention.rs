@@ -84,10 +84,8 @@ impl Core {
         let due = if running {
             None
         } else {
-            let purge = crate::authz::authorize::<act::PurgeContent>(&Actor::Operator, ())
-                .map_err(|_| Error::Internal("the purge is refused to the app".to_owned()))?;
             let cutoffs = cutoffs(self.clock.now(), message_days, media_days);
-            Some(counts_view(self.store.retention_due(&purge, cutoffs).await?))
+            Some(counts_view(self.store.retention_due(proof, cutoffs).await?))
         };
         Ok(RetentionView {
             message_days,
@@ -141,8 +139,8 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let text = |days: Option<i64>| days.map(|d| d.to_string());
-        tx.set_optional_retention_setting(proof, MESSAGE_DAYS, text(request.message_days).as_deref()).await?;
-        tx.set_optional_retention_setting(proof, MEDIA_DAYS, text(request.media_days).as_deref()).await?;
+        tx.set_retention_setting(proof, MESSAGE_DAYS, text(request.message_days).as_deref()).await?;
+        tx.set_retention_setting(proof, MEDIA_DAYS, text(request.media_days).as_deref()).await?;
         let shown = |days: Option<i64>| days.map_or_else(|| "kept".to_owned(), |d| d.to_string());
         let event = AuditEvent::new(proof.actor().clone(), Kind::SettingsRetention)
             .detail("message_days_before", shown(before.0))

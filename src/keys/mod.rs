@@ -40,21 +40,21 @@ impl DataKey {
     /// HKDF-SHA256 under its own label, so it is kept exactly like the data key (file or OS
     /// credential store) and is never the data key itself.
     pub fn audit_signing_seed(&self) -> Secret<[u8; 32]> {
-        let hk = hkdf::Hkdf::<sha2::Sha256>::new(None, self.0.dangerously_expose());
-        let mut seed = [0u8; 32];
-        // 32 bytes is far below HKDF's limit (255 × 32), so this cannot fail.
-        hk.expand(b"countersign audit checkpoint signing key v1", &mut seed)
-            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF length"));
-        Secret::new(seed)
+        self.derive(b"countersign audit checkpoint signing key v1")
     }
 
     /// The key that seals backup archives (`backup`): derived like the audit signing seed,
     /// under its own label, so a backup is opened with the data key IT already keeps.
     pub fn backup_archive_key(&self) -> Secret<[u8; 32]> {
+        self.derive(b"countersign backup archive key v1")
+    }
+
+    /// A key derived from this one with HKDF-SHA256 under `label`.
+    fn derive(&self, label: &[u8]) -> Secret<[u8; 32]> {
         let hk = hkdf::Hkdf::<sha2::Sha256>::new(None, self.0.dangerously_expose());
         let mut key = [0u8; 32];
-        hk.expand(b"countersign backup archive key v1", &mut key)
-            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF length"));
+        // 32 bytes is far below HKDF's limit (255 × 32), so this cannot fail.
+        hk.expand(label, &mut key).unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF length"));
         Secret::new(key)
     }
 

@@ -94,18 +94,8 @@ impl WriteTx {
         self.put_setting(key, Some(value)).await
     }
 
-    /// Sets a retention setting.
-    pub async fn set_retention_setting(
-        &mut self,
-        _proof: &Authorized<act::ManageRetention>,
-        key: &str,
-        value: &str,
-    ) -> Result<()> {
-        self.put_setting(key, Some(value)).await
-    }
-
     /// Sets a retention setting, or removes it (`None`: the default applies).
-    pub async fn set_optional_retention_setting(
+    pub async fn set_retention_setting(
         &mut self,
         _proof: &Authorized<act::ManageRetention>,
         key: &str,

@@ -126,6 +126,12 @@ impl Position {
     pub const START: Self = Self(i64::MIN, i64::MIN);
 }
 
+/// The proofs that may count what a purge would remove: the purge's own, and whoever sets the
+/// limits (the retention screen shows it).
+pub trait RetentionReader {}
+impl RetentionReader for Authorized<act::PurgeContent> {}
+impl RetentionReader for Authorized<act::ManageRetention> {}
+
 /// `c` (a conversation) is under no active hold, of its own or its contact's.
 const NOT_HELD: &str = "NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL
     AND (h.conversation_id = c.id OR h.contact_id = c.contact_id))";
@@ -173,11 +179,7 @@ impl Store {
     }
 
     /// What a run with `cutoffs` would remove now.
-    pub async fn retention_due(
-        &self,
-        _proof: &Authorized<act::PurgeContent>,
-        cutoffs: Cutoffs,
-    ) -> Result<Counts> {
+    pub async fn retention_due(&self, _proof: &impl RetentionReader, cutoffs: Cutoffs) -> Result<Counts> {
         let mut due = Counts::default();
         if let Some(cutoff) = cutoffs.messages {
             due.messages = count(
