@@ -74,6 +74,41 @@ pub fn message_webhook(
     messages_change(target, [("contacts", contacts), ("messages", json!([message]))])
 }
 
+/// One delivery carrying several text messages, one `messages` change each, as Meta batches
+/// updates: `(customer, wamid, text)`, all stamped `timestamp`.
+pub fn batch_webhook(
+    target: &WebhookTarget,
+    messages: &[(&Customer, &str, &str)],
+    timestamp: i64,
+) -> Vec<u8> {
+    let changes: Vec<Value> = messages
+        .iter()
+        .map(|(customer, wamid, text)| {
+            let mut message = inbound::text(text);
+            message["from"] = json!(customer.wa_id);
+            message["id"] = json!(wamid);
+            message["timestamp"] = json!(timestamp.to_string());
+            json!({
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {
+                        "display_phone_number": target.display_phone_number,
+                        "phone_number_id": target.phone_number_id
+                    },
+                    "contacts": [{ "profile": { "name": customer.name }, "wa_id": customer.wa_id }],
+                    "messages": [message]
+                },
+                "field": "messages"
+            })
+        })
+        .collect();
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "102290129340398", "changes": changes }]
+    });
+    to_ascii_json(&body)
+}
+
 /// A delivery of one `messages` change for the business number of `target`, carrying `parts`
 /// beside its metadata, as Meta's bytes (non-ASCII escaped).
 fn messages_change<const N: usize>(target: &WebhookTarget, parts: [(&str, Value); N]) -> Vec<u8> {
