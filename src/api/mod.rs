@@ -75,6 +75,8 @@ pub struct Core {
     policy: Arc<crate::managed::Policy>,
     /// Held while a retention purge runs: one at a time.
     purging: Arc<tokio::sync::Mutex<()>>,
+    /// Webhook deliveries gathering for the next group commit.
+    intake: Arc<intake::GroupCommit>,
 }
 
 impl Core {
@@ -117,6 +119,7 @@ impl Core {
             sso_sign_ins: Arc::default(),
             policy: Arc::default(),
             purging: Arc::default(),
+            intake: Arc::default(),
         })
     }
 

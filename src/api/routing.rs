@@ -369,7 +369,7 @@ impl Core {
     }
 
     /// The stored rules that can be read, in order (one that cannot is skipped and logged).
-    async fn parsed_rules(&self) -> Result<Vec<Rule>> {
+    pub(super) async fn parsed_rules(&self) -> Result<Vec<Rule>> {
         let mut rules = Vec::new();
         for record in self.store.routing_rules().await? {
             let spec = serde_json::from_str(&record.spec)
@@ -385,21 +385,22 @@ impl Core {
 
     /// Routes the conversation of inbound message `m` in the delivery's transaction: the
     /// first rule that fires places it, labels its contact, sets its priority and answers the
-    /// customer; a new conversation no rule takes goes to the default team.
+    /// customer; a new conversation no rule takes goes to the default team. `rules` are
+    /// [`Core::routing_rules`], read once for a group of deliveries.
     pub(super) async fn route(
         &self,
         tx: &mut WriteTx,
         proof: &Authorized<act::IngestDelivery>,
+        rules: &[Rule],
         conversation: ConversationId,
         m: &ChatMessage,
         now: Timestamp,
     ) -> Result<()> {
-        let rules = self.parsed_rules().await?;
         let facts = tx
             .routing_facts(proof, conversation, rules.iter().any(|r| !r.spec.when.fields.is_empty()))
             .await?;
         let fields: Vec<(i64, &str)> = facts.fields.iter().map(|(id, v)| (*id, v.as_str())).collect();
-        let closed = self.closed_teams(&rules, now).await?;
+        let closed = self.closed_teams(rules, now).await?;
         let text = m.text.as_deref().unwrap_or_default();
         let language =
             if rules.iter().any(|r| !r.spec.when.languages.is_empty()) { language_of(text) } else { None };
@@ -419,7 +420,7 @@ impl Core {
             fields: &fields,
             closed_teams: &closed,
         };
-        let Some(rule) = first_match(&rules, &inbound, facts.placed) else {
+        let Some(rule) = first_match(rules, &inbound, facts.placed) else {
             if !facts.placed {
                 let team = self.store.default_team().await?;
                 tx.route_conversation(proof, conversation, team, None, None, now).await?;

@@ -148,6 +148,10 @@ pub(super) enum Stage {
 /// How long a session opened with the password only waits for its second factor.
 pub const SECOND_FACTOR_WINDOW_MS: i64 = 5 * 60 * 1000;
 
+/// How stale a session's recorded last use may be before a call records it again: a session
+/// may end idle up to this much sooner than its limit says.
+const TOUCH_EVERY_MS: i64 = 5_000;
+
 /// Verifies on a blocking thread (argon2id is deliberately slow) and hands the password back.
 pub(super) async fn verify(hash: Option<String>, pw: SecretString) -> Result<(bool, SecretString)> {
     tokio::task::spawn_blocking(move || (password::verify(hash.as_deref(), &pw), pw))
@@ -450,7 +454,9 @@ impl Core {
             return Err(Error::Locked);
         }
         // A locked session is not "in use": it runs out its idle time like an abandoned one.
-        if !locked {
+        // Use is recorded once every few seconds, not at every call: each record is a write to
+        // disk on the path of every call (issue 12), and an idle limit is minutes long.
+        if !locked && now >= session.times.last_seen_at.plus_millis(TOUCH_EVERY_MS) {
             self.store.touch_session(session.id, now).await?;
         }
         if session.second_factor_pending && stage != Stage::Any {

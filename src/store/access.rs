@@ -325,6 +325,12 @@ pub(super) fn push_scope(
                 .push(")))");
         }
     }
+    push_label_scope(q, scope, contact);
+}
+
+/// Appends ` AND NOT EXISTS (…)` when the scope hides contacts with restricted labels it may
+/// not see: the label half of [`push_scope`].
+pub(super) fn push_label_scope(q: &mut QueryBuilder<'_, Sqlite>, scope: &ListScope, contact: &str) {
     if let LabelAccess::Only(seen) = &scope.labels {
         q.push(format_args!(
             " AND NOT EXISTS (SELECT 1 FROM contact_labels cl JOIN labels l ON l.id = cl.label_id
@@ -337,7 +343,7 @@ pub(super) fn push_scope(
 }
 
 /// A JSON array of ids, bound as one parameter (however many teams or labels there are).
-fn json_ids(ids: impl Iterator<Item = i64>) -> String {
+pub(super) fn json_ids(ids: impl Iterator<Item = i64>) -> String {
     let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
     format!("[{}]", ids.join(","))
 }

@@ -13,6 +13,15 @@ use crate::authz::{act, AuditActor, Authorized};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 
+/// The end of the audit chain as a write transaction has left it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ChainHead {
+    seq: i64,
+    hash: [u8; 32],
+    /// When the last checkpoint was signed.
+    checkpoint_at: Option<i64>,
+}
+
 impl WriteTx {
     /// Appends `event`, chained to the last record. Runs in this transaction, so the record
     /// commits or rolls back with the change it describes. The single writer connection makes
@@ -146,18 +155,11 @@ impl WriteTx {
 
     /// Appends `event` and returns the record as written.
     async fn append(&mut self, event: &AuditEvent, now: Timestamp) -> Result<AuditRecord> {
-        let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(self.conn())
-            .await?;
-        let (seq, prev) = match last {
-            Some(row) => {
-                let hash: Vec<u8> = row.try_get("hash")?;
-                let prev: [u8; 32] =
-                    hash.try_into().map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
-                (row.try_get::<i64, _>("seq")? + 1, prev)
-            }
-            None => (1, GENESIS),
+        let head = match self.2 {
+            Some(head) => head,
+            None => self.read_chain_head().await?,
         };
+        let (seq, prev) = (head.seq + 1, head.hash);
         let (origin, device) = self.origin_of(event).await?;
         let record = AuditRecord::of(event, seq, now, origin, device);
         let hash = record.hash_after(&prev);
@@ -182,7 +184,12 @@ impl WriteTx {
         .bind(hash.as_slice())
         .execute(self.conn())
         .await?;
-        if seq % CHECKPOINT_EVERY == 0 || self.checkpoint_overdue(now).await? {
+        // Signed every CHECKPOINT_EVERY events, and when the last checkpoint is older than
+        // CHECKPOINT_MINUTES (or there is none yet), so a quiet trail is not left unsigned.
+        let overdue = head.checkpoint_at.is_none_or(|at| now.as_millis() - at >= CHECKPOINT_MINUTES * 60_000);
+        let mut checkpoint_at = head.checkpoint_at;
+        if seq % CHECKPOINT_EVERY == 0 || overdue {
+            checkpoint_at = Some(now.as_millis());
             let checkpoint = self.1.checkpoint(seq, hash, now);
             sqlx::query(
                 "INSERT INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)",
@@ -194,7 +201,32 @@ impl WriteTx {
             .execute(self.conn())
             .await?;
         }
+        self.2 = Some(ChainHead { seq, hash, checkpoint_at });
         Ok(record)
+    }
+
+    /// The chain's last record and checkpoint, read once a transaction: this transaction holds
+    /// the store's write lock from its first write on, so what it appends is all that changes
+    /// them until it commits (a transaction dropped uncommitted takes its cache with it).
+    async fn read_chain_head(&mut self) -> Result<ChainHead> {
+        let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(self.conn())
+            .await?;
+        let (seq, hash) = match last {
+            Some(row) => {
+                let hash: Vec<u8> = row.try_get("hash")?;
+                let hash: [u8; 32] =
+                    hash.try_into().map_err(|_| Error::Internal("corrupt audit hash".to_owned()))?;
+                (row.try_get::<i64, _>("seq")?, hash)
+            }
+            None => (0, GENESIS),
+        };
+        // The newest by position, through the primary key (not a scan of every checkpoint).
+        let checkpoint_at: Option<i64> =
+            sqlx::query_scalar("SELECT signed_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(ChainHead { seq, hash, checkpoint_at })
     }
 
     /// Where `event` came from: its own origin when it has one (a sign-in attempt), else its
@@ -221,17 +253,6 @@ impl WriteTx {
             | AuditActor::Anonymous
             | AuditActor::IdentityProvider => Ok((None, None)),
         }
-    }
-
-    /// Whether the last checkpoint is older than [`CHECKPOINT_MINUTES`] (or there is none
-    /// yet), so that a quiet trail is not left unsigned until its hundredth event.
-    async fn checkpoint_overdue(&mut self, now: crate::clock::Timestamp) -> Result<bool> {
-        // The newest by position, through the primary key (not a scan of every checkpoint).
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT signed_at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(self.conn())
-                .await?;
-        Ok(last.is_none_or(|at| now.as_millis() - at >= CHECKPOINT_MINUTES * 60_000))
     }
 }
 

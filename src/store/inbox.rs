@@ -127,12 +127,14 @@ pub struct NewMessage<'a> {
 
 pub(super) const CONVERSATION_COLUMNS: &str = "c.id, c.contact_id, c.business_phone_number_id, c.last_message_at, c.last_inbound_at,
     k.wa_id, k.user_id, k.profile_name, k.username, c.team_id, t.name AS team_name, c.assignee_id, a.username AS assignee,
-    c.status, c.priority, c.snoozed_until,
-    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_text,
-    (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1) AS last_kind";
+    c.status, c.priority, c.snoozed_until, lm.body AS last_text, lm.kind AS last_kind";
 
+/// With the conversation's last message (`lm`), found in the index of migration 0031 in the
+/// thread's order and read once for both its text and its type.
 pub(super) const CONVERSATION_FROM: &str = "FROM conversations c JOIN contacts k ON k.id = c.contact_id
-    JOIN teams t ON t.id = c.team_id LEFT JOIN users a ON a.id = c.assignee_id";
+    JOIN teams t ON t.id = c.team_id LEFT JOIN users a ON a.id = c.assignee_id
+    LEFT JOIN messages lm ON lm.id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id
+                                      ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT 1)";
 
 /// `SELECT` of conversations as lists show them, with what `reader` has not read yet, up to an
 /// open `WHERE`: the caller adds its scope and filters.

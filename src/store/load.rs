@@ -77,18 +77,20 @@ impl WriteTx {
         .bind(start)
         .execute(self.conn())
         .await?;
-        // The newest conversations last written to; a tenth resolved, a tenth waiting, a few
-        // urgent, high or low.
+        // The newest conversations last written to; in every team a tenth resolved, a tenth
+        // waiting, a few urgent, high or low (counted within the team: the teams take the
+        // customers in turn, so counting over all of them would give one team only resolved).
         sqlx::query(
             "INSERT INTO conversations (contact_id, business_phone_number_id, last_message_at, last_inbound_at,
                                         created_at, team_id, status, priority)
              SELECT id, 'load', ?1 + id * 1000, ?1 + id * 1000, ?2, team_id,
-                    CASE id % 10 WHEN 0 THEN 'resolved' WHEN 1 THEN 'pending' ELSE 'open' END,
-                    CASE id % 50 WHEN 0 THEN 'urgent' WHEN 1 THEN 'high' WHEN 2 THEN 'low' ELSE 'normal' END
+                    CASE (id / ?3) % 10 WHEN 0 THEN 'resolved' WHEN 1 THEN 'pending' ELSE 'open' END,
+                    CASE (id / ?3) % 50 WHEN 0 THEN 'urgent' WHEN 1 THEN 'high' WHEN 2 THEN 'low' ELSE 'normal' END
              FROM contacts WHERE wa_id LIKE '447700%'",
         )
         .bind(until - i64::from(spec.conversations) * 1000)
         .bind(start)
+        .bind(i64::from(spec.teams))
         .execute(self.conn())
         .await?;
         let lines = serde_json::to_string(&LINES).map_err(|e| Error::Internal(e.to_string()))?;

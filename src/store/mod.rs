@@ -46,7 +46,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions, Sqlite, SqlitePool, Transaction};
 
 use crate::audit::AuditSigner;
 use crate::error::{Error, Result};
@@ -70,12 +70,83 @@ pub struct Store {
     reader: SqlitePool,
     writer: SqlitePool,
     signer: Arc<AuditSigner>,
+    lane: Arc<WriterLane>,
 }
+
+/// The writer's lane: a thread with its own single-threaded runtime, pinned to one CPU, on
+/// which the writer connection was opened, so that SQLite's thread for it (sqlx runs every
+/// connection on a thread of its own and hands each statement over to it) is pinned to the same
+/// CPU. Work issuing many statements in a row, the group commit of webhook deliveries, runs
+/// here: on this 2-CPU machine a statement's hand-over between threads on different CPUs costs
+/// ~60 µs (two cross-CPU wake-ups), on the same CPU ~3 µs (issue 12, docs/performance.md).
+/// Other writers take the same connection from wherever they run, as before.
+#[derive(Debug)]
+struct WriterLane {
+    runtime: tokio::runtime::Handle,
+    /// Dropped with the last `Store`, which ends the lane's thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl WriterLane {
+    /// Starts the lane and opens the writer connection on it.
+    async fn start(options: SqliteConnectOptions) -> std::result::Result<(Self, SqlitePool), sqlx::Error> {
+        let (ready, opened) = tokio::sync::oneshot::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("countersign-writer".to_owned())
+            .spawn(move || {
+                pin_to_one_cpu();
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready.send(Err(sqlx::Error::Io(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    // One connection, kept for the store's life: a replacement would be opened
+                    // by whichever thread asked, off the lane's CPU.
+                    let pool = SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .connect_with(options)
+                        .await;
+                    let _ = ready.send(pool.map(|pool| (pool, tokio::runtime::Handle::current())));
+                    let _ = stopped.await;
+                });
+            })
+            .map_err(sqlx::Error::Io)?;
+        let (writer, runtime) = opened.await.map_err(|_| sqlx::Error::PoolClosed)??;
+        Ok((Self { runtime, _stop: stop }, writer))
+    }
+}
+
+/// Pins the calling thread (and the threads it starts) to the last CPU it may run on, when it
+/// may run on more than one.
+#[cfg(target_os = "linux")]
+fn pin_to_one_cpu() {
+    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+    use nix::unistd::Pid;
+    let Ok(allowed) = sched_getaffinity(Pid::from_raw(0)) else { return };
+    let cpus: Vec<usize> = (0..CpuSet::count()).filter(|&cpu| allowed.is_set(cpu).unwrap_or(false)).collect();
+    let [_, .., last] = cpus.as_slice() else { return };
+    let mut one = CpuSet::new();
+    if one.set(*last).is_ok() {
+        if let Err(e) = sched_setaffinity(Pid::from_raw(0), &one) {
+            tracing::debug!(error = %e, "the writer's thread stays unpinned");
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to_one_cpu() {}
 
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls everything back,
 /// audit records included.
 #[derive(Debug)]
-pub struct WriteTx(Transaction<'static, Sqlite>, Arc<AuditSigner>);
+pub struct WriteTx(Transaction<'static, Sqlite>, Arc<AuditSigner>, Option<audit::ChainHead>);
 
 impl WriteTx {
     /// Makes the changes and their audit records durable together.
@@ -106,11 +177,7 @@ impl Store {
             _ => {}
         }
         let options = connect_options(&path, key, mode)?;
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await
-            .map_err(map_open_error)?;
+        let (lane, writer) = WriterLane::start(options.clone()).await.map_err(map_open_error)?;
         // Reading the schema is what proves the key: SQLCipher decrypts lazily.
         sqlx::query("SELECT count(*) FROM sqlite_master").execute(&writer).await.map_err(map_open_error)?;
         sqlx::migrate!("./migrations").run(&writer).await.map_err(|e| Error::Internal(e.to_string()))?;
@@ -120,12 +187,18 @@ impl Store {
             .await
             .map_err(map_open_error)?;
         let signer = Arc::new(AuditSigner::from_seed(key.audit_signing_seed().dangerously_expose()));
-        Ok(Self { reader, writer, signer })
+        Ok(Self { reader, writer, signer, lane: Arc::new(lane) })
+    }
+
+    /// Runs `work` on the writer's lane (see [`WriterLane`]): for work that writes many
+    /// statements in a row.
+    pub fn spawn_on_writer_lane(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.lane.runtime.spawn(work);
     }
 
     /// Starts a write transaction.
     pub async fn write(&self) -> Result<WriteTx> {
-        Ok(WriteTx(self.writer.begin().await?, self.signer.clone()))
+        Ok(WriteTx(self.writer.begin().await?, self.signer.clone(), None))
     }
 
     /// The read pool.
@@ -158,7 +231,10 @@ fn connect_options(path: &Path, key: &DataKey, mode: OpenMode) -> Result<SqliteC
         // not linger in the file's free list.
         .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(5))
-        .create_if_missing(mode == OpenMode::Create))
+        .create_if_missing(mode == OpenMode::Create)
+        // sqlx logs each statement's text (at debug, and a slow one at warn): the first is
+        // `PRAGMA key` with the data key in it. Never.
+        .disable_statement_logging())
 }
 
 /// SQLite answers a wrong SQLCipher key with `SQLITE_NOTADB` (26).
