@@ -43,7 +43,7 @@ pub async fn run(plan: &Plan, inbox: bool, search: bool) {
     println!("| conversations (messages) | call | p50 ms | p95 ms | p99 ms | target |");
     println!("|---|---|---|---|---|---|");
     let mut made = Vec::new();
-    for &size in sizes {
+    for size in plan.sizes(sizes) {
         let (store, took) = BenchStore::new(size, 20);
         store.add_user(AGENT, "agent", Some("Load store 01"));
         store.add_user(ADMIN, "admin", None);

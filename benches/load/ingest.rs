@@ -41,7 +41,7 @@ pub async fn run(plan: &Plan) {
     );
     println!("| store before | messages a delivery | deliveries/s | **messages/s** | ack p50 ms | p95 ms | **p99 ms** | failed | committed = acknowledged |");
     println!("|---|---|---|---|---|---|---|---|---|");
-    for &size in sizes {
+    for size in plan.sizes(sizes) {
         let (store, _) = BenchStore::new(size, 20);
         let before = u64::from(size) * 20;
         let served = store.serve();

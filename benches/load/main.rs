@@ -2,8 +2,8 @@
 //! the inbox and search in-process and over HTTP, and masking throughput, on real encrypted
 //! stores driven through the real `countersign` binary, and prints Markdown tables for
 //! `docs/performance.md`. `scripts/bench` runs it with the desktop's figures; `--short` (small
-//! data, seconds; CI runs it so the harness cannot rot) and `--only ingest,inbox,search,masking`
-//! narrow it.
+//! data, seconds; CI runs it so the harness cannot rot), `--only ingest,inbox,search,masking`
+//! and `--sizes 100000` (conversations) narrow it.
 
 // A harness measures the wall clock (not the core's injected Clock), sleeps while a server
 // starts, and should stop loudly at the first failure.
@@ -21,11 +21,13 @@ pub struct Plan {
     /// Seconds, not minutes: small data, short runs (CI).
     pub short: bool,
     only: Option<Vec<String>>,
+    /// Store sizes (conversations) instead of each part's own.
+    sizes: Option<Vec<u32>>,
 }
 
 impl Plan {
     fn from_args() -> Self {
-        let mut plan = Plan { short: false, only: None };
+        let mut plan = Plan { short: false, only: None, sizes: None };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -34,14 +36,24 @@ impl Plan {
                     let list = args.next().expect("--only takes a list: ingest,inbox,search,masking");
                     plan.only = Some(list.split(',').map(str::to_owned).collect());
                 }
+                "--sizes" => {
+                    let list = args.next().expect("--sizes takes conversations: 1000,100000");
+                    plan.sizes =
+                        Some(list.split(',').map(|n| n.trim().parse().expect("--sizes: numbers")).collect());
+                }
                 // cargo bench passes --bench; anything else is a mistake.
                 "--bench" => {}
                 other => {
-                    panic!("unknown argument {other}: use --short and --only ingest,inbox,search,masking")
+                    panic!("unknown argument {other}: use --short, --only ingest,inbox,search,masking, --sizes 1000,100000")
                 }
             }
         }
         plan
+    }
+
+    /// The store sizes to measure: `--sizes`, or `own`.
+    pub fn sizes(&self, own: &[u32]) -> Vec<u32> {
+        self.sizes.clone().unwrap_or_else(|| own.to_vec())
     }
 
     fn wants(&self, part: &str) -> bool {

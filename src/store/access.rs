@@ -330,15 +330,25 @@ pub(super) fn push_scope(
 
 /// Appends ` AND NOT EXISTS (…)` when the scope hides contacts with restricted labels it may
 /// not see: the label half of [`push_scope`].
+///
+/// The first, uncorrelated half (is there a restricted label the reader may not see at all?) is
+/// worked out once a query; when there is none, as in most organisations, no row pays for a
+/// look into its contact's labels (5 ms of a 5,000-conversation team's counts, issue 12).
 pub(super) fn push_label_scope(q: &mut QueryBuilder<'_, Sqlite>, scope: &ListScope, contact: &str) {
     if let LabelAccess::Only(seen) = &scope.labels {
-        q.push(format_args!(
-            " AND NOT EXISTS (SELECT 1 FROM contact_labels cl JOIN labels l ON l.id = cl.label_id
+        let seen = json_ids(seen.iter().map(|l| l.get()));
+        q.push(
+            " AND (NOT EXISTS (SELECT 1 FROM labels l WHERE l.restricted = 1
+                                 AND l.id NOT IN (SELECT value FROM json_each(",
+        )
+        .push_bind(seen.clone())
+        .push(format_args!(
+            "))) OR NOT EXISTS (SELECT 1 FROM contact_labels cl JOIN labels l ON l.id = cl.label_id
                WHERE cl.contact_id = {contact} AND l.restricted = 1
                  AND cl.label_id NOT IN (SELECT value FROM json_each("
         ))
-        .push_bind(json_ids(seen.iter().map(|l| l.get())))
-        .push(")))");
+        .push_bind(seen)
+        .push("))))");
     }
 }
 
