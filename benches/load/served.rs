@@ -13,6 +13,12 @@ pub const APP_SECRET: &str = "bench-app-secret-0123456789abcdef";
 pub const PHONE_NUMBER_ID: &str = "106540352242922";
 pub const PASSWORD: &str = "quiet meadow copper lantern";
 
+/// The `countersign` binary built with the harness, or `COUNTERSIGN_BIN` (another build, to
+/// compare a change with what came before it).
+fn countersign_bin() -> std::ffi::OsString {
+    std::env::var_os("COUNTERSIGN_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_countersign").into())
+}
+
 /// An encrypted store in a temporary directory.
 #[derive(Debug)]
 pub struct BenchStore {
@@ -73,7 +79,7 @@ impl BenchStore {
 
     /// Runs the CLI on this store; panics with its error if it fails.
     pub fn cli(&self, args: &[&str], stdin: &str) -> String {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        let mut child = Command::new(countersign_bin())
             .args(args)
             .args(self.location())
             .env_remove("COUNTERSIGN_DATA_DIR")
@@ -100,7 +106,7 @@ impl BenchStore {
 
     /// `countersign serve` on a free loopback port.
     pub fn serve(&self) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        let mut child = Command::new(countersign_bin())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(self.location())
             .env_remove("COUNTERSIGN_DATA_DIR")

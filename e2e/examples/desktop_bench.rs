@@ -151,7 +151,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = memory(pid);
 
-    println!("\n{:<58} {:>12}", "desktop (release, WebKitGTK under Xvfb)", "figure");
+    // scripts/bench-desktop says which build of the app it started.
+    let build = std::env::var("BENCH_BUILD").unwrap_or_else(|_| "release".to_owned());
+    println!("\n{:<58} {:>12}", format!("desktop ({build}, WebKitGTK under Xvfb)"), "figure");
     println!("{:<58} {:>9.0} ms", "cold start to the sign-in screen", cold.as_secs_f64() * 1000.0);
     println!(
         "{:<58} {:>9.0} ms",
