@@ -15,6 +15,7 @@ mod contact_state;
 mod corpus;
 mod encryption;
 mod escalations;
+mod group_commit;
 mod identity;
 mod import;
 mod invariants;
