@@ -4,7 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import Inbox from "./Inbox.svelte";
 import { callsOf, conversationSummary, meAs, message, mockCore, queueOver, sendingOptions } from "./fixtures";
 import { expectAccessible } from "./a11y";
-import { ROW_HEIGHT } from "./queue.svelte";
+import { KEEP, ROW_HEIGHT } from "./queue.svelte";
 
 afterEach(() => clearMocks());
 
@@ -191,21 +191,26 @@ describe("A long queue, scrolled far", () => {
 
 describe("A long queue, scrolled to its end and back", () => {
   it("lets go of the rows far above and reads them again on the way back", async () => {
-    longQueue(3000);
+    // Far enough past row 300 that its page is let go (more than KEEP rows beyond it).
+    const n = 300 + 50 + KEEP + 150;
+    const calls = longQueue(n);
     render(Inbox, { me: manager, onSignedOut: vi.fn() });
     await screen.findByRole("button", { name: /Customer 1\b/ });
     const rows = screen.getByTestId("queue-rows") as HTMLDivElement;
-    for (let at = 45; at < 3000; at += 50) {
+    for (let at = 45; at < n; at += 50) {
       rows.scrollTop = at * ROW_HEIGHT;
       await fireEvent.scroll(rows);
       await screen.findByRole("button", { name: new RegExp(`Customer ${at + 1}\\b`) });
     }
+    const readsOf300 = () => callsOf(calls, "conversation_page").filter((a) => (a.request as { after?: string }).after === "300").length;
+    expect(readsOf300()).toBe(1);
     // Below the top 200 (which every refresh reads again anyway).
     rows.scrollTop = 300 * ROW_HEIGHT;
     await fireEvent.scroll(rows);
     await screen.findByRole("button", { name: /Customer 301\b/ });
     expect(screen.getByRole("button", { name: /Customer 305\b/ })).toBeTruthy();
-  });
+    expect(readsOf300()).toBe(2);
+  }, 20_000);
 });
 
 describe("A long queue, its view changed while a page is on its way", () => {
