@@ -430,6 +430,52 @@ fn cli(args: &[&str], stdin: &str) {
     assert!(child.wait().unwrap().success(), "countersign {args:?}");
 }
 
+/// A long conversation opens on its latest 50 messages; "Show earlier messages" reads the 50
+/// before them in above, and the message the reader was looking at stays where it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_conversation_opens_on_its_latest_messages_and_reads_back_in_place() {
+    let store = TempStore::new();
+    let loc = store.loc();
+    let generate = ["bench", "generate", "--teams", "1", "--conversations", "1", "--messages-each", "120"];
+    cli(&[&generate[..], &loc[..]].concat(), "");
+    store.add_user("ada.admin", "admin", "quiet copper meadow nine\n");
+    let (_driver, client) = launch(store.env()).await;
+    sign_in(&client, "ada.admin", "quiet copper meadow nine").await;
+    // Generated conversations have every status: "All" holds it whatever its own.
+    click(&client, "[data-testid=view-all]").await;
+    element(&client, "[data-testid=conversation]", 20).await.click().await.unwrap();
+    element(&client, "[data-testid=show-earlier]", 20).await;
+    let shown = || async { client.find_all(Locator::Css("[data-testid=message]")).await.unwrap().len() };
+    assert_eq!(shown().await, 50, "the latest 50 first");
+    // The reader scrolls to the top of what is read and asks for more: the message that was
+    // first stays where it is on screen, with the earlier ones above it.
+    let place = r#"
+        const list = document.querySelector("[data-testid=messages]");
+        list.scrollTop = 0;
+        const first = document.querySelectorAll("[data-testid=message]")[0];
+        first.dataset.anchor = "1";
+        return first.getBoundingClientRect().top - list.getBoundingClientRect().top;
+    "#;
+    let before = client.execute(place, vec![]).await.unwrap().as_f64().unwrap();
+    click(&client, "[data-testid=show-earlier]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while shown().await < 100 {
+        assert!(Instant::now() < deadline, "the earlier 50 were not read in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = r#"
+        const list = document.querySelector("[data-testid=messages]");
+        return document.querySelector("[data-anchor]").getBoundingClientRect().top - list.getBoundingClientRect().top;
+    "#;
+    let after = client.execute(after, vec![]).await.unwrap().as_f64().unwrap();
+    assert!((after - before).abs() < 2.0, "the message read stays in place: {before} then {after}");
+    // At the top of what is read now: the 20 first messages are still to read.
+    client.execute("document.querySelector('[data-testid=messages]').scrollTop = 0", vec![]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await; // painted before the screenshot
+    seen(&client, "25-earlier-messages.png").await;
+    element(&client, "[data-testid=show-earlier]", 5).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn after_an_admin_reset_the_app_asks_for_a_new_password_first() {
     let store = TempStore::new();

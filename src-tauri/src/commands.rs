@@ -22,6 +22,7 @@ use countersign::api::views::{
 };
 use countersign::api::views::{
     ConversationPageView, HandoverView, MaskingTrialView, RevealView, SendingOptionsView, TemplateView,
+    ThreadPageView,
 };
 use countersign::domain::{ConversationId, MessageId};
 use countersign::keys::SecretString;
@@ -33,7 +34,7 @@ use crate::keys::Ceremony;
 use crate::state::AppState;
 use countersign::api::contacts::{AssignContactRequest, MergeContactRequest};
 use countersign::api::import::ImportContactsRequest;
-use countersign::api::inbox::{AssignRequest, QueueRequest, TransferRequest};
+use countersign::api::inbox::{AssignRequest, QueueRequest, ThreadRequest, TransferRequest};
 use countersign::api::labels::{ApplyLabelRequest, LabelRequest};
 use countersign::api::people::{CreateUserRequest, SetDisabledRequest, SetRoleRequest};
 use countersign::api::roles::{DeleteRoleRequest, RoleRequest};
@@ -136,9 +137,14 @@ pub async fn message_media(state: State<'_, AppState>, message_id: i64) -> Reply
 pub async fn conversation_messages(
     state: State<'_, AppState>,
     conversation_id: i64,
-) -> Reply<Vec<MessageView>> {
+    request: Option<ThreadRequest>,
+) -> Reply<ThreadPageView> {
     let id = ConversationId::new(conversation_id);
-    state.core()?.conversation_messages(&*state.session()?, id).await.map_err(|e| ErrorView::from(&e))
+    state
+        .core()?
+        .conversation_messages(&*state.session()?, id, request.unwrap_or_default())
+        .await
+        .map_err(|e| ErrorView::from(&e))
 }
 
 #[tauri::command]

@@ -4,7 +4,7 @@ use crate::audit::Kind;
 use serde::Deserialize;
 
 use super::views::{
-    ConversationPageView, ConversationSummaryView, HandoverView, MessageView, QueueCountsView,
+    ConversationPageView, ConversationSummaryView, HandoverView, MessageView, QueueCountsView, ThreadPageView,
 };
 use super::Core;
 use crate::audit::AuditEvent;
@@ -21,6 +21,23 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 
 /// How long a send waits for the sender's first attempt before answering "queued".
 const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How many messages a page of a thread holds unless asked otherwise, and at most.
+pub const THREAD_PAGE: u32 = 50;
+/// See [`THREAD_PAGE`].
+pub const MAX_THREAD_PAGE: u32 = 1000;
+
+/// Which stretch of a conversation's thread to read.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadRequest {
+    /// The `earlier` of the page read before; the latest messages without it.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// How many messages (1 to 1000; 50 by default).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
 
 /// Who to assign a conversation to.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -143,21 +160,45 @@ impl Core {
         Ok(ConversationSummaryView::build(&record, sight, &self.detectors().await?))
     }
 
-    /// The messages of one conversation, oldest first.
+    /// A page of one conversation's messages, oldest first: the latest, or those before the
+    /// `earlier` of a page read before. Reading the latest marks the conversation read.
     pub async fn conversation_messages(
         &self,
         token: &SessionToken,
         id: ConversationId,
-    ) -> Result<Vec<MessageView>> {
+        request: ThreadRequest,
+    ) -> Result<ThreadPageView> {
         let r = self.resolve(token).await?;
         let proof = self.allow_on_conversation::<act::ReadConversation>(&r.actor, id).await?;
+        let limit = request.limit.unwrap_or(THREAD_PAGE);
+        if !(1..=MAX_THREAD_PAGE).contains(&limit) {
+            return Err(Error::Invalid(format!("a page holds 1 to {MAX_THREAD_PAGE} messages")));
+        }
+        let before = match request.before.as_deref() {
+            None | Some("") => None,
+            Some(text) => Some(text.parse().map(MessageId::new).map_err(|_| {
+                Error::Invalid(
+                    "that page marker is not one this conversation gave: start from its latest messages"
+                        .to_owned(),
+                )
+            })?),
+        };
         self.store.get_conversation(&proof).await?;
-        let messages = self.store.list_messages(&proof).await?;
-        // What the reader has now seen is no longer unread for them.
-        let mut tx = self.store.write().await?;
-        tx.mark_conversation_read(&proof, r.user.id, self.clock.now()).await?;
-        tx.commit().await?;
-        Ok(MessageView::build_thread(&messages, &self.detectors().await?))
+        let page = self.store.thread_page(&proof, before, limit).await?;
+        let (named, annotated) = MessageView::references(&page.messages);
+        let named: Vec<&str> = named.iter().map(String::as_str).collect();
+        let annotated: Vec<&str> = annotated.iter().map(String::as_str).collect();
+        let context = self.store.thread_context(&proof, &named, &annotated).await?;
+        if before.is_none() {
+            // What the reader has now seen is no longer unread for them.
+            let mut tx = self.store.write().await?;
+            tx.mark_conversation_read(&proof, r.user.id, self.clock.now()).await?;
+            tx.commit().await?;
+        }
+        Ok(ThreadPageView {
+            messages: MessageView::build_page(&page.messages, &context, &self.detectors().await?),
+            earlier: page.earlier.map(|m| m.get().to_string()),
+        })
     }
 
     /// Commits a text reply to the outbox and answers once the sender's first attempt is done

@@ -30,7 +30,7 @@ mod whatsapp;
 mod workflow;
 use crate::api::contacts::{AssignContactRequest, MergeContactRequest};
 use crate::api::import::ImportContactsRequest;
-use crate::api::inbox::{AssignRequest, QueueRequest, SendTextRequest, TransferRequest};
+use crate::api::inbox::{AssignRequest, QueueRequest, SendTextRequest, ThreadRequest, TransferRequest};
 use crate::api::keys::{KeyAnswer, PasswordlessRequest, RegisterKeyRequest};
 use crate::api::labels::{ApplyLabelRequest, LabelRequest};
 use crate::api::lock::{LockReason, UnlockRequest};
@@ -523,13 +523,19 @@ async fn conversation_summary(
     Ok(Json(core.conversation_summary(&token, ConversationId::new(id)).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", operation_id = "conversation_messages", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = Vec<MessageView>), (status = "4XX", body = ErrorView)))]
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", operation_id = "conversation_messages", tag = "inbox", security(("session" = [])), params(("id" = i64, Path), ThreadRequest), responses((status = 200, body = ThreadPageView), (status = "4XX", body = ErrorView)))]
 async fn conversation_messages(
     State(core): State<Core>,
     Bearer(token): Bearer,
     Path(id): Path<i64>,
-) -> Result<Json<Vec<MessageView>>, ApiError> {
-    Ok(Json(core.conversation_messages(&token, ConversationId::new(id)).await?))
+    request: Result<axum::extract::Query<ThreadRequest>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ThreadPageView>, ApiError> {
+    let axum::extract::Query(request) = request.map_err(|_| {
+        ApiError(crate::error::Error::Invalid(
+            "the page asked for is not valid: check its numbers".to_owned(),
+        ))
+    })?;
+    Ok(Json(core.conversation_messages(&token, ConversationId::new(id), request).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/messages/{id}/reveal", operation_id = "reveal_message", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = RevealRequest, responses((status = 200, body = RevealView), (status = "4XX", body = ErrorView)))]

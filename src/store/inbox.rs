@@ -185,6 +185,21 @@ const MESSAGE_SELECT: &str =
             m.content_removed_at, u.username AS author, md.state AS media_state, md.reason AS media_reason, md.size AS media_size
      FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN media md ON md.message_id = m.id";
 
+/// The message a reaction, an edit or a deletion concerns (as `messages_annotations_by_target`
+/// indexes it: the two must stay the same to the letter).
+const ANNOTATION_TARGET: &str = "coalesce(json_extract(raw_json, '$.reaction.message_id'),
+             json_extract(raw_json, '$.edit.original_message_id'),
+             json_extract(raw_json, '$.revoke.original_message_id'))";
+
+/// A page of a conversation's thread.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    /// Oldest first.
+    pub messages: Vec<MessageRecord>,
+    /// The first of them, when the thread goes further back (where the page before ends).
+    pub earlier: Option<MessageId>,
+}
+
 impl Store {
     /// Conversations the proof's scope reaches, most recent first.
     pub async fn list_conversations(
@@ -205,17 +220,72 @@ impl Store {
         row.as_ref().map(conversation_from_row).transpose()?.ok_or(Error::NotFound)
     }
 
-    /// The messages of the proof's conversation, oldest first. WhatsApp stamps messages to
-    /// the second and replies are stamped to the millisecond, so within one second the order
-    /// of arrival decides (a customer's answer is not shown before the question it answers).
-    pub async fn list_messages(
+    /// Up to `limit` messages of the proof's conversation before `before` (the latest without
+    /// it), oldest first, and the first of them if the thread goes further back.
+    ///
+    /// The thread's order: WhatsApp stamps messages to the second and replies are stamped to
+    /// the millisecond, so within one second the order of arrival decides (a customer's answer
+    /// is not shown before the question it answers).
+    pub async fn thread_page(
         &self,
         proof: &Authorized<act::ReadConversation>,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<ThreadPage> {
+        let conversation = proof.resource().get();
+        let mut q = QueryBuilder::<Sqlite>::new(MESSAGE_SELECT);
+        q.push(" WHERE m.conversation_id = ").push_bind(conversation);
+        if let Some(before) = before {
+            // A message of this conversation, or no place in it.
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT sent_at FROM messages WHERE id = ? AND conversation_id = ?")
+                    .bind(before.get())
+                    .bind(conversation)
+                    .fetch_optional(self.read())
+                    .await?;
+            let sent_at = found
+                .ok_or_else(|| Error::Invalid("the page asked for is not in this conversation".to_owned()))?;
+            // The first bound is the index's range; the pair is the exact place.
+            q.push(" AND m.sent_at / 1000 <= ").push_bind(sent_at / 1000);
+            q.push(" AND (m.sent_at / 1000, m.id) < (").push_bind(sent_at / 1000);
+            q.push(", ").push_bind(before.get()).push(")");
+        }
+        q.push(" ORDER BY m.sent_at / 1000 DESC, m.id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+        let rows = q.build().fetch_all(self.read()).await?;
+        let mut messages = rows.iter().map(message_from_row).collect::<Result<Vec<_>>>()?;
+        let further = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        messages.reverse();
+        let earlier = if further { messages.first().map(|m| m.id) } else { None };
+        Ok(ThreadPage { messages, earlier })
+    }
+
+    /// The messages of the proof's conversation a page needs to be shown whole: those named
+    /// in `named` (what the page quotes or annotates), and the reactions, edits and deletions
+    /// of the messages in `annotated`, wherever they are in the thread. In the thread's order.
+    pub async fn thread_context(
+        &self,
+        proof: &Authorized<act::ReadConversation>,
+        named: &[&str],
+        annotated: &[&str],
     ) -> Result<Vec<MessageRecord>> {
+        if named.is_empty() && annotated.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = |ids: &[&str]| serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
         let rows = sqlx::query(&format!(
-            "{MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.sent_at / 1000, m.id"
+            "{MESSAGE_SELECT} WHERE m.id IN (
+                 -- By WhatsApp's id (unique), not by walking the thread (`+`).
+                 SELECT id FROM messages WHERE +conversation_id = ?1
+                     AND wa_message_id IN (SELECT value FROM json_each(?2))
+                 UNION
+                 SELECT id FROM messages WHERE conversation_id = ?1 AND kind IN ('reaction', 'edit', 'revoke')
+                     AND {ANNOTATION_TARGET} IN (SELECT value FROM json_each(?3)))
+             ORDER BY m.sent_at / 1000, m.id"
         ))
         .bind(proof.resource().get())
+        .bind(list(named))
+        .bind(list(annotated))
         .fetch_all(self.read())
         .await?;
         rows.iter().map(message_from_row).collect()

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use countersign::api::inbox::ThreadRequest;
 use countersign::api::session::{LoginRequest, Origin};
 use countersign::authz::{
     self, act, template, Action, Actor, Decision, Grants, LabelAccess, Placement, RoleGrants, Scope,
@@ -104,7 +105,10 @@ async fn an_agent_of_one_store_sees_nothing_of_another_over_http_or_in_process()
     let listed: Vec<i64> = core.list_conversations(&token).await.unwrap().iter().map(|c| c.id).collect();
     assert_eq!(listed, vec![mine]);
     let theirs_id = countersign::domain::ConversationId::new(theirs);
-    assert!(matches!(core.conversation_messages(&token, theirs_id).await, Err(Error::NotFound)));
+    assert!(matches!(
+        core.conversation_messages(&token, theirs_id, ThreadRequest::default()).await,
+        Err(Error::NotFound)
+    ));
     assert!(matches!(core.contact(&token, their_contact).await, Err(Error::NotFound)));
     assert_eq!(core.contacts(&token).await.unwrap().len(), 1);
 

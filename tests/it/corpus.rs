@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use rstest::rstest;
 use serde_json::Value;
 
+use countersign::api::inbox::ThreadRequest;
 use countersign::api::session::{LoginRequest, Origin};
 
 use crate::support::*;
@@ -108,7 +109,9 @@ async fn every_message_reads_as_what_it_is(site: &Site, payload: &Value, path: &
     let mut shown = 0;
     for conversation in site.core.list_conversations(&token).await.unwrap() {
         let id = countersign::domain::ConversationId::new(conversation.id);
-        for message in site.core.conversation_messages(&token, id).await.unwrap() {
+        for message in
+            site.core.conversation_messages(&token, id, ThreadRequest::default()).await.unwrap().messages
+        {
             assert!(!message.text.is_empty(), "{}: message {} has no words", path.display(), message.id);
             unsupported += usize::from(matches!(message.content, ContentView::Unsupported { .. }));
             shown += 1;

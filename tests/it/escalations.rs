@@ -69,9 +69,8 @@ async fn a_reveal_that_needs_approval_is_asked_answered_used_and_expires() {
     let (mia, max) = (signed_in(&served, "mia.manager").await, signed_in(&served, "max.manager").await);
     let agent_sets = json!({ "value": LOYALTY });
     agent.json("PUT", &format!("/api/v1/contacts/{my_contact}/fields/{loyalty}"), Some(agent_sets)).await;
-    let card_message = agent
-        .json("GET", &format!("/api/v1/conversations/{mine}/messages"), None)
-        .await
+    let card_message = agent.json("GET", &format!("/api/v1/conversations/{mine}/messages"), None).await
+        ["messages"]
         .as_array()
         .unwrap()
         .iter()

@@ -45,4 +45,5 @@ mod sso_stories;
 mod story;
 mod support;
 mod templates;
+mod thread_pages;
 mod workflow;

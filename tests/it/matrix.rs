@@ -297,7 +297,8 @@ async fn every_operation_as_every_role(#[case] role: &'static str) {
     let mut photo_message = None;
     for _ in 0..100 {
         let thread = root.json("GET", &format!("/api/v1/conversations/{mine}/messages"), None).await;
-        let stored = thread.as_array().unwrap().iter().find(|m| m["content"]["file"] == "stored").cloned();
+        let stored =
+            thread["messages"].as_array().unwrap().iter().find(|m| m["content"]["file"] == "stored").cloned();
         if let Some(stored) = stored {
             photo_message = stored["id"].as_i64();
             break;

@@ -25,8 +25,7 @@ async fn sent(served: &Served, message: Value) -> (String, Value) {
     assert_eq!(status, 200);
     let token = served.login().await;
     for _ in 0..100 {
-        let thread: Vec<Value> =
-            served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+        let thread = served.thread(&token, 1).await;
         let message = thread.into_iter().next().unwrap();
         if message["content"]["file"] != "pending" {
             return (token, message);

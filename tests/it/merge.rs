@@ -111,7 +111,7 @@ async fn two_contacts_of_one_customer_become_one_with_everything_of_both() {
     assert_eq!(list[0]["id"], number_thread);
     let thread = root.json("GET", &format!("/api/v1/conversations/{number_thread}/messages"), None).await;
     let bodies: Vec<&str> =
-        thread.as_array().unwrap().iter().filter_map(|m| m["content"]["body"].as_str()).collect();
+        thread["messages"].as_array().unwrap().iter().filter_map(|m| m["content"]["body"].as_str()).collect();
     assert_eq!(bodies, ["hi, about the blue runners", "it's Ana again, from my phone"]);
     let notes = root.json("GET", &format!("/api/v1/conversations/{number_thread}/notes"), None).await;
     assert_eq!(notes[0]["text"], "wants size 39 held");

@@ -27,8 +27,7 @@ async fn thread_after(messages: Vec<(&str, Value)>) -> Vec<Value> {
     let conversations: Vec<Value> =
         served.get("/api/v1/conversations", Some(&token)).await.json().await.unwrap();
     let [conversation] = conversations.as_slice() else { panic!("one conversation: {conversations:?}") };
-    let path = format!("/api/v1/conversations/{}/messages", conversation["id"]);
-    let thread: Vec<Value> = served.get(&path, Some(&token)).await.json().await.unwrap();
+    let thread = served.thread(&token, conversation["id"].as_i64().unwrap()).await;
     assert!(thread.iter().all(|m| m["sent_at"] == json!(written * 1000)), "stamped as written");
     assert_eq!(
         conversation["reply_window_closes_at"].as_i64(),
@@ -146,8 +145,7 @@ async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
         ]
     );
 
-    let thread: Vec<Value> =
-        served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+    let thread = served.thread(&token, 1).await;
     let question = json!({ "type": "reaction", "message_id": thread[0]["id"], "emoji": "👍" });
     assert_eq!(compose(question).await.status(), 201);
     let four = json!({ "type": "buttons", "body": "?", "buttons": ["A", "B", "C", "D"] });
@@ -158,8 +156,7 @@ async fn an_agent_sends_a_place_a_card_a_question_and_a_reaction() {
         send_message(&served.http, &target(served.addr), &ana(), "wamid.a", answer).await.unwrap(),
         200
     );
-    let thread: Vec<Value> =
-        served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+    let thread = served.thread(&token, 1).await;
     assert_eq!(thread[0]["our_reaction"], "👍", "our reaction shows on the customer's message");
     assert_eq!(
         thread[3]["content"],

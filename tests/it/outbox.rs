@@ -46,9 +46,12 @@ async fn reply(served: &Served, token: &str, conversation: i64, text: &str) -> V
 
 /// The outbound message with `text`, as the agent's inbox shows it.
 async fn shown(served: &Served, token: &str, conversation: i64, text: &str) -> Value {
-    let path = format!("/api/v1/conversations/{conversation}/messages");
-    let messages: Vec<Value> = served.get(&path, Some(token)).await.json().await.unwrap();
-    messages.into_iter().find(|m| m["text"] == text && m["direction"] == "outbound").unwrap()
+    served
+        .thread(token, conversation)
+        .await
+        .into_iter()
+        .find(|m| m["text"] == text && m["direction"] == "outbound")
+        .unwrap()
 }
 
 /// Waits until the message with `text` has left the queue (it has a WhatsApp status other
@@ -383,8 +386,7 @@ where
 async fn an_answer_quotes_the_customers_message_and_reading_shows_blue_ticks() {
     let sim = graph_sim().await;
     let (served, token) = opened(&sim, quick()).await;
-    let thread: Vec<Value> =
-        served.get("/api/v1/conversations/1/messages", Some(&token)).await.json().await.unwrap();
+    let thread = served.thread(&token, 1).await;
     let hello = thread[0]["id"].as_i64().unwrap();
 
     let body = json!({ "text": "Hi! How can we help?", "reply_to": hello });

@@ -197,12 +197,12 @@ async fn a_customer_gets_everything_held_about_her_and_then_is_erased() {
     // Ben is untouched.
     let (_, ben_chat) = ids(&served, &ben().wa_id).await;
     let ben_thread = admin.json("GET", &format!("/api/v1/conversations/{ben_chat}/messages"), None).await;
-    assert_eq!(ben_thread[0]["text"], "Do you open on Sunday?");
+    assert_eq!(ben_thread["messages"][0]["text"], "Do you open on Sunday?");
 }
 
 async fn thread_ids(caller: &Caller<'_>, conversation: i64) -> Vec<i64> {
     let thread = caller.json("GET", &format!("/api/v1/conversations/{conversation}/messages"), None).await;
-    thread.as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
+    thread["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
 }
 
 #[rstest]

@@ -75,7 +75,7 @@ async fn purge_ended(owner: &Caller<'_>) -> Value {
 /// The messages of conversation `id` as `caller` sees them.
 async fn thread(caller: &Caller<'_>, id: i64) -> Vec<Value> {
     let thread = caller.json("GET", &format!("/api/v1/conversations/{id}/messages"), None).await;
-    thread.as_array().unwrap().clone()
+    thread["messages"].as_array().unwrap().clone()
 }
 
 async fn found(caller: &Caller<'_>, words: &str) -> usize {

@@ -166,7 +166,7 @@ async fn a_customer_picks_a_store_lands_with_its_team_and_a_manager_approves_a_r
             .as_i64()
             .unwrap();
     let thread = one.json("GET", &format!("/api/v1/conversations/{conversation}/messages"), None).await;
-    let card = thread
+    let card = thread["messages"]
         .as_array()
         .unwrap()
         .iter()

@@ -36,7 +36,7 @@ async fn a_customer_message_is_answered_from_the_inbox() {
     let id = conversations[0]["id"].as_i64().unwrap();
 
     let path = format!("/api/v1/conversations/{id}/messages");
-    let messages: Value = served.get(&path, Some(&token)).await.json().await.unwrap();
+    let messages = Value::from(served.thread(&token, id).await);
     assert_eq!(messages[0]["text"], "Is the blue one in stock? Café ☕");
     assert_eq!(messages[0]["direction"], "inbound");
 

@@ -187,10 +187,16 @@ impl Served {
         (token, secret)
     }
 
+    /// The latest page of conversation `id`'s messages, as `token` sees them.
+    pub async fn thread(&self, token: &str, id: i64) -> Vec<serde_json::Value> {
+        let path = format!("/api/v1/conversations/{id}/messages");
+        let page: serde_json::Value = self.get(&path, Some(token)).await.json().await.unwrap();
+        page["messages"].as_array().unwrap_or_else(|| panic!("a page of messages: {page}")).clone()
+    }
+
     /// The text of the first message of the first conversation, as `token` sees it.
     pub async fn first_message_text(&self, token: &str) -> String {
-        let messages: serde_json::Value =
-            self.get("/api/v1/conversations/1/messages", Some(token)).await.json().await.unwrap();
+        let messages = self.thread(token, 1).await;
         messages[0]["text"].as_str().unwrap().to_owned()
     }
 

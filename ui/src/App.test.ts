@@ -18,7 +18,7 @@ beforeEach(() => {
     const a = args as Record<string, unknown>;
     if (cmd === "login") return meAs({ capabilities: ["conversations.view"], lock_after_seconds: 60 });
     if (cmd === "conversation_page") return queueOver(() => [conversation])(a, 1);
-    if (cmd === "conversation_messages") return [];
+    if (cmd === "conversation_messages") return { messages: [], earlier: null };
     if (cmd === "lock") return meAs({ locked: true, lock_after_seconds: 60, capabilities: ["conversations.view"] });
     throw new Error(`unexpected ${cmd} ${JSON.stringify(a)}`);
   }, { shouldMockEvents: true });

@@ -309,6 +309,45 @@ impl MessageView {
         views
     }
 
+    /// What the messages of a page name elsewhere in their conversation: the messages they
+    /// answer or annotate (`named`), and, for their own WhatsApp ids, where a later reaction,
+    /// edit or deletion may point (`annotated`).
+    pub fn references(messages: &[MessageRecord]) -> (Vec<String>, Vec<String>) {
+        let mut named = Vec::new();
+        let mut annotated = Vec::new();
+        for m in messages {
+            if let Some(wamid) = &m.wa_message_id {
+                annotated.push(wamid.clone());
+            }
+            let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
+            match Content::read(m.kind.as_str(), &raw, m.body.as_deref()) {
+                Content::Reaction { target, .. }
+                | Content::Edit { target, .. }
+                | Content::Revoke { target } => named.push(target),
+                _ => named.extend(Context::read(&raw).reply_to),
+            }
+        }
+        (named, annotated)
+    }
+
+    /// Builds the views of one page of a thread (`page`, oldest first), with `context` (what
+    /// [`Self::references`] named, from anywhere in the thread) read alongside: a quote of a
+    /// message pages back is shown, a later reaction to a message of the page is shown on it,
+    /// and a reaction on this page to a message pages back is shown there, not here.
+    pub fn build_page(
+        page: &[MessageRecord],
+        context: &[MessageRecord],
+        detectors: &mask::Detectors,
+    ) -> Vec<Self> {
+        let mut all: Vec<MessageRecord> = page.to_vec();
+        let on_page: std::collections::HashSet<i64> = page.iter().map(|m| m.id.get()).collect();
+        all.extend(context.iter().filter(|m| !on_page.contains(&m.id.get())).cloned());
+        all.sort_by_key(|m| (m.sent_at.as_millis() / 1000, m.id.get()));
+        let mut views = Self::build_thread(&all, detectors);
+        views.retain(|v| on_page.contains(&v.id));
+        views
+    }
+
     /// Builds the view of one message for an actor with `grants`.
     pub fn build(m: &MessageRecord, detectors: &mask::Detectors) -> Self {
         Self::build_with(m, &masked(detectors))

@@ -352,6 +352,15 @@ pub struct ConversationSummaryView {
     pub unread: i64,
 }
 
+/// A page of a conversation's thread.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ThreadPageView {
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// Give it back as `before` for the messages before these; `null` at the thread's start.
+    pub earlier: Option<String>,
+}
+
 /// A page of the inbox's queue, and how many conversations each view holds.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConversationPageView {

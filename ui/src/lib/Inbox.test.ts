@@ -17,12 +17,16 @@ type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
 function core(overrides: Record<string, Handler> = {}) {
   mockIPC((cmd, args) => {
     const handler = overrides[cmd];
-    if (handler) return handler(cmd, args as Record<string, unknown>);
+    if (handler) {
+      const answer = handler(cmd, args as Record<string, unknown>);
+      // A thread given as its messages is the whole thread, in one page.
+      return cmd === "conversation_messages" && Array.isArray(answer) ? { messages: answer, earlier: null } : answer;
+    }
     const list = overrides.list_conversations;
     if (cmd === "conversation_page") {
       return queueOver(() => (list ? (list(cmd, {}) as ConversationSummary[]) : [conversation]))(args as Record<string, unknown>, 1);
     }
-    if (cmd === "conversation_messages") return [inbound];
+    if (cmd === "conversation_messages") return { messages: [inbound], earlier: null };
     if (cmd === "sending_options") return sendingOptions();
     throw new Error(`unexpected ${cmd}`);
   });

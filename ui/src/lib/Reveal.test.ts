@@ -50,7 +50,7 @@ describe("Reveal", () => {
   it("shows the message for a minute after a reason, then masks it again", async () => {
     const calls = core(() => ({ message: full, until: Date.now() + 1_500 }));
     await openConversation(["sensitive.reveal_financial"]);
-    await fireEvent.click(screen.getByRole("button", { name: "Reveal…" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Reveal…" }));
     const show = screen.getByRole("button", { name: "Show for a minute" }) as HTMLButtonElement;
     expect(show.disabled).toBe(true);
     await fireEvent.input(screen.getByLabelText("Why do you need to see it?"), { target: { value: "confirm the card used" } });
@@ -69,7 +69,7 @@ describe("Reveal", () => {
       throw { code: "forbidden", message: "you do not have permission to do that" };
     });
     await openConversation(["sensitive.reveal_contact"]);
-    await fireEvent.click(screen.getByRole("button", { name: "Reveal…" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Reveal…" }));
     await fireEvent.input(screen.getByLabelText("Why do you need to see it?"), { target: { value: "calling her back" } });
     await fireEvent.click(screen.getByRole("button", { name: "Show for a minute" }));
     expect((await screen.findByRole("alert")).textContent).toContain("permission");

@@ -140,7 +140,7 @@ describe("Inbox work", () => {
     expect(callsOf(calls, "search")).toEqual([{ request: { q: "paid", kind: "messages", before: null, limit: 25 } }]);
     expect(screen.queryAllByTestId("conversation")).toHaveLength(0);
     await fireEvent.click(hit);
-    await waitFor(() => expect(callsOf(calls, "conversation_messages")).toContainEqual({ conversationId: 2 }));
+    await waitFor(() => expect(callsOf(calls, "conversation_messages")).toContainEqual({ conversationId: 2, request: { limit: 50 } }));
     await fireEvent.click(screen.getByRole("button", { name: "Back to the list" }));
     expect(await screen.findAllByTestId("conversation")).toHaveLength(2);
   });

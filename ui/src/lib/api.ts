@@ -212,6 +212,24 @@ export interface QueueRequest {
   limit: number;
 }
 
+/** Which stretch of a conversation's thread to read: the latest, or before a page read. */
+export interface ThreadRequest {
+  /** The `earlier` of the page read before. */
+  before?: string | null;
+  /** How many messages (1 to 1000; 50 by default). */
+  limit?: number;
+}
+
+/** How many messages a page of a thread holds, and the most one read holds. */
+export const THREAD_PAGE = 50;
+export const MAX_THREAD_PAGE = 1000;
+
+/** A page of a conversation's thread, oldest first; `earlier` while it goes further back. */
+export interface ThreadPage {
+  messages: Message[];
+  earlier: string | null;
+}
+
 /** A page of the queue, in the counter's order, and how many each view holds. */
 export interface ConversationPage {
   items: ConversationSummary[];
@@ -920,8 +938,8 @@ export const api = {
   /** A page of the inbox's queue (after `after`, the `next` of the page before). */
   queue: (request: QueueRequest) => invoke<ConversationPage>("conversation_page", { request }),
   conversation: (conversationId: number) => invoke<ConversationSummary>("conversation_summary", { conversationId }),
-  messages: (conversationId: number) =>
-    invoke<Message[]>("conversation_messages", { conversationId }),
+  messages: (conversationId: number, request: ThreadRequest = {}) =>
+    invoke<ThreadPage>("conversation_messages", { conversationId, request }),
   setStatus: (conversationId: number, status: ConversationStatus, snoozeUntil: number | null = null) =>
     invoke<void>("set_conversation_status", { conversationId, request: { status, snooze_until: snoozeUntil } }),
   setPriority: (conversationId: number, priority: Priority) =>

@@ -123,7 +123,11 @@ export function mockCore(handlers: Record<string, Handler>): Call[] {
         ? () => (list({}, n) as ConversationSummary[]).find((c) => c.id === a.conversationId)
         : undefined);
     if (handler === undefined) throw new Error(`unexpected ${cmd}`);
-    return handler(a, n);
+    const answer = handler(a, n);
+    // A thread given as its messages is the whole thread, in one page.
+    const paged = (m: unknown) => (Array.isArray(m) ? { messages: m, earlier: null } : m);
+    if (cmd !== "conversation_messages") return answer;
+    return answer instanceof Promise ? answer.then(paged) : paged(answer);
   });
   return calls;
 }
