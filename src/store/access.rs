@@ -304,8 +304,61 @@ impl Store {
     }
 }
 
+/// One part of a reader's scope. A scope's parts are disjoint and together the whole scope, so
+/// a query may read each from an index range of its own and join them with `UNION ALL`, where
+/// one condition with an `OR` would be served by no index (the inbox's queue, issue 12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ScopePart {
+    /// Every row.
+    Everything,
+    /// Assigned to the reader.
+    Mine,
+    /// In the reader's teams.
+    MyTeams,
+    /// Assigned to the reader in a team not theirs.
+    MineInOtherTeams,
+}
+
+/// The parts of `scope` (its labels aside: [`push_label_scope`]).
+pub(super) fn scope_parts(scope: &ListScope) -> &'static [ScopePart] {
+    match scope.scope {
+        Scope::All => &[ScopePart::Everything],
+        Scope::Own => &[ScopePart::Mine],
+        Scope::Team => &[ScopePart::MyTeams, ScopePart::MineInOtherTeams],
+    }
+}
+
+/// Appends ` AND …`, the condition of `part` of `scope`, for rows whose team and assignee are
+/// in the given columns.
+pub(super) fn push_scope_part(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    scope: &ListScope,
+    part: ScopePart,
+    team: &str,
+    assignee: &str,
+) {
+    let teams = || json_ids(scope.teams.iter().map(|t| t.get()));
+    match part {
+        ScopePart::Everything => {}
+        ScopePart::Mine => {
+            q.push(format_args!(" AND {assignee} = ")).push_bind(scope.user.get());
+        }
+        ScopePart::MyTeams => {
+            q.push(format_args!(" AND {team} IN (SELECT value FROM json_each("))
+                .push_bind(teams())
+                .push("))");
+        }
+        ScopePart::MineInOtherTeams => {
+            q.push(format_args!(" AND {assignee} = ")).push_bind(scope.user.get());
+            q.push(format_args!(" AND {team} NOT IN (SELECT value FROM json_each("))
+                .push_bind(teams())
+                .push("))");
+        }
+    }
+}
+
 /// Appends ` AND (…)`: the SQL form of [`ListScope::admits`] for rows whose team, assignee and
-/// contact are in the given columns.
+/// contact are in the given columns, its parts joined by `OR`.
 pub(super) fn push_scope(
     q: &mut QueryBuilder<'_, Sqlite>,
     scope: &ListScope,
@@ -313,17 +366,15 @@ pub(super) fn push_scope(
     assignee: &str,
     contact: &str,
 ) {
-    match scope.scope {
-        Scope::All => {}
-        Scope::Own => {
-            q.push(format_args!(" AND {assignee} = ")).push_bind(scope.user.get());
+    let parts = scope_parts(scope);
+    if parts != [ScopePart::Everything] {
+        q.push(" AND (0");
+        for &part in parts {
+            q.push(" OR (1");
+            push_scope_part(q, scope, part, team, assignee);
+            q.push(")");
         }
-        Scope::Team => {
-            q.push(format_args!(" AND ({assignee} = ")).push_bind(scope.user.get());
-            q.push(format_args!(" OR {team} IN (SELECT value FROM json_each("))
-                .push_bind(json_ids(scope.teams.iter().map(|t| t.get())))
-                .push(")))");
-        }
+        q.push(")");
     }
     push_label_scope(q, scope, contact);
 }

@@ -155,7 +155,7 @@ impl WriteTx {
 
     /// Appends `event` and returns the record as written.
     async fn append(&mut self, event: &AuditEvent, now: Timestamp) -> Result<AuditRecord> {
-        let head = match self.2 {
+        let head = match self.head {
             Some(head) => head,
             None => self.read_chain_head().await?,
         };
@@ -190,7 +190,7 @@ impl WriteTx {
         let mut checkpoint_at = head.checkpoint_at;
         if seq % CHECKPOINT_EVERY == 0 || overdue {
             checkpoint_at = Some(now.as_millis());
-            let checkpoint = self.1.checkpoint(seq, hash, now);
+            let checkpoint = self.signer.checkpoint(seq, hash, now);
             sqlx::query(
                 "INSERT INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)",
             )
@@ -201,7 +201,7 @@ impl WriteTx {
             .execute(self.conn())
             .await?;
         }
-        self.2 = Some(ChainHead { seq, hash, checkpoint_at });
+        self.head = Some(ChainHead { seq, hash, checkpoint_at });
         Ok(record)
     }
 

@@ -146,15 +146,22 @@ fn pin_to_one_cpu() {}
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls everything back,
 /// audit records included.
 #[derive(Debug)]
-pub struct WriteTx(Transaction<'static, Sqlite>, Arc<AuditSigner>, Option<audit::ChainHead>);
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    /// Signs the audit chain's checkpoints.
+    signer: Arc<AuditSigner>,
+    /// The audit chain's head once read: the transaction holds the write lock, so nothing
+    /// else moves it until it ends.
+    head: Option<audit::ChainHead>,
+}
 
 impl WriteTx {
     /// Makes the changes and their audit records durable together.
     pub async fn commit(self) -> Result<()> {
-        self.0.commit().await.map_err(Error::from)
+        self.tx.commit().await.map_err(Error::from)
     }
     fn conn(&mut self) -> &mut sqlx::SqliteConnection {
-        &mut self.0
+        &mut self.tx
     }
 }
 
@@ -198,7 +205,7 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn write(&self) -> Result<WriteTx> {
-        Ok(WriteTx(self.writer.begin().await?, self.signer.clone(), None))
+        Ok(WriteTx { tx: self.writer.begin().await?, signer: self.signer.clone(), head: None })
     }
 
     /// The read pool.

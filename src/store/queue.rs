@@ -5,10 +5,10 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::access::{json_ids, push_label_scope};
+use super::access::{push_label_scope, push_scope_part, scope_parts};
 use super::inbox::{conversation_from_row, select_conversations, ConversationRecord};
 use super::Store;
-use crate::authz::{act, Authorized, Scope};
+use crate::authz::{act, Authorized};
 use crate::clock::Timestamp;
 use crate::domain::queue::{Assigned, QueueCursor, QueueView};
 use crate::domain::{TeamId, UserId};
@@ -66,15 +66,6 @@ fn push_view_condition(q: &mut QueryBuilder<'_, Sqlite>, view: QueueView, now: T
     }
 }
 
-/// One part of the reader's scope: the parts are disjoint and together the whole scope.
-#[derive(Debug, Clone, Copy)]
-enum Part {
-    Everything,
-    Mine,
-    MyTeams,
-    MineInOtherTeams,
-}
-
 /// `SELECT …` of each part of the reader's scope, joined by `UNION ALL`: `columns` then
 /// ` FROM conversations c WHERE` the part, the filter's team and assignee, and `rest`.
 ///
@@ -90,13 +81,7 @@ fn push_scope_parts(
     rest: &dyn Fn(&mut QueryBuilder<'_, Sqlite>),
 ) {
     let scope = proof.resource();
-    let parts: &[Part] = match scope.scope {
-        Scope::All => &[Part::Everything],
-        Scope::Own => &[Part::Mine],
-        Scope::Team => &[Part::MyTeams, Part::MineInOtherTeams],
-    };
-    let teams = || json_ids(scope.teams.iter().map(|t| t.get()));
-    for (i, part) in parts.iter().enumerate() {
+    for (i, &part) in scope_parts(scope).iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
         }
@@ -104,19 +89,7 @@ fn push_scope_parts(
         q.push("SELECT * FROM (SELECT ");
         columns(q);
         q.push(" FROM conversations c WHERE 1 = 1");
-        match part {
-            Part::Everything => {}
-            Part::Mine => {
-                q.push(" AND c.assignee_id = ").push_bind(scope.user.get());
-            }
-            Part::MyTeams => {
-                q.push(" AND c.team_id IN (SELECT value FROM json_each(").push_bind(teams()).push("))");
-            }
-            Part::MineInOtherTeams => {
-                q.push(" AND c.assignee_id = ").push_bind(scope.user.get());
-                q.push(" AND c.team_id NOT IN (SELECT value FROM json_each(").push_bind(teams()).push("))");
-            }
-        }
+        push_scope_part(q, scope, part, "c.team_id", "c.assignee_id");
         push_label_scope(q, scope, "c.contact_id");
         if let Some(team) = filter.team {
             q.push(" AND c.team_id = ").push_bind(team.get());
