@@ -173,20 +173,13 @@ async fn in_process(core: &Core, row: &Row, inbox: bool, search: bool) -> i64 {
             let n = arrived.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             customer_writes(core, page.items[1].contact_id, &format!("wamid.bench.arrived.{n}")).await;
         };
-        row.time_after(
-            "in-process: agent's first page, just after a message arrived",
-            None,
-            a_message,
-            || async { core.conversation_page(&agent, first("active")).await.unwrap() },
-        )
-        .await;
-        row.time_after(
-            "in-process: admin's first page, just after a message arrived",
-            None,
-            a_message,
-            || async { core.conversation_page(&admin, first("active")).await.unwrap() },
-        )
-        .await;
+        for (who, token) in [("agent", &agent), ("admin", &admin)] {
+            let name = format!("in-process: {who}'s first page, just after a message arrived");
+            row.time_after(&name, None, a_message, || async {
+                core.conversation_page(token, first("active")).await.unwrap()
+            })
+            .await;
+        }
         if walk {
             row.time("in-process: admin's page half way down", None, || async {
                 core.conversation_page(&admin, deep.clone()).await.unwrap()

@@ -506,12 +506,7 @@ async fn conversation_page(
     Bearer(token): Bearer,
     request: Result<axum::extract::Query<QueueRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ConversationPageView>, ApiError> {
-    let axum::extract::Query(request) = request.map_err(|_| {
-        ApiError(crate::error::Error::Invalid(
-            "the page asked for is not valid: check its numbers".to_owned(),
-        ))
-    })?;
-    Ok(Json(core.conversation_page(&token, request).await?))
+    Ok(Json(core.conversation_page(&token, page_asked(request)?).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", operation_id = "conversation_summary", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), responses((status = 200, body = ConversationSummaryView), (status = "4XX", body = ErrorView)))]
@@ -530,12 +525,19 @@ async fn conversation_messages(
     Path(id): Path<i64>,
     request: Result<axum::extract::Query<ThreadRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ThreadPageView>, ApiError> {
+    Ok(Json(core.conversation_messages(&token, ConversationId::new(id), page_asked(request)?).await?))
+}
+
+/// A page's query string, or a 422 saying what is wrong with it in words.
+fn page_asked<T>(
+    request: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
     let axum::extract::Query(request) = request.map_err(|_| {
         ApiError(crate::error::Error::Invalid(
             "the page asked for is not valid: check its numbers".to_owned(),
         ))
     })?;
-    Ok(Json(core.conversation_messages(&token, ConversationId::new(id), request).await?))
+    Ok(request)
 }
 
 #[utoipa::path(post, path = "/api/v1/messages/{id}/reveal", operation_id = "reveal_message", tag = "inbox", security(("session" = [])), params(("id" = i64, Path)), request_body = RevealRequest, responses((status = 200, body = RevealView), (status = "4XX", body = ErrorView)))]
