@@ -186,8 +186,6 @@ impl Core {
         self.store.get_conversation(&proof).await?;
         let page = self.store.thread_page(&proof, before, limit).await?;
         let (named, annotated) = MessageView::references(&page.messages);
-        let named: Vec<&str> = named.iter().map(String::as_str).collect();
-        let annotated: Vec<&str> = annotated.iter().map(String::as_str).collect();
         let context = self.store.thread_context(&proof, &named, &annotated).await?;
         if before.is_none() {
             // What the reader has now seen is no longer unread for them.

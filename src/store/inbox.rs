@@ -266,13 +266,13 @@ impl Store {
     pub async fn thread_context(
         &self,
         proof: &Authorized<act::ReadConversation>,
-        named: &[&str],
-        annotated: &[&str],
+        named: &[String],
+        annotated: &[String],
     ) -> Result<Vec<MessageRecord>> {
         if named.is_empty() && annotated.is_empty() {
             return Ok(Vec::new());
         }
-        let list = |ids: &[&str]| serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
+        let list = |ids: &[String]| serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
         let rows = sqlx::query(&format!(
             "{MESSAGE_SELECT} WHERE m.id IN (
                  -- By WhatsApp's id (unique), not by walking the thread (`+`).

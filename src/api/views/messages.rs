@@ -1,7 +1,7 @@
 //! The views of messages: what a message says, by type, with personal data masked for
 //! everyone ([`super::masked`]) or, after a reveal, unmasked in the classes the actor may see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -340,7 +340,7 @@ impl MessageView {
         detectors: &mask::Detectors,
     ) -> Vec<Self> {
         let mut all: Vec<MessageRecord> = page.to_vec();
-        let on_page: std::collections::HashSet<i64> = page.iter().map(|m| m.id.get()).collect();
+        let on_page: HashSet<i64> = page.iter().map(|m| m.id.get()).collect();
         all.extend(context.iter().filter(|m| !on_page.contains(&m.id.get())).cloned());
         all.sort_by_key(|m| (m.sent_at.as_millis() / 1000, m.id.get()));
         let mut views = Self::build_thread(&all, detectors);
